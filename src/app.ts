@@ -1,0 +1,50 @@
+import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from './config.js';
+import errorHandler from './plugins/error-handler.js';
+import health from './plugins/health.js';
+import jsonBody from './plugins/json-body.js';
+import requestLog from './plugins/request-log.js';
+import scoring from './plugins/scoring.js';
+import swagger from './plugins/swagger.js';
+import focalLossRoutes from './routes/focal-loss/index.js';
+import { RawJsonBody } from './scoring/json-body.js';
+
+export interface BuildOptions {
+  /** Pino options; tests pass `false` to keep output clean. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * Builds the application without listening: plugins, then the documented routes. Tests drive it
+ * with `app.inject`; `server.ts` adds the socket and the signals.
+ */
+export async function buildApp(config: Config, options: BuildOptions = {}) {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.LOG_LEVEL },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: false,
+    requestTimeout: 0,
+    ajv: undefined,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  // Raw bodies are validated by the worker that parses them, with the same schema.
+  app.setValidatorCompiler((route) => {
+    const validate = validatorCompiler(route as Parameters<typeof validatorCompiler>[0]);
+    return (data: unknown) => (data instanceof RawJsonBody ? { value: data } : validate(data));
+  });
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(errorHandler);
+  await app.register(requestLog);
+  await app.register(jsonBody, { config });
+  await app.register(scoring, { config });
+  await app.register(swagger);
+  await app.register(health);
+  await app.register(focalLossRoutes);
+  await app.ready();
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,54 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+const integerFrom = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+/**
+ * The whole environment contract of the service, parsed once at start-up.
+ * Nothing else in the code base reads `process.env`.
+ */
+export const ConfigSchema = z.object({
+  PORT: integerFrom(8080, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT_BYTES: integerFrom(64 * MiB, 1024),
+  WORKERS: integerFrom(Math.max(1, availableParallelism()), 1, 256),
+  MAX_QUEUE: integerFrom(64, 0),
+  REQUEST_TIMEOUT_MS: integerFrom(30_000, 1),
+  INLINE_MAX_BYTES: integerFrom(64 * 1024, 0),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Parses the environment. Every invalid variable is named in the thrown error, so an operator
+ * sees `PORT: expected a number ...` instead of a stack trace.
+ *
+ * @throws {ConfigError} when a variable is present but invalid.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(
+    Object.keys(ConfigSchema.shape)
+      .filter((key) => env[key] !== undefined && env[key] !== '')
+      .map((key) => [key, env[key]]),
+  );
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid environment: ${lines.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** The configuration a test or embedding application gets without any environment. */
+export const defaultConfig = (overrides: Partial<Config> = {}): Config => ({
+  ...ConfigSchema.parse({}),
+  ...overrides,
+});

@@ -1,0 +1,97 @@
+/**
+ * Every error the service answers with, as RFC 9457 problem details.
+ *
+ * A `ProblemError` is plain data plus a status, so it survives the trip from a worker thread to
+ * the main thread (`toJSON` / `ProblemError.from`) and is rendered in one place, the error handler.
+ */
+
+/** One failed check, located by a JSON-pointer-like path without the leading slash: `labels/3`. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: FieldError[];
+}
+
+const TYPE_BASE = 'urn:focal-auroc:problem:';
+
+export class ProblemError extends Error {
+  override name = 'ProblemError';
+  readonly headers: Record<string, string>;
+
+  constructor(
+    readonly problem: Problem,
+    headers: Record<string, string> = {},
+  ) {
+    super(problem.detail);
+    this.headers = headers;
+  }
+
+  get status(): number {
+    return this.problem.status;
+  }
+
+  toJSON(): { problem: Problem; headers: Record<string, string> } {
+    return { problem: this.problem, headers: this.headers };
+  }
+
+  static from(data: { problem: Problem; headers?: Record<string, string> }): ProblemError {
+    return new ProblemError(data.problem, data.headers);
+  }
+}
+
+function problemFactory(code: string, status: number, slug: string, title: string) {
+  return (detail: string, errors?: FieldError[], headers?: Record<string, string>) =>
+    new ProblemError(
+      { type: TYPE_BASE + slug, title, status, detail, code, ...(errors ? { errors } : {}) },
+      headers,
+    );
+}
+
+export const invalidRequest = problemFactory(
+  'ERR_INVALID_REQUEST',
+  400,
+  'invalid-request',
+  'The request body does not satisfy the contract',
+);
+export const malformedBody = problemFactory('ERR_MALFORMED_BODY', 400, 'malformed-body', 'The body could not be parsed');
+export const unauthorized = problemFactory('ERR_UNAUTHORIZED', 401, 'unauthorized', 'Authentication required');
+export const notFound = problemFactory('ERR_NOT_FOUND', 404, 'not-found', 'No such route');
+export const methodNotAllowed = problemFactory('ERR_METHOD_NOT_ALLOWED', 405, 'method-not-allowed', 'Method not allowed');
+export const payloadTooLarge = problemFactory('ERR_PAYLOAD_TOO_LARGE', 413, 'payload-too-large', 'The body is too large');
+export const unsupportedMediaType = problemFactory(
+  'ERR_UNSUPPORTED_MEDIA_TYPE',
+  415,
+  'unsupported-media-type',
+  'Unsupported content type',
+);
+export const notAcceptable = problemFactory('ERR_NOT_ACCEPTABLE', 406, 'not-acceptable', 'Not acceptable');
+export const internalError = problemFactory('ERR_INTERNAL', 500, 'internal', 'Internal server error');
+export const overloaded = problemFactory('ERR_OVERLOADED', 503, 'overloaded', 'The service is at capacity');
+export const timedOut = problemFactory('ERR_TIMEOUT', 503, 'timeout', 'The computation took too long');
+export const shuttingDown = problemFactory('ERR_SHUTTING_DOWN', 503, 'shutting-down', 'The service is shutting down');
+
+/** One validation failure at `path`, as a 400. */
+export const invalidField = (path: string, message: string): ProblemError =>
+  invalidRequest(`${path}: ${message}`, [{ path, message }]);
+
+/** Shapes zod issues (main thread or worker) into the `errors` list of a 400. */
+export function fromZodIssues(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  prefix = '',
+): ProblemError {
+  const errors = issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('/') || '(body)',
+    message: issue.message,
+  }));
+  const first = errors[0];
+  const detail = first ? `${first.path}: ${first.message}` : 'invalid request';
+  return invalidRequest(errors.length > 1 ? `${detail} (and ${errors.length - 1} more)` : detail, errors);
+}

@@ -1,0 +1,79 @@
+import type { FastifyError, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import {
+  ProblemError,
+  fromZodIssues,
+  internalError,
+  malformedBody,
+  methodNotAllowed,
+  notFound,
+  payloadTooLarge,
+  unsupportedMediaType,
+  invalidRequest,
+} from '../errors.js';
+
+/** Fastify's own error codes, as the problems a client should see. */
+function fromFastifyError(error: FastifyError): ProblemError | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return payloadTooLarge(error.message);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return error.statusCode === 415 ? unsupportedMediaType(error.message) : malformedBody(error.message);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return malformedBody(error.message);
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError) return malformedBody(error.message);
+  const status = error.statusCode ?? 500;
+  if (status === 415) return unsupportedMediaType(error.message);
+  if (status === 413) return payloadTooLarge(error.message);
+  if (status >= 400 && status < 500) return invalidRequest(error.message);
+  return null;
+}
+
+export function sendProblem(reply: FastifyReply, problem: ProblemError) {
+  return reply
+    .code(problem.status)
+    .headers(problem.headers)
+    .type('application/problem+json; charset=utf-8')
+    .serializer(JSON.stringify)
+    .send(problem.problem);
+}
+
+/**
+ * The one place errors become responses: RFC 9457 problem+json, 4xx naming the field for bad
+ * input, and a bare 500 (logged with its stack, shown without internals) for our own bugs.
+ */
+export default fp(
+  async function errorHandlerPlugin(app) {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      let problem: ProblemError | null;
+      if (error instanceof ProblemError) problem = error;
+      else if (hasZodFastifySchemaValidationErrors(error)) {
+        const issues = error.validation.map((issue) => ({
+          path: issue.instancePath.split('/').filter(Boolean),
+          message: issue.message ?? 'invalid',
+        }));
+        problem = fromZodIssues(issues);
+      } else problem = fromFastifyError(error);
+
+      if (problem === null || problem.status >= 500) {
+        request.log.error({ err: error }, 'request failed');
+      }
+      return sendProblem(reply, problem ?? internalError('an unexpected error occurred; it has been logged'));
+    });
+
+    app.setNotFoundHandler((request, reply) => {
+      const known = app.hasRoute({ url: request.url.split('?')[0], method: 'POST' }) || app.hasRoute({ url: request.url.split('?')[0], method: 'GET' });
+      const problem = known
+        ? methodNotAllowed(`${request.method} is not allowed on ${request.url}`)
+        : notFound(`no route ${request.method} ${request.url}; see /docs`);
+      return sendProblem(reply, problem);
+    });
+  },
+  { name: 'error-handler' },
+);

@@ -1,0 +1,58 @@
+import fp from 'fastify-plugin';
+import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { shuttingDown } from '../errors.js';
+import { Problem } from '../schemas/common.js';
+
+const Health = z.object({ status: z.enum(['ok', 'ready']) });
+
+/**
+ * Liveness and readiness. `/healthz` answers while the process serves; `/readyz` only while the
+ * pool is up, not saturated and not shutting down. Once shutdown starts, new requests get 503
+ * while the ones already accepted finish.
+ */
+export default fp(
+  async function healthPlugin(app) {
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onRequest', async (request) => {
+      if (closing && !request.url.startsWith('/healthz')) {
+        throw shuttingDown('the service is shutting down; retry on another instance', undefined, { 'Retry-After': '1', Connection: 'close' });
+      }
+    });
+
+    const routes = app.withTypeProvider<ZodTypeProvider>();
+    routes.get(
+      '/healthz',
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Liveness',
+          description: '200 while the process serves requests.',
+          response: { 200: Health },
+        },
+        logLevel: 'warn',
+      },
+      async () => ({ status: 'ok' as const }),
+    );
+    routes.get(
+      '/readyz',
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Readiness',
+          description: '200 once the worker pool is up; 503 while shutting down or while the work queue is full.',
+          response: { 200: Health, 503: Problem },
+        },
+        logLevel: 'warn',
+      },
+      async () => {
+        if (app.scoring.saturated) throw shuttingDown('the work queue is full', undefined, { 'Retry-After': '1' });
+        return { status: 'ready' as const };
+      },
+    );
+  },
+  { name: 'health', dependencies: ['scoring'] },
+);

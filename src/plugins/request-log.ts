@@ -1,0 +1,39 @@
+import fp from 'fastify-plugin';
+import { RawJsonBody } from '../scoring/json-body.js';
+
+/** The outer sizes of a nested array: enough to tell a batch's shape without walking it. */
+function shapeOf(value: unknown): number[] | undefined {
+  const shape: number[] = [];
+  let node = value;
+  while (Array.isArray(node) && shape.length < 4) {
+    shape.push(node.length);
+    node = node[0];
+  }
+  return shape.length > 0 ? shape : undefined;
+}
+
+/** One log line per request (id, route, status, duration, batch shape); never the body. */
+export default fp(
+  async function requestLogPlugin(app) {
+    app.addHook('onResponse', async (request, reply) => {
+      const body = request.body;
+      const batch =
+        body instanceof RawJsonBody
+          ? { bytes: body.size }
+          : body && typeof body === 'object' && 'preds' in body
+            ? { preds: shapeOf((body as { preds: unknown }).preds) }
+            : undefined;
+      request.log.info(
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? 'unmatched',
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 100) / 100,
+          ...(batch ? { batch } : {}),
+        },
+        'request completed',
+      );
+    });
+  },
+  { name: 'request-log' },
+);
