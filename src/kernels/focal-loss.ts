@@ -1,0 +1,223 @@
+import { NeumaierSum } from './neumaier-sum.js';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface FocalLossOptions {
+  /** Focusing parameter γ ≥ 0; γ = 0 is (weighted) cross-entropy. */
+  gamma: number;
+  reduction: Reduction;
+  /** Elements whose label equals this add no loss, no gradient, and do not count. */
+  ignoreIndex: number | null;
+  /** `preds` are probabilities instead of logits. */
+  inputIsProbs: boolean;
+  withLosses: boolean;
+  withGrad: boolean;
+  /** Second derivative of each element's loss w.r.t. its logit (sigmoid focal loss only). */
+  withHess?: boolean;
+}
+
+export interface FocalLossOutput {
+  /** The reduced loss: the mean over contributing elements, or their sum (also for `none`). */
+  loss: number;
+  /** Number of contributing (not ignored) elements. */
+  count: number;
+  /** Per-element losses, 0 where ignored (only with `withLosses`). */
+  losses: Float64Array | null;
+  /** d(loss)/d(preds), for `none` the derivative of the sum of losses. */
+  grad: Float64Array | null;
+  /** d²(element loss)/d(logit)², unreduced (only with `withHess`). */
+  hess: Float64Array | null;
+}
+
+/** PyTorch's BCELoss convention: log-probabilities are clamped at -100 so p = 0 stays finite. */
+const LOG_CLAMP = -100;
+
+const countContributing = (labels: Int32Array, ignoreIndex: number | null): number => {
+  if (ignoreIndex === null) return labels.length;
+  let n = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] !== ignoreIndex) n++;
+  return n;
+};
+
+/**
+ * `log(q) / (1 - q)` for q = exp(logq), continued to its limit −1 at q = 1. Keeps the focal
+ * gradient term finite for every γ > 0, including γ < 1 where (1 − q)^(γ−1) alone diverges.
+ */
+const logOverComplement = (logq: number, oneMinusQ: number): number => (oneMinusQ > 0 ? logq / oneMinusQ : -1);
+
+/**
+ * Multiclass softmax focal loss, as the classic PyTorch `focal_loss` module
+ * (Lin et al. 2017, "Focal Loss for Dense Object Detection", arXiv:1708.02002):
+ *
+ *   FL(z, y) = −α_y · (1 − p_y)^γ · log p_y,   p = softmax(z)
+ *
+ * with a stable log-softmax. With q = p_y the gradient w.r.t. logit j is
+ *
+ *   ∂FL/∂z_j = α_y · (p_j − [j = y]) · ((1 − q)^γ − γ · q · (1 − q)^γ · log q / (1 − q))
+ *
+ * and, for probability input, ∂FL/∂p_y = −α_y · ((1 − q)^γ / q − γ (1 − q)^γ · log q / (1 − q)),
+ * with log q clamped at −100 as PyTorch's BCELoss does (its derivative is then 0).
+ *
+ * O(n · C) time, O(C) extra memory.
+ *
+ * @param preds logits (or probabilities), `rows × numClasses`, row-major
+ * @param labels one class index per row, in `0..numClasses-1` or `ignoreIndex`
+ * @param classWeights α per class, length `numClasses`
+ * @returns the reduced loss and, on request, per-row losses and the gradient
+ * @example
+ * focalLossSoftmax(new Float64Array([0, 0]), new Int32Array([0]), 2, new Float64Array([1, 1]),
+ *   { gamma: 0, reduction: 'mean', ignoreIndex: null, inputIsProbs: false, withLosses: false, withGrad: false }).loss
+ * // Math.LN2
+ */
+export function focalLossSoftmax(
+  preds: Float64Array,
+  labels: Int32Array,
+  numClasses: number,
+  classWeights: Float64Array,
+  options: FocalLossOptions,
+): FocalLossOutput {
+  const { gamma, reduction, ignoreIndex, inputIsProbs } = options;
+  const rows = labels.length;
+  const count = countContributing(labels, ignoreIndex);
+  const scale = reduction === 'mean' ? (count > 0 ? 1 / count : 0) : 1;
+  const losses = options.withLosses ? new Float64Array(rows) : null;
+  const grad = options.withGrad ? new Float64Array(preds.length) : null;
+  const total = new NeumaierSum();
+
+  for (let i = 0; i < rows; i++) {
+    const y = labels[i];
+    if (y === ignoreIndex) continue;
+    const base = i * numClasses;
+    const weight = classWeights[y];
+
+    let logq: number;
+    let q: number;
+    let oneMinusQ: number;
+    let lse = 0;
+    if (inputIsProbs) {
+      q = preds[base + y];
+      oneMinusQ = 1 - q;
+      logq = q > 0 ? Math.max(Math.log(q), LOG_CLAMP) : LOG_CLAMP;
+    } else {
+      let max = -Infinity;
+      for (let j = 0; j < numClasses; j++) if (preds[base + j] > max) max = preds[base + j];
+      let s = 0;
+      for (let j = 0; j < numClasses; j++) s += Math.exp(preds[base + j] - max);
+      lse = max + Math.log(s);
+      logq = preds[base + y] - lse;
+      q = Math.exp(logq);
+      oneMinusQ = -Math.expm1(logq);
+    }
+    const modulator = oneMinusQ ** gamma;
+    const loss = -weight * modulator * logq;
+    total.add(loss);
+    if (losses) losses[i] = loss;
+    if (!grad) continue;
+
+    // γ · (1 − q)^(γ−1) · log q: the derivative of the modulating factor, over −1.
+    const focusOverQ = gamma === 0 ? 0 : gamma * modulator * logOverComplement(logq, oneMinusQ);
+    if (inputIsProbs) {
+      const dLogq = logq > LOG_CLAMP ? 1 / q : 0;
+      grad[base + y] = -weight * scale * (modulator * dLogq - focusOverQ);
+    } else {
+      const factor = weight * scale * (modulator - q * focusOverQ);
+      for (let j = 0; j < numClasses; j++) {
+        const p = Math.exp(preds[base + j] - lse);
+        grad[base + j] = factor * (j === y ? p - 1 : p);
+      }
+    }
+  }
+
+  const sum = total.value;
+  return { loss: reduction === 'mean' ? (count > 0 ? sum / count : 0) : sum, count, losses, grad, hess: null };
+}
+
+/** log(1 + e^u) without overflow. */
+const softplus = (u: number): number => Math.max(u, 0) + Math.log1p(Math.exp(-Math.abs(u)));
+
+/** σ(u) = 1 / (1 + e^−u), evaluated on the side that does not overflow. */
+const sigmoid = (u: number): number => {
+  if (u >= 0) return 1 / (1 + Math.exp(-u));
+  const e = Math.exp(u);
+  return e / (1 + e);
+};
+
+/**
+ * Sigmoid focal loss, as `torchvision.ops.sigmoid_focal_loss`, element by element:
+ *
+ *   FL(x, t) = α_t · BCE(x, t) · (1 − p_t)^γ,   p = σ(x),  p_t = p·t + (1 − p)(1 − t),
+ *   α_t = α·t + (1 − α)(1 − t)  (α = null: α_t = 1).
+ *
+ * Written with u = (1 − 2t)·x, so BCE = softplus(u) and 1 − p_t = σ(u), the derivatives are
+ *
+ *   ∂FL/∂x   = (1 − 2t) · α_t · σ(u)^γ · (σ(u) + γ · softplus(u) · σ(−u))
+ *   ∂²FL/∂x² = α_t · σ(u)^γ · σ(−u) · (σ(u)(1 + 2γ) + γ · softplus(u) · (γ σ(−u) − σ(u)))
+ *
+ * all finite for any finite x. For probability input, BCE = −log p_t clamped at 100 as in
+ * PyTorch's BCELoss, and the gradient is taken w.r.t. p.
+ *
+ * O(n) time.
+ *
+ * @param labels 0 or 1 per element (or `ignoreIndex`)
+ * @param alpha weight of positives, `1 − alpha` of negatives; `null` weighs both by 1
+ * @example
+ * focalLossSigmoid(new Float64Array([0]), new Int32Array([1]), null,
+ *   { gamma: 0, reduction: 'sum', ignoreIndex: null, inputIsProbs: false, withLosses: false, withGrad: false }).loss
+ * // Math.LN2
+ */
+export function focalLossSigmoid(
+  preds: Float64Array,
+  labels: Int32Array,
+  alpha: number | null,
+  options: FocalLossOptions,
+): FocalLossOutput {
+  const { gamma, reduction, ignoreIndex, inputIsProbs } = options;
+  const n = labels.length;
+  const count = countContributing(labels, ignoreIndex);
+  const scale = reduction === 'mean' ? (count > 0 ? 1 / count : 0) : 1;
+  const losses = options.withLosses ? new Float64Array(n) : null;
+  const grad = options.withGrad ? new Float64Array(n) : null;
+  const hess = options.withHess ? new Float64Array(n) : null;
+  const total = new NeumaierSum();
+
+  for (let i = 0; i < n; i++) {
+    const t = labels[i];
+    if (t === ignoreIndex) continue;
+    const weight = alpha === null ? 1 : t === 1 ? alpha : 1 - alpha;
+    const x = preds[i];
+    let loss: number;
+
+    if (inputIsProbs) {
+      const pt = t === 1 ? x : 1 - x;
+      const ce = pt > 0 ? Math.min(-Math.log(pt), -LOG_CLAMP) : -LOG_CLAMP;
+      const oneMinusPt = t === 1 ? 1 - x : x;
+      const modulator = oneMinusPt ** gamma;
+      loss = weight * ce * modulator;
+      if (grad) {
+        const dCe = ce < -LOG_CLAMP ? -1 / pt : 0;
+        const dModulator = gamma === 0 || oneMinusPt === 0 ? 0 : -gamma * oneMinusPt ** (gamma - 1);
+        const dPt = weight * (dCe * modulator + ce * dModulator);
+        grad[i] = scale * (t === 1 ? dPt : -dPt);
+      }
+    } else {
+      const u = t === 1 ? -x : x;
+      const sp = softplus(u);
+      const s = sigmoid(u);
+      const sBar = sigmoid(-u);
+      const modulator = s ** gamma;
+      loss = weight * sp * modulator;
+      if (grad) {
+        const dU = weight * modulator * (s + gamma * sp * sBar);
+        grad[i] = scale * (t === 1 ? -dU : dU);
+      }
+      if (hess) {
+        hess[i] = weight * modulator * sBar * (s * (1 + 2 * gamma) + gamma * sp * (gamma * sBar - s));
+      }
+    }
+    total.add(loss);
+    if (losses) losses[i] = loss;
+  }
+
+  const sum = total.value;
+  return { loss: reduction === 'mean' ? (count > 0 ? sum / count : 0) : sum, count, losses, grad, hess };
+}

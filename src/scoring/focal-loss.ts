@@ -1,0 +1,131 @@
+import { invalidField } from '../errors.js';
+import { focalLossSigmoid, focalLossSoftmax, type FocalLossOutput } from '../kernels/focal-loss.js';
+import type { Task } from '../schemas/common.js';
+import type { FocalLossRequest, FocalLossResponse } from '../schemas/focal-loss.js';
+import { assertFinite } from './finite.js';
+import { flattenIntegers, flattenNumbers, formatShape, nest, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
+
+/** Validated, typed inputs of a focal-loss computation (the "format" stage's output). */
+export interface FocalLossBatch {
+  task: Task;
+  preds: Tensor;
+  labels: LabelTensor;
+}
+
+function inferTask(preds: Tensor, labels: LabelTensor, given: Task | undefined): Task {
+  const pr = preds.shape.length;
+  const lr = labels.shape.length;
+  const multiclassShape = lr === pr - 1 && sameShape(labels.shape, preds.shape.slice(0, -1));
+  const sigmoidShape = sameShape(labels.shape, preds.shape);
+  if (given === 'multiclass' || (given === undefined && lr === pr - 1)) {
+    if (!multiclassShape || pr < 2) {
+      throw invalidField(
+        'labels',
+        `multiclass needs preds [B, C] or [B, N, C] and labels [B] or [B, N]; got preds ${formatShape(preds.shape)} and labels ${formatShape(labels.shape)}`,
+      );
+    }
+    return 'multiclass';
+  }
+  if (!sigmoidShape) {
+    throw invalidField(
+      'labels',
+      `${given ?? 'sigmoid focal loss'} needs labels shaped like preds; got preds ${formatShape(preds.shape)} and labels ${formatShape(labels.shape)}`,
+    );
+  }
+  if (given === 'multilabel' && pr !== 2) throw invalidField('preds', `multilabel needs preds [B, L]; got ${formatShape(preds.shape)}`);
+  if (given === 'binary' && pr > 2) throw invalidField('preds', `binary needs preds [B] or [B, N]; got ${formatShape(preds.shape)}`);
+  return given ?? (pr === 1 ? 'binary' : 'multilabel');
+}
+
+/**
+ * The format stage: typed tensors from the JSON body, the task inferred or checked against the
+ * shapes, labels checked against the classes. Errors name the field and index.
+ */
+export function formatFocalLossBatch(request: FocalLossRequest): FocalLossBatch {
+  const preds = flattenNumbers('preds', request.preds, 3);
+  const labels = flattenIntegers('labels', request.labels, 2);
+  const task = inferTask(preds, labels, request.task);
+  const ignore = request.ignore_index ?? null;
+  const classes = preds.shape[preds.shape.length - 1];
+
+  const upper = task === 'multiclass' ? classes - 1 : 1;
+  for (let i = 0; i < labels.data.length; i++) {
+    const y = labels.data[i];
+    if (y !== ignore && (y < 0 || y > upper)) {
+      const allowed = task === 'multiclass' ? `0..${upper}` : '0 or 1';
+      throw invalidField(pathOf('labels', labels.shape, i), `expected ${allowed}${ignore === null ? '' : ` or ignore_index ${ignore}`}, got ${y}`);
+    }
+  }
+  if (request.input === 'probs') {
+    for (let i = 0; i < preds.data.length; i++) {
+      const p = preds.data[i];
+      if (p < 0 || p > 1) throw invalidField(pathOf('preds', preds.shape, i), `input "probs" needs values in [0, 1], got ${p}`);
+    }
+  }
+  if (request.num_classes !== undefined) {
+    const expected = task === 'binary' ? [1, 2] : [classes];
+    if (!expected.includes(request.num_classes)) {
+      throw invalidField('num_classes', `must equal ${expected.join(' or ')} for this ${task} batch, got ${request.num_classes}`);
+    }
+  }
+  return { task, preds, labels };
+}
+
+/** α as one weight per class: the seed's `[a, 1-a, ...]`, an explicit list, or all ones. */
+function classWeights(alpha: FocalLossRequest['alpha'], classes: number): Float64Array {
+  if (alpha === null) return new Float64Array(classes).fill(1);
+  if (typeof alpha === 'number') {
+    if (alpha >= 1) throw invalidField('alpha', 'a multiclass scalar alpha must lie in [0, 1): it weighs class 0 by a and the others by 1 - a');
+    const weights = new Float64Array(classes).fill(1 - alpha);
+    weights[0] = alpha;
+    return weights;
+  }
+  if (alpha.length !== classes) throw invalidField('alpha', `expected ${classes} class weights, got ${alpha.length}`);
+  return Float64Array.from(alpha);
+}
+
+/**
+ * Focal loss of one batch, end to end: format, kernel, response.
+ *
+ * @throws {ProblemError} 400 for input that breaks the contract
+ */
+export function computeFocalLoss(request: FocalLossRequest): FocalLossResponse {
+  const { task, preds, labels } = formatFocalLossBatch(request);
+  const classes = preds.shape[preds.shape.length - 1];
+  const options = {
+    gamma: request.gamma,
+    reduction: request.reduction,
+    ignoreIndex: request.ignore_index ?? null,
+    inputIsProbs: request.input === 'probs',
+    withLosses: request.reduction === 'none',
+    withGrad: request.return_grad,
+  };
+
+  let output: FocalLossOutput;
+  let alpha: number[];
+  if (task === 'multiclass') {
+    const weights = classWeights(request.alpha, classes);
+    output = focalLossSoftmax(preds.data, labels.data, classes, weights, options);
+    alpha = Array.from(weights);
+  } else {
+    if (Array.isArray(request.alpha)) {
+      throw invalidField('alpha', `${task} focal loss takes a number in [0, 1] or null, as torchvision; got an array`);
+    }
+    output = focalLossSigmoid(preds.data, labels.data, request.alpha, options);
+    alpha = request.alpha === null ? [1, 1] : [1 - request.alpha, request.alpha];
+  }
+
+  assertFinite('preds', output.loss, output.losses, output.grad);
+  const warnings = output.count === 0 ? ['every element is ignored: the loss and gradient are 0'] : [];
+  return {
+    task,
+    input: request.input,
+    reduction: request.reduction,
+    gamma: request.gamma,
+    alpha,
+    count: output.count,
+    ...(output.losses ? { losses: nest(output.losses, labels.shape) } : { loss: output.loss }),
+    ...(output.grad ? { grad: nest(output.grad, preds.shape) } : {}),
+    warnings,
+  };
+}

@@ -1,0 +1,126 @@
+import { invalidField } from '../errors.js';
+
+/**
+ * A dense, row-major tensor: what every kernel consumes.
+ * `shape` lists the sizes from the outermost dimension inwards; `data.length` is their product.
+ */
+export interface Tensor<T extends Float64Array | Float32Array | Int32Array = Float64Array> {
+  data: T;
+  shape: number[];
+}
+
+export type LabelTensor = Tensor<Int32Array>;
+export type ScoreTensor = Tensor<Float64Array | Float32Array>;
+
+const describe = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? `the string ${JSON.stringify(value).slice(0, 40)}` : `a ${typeof value}`;
+
+/** The shape implied by the first element at each depth: `[[1,2],[3,4],[5,6]]` → `[3, 2]`. */
+function leadingShape(field: string, value: unknown, maxRank: number): number[] {
+  const shape: number[] = [];
+  let node = value;
+  let path = field;
+  while (Array.isArray(node)) {
+    if (node.length === 0) throw invalidField(path, 'must not be empty');
+    if (shape.length === maxRank) throw invalidField(path, `nests deeper than ${maxRank} dimension${maxRank > 1 ? 's' : ''}`);
+    shape.push(node.length);
+    node = node[0];
+    path += '/0';
+  }
+  if (shape.length === 0) throw invalidField(field, `expected an array, got ${describe(value)}`);
+  return shape;
+}
+
+function expectRow(path: string, value: unknown, length: number): unknown[] {
+  if (!Array.isArray(value)) throw invalidField(path, `expected an array of length ${length}, got ${describe(value)}`);
+  if (value.length !== length) throw invalidField(path, `expected an array of length ${length}, got length ${value.length} (ragged)`);
+  return value;
+}
+
+/**
+ * Copies nested JSON arrays of numbers into one Float64Array, checking that every row has the
+ * same length and every leaf is a finite number. Errors name the exact element (`preds/3/2`).
+ *
+ * O(n) with one typed store per number; no intermediate arrays.
+ *
+ * @param field name used in error paths
+ * @param value the parsed JSON value
+ * @param maxRank deepest nesting accepted
+ * @throws {ProblemError} 400 naming the first offending element
+ * @example flattenNumbers('preds', [[1, 2], [3, 4]], 2) // { data: [1, 2, 3, 4], shape: [2, 2] }
+ */
+export function flattenNumbers(field: string, value: unknown, maxRank: number): Tensor {
+  const shape = leadingShape(field, value, maxRank);
+  const data = new Float64Array(shape.reduce((a, b) => a * b, 1));
+  let k = 0;
+  const leaf = (path: string, index: number, v: unknown): number => {
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    throw invalidField(`${path}/${index}`, `expected a finite number, got ${describe(v)}`);
+  };
+  const fillRow = (path: string, row: unknown[]) => {
+    for (let j = 0; j < row.length; j++) {
+      const v = row[j];
+      data[k++] = typeof v === 'number' && Number.isFinite(v) ? v : leaf(path, j, v);
+    }
+  };
+  if (shape.length === 1) fillRow(field, expectRow(field, value, shape[0]));
+  else if (shape.length === 2) {
+    const outer = value as unknown[];
+    for (let i = 0; i < outer.length; i++) fillRow(`${field}/${i}`, expectRow(`${field}/${i}`, outer[i], shape[1]));
+  } else {
+    const outer = value as unknown[];
+    for (let i = 0; i < outer.length; i++) {
+      const middle = expectRow(`${field}/${i}`, outer[i], shape[1]);
+      for (let j = 0; j < middle.length; j++) {
+        fillRow(`${field}/${i}/${j}`, expectRow(`${field}/${i}/${j}`, middle[j], shape[2]));
+      }
+    }
+  }
+  return { data, shape };
+}
+
+/**
+ * Like {@link flattenNumbers} for integer labels, into an Int32Array.
+ *
+ * @throws {ProblemError} 400 for a fractional, non-numeric or out-of-int32 label
+ */
+export function flattenIntegers(field: string, value: unknown, maxRank: number): LabelTensor {
+  const numbers = flattenNumbers(field, value, maxRank);
+  const { data, shape } = numbers;
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+      throw invalidField(pathOf(field, shape, i), `expected an integer label, got ${v}`);
+    }
+    out[i] = v;
+  }
+  return { data: out, shape };
+}
+
+/** The error path of flat element `flat` in a tensor of `shape`: `labels/3/1`. */
+export function pathOf(field: string, shape: readonly number[], flat: number): string {
+  const parts: number[] = [];
+  let rest = flat;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    parts.unshift(rest % shape[d]);
+    rest = Math.floor(rest / shape[d]);
+  }
+  return [field, ...parts].join('/');
+}
+
+/** Rebuilds nested JSON arrays from a flat array and its shape (the response direction). */
+export function nest(data: ArrayLike<number>, shape: readonly number[]): unknown[] {
+  const build = (depth: number, offset: number): unknown[] => {
+    const size = shape[depth];
+    if (depth === shape.length - 1) return Array.from({ length: size }, (_, i) => data[offset + i]);
+    const stride = shape.slice(depth + 1).reduce((a, b) => a * b, 1);
+    return Array.from({ length: size }, (_, i) => build(depth + 1, offset + i * stride));
+  };
+  return build(0, 0);
+}
+
+export const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((size, i) => size === b[i]);
+
+export const formatShape = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
