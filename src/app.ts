@@ -7,6 +7,7 @@ import jsonBody from './plugins/json-body.js';
 import requestLog from './plugins/request-log.js';
 import scoring from './plugins/scoring.js';
 import swagger from './plugins/swagger.js';
+import aurocRoutes from './routes/auroc/index.js';
 import focalLossRoutes from './routes/focal-loss/index.js';
 import { RawJsonBody } from './scoring/json-body.js';
 
@@ -43,6 +44,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(swagger);
   await app.register(health);
   await app.register(focalLossRoutes);
+  await app.register(aurocRoutes);
   await app.ready();
   return app;
 }

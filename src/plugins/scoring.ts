@@ -84,7 +84,7 @@ export default fp(
     const scoring: Scoring = {
       async run(task, body) {
         if (body instanceof RawJsonBody) return runInPool(task, body.bytes);
-        return scoringTasks[task].compute(body as never) as object;
+        return scoringTasks[task].run(body, true) as object;
       },
       async respond(reply, task, body) {
         const payload = await scoring.run(task, body);

@@ -5,7 +5,7 @@
  */
 import { move } from 'piscina';
 import { decodeJsonBody } from '../scoring/json-body.js';
-import { ProblemError, fromZodIssues, type Problem } from '../errors.js';
+import { ProblemError, type Problem } from '../errors.js';
 import { scoringTasks, type ScoringTaskName } from '../scoring/tasks.js';
 
 export interface JsonTask {
@@ -20,11 +20,9 @@ const encoder = new TextEncoder();
 
 export function scoreJson({ task, body }: JsonTask): WorkerReply {
   try {
-    const { schema, compute } = scoringTasks[task];
-    const parsed = schema.safeParse(decodeJsonBody(body));
-    if (!parsed.success) throw fromZodIssues(parsed.error.issues);
+    const response = scoringTasks[task].run(decodeJsonBody(body), false);
     // TextEncoder allocates a fresh ArrayBuffer, so transferring it detaches nothing shared.
-    return move(encoder.encode(JSON.stringify(compute(parsed.data)))) as unknown as Uint8Array;
+    return move(encoder.encode(JSON.stringify(response))) as unknown as Uint8Array;
   } catch (error) {
     if (error instanceof ProblemError) return error.toJSON();
     throw error;

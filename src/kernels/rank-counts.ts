@@ -1,0 +1,105 @@
+import { sortScores } from './sort-scores.js';
+
+/**
+ * The sufficient statistics of every ranking metric: for each distinct score, from the highest
+ * down, how many positives (`tps`) and negatives (`fps`) score at or above it. This is
+ * scikit-learn's `_binary_clf_curve`; ROC, precision-recall, AUROC and average precision are all
+ * computed from it.
+ */
+export interface RankCounts {
+  /** Distinct scores, descending. */
+  thresholds: Float64Array;
+  /** Cumulative true positives at each threshold (exact integers in float64, to 2^53). */
+  tps: Float64Array;
+  /** Cumulative false positives at each threshold. */
+  fps: Float64Array;
+  positives: number;
+  negatives: number;
+}
+
+/**
+ * Builds {@link RankCounts} from the scores of the positives and of the negatives, each sorted
+ * separately (no permutation to carry) and merged from the top; tied scores share one threshold,
+ * which is what gives ties half credit in the AUROC.
+ *
+ * O(n log n) worst case, O(n) expected (see sortScores). Sorts both arrays in place.
+ *
+ * @example rankCounts(new Float64Array([0.9, 0.4]), new Float64Array([0.4]))
+ * // thresholds [0.9, 0.4], tps [1, 2], fps [0, 1]
+ */
+export function rankCounts(positives: Float64Array, negatives: Float64Array): RankCounts {
+  sortScores(positives);
+  sortScores(negatives);
+  const thresholds = new Float64Array(positives.length + negatives.length);
+  const tps = new Float64Array(thresholds.length);
+  const fps = new Float64Array(thresholds.length);
+  let i = positives.length - 1;
+  let j = negatives.length - 1;
+  let tp = 0;
+  let fp = 0;
+  let k = 0;
+  while (i >= 0 || j >= 0) {
+    const v = j < 0 || (i >= 0 && positives[i] >= negatives[j]) ? positives[i] : negatives[j];
+    while (i >= 0 && positives[i] === v) {
+      tp++;
+      i--;
+    }
+    while (j >= 0 && negatives[j] === v) {
+      fp++;
+      j--;
+    }
+    thresholds[k] = v;
+    tps[k] = tp;
+    fps[k] = fp;
+    k++;
+  }
+  return {
+    thresholds: thresholds.subarray(0, k),
+    tps: tps.subarray(0, k),
+    fps: fps.subarray(0, k),
+    positives: positives.length,
+    negatives: negatives.length,
+  };
+}
+
+/**
+ * Binned counts, as torchmetrics' constant-memory mode: for each threshold t (ascending input),
+ * the positives and negatives scoring `>= t`. Returned in descending-threshold order, like
+ * {@link rankCounts}, so the same curve code serves both.
+ *
+ * O(n log T) time, O(T) memory.
+ */
+export function binnedRankCounts(positives: Float64Array, negatives: Float64Array, thresholds: Float64Array): RankCounts {
+  const T = thresholds.length;
+  const atOrAbove = (scores: Float64Array): Float64Array => {
+    // bins[k]: scores whose highest threshold reached is thresholds[k]; then suffix sums.
+    const bins = new Float64Array(T + 1);
+    for (let s = 0; s < scores.length; s++) {
+      const v = scores[s];
+      let lo = 0;
+      let hi = T;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (thresholds[mid] <= v) lo = mid + 1;
+        else hi = mid;
+      }
+      bins[lo]++;
+    }
+    const out = new Float64Array(T);
+    let running = 0;
+    for (let k = T; k >= 1; k--) {
+      running += bins[k];
+      out[T - k] = running;
+    }
+    return out;
+  };
+  const reversed = new Float64Array(T);
+  for (let k = 0; k < T; k++) reversed[k] = thresholds[T - 1 - k];
+  return {
+    thresholds: reversed,
+    tps: atOrAbove(positives),
+    fps: atOrAbove(negatives),
+    positives: positives.length,
+    negatives: negatives.length,
+  };
+}

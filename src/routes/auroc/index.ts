@@ -1,0 +1,26 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AurocRequest, AurocResponse } from '../../schemas/auroc.js';
+import { problemResponses } from '../../schemas/common.js';
+
+const aurocRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/v1/auroc',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'Area under the ROC curve',
+        description: [
+          'AUROC as torchmetrics `AUROC` and scikit-learn `roc_auc_score`: binary, multiclass (one-vs-rest or one-vs-one),',
+          'multilabel; `macro`, `weighted`, `micro` or `none` averaging; `max_fpr` (McClish partial AUC); binned `thresholds`.',
+          'Ties get half credit. A class with no positives or no negatives is `null`, named in `warnings`,',
+          'and left out of the averages (not counted as 0).',
+        ].join(' '),
+        body: AurocRequest,
+        response: { 200: AurocResponse, ...problemResponses },
+      },
+    },
+    async (request, reply) => app.scoring.respond(reply, 'auroc', request.body),
+  );
+};
+
+export default aurocRoutes;

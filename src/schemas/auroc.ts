@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { Task } from './common.js';
+import { Average, InputUsed, PerClass, Thresholds, rankingBatchFields } from './ranking.js';
+
+export const AurocRequest = z
+  .strictObject({
+    ...rankingBatchFields,
+    average: Average.default('macro').describe(
+      '`macro` (default) and `weighted` (by positives) average the defined classes; `micro` pools every (sample, class) pair (multilabel, multiclass one-vs-rest); `none` returns per_class only.',
+    ),
+    multi_class: z.enum(['ovr', 'ovo']).default('ovr').describe('Multiclass: one-vs-rest, or one-vs-one (Hand & Till 2001; macro or weighted).'),
+    max_fpr: z
+      .number()
+      .gt(0)
+      .max(1)
+      .nullable()
+      .default(null)
+      .describe('Binary only: standardized partial AUC up to this false-positive rate (McClish), as scikit-learn.'),
+    thresholds: Thresholds,
+  })
+  .meta({
+    examples: [
+      { preds: [0.13, 0.26, 0.08, 0.19, 0.34], labels: [0, 0, 1, 1, 1] },
+      {
+        preds: [
+          [0.9, 0.05, 0.05],
+          [0.05, 0.9, 0.05],
+          [0.05, 0.05, 0.9],
+          [0.85, 0.05, 0.1],
+          [0.1, 0.1, 0.8],
+        ],
+        labels: [0, 1, 1, 2, 2],
+      },
+    ],
+  });
+
+export type AurocRequest = z.infer<typeof AurocRequest>;
+
+export const AurocResponse = z.object({
+  task: Task,
+  input: InputUsed,
+  average: Average.nullable().describe('null for binary.'),
+  multi_class: z.enum(['ovr', 'ovo']).nullable().describe('null unless multiclass.'),
+  auroc: z.number().nullable().describe('null when undefined (no positives or no negatives), or for average none.'),
+  per_class: PerClass.optional(),
+  per_pair: z
+    .array(z.object({ classes: z.tuple([z.number().int(), z.number().int()]), auroc: z.number().nullable() }))
+    .optional()
+    .describe('One-vs-one: the Hand & Till score of each pair of classes.'),
+  warnings: z.array(z.string()),
+});
+
+export type AurocResponse = z.infer<typeof AurocResponse>;

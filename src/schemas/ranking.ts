@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { labelTensor, numberTensor, Task } from './common.js';
+
+/**
+ * Fields shared by every ranking metric (AUROC, average precision, ROC and PR curves): the
+ * batch, how to read it, and which samples to drop. One definition, spread into each request.
+ */
+export const rankingBatchFields = {
+  preds: numberTensor(2, 'Binary: scores [N]. Multiclass: [N, C]. Multilabel: [N, L]. Probabilities or logits.'),
+  labels: labelTensor(2, 'Binary: [N] of 0/1. Multiclass: [N] of 0..C-1. Multilabel: [N, L] of 0/1.'),
+  task: Task.optional().describe(
+    'Inferred when absent: 1-D preds is binary; 2-D preds with 1-D labels multiclass; 2-D both multilabel.',
+  ),
+  input: z
+    .enum(['auto', 'probs', 'logits'])
+    .default('auto')
+    .describe(
+      '`auto` (torchmetrics): logits if any score lies outside [0, 1]. Logits get softmax over classes (multiclass) or sigmoid (binary / multilabel; exact AUROC is rank-based, so it is computed on the raw scores, which avoids ties from sigmoid saturation).',
+    ),
+  ignore_index: z.number().int().optional().describe('Samples (multilabel: entries) with this label are dropped.'),
+  num_classes: z.number().int().min(2).optional().describe('Multiclass: when given, must equal C.'),
+  num_labels: z.number().int().min(1).optional().describe('Multilabel: when given, must equal L.'),
+};
+
+export const Average = z.enum(['macro', 'weighted', 'micro', 'none']);
+export type Average = z.infer<typeof Average>;
+
+export const Thresholds = z
+  .union([z.null(), z.number().int().min(2).max(100_000), z.array(z.number().min(0).max(1)).min(2).max(100_000)])
+  .default(null)
+  .describe(
+    '`null`: exact. An integer n: n thresholds evenly spaced on [0, 1]. An array: strictly increasing thresholds in [0, 1]. torchmetrics binned, constant-memory mode.',
+  );
+
+export const InputUsed = z.enum(['probs', 'logits']).describe('How preds were interpreted.');
+
+export const PerClass = z.array(z.number().nullable()).describe('One value per class or label; null where undefined.');

@@ -1,0 +1,30 @@
+import { NeumaierSum } from '../kernels/neumaier-sum.js';
+import type { Average } from '../schemas/ranking.js';
+
+/**
+ * Averages per-class values over the classes where the metric is defined. Undefined classes
+ * (null) are left out of both the sum and the weights: a class with no positives says nothing
+ * about ranking quality, and counting it as 0 (torchmetrics) or NaN (scikit-learn) misleads.
+ *
+ * @param weights `weighted`: one weight per class (its support); `macro`: null
+ * @returns null when no class is defined or every defined class has zero weight
+ */
+export function averageDefined(values: ReadonlyArray<number | null>, weights: ArrayLike<number> | null): number | null {
+  const total = new NeumaierSum();
+  const norm = new NeumaierSum();
+  for (let c = 0; c < values.length; c++) {
+    const v = values[c];
+    if (v === null) continue;
+    const w = weights ? weights[c] : 1;
+    total.add(w * v);
+    norm.add(w);
+  }
+  return norm.value > 0 ? total.value / norm.value : null;
+}
+
+/** The warning for a class whose metric is undefined. */
+export function undefinedClassWarning(metric: string, who: string, positives: number, negatives: number): string {
+  const missing = positives === 0 && negatives === 0 ? 'no samples' : positives === 0 ? 'no positive samples' : 'no negative samples';
+  return `${who} has ${missing}: its ${metric} is undefined (null) and left out of averages`;
+}
+

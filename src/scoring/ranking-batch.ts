@@ -1,0 +1,202 @@
+import { invalidField } from '../errors.js';
+import type { Task } from '../schemas/common.js';
+import { flattenIntegers, flattenNumbers, formatShape, pathOf, sameShape } from './tensor.js';
+
+/** The request fields every ranking metric reads (see `rankingBatchFields`). */
+export interface RankingBatchRequest {
+  preds: unknown;
+  labels: unknown;
+  task?: Task | undefined;
+  input: 'auto' | 'probs' | 'logits';
+  ignore_index?: number | undefined;
+  num_classes?: number | undefined;
+  num_labels?: number | undefined;
+}
+
+/**
+ * A validated ranking batch, seen as one binary problem per class (one-vs-rest): the "format"
+ * stage of torchmetrics' functional metrics, shared by AUROC, average precision and the curves.
+ */
+export interface RankingBatch {
+  task: Task;
+  /** How the scores were read, after `auto` was decided. */
+  input: 'probs' | 'logits';
+  /** Samples (rows). */
+  rows: number;
+  /** Columns of `scores`: 1 for binary, C for multiclass, L for multilabel. */
+  classes: number;
+  /** rows × classes, row-major; softmax already applied to multiclass logits. */
+  scores: Float64Array;
+  /** Binary: rows. Multiclass: rows (class indices). Multilabel: rows × classes. */
+  labels: Int32Array;
+  ignoreIndex: number | null;
+}
+
+function inferTask(predsRank: number, labelsRank: number, given: Task | undefined): Task {
+  if (given) return given;
+  if (predsRank === 1) return 'binary';
+  return labelsRank === 1 ? 'multiclass' : 'multilabel';
+}
+
+function softmaxRows(scores: Float64Array, classes: number): void {
+  for (let base = 0; base < scores.length; base += classes) {
+    let max = -Infinity;
+    for (let j = 0; j < classes; j++) if (scores[base + j] > max) max = scores[base + j];
+    let sum = 0;
+    for (let j = 0; j < classes; j++) sum += Math.exp(scores[base + j] - max);
+    const logSum = max + Math.log(sum);
+    for (let j = 0; j < classes; j++) scores[base + j] = Math.exp(scores[base + j] - logSum);
+  }
+}
+
+/** σ(x) in place, both tails without overflow. */
+export function sigmoidInPlace(scores: Float64Array): void {
+  for (let i = 0; i < scores.length; i++) {
+    const x = scores[i];
+    scores[i] = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+  }
+}
+
+/**
+ * Validates and formats a ranking request: shapes, task, labels, the `auto` input decision
+ * (over the samples that are kept) and softmax for multiclass logits.
+ *
+ * @param sigmoidLogits apply σ to binary / multilabel logits (binned metrics need [0, 1]; exact
+ *   ones are rank-based and skip it)
+ * @throws {ProblemError} 400 naming the field and index
+ */
+export function formatRankingBatch(request: RankingBatchRequest, sigmoidLogits: boolean): RankingBatch {
+  const preds = flattenNumbers('preds', request.preds, 2);
+  const labels = flattenIntegers('labels', request.labels, 2);
+  const task = inferTask(preds.shape.length, labels.shape.length, request.task);
+  const ignoreIndex = request.ignore_index ?? null;
+  const rows = preds.shape[0];
+
+  let classes: number;
+  if (task === 'multiclass') {
+    if (preds.shape.length !== 2 || labels.shape.length !== 1 || labels.shape[0] !== rows) {
+      throw invalidField('labels', `multiclass needs preds [N, C] and labels [N]; got preds ${formatShape(preds.shape)} and labels ${formatShape(labels.shape)}`);
+    }
+    classes = preds.shape[1];
+    if (classes < 2) throw invalidField('preds', 'multiclass needs at least 2 classes (columns)');
+  } else {
+    if (!sameShape(preds.shape, labels.shape)) {
+      throw invalidField('labels', `${task} needs labels shaped like preds; got preds ${formatShape(preds.shape)} and labels ${formatShape(labels.shape)}`);
+    }
+    if (task === 'multilabel' && preds.shape.length !== 2) throw invalidField('preds', `multilabel needs preds [N, L]; got ${formatShape(preds.shape)}`);
+    classes = task === 'multilabel' ? preds.shape[1] : 1;
+  }
+  if (request.num_classes !== undefined && (task !== 'multiclass' || request.num_classes !== classes)) {
+    throw invalidField('num_classes', task === 'multiclass' ? `must equal C = ${classes}, got ${request.num_classes}` : `applies to multiclass only (task is ${task})`);
+  }
+  if (request.num_labels !== undefined && (task !== 'multilabel' || request.num_labels !== classes)) {
+    throw invalidField('num_labels', task === 'multilabel' ? `must equal L = ${classes}, got ${request.num_labels}` : `applies to multilabel only (task is ${task})`);
+  }
+
+  const upper = task === 'multiclass' ? classes - 1 : 1;
+  let kept = 0;
+  for (let i = 0; i < labels.data.length; i++) {
+    const y = labels.data[i];
+    if (y === ignoreIndex) continue;
+    if (y < 0 || y > upper) {
+      const allowed = task === 'multiclass' ? `0..${upper}` : '0 or 1';
+      throw invalidField(pathOf('labels', labels.shape, i), `expected ${allowed}${ignoreIndex === null ? '' : ` or ignore_index ${ignoreIndex}`}, got ${y}`);
+    }
+    kept++;
+  }
+  if (kept === 0) throw invalidField('labels', 'every sample is ignored: nothing to rank');
+
+  const scores = preds.data;
+  const input = request.input === 'auto' ? (allKeptWithinUnit(scores, labels.data, task, classes, ignoreIndex) ? 'probs' : 'logits') : request.input;
+  if (input === 'probs') {
+    for (let i = 0; i < scores.length; i++) {
+      if (scores[i] < 0 || scores[i] > 1) throw invalidField(pathOf('preds', preds.shape, i), `input "probs" needs values in [0, 1], got ${scores[i]}`);
+    }
+  } else if (task === 'multiclass') softmaxRows(scores, classes);
+  else if (sigmoidLogits) sigmoidInPlace(scores);
+
+  return { task, input, rows, classes, scores, labels: labels.data, ignoreIndex };
+}
+
+/** torchmetrics' `auto` rule: probabilities unless a kept score lies outside [0, 1]. */
+function allKeptWithinUnit(scores: Float64Array, labels: Int32Array, task: Task, classes: number, ignore: number | null): boolean {
+  for (let i = 0; i < scores.length; i++) {
+    const v = scores[i];
+    if (v >= 0 && v <= 1) continue;
+    const label = task === 'multiclass' ? labels[Math.floor(i / classes)] : labels[i];
+    if (label !== ignore) return false;
+  }
+  return true;
+}
+
+export interface ClassScores {
+  positives: Float64Array;
+  negatives: Float64Array;
+}
+
+/**
+ * The binary problem of class `c` (one-vs-rest): the scores of column c, split by whether the
+ * sample belongs to c, ignored samples dropped. Binary batches have the single class 0, whose
+ * positives are the samples labelled 1.
+ *
+ * O(rows).
+ */
+export function classScores(batch: RankingBatch, c: number): ClassScores {
+  const { rows, classes, scores, labels, ignoreIndex, task } = batch;
+  const isPositive = new Uint8Array(rows);
+  let p = 0;
+  let n = 0;
+  for (let i = 0; i < rows; i++) {
+    const y = task === 'multilabel' ? labels[i * classes + c] : labels[i];
+    if (y === ignoreIndex) {
+      isPositive[i] = 2;
+      continue;
+    }
+    const positive = task === 'multiclass' ? y === c : y === 1;
+    isPositive[i] = positive ? 1 : 0;
+    if (positive) p++;
+    else n++;
+  }
+  const positives = new Float64Array(p);
+  const negatives = new Float64Array(n);
+  p = 0;
+  n = 0;
+  for (let i = 0; i < rows; i++) {
+    const flag = isPositive[i];
+    if (flag === 2) continue;
+    const s = scores[i * classes + c];
+    if (flag === 1) positives[p++] = s;
+    else negatives[n++] = s;
+  }
+  return { positives, negatives };
+}
+
+/**
+ * Every (sample, class) pair pooled into one binary problem: micro averaging, as scikit-learn
+ * does for multilabel and multiclass one-vs-rest (labels binarized, then raveled).
+ */
+export function pooledScores(batch: RankingBatch): ClassScores {
+  const parts = Array.from({ length: batch.classes }, (_, c) => classScores(batch, c));
+  const concat = (key: keyof ClassScores) => {
+    const out = new Float64Array(parts.reduce((sum, part) => sum + part[key].length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      out.set(part[key], offset);
+      offset += part[key].length;
+    }
+    return out;
+  };
+  return { positives: concat('positives'), negatives: concat('negatives') };
+}
+
+/** Samples per class (multiclass) or positives per label (multilabel), ignored ones excluded. */
+export function supports(batch: RankingBatch): Float64Array {
+  const out = new Float64Array(batch.classes);
+  const { rows, classes, labels, ignoreIndex, task } = batch;
+  for (let i = 0; i < rows; i++) {
+    if (task === 'multilabel') {
+      for (let c = 0; c < classes; c++) if (labels[i * classes + c] === 1) out[c]++;
+    } else if (labels[i] !== ignoreIndex) out[task === 'multiclass' ? labels[i] : 0] += task === 'binary' ? labels[i] : 1;
+  }
+  return out;
+}
