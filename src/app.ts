@@ -7,7 +7,11 @@ import jsonBody from './plugins/json-body.js';
 import requestLog from './plugins/request-log.js';
 import scoring from './plugins/scoring.js';
 import swagger from './plugins/swagger.js';
+import accepts from '@fastify/accepts';
 import aurocRoutes from './routes/auroc/index.js';
+import averagePrecisionRoutes from './routes/average-precision/index.js';
+import curveRoutes from './routes/curves/index.js';
+import scoreRoutes from './routes/score/index.js';
 import focalLossRoutes from './routes/focal-loss/index.js';
 import { RawJsonBody } from './scoring/json-body.js';
 
@@ -39,12 +43,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
 
   await app.register(errorHandler);
   await app.register(requestLog);
+  await app.register(accepts);
   await app.register(jsonBody, { config });
   await app.register(scoring, { config });
   await app.register(swagger);
   await app.register(health);
   await app.register(focalLossRoutes);
   await app.register(aurocRoutes);
+  await app.register(averagePrecisionRoutes);
+  await app.register(curveRoutes);
+  await app.register(scoreRoutes);
   await app.ready();
   return app;
 }

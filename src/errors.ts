@@ -84,13 +84,15 @@ export const invalidField = (path: string, message: string): ProblemError =>
 
 /** Shapes zod issues (main thread or worker) into the `errors` list of a 400. */
 export function fromZodIssues(
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
-  prefix = '',
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; keys?: readonly string[] }>,
 ): ProblemError {
-  const errors = issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('/') || '(body)',
-    message: issue.message,
-  }));
+  const pathOf = (parts: ReadonlyArray<PropertyKey>) => parts.map(String).join('/') || '(body)';
+  // An unknown key is named by its own path (`averag`), so a misspelt option is easy to spot.
+  const errors = issues.flatMap((issue) =>
+    issue.keys && issue.keys.length > 0
+      ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: `unknown field "${key}"` }))
+      : [{ path: pathOf(issue.path), message: issue.message }],
+  );
   const first = errors[0];
   const detail = first ? `${first.path}: ${first.message}` : 'invalid request';
   return invalidRequest(errors.length > 1 ? `${detail} (and ${errors.length - 1} more)` : detail, errors);

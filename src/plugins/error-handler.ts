@@ -57,6 +57,7 @@ export default fp(
         const issues = error.validation.map((issue) => ({
           path: issue.instancePath.split('/').filter(Boolean),
           message: issue.message ?? 'invalid',
+          keys: (issue.params as { keys?: string[] }).keys,
         }));
         problem = fromZodIssues(issues);
       } else problem = fromFastifyError(error);

@@ -11,7 +11,8 @@ import { RawJsonBody, decodeJsonBody } from '../scoring/json-body.js';
 export default fp(
   async function jsonBodyPlugin(app, opts: { config: Config }) {
     const { config } = opts;
-    app.removeContentTypeParser('application/json');
+    // Only the media types we document are accepted; anything else is a 415.
+    app.removeAllContentTypeParsers();
     app.addContentTypeParser(
       'application/json',
       { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES },

@@ -14,8 +14,8 @@ declare module 'fastify' {
   }
 }
 
-/** What a handler sends: a response object (serialized by its schema) or finished JSON bytes. */
-export type ScoredPayload = object | Buffer;
+/** What a handler sends: a response object (serialized by its schema), SVG text, or finished bytes. */
+export type ScoredPayload = object | string | Buffer;
 
 export interface Scoring {
   /**
@@ -84,11 +84,11 @@ export default fp(
     const scoring: Scoring = {
       async run(task, body) {
         if (body instanceof RawJsonBody) return runInPool(task, body.bytes);
-        return scoringTasks[task].run(body, true) as object;
+        return scoringTasks[task].run(body, true) as ScoredPayload;
       },
       async respond(reply, task, body) {
         const payload = await scoring.run(task, body);
-        return reply.type('application/json; charset=utf-8').send(payload as never);
+        return reply.type(scoringTasks[task].contentType).send(payload as never);
       },
       get saturated() {
         return config.MAX_QUEUE > 0 ? pool.queueSize >= config.MAX_QUEUE : pool.queueSize > 0 && pool.utilization >= 1;

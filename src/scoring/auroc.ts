@@ -1,67 +1,57 @@
 import { invalidField } from '../errors.js';
 import { aurocExact, aurocFromBinnedCounts } from '../kernels/auroc.js';
-import { binnedRankCounts, rankCounts, type RankCounts } from '../kernels/rank-counts.js';
+import { rankCounts, type RankCounts } from '../kernels/rank-counts.js';
 import type { AurocRequest, AurocResponse } from '../schemas/auroc.js';
 import { averageDefined, undefinedClassWarning } from './averaging.js';
-import { classScores, formatRankingBatch, pooledScores, supports, type ClassScores, type RankingBatch } from './ranking-batch.js';
+import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
+import { formatRankingBatch, supports, type RankingBatch } from './ranking-batch.js';
+
+/** The AUROC options, without the batch itself (shared with /v1/score). */
+export type AurocOptions = Pick<AurocRequest, 'average' | 'multi_class' | 'max_fpr' | 'thresholds'>;
 
 /** Argument validation: option combinations the libraries reject, rejected with the field named. */
-function checkAurocOptions(request: AurocRequest, batch: RankingBatch): void {
-  if (request.max_fpr !== null && batch.task !== 'binary') throw invalidField('max_fpr', `applies to binary AUROC only (task is ${batch.task})`);
-  if (request.multi_class === 'ovo') {
+function checkAurocOptions(options: AurocOptions, batch: RankingBatch): void {
+  if (options.max_fpr !== null && batch.task !== 'binary') throw invalidField('max_fpr', `applies to binary AUROC only (task is ${batch.task})`);
+  if (options.multi_class === 'ovo') {
     if (batch.task !== 'multiclass') throw invalidField('multi_class', `"ovo" applies to multiclass only (task is ${batch.task})`);
-    if (request.average !== 'macro' && request.average !== 'weighted') throw invalidField('average', `"ovo" supports macro or weighted, got "${request.average}"`);
-    if (request.thresholds !== null) throw invalidField('thresholds', '"ovo" is computed exactly; binned thresholds are not supported');
+    if (options.average !== 'macro' && options.average !== 'weighted') throw invalidField('average', `"ovo" supports macro or weighted, got "${options.average}"`);
+    if (options.thresholds !== null) throw invalidField('thresholds', '"ovo" is computed exactly; binned thresholds are not supported');
   }
 }
 
-/** The threshold grid of binned mode: n evenly spaced on [0, 1], or the given increasing list. */
-export function thresholdGrid(thresholds: number | number[] | null): Float64Array | null {
-  if (thresholds === null) return null;
-  if (typeof thresholds === 'number') return Float64Array.from({ length: thresholds }, (_, k) => k / (thresholds - 1));
-  for (let k = 1; k < thresholds.length; k++) {
-    if (!(thresholds[k] > thresholds[k - 1])) throw invalidField(`thresholds/${k}`, `must be strictly increasing (${thresholds[k]} after ${thresholds[k - 1]})`);
-  }
-  return Float64Array.from(thresholds);
-}
-
-/** Exact or binned rank counts: the update stage. */
-export const countsOf = (scores: ClassScores, grid: Float64Array | null): RankCounts =>
-  grid ? binnedRankCounts(scores.positives, scores.negatives, grid) : rankCounts(scores.positives, scores.negatives);
-
-const aurocOf = (counts: RankCounts, grid: Float64Array | null, maxFpr: number | null) =>
-  grid ? aurocFromBinnedCounts(counts, maxFpr) : aurocExact(counts, maxFpr);
+const aurocOf = (counts: RankCounts, grid: Grid, maxFpr: number | null) =>
+  grid.values ? aurocFromBinnedCounts(counts, maxFpr) : aurocExact(counts, maxFpr);
 
 /** Hand & Till (2001) one-vs-one AUROC, as scikit-learn's `multi_class="ovo"`. */
 function aurocOneVsOne(batch: RankingBatch, weighted: boolean, warnings: string[]): Pick<AurocResponse, 'auroc' | 'per_pair'> {
   const { rows, classes, scores, labels, ignoreIndex } = batch;
   const counts = supports(batch);
   const kept = counts.reduce((a, b) => a + b, 0);
-  const pairScores: Array<number | null> = [];
-  const prevalence: number[] = [];
-  const perPair: NonNullable<AurocResponse['per_pair']> = [];
-  const split = (a: number, b: number, column: number, positive: number): ClassScores => {
-    const positives = new Float64Array(counts[positive]);
-    const negatives = new Float64Array(counts[positive === a ? b : a]);
+  // Class `a`'s column, ranking samples of class a (positives) against those of class b.
+  const pairCounts = (a: number, b: number): RankCounts => {
+    const positives = new Float64Array(counts[a]);
+    const negatives = new Float64Array(counts[b]);
     let p = 0;
     let n = 0;
     for (let i = 0; i < rows; i++) {
       const y = labels[i];
-      if (y === ignoreIndex || (y !== a && y !== b)) continue;
-      if (y === positive) positives[p++] = scores[i * classes + column];
-      else negatives[n++] = scores[i * classes + column];
+      if (y === ignoreIndex) continue;
+      if (y === a) positives[p++] = scores[i * classes + a];
+      else if (y === b) negatives[n++] = scores[i * classes + a];
     }
-    return { positives, negatives };
+    return rankCounts(positives, negatives);
   };
+  const pairScores: Array<number | null> = [];
+  const prevalence: number[] = [];
+  const perPair: NonNullable<AurocResponse['per_pair']> = [];
   for (let a = 0; a < classes; a++) {
     for (let b = a + 1; b < classes; b++) {
       let score: number | null = null;
       if (counts[a] > 0 && counts[b] > 0) {
-        const ab = aurocExact(countsOf(split(a, b, a, a), null), null) as number;
-        const ba = aurocExact(countsOf(split(a, b, b, b), null), null) as number;
-        score = (ab + ba) / 2;
+        score = ((aurocExact(pairCounts(a, b), null) as number) + (aurocExact(pairCounts(b, a), null) as number)) / 2;
       } else {
-        warnings.push(`classes ${a} and ${b}: ${counts[a] === 0 ? `class ${a}` : `class ${b}`} has no samples, so the pair's AUROC is undefined (null) and left out of the average`);
+        const absent = counts[a] === 0 ? a : b;
+        warnings.push(`classes ${a} and ${b}: class ${absent} has no samples, so the pair's AUROC is undefined (null) and left out of the average`);
       }
       pairScores.push(score);
       prevalence.push((counts[a] + counts[b]) / kept);
@@ -72,44 +62,53 @@ function aurocOneVsOne(batch: RankingBatch, weighted: boolean, warnings: string[
 }
 
 /**
+ * The compute stage of AUROC over a formatted batch, reusing (and filling) `cache`.
+ */
+export function aurocOfBatch(cache: RankCountsCache, options: AurocOptions): AurocResponse {
+  const { batch } = cache;
+  checkAurocOptions(options, batch);
+  const grid = thresholdGrid(options.thresholds);
+  const warnings: string[] = [];
+  const base = {
+    task: batch.task,
+    input: batch.input,
+    average: batch.task === 'binary' ? null : options.average,
+    multi_class: batch.task === 'multiclass' ? options.multi_class : null,
+  };
+
+  if (batch.task === 'binary') {
+    const counts = cache.ofClass(0, grid);
+    const auroc = aurocOf(counts, grid, options.max_fpr);
+    if (auroc === null) warnings.push(undefinedClassWarning('AUROC', 'the batch', counts.positives, counts.negatives));
+    return { ...base, auroc, warnings };
+  }
+  if (options.multi_class === 'ovo') {
+    return { ...base, ...aurocOneVsOne(batch, options.average === 'weighted', warnings), warnings };
+  }
+
+  const perClass: Array<number | null> = [];
+  for (let c = 0; c < batch.classes; c++) {
+    const counts = cache.ofClass(c, grid);
+    const value = aurocOf(counts, grid, null);
+    if (value === null) {
+      warnings.push(undefinedClassWarning('AUROC', `${batch.task === 'multiclass' ? 'class' : 'label'} ${c}`, counts.positives, counts.negatives));
+    }
+    perClass.push(value);
+  }
+  let auroc: number | null;
+  if (options.average === 'none') auroc = null;
+  else if (options.average === 'micro') auroc = aurocOf(cache.pooled(grid), grid, null);
+  else auroc = averageDefined(perClass, options.average === 'weighted' ? supports(batch) : null);
+  if (auroc === null && options.average !== 'none') warnings.push('no class has both positive and negative samples: the AUROC is undefined (null)');
+  return { ...base, auroc, per_class: perClass, warnings };
+}
+
+/**
  * AUROC of one batch, as torchmetrics' `AUROC` and scikit-learn's `roc_auc_score`: validate,
  * format, count (one sort per class), compute, average over the defined classes.
  *
  * @throws {ProblemError} 400 for input that breaks the contract
  */
 export function computeAuroc(request: AurocRequest): AurocResponse {
-  const grid = thresholdGrid(request.thresholds);
-  const batch = formatRankingBatch(request, grid !== null);
-  checkAurocOptions(request, batch);
-  const warnings: string[] = [];
-  const base = {
-    task: batch.task,
-    input: batch.input,
-    average: batch.task === 'binary' ? null : request.average,
-    multi_class: batch.task === 'multiclass' ? request.multi_class : null,
-  };
-
-  if (batch.task === 'binary') {
-    const scores = classScores(batch, 0);
-    const auroc = aurocOf(countsOf(scores, grid), grid, request.max_fpr);
-    if (auroc === null) warnings.push(undefinedClassWarning('AUROC', 'the batch', scores.positives.length, scores.negatives.length));
-    return { ...base, auroc, warnings };
-  }
-  if (request.multi_class === 'ovo' && batch.task === 'multiclass') {
-    return { ...base, ...aurocOneVsOne(batch, request.average === 'weighted', warnings), warnings };
-  }
-
-  const perClass: Array<number | null> = [];
-  for (let c = 0; c < batch.classes; c++) {
-    const scores = classScores(batch, c);
-    const value = aurocOf(countsOf(scores, grid), grid, null);
-    if (value === null) warnings.push(undefinedClassWarning('AUROC', `${batch.task === 'multiclass' ? 'class' : 'label'} ${c}`, scores.positives.length, scores.negatives.length));
-    perClass.push(value);
-  }
-  let auroc: number | null;
-  if (request.average === 'none') auroc = null;
-  else if (request.average === 'micro') auroc = aurocOf(countsOf(pooledScores(batch), grid), grid, null);
-  else auroc = averageDefined(perClass, request.average === 'weighted' ? supports(batch) : null);
-  if (auroc === null && request.average !== 'none') warnings.push('no class has both positive and negative samples: the AUROC is undefined (null)');
-  return { ...base, auroc, per_class: perClass, warnings };
+  return aurocOfBatch(new RankCountsCache(formatRankingBatch(request)), request);
 }

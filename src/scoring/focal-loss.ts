@@ -42,8 +42,15 @@ function inferTask(preds: Tensor, labels: LabelTensor, given: Task | undefined):
  * shapes, labels checked against the classes. Errors name the field and index.
  */
 export function formatFocalLossBatch(request: FocalLossRequest): FocalLossBatch {
-  const preds = flattenNumbers('preds', request.preds, 3);
-  const labels = flattenIntegers('labels', request.labels, 2);
+  return focalLossBatchFromTensors(flattenNumbers('preds', request.preds, 3), flattenIntegers('labels', request.labels, 2), request);
+}
+
+/** {@link formatFocalLossBatch} for tensors already flattened (by /v1/score). */
+export function focalLossBatchFromTensors(
+  preds: Tensor,
+  labels: LabelTensor,
+  request: Pick<FocalLossRequest, 'task' | 'ignore_index' | 'input' | 'num_classes'>,
+): FocalLossBatch {
   const task = inferTask(preds, labels, request.task);
   const ignore = request.ignore_index ?? null;
   const classes = preds.shape[preds.shape.length - 1];
@@ -84,13 +91,20 @@ function classWeights(alpha: FocalLossRequest['alpha'], classes: number): Float6
   return Float64Array.from(alpha);
 }
 
+/** The focal-loss options, without the batch itself (shared with /v1/score). */
+export type FocalLossOptions = Pick<FocalLossRequest, 'input' | 'alpha' | 'gamma' | 'reduction' | 'ignore_index' | 'return_grad'>;
+
 /**
  * Focal loss of one batch, end to end: format, kernel, response.
  *
  * @throws {ProblemError} 400 for input that breaks the contract
  */
 export function computeFocalLoss(request: FocalLossRequest): FocalLossResponse {
-  const { task, preds, labels } = formatFocalLossBatch(request);
+  return focalLossOfBatch(formatFocalLossBatch(request), request);
+}
+
+/** The kernel and response stages over a formatted batch. */
+export function focalLossOfBatch({ task, preds, labels }: FocalLossBatch, request: FocalLossOptions): FocalLossResponse {
   const classes = preds.shape[preds.shape.length - 1];
   const options = {
     gamma: request.gamma,

@@ -1,6 +1,6 @@
 import { invalidField } from '../errors.js';
 import type { Task } from '../schemas/common.js';
-import { flattenIntegers, flattenNumbers, formatShape, pathOf, sameShape } from './tensor.js';
+import { flattenIntegers, flattenNumbers, formatShape, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
 
 /** The request fields every ranking metric reads (see `rankingBatchFields`). */
 export interface RankingBatchRequest {
@@ -27,6 +27,12 @@ export interface RankingBatch {
   classes: number;
   /** rows × classes, row-major; softmax already applied to multiclass logits. */
   scores: Float64Array;
+  /**
+   * Binary / multilabel logits: σ is applied only where a metric needs probabilities (binned
+   * thresholds on [0, 1]); exact metrics are rank-based and use the raw scores, which avoids the
+   * ties σ creates when it saturates to 1.0 in float64.
+   */
+  sigmoidPending: boolean;
   /** Binary: rows. Multiclass: rows (class indices). Multilabel: rows × classes. */
   labels: Int32Array;
   ignoreIndex: number | null;
@@ -49,25 +55,22 @@ function softmaxRows(scores: Float64Array, classes: number): void {
   }
 }
 
-/** σ(x) in place, both tails without overflow. */
-export function sigmoidInPlace(scores: Float64Array): void {
-  for (let i = 0; i < scores.length; i++) {
-    const x = scores[i];
-    scores[i] = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-  }
-}
-
 /**
  * Validates and formats a ranking request: shapes, task, labels, the `auto` input decision
  * (over the samples that are kept) and softmax for multiclass logits.
  *
- * @param sigmoidLogits apply σ to binary / multilabel logits (binned metrics need [0, 1]; exact
- *   ones are rank-based and skip it)
  * @throws {ProblemError} 400 naming the field and index
  */
-export function formatRankingBatch(request: RankingBatchRequest, sigmoidLogits: boolean): RankingBatch {
-  const preds = flattenNumbers('preds', request.preds, 2);
-  const labels = flattenIntegers('labels', request.labels, 2);
+export function formatRankingBatch(request: RankingBatchRequest): RankingBatch {
+  return rankingBatchFromTensors(flattenNumbers('preds', request.preds, 2), flattenIntegers('labels', request.labels, 2), request);
+}
+
+/** {@link formatRankingBatch} for tensors already flattened (e.g. by /v1/score's loss stage). */
+export function rankingBatchFromTensors(
+  preds: Tensor,
+  labels: LabelTensor,
+  request: Omit<RankingBatchRequest, 'preds' | 'labels'>,
+): RankingBatch {
   const task = inferTask(preds.shape.length, labels.shape.length, request.task);
   const ignoreIndex = request.ignore_index ?? null;
   const rows = preds.shape[0];
@@ -106,16 +109,17 @@ export function formatRankingBatch(request: RankingBatchRequest, sigmoidLogits: 
   }
   if (kept === 0) throw invalidField('labels', 'every sample is ignored: nothing to rank');
 
-  const scores = preds.data;
+  // Softmax rewrites the scores: work on a copy so the caller's tensor stays as sent.
+  const scores = task === 'multiclass' ? preds.data.slice() : preds.data;
   const input = request.input === 'auto' ? (allKeptWithinUnit(scores, labels.data, task, classes, ignoreIndex) ? 'probs' : 'logits') : request.input;
   if (input === 'probs') {
     for (let i = 0; i < scores.length; i++) {
       if (scores[i] < 0 || scores[i] > 1) throw invalidField(pathOf('preds', preds.shape, i), `input "probs" needs values in [0, 1], got ${scores[i]}`);
     }
   } else if (task === 'multiclass') softmaxRows(scores, classes);
-  else if (sigmoidLogits) sigmoidInPlace(scores);
 
-  return { task, input, rows, classes, scores, labels: labels.data, ignoreIndex };
+  const sigmoidPending = input === 'logits' && task !== 'multiclass';
+  return { task, input, rows, classes, scores, sigmoidPending, labels: labels.data, ignoreIndex };
 }
 
 /** torchmetrics' `auto` rule: probabilities unless a kept score lies outside [0, 1]. */

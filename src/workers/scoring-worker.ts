@@ -6,7 +6,7 @@
 import { move } from 'piscina';
 import { decodeJsonBody } from '../scoring/json-body.js';
 import { ProblemError, type Problem } from '../errors.js';
-import { scoringTasks, type ScoringTaskName } from '../scoring/tasks.js';
+import { encodeResult, scoringTasks, type ScoringTaskName } from '../scoring/tasks.js';
 
 export interface JsonTask {
   task: ScoringTaskName;
@@ -22,7 +22,7 @@ export function scoreJson({ task, body }: JsonTask): WorkerReply {
   try {
     const response = scoringTasks[task].run(decodeJsonBody(body), false);
     // TextEncoder allocates a fresh ArrayBuffer, so transferring it detaches nothing shared.
-    return move(encoder.encode(JSON.stringify(response))) as unknown as Uint8Array;
+    return move(encoder.encode(encodeResult(response))) as unknown as Uint8Array;
   } catch (error) {
     if (error instanceof ProblemError) return error.toJSON();
     throw error;

@@ -1,0 +1,74 @@
+/** One line of a plot: its points in unit coordinates and its legend entry. */
+export interface PlotSeries {
+  label: string;
+  x: readonly number[];
+  y: readonly number[];
+}
+
+export interface PlotSpec {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  /** ROC plots draw the chance diagonal. */
+  diagonal: boolean;
+  series: PlotSeries[];
+}
+
+const WIDTH = 560;
+const LEFT = 64;
+const TOP = 48;
+const PLOT = 400;
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+const escapeXml = (text: string): string =>
+  text.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch] as string);
+
+/** Plot coordinates of a unit-square point, rounded to 0.01 px. */
+export const toPlotX = (x: number): number => Math.round((LEFT + x * PLOT) * 100) / 100;
+export const toPlotY = (y: number): number => Math.round((TOP + (1 - y) * PLOT) * 100) / 100;
+
+/**
+ * A self-contained SVG line plot on the unit square: axes with ticks every 0.2, an optional
+ * diagonal, one polyline per series (`data-series` names it) and a legend.
+ */
+export function curveSvg(spec: PlotSpec): string {
+  const parts: string[] = [];
+  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
+  // Room below the axes for a legend of two columns.
+  const height = TOP + PLOT + 70 + Math.ceil(spec.series.length / 2) * 16;
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
+    `<title>${escapeXml(spec.title)}</title>`,
+    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${LEFT + PLOT / 2}" y="28" text-anchor="middle" font-size="16">${escapeXml(spec.title)}</text>`,
+  );
+  for (const t of ticks) {
+    parts.push(
+      `<line x1="${toPlotX(t)}" y1="${TOP}" x2="${toPlotX(t)}" y2="${TOP + PLOT}" stroke="#eeeeee"/>`,
+      `<line x1="${LEFT}" y1="${toPlotY(t)}" x2="${LEFT + PLOT}" y2="${toPlotY(t)}" stroke="#eeeeee"/>`,
+      `<text x="${toPlotX(t)}" y="${TOP + PLOT + 18}" text-anchor="middle">${t.toFixed(1)}</text>`,
+      `<text x="${LEFT - 8}" y="${toPlotY(t) + 4}" text-anchor="end">${t.toFixed(1)}</text>`,
+    );
+  }
+  parts.push(
+    `<rect x="${LEFT}" y="${TOP}" width="${PLOT}" height="${PLOT}" fill="none" stroke="#333333"/>`,
+    `<text x="${LEFT + PLOT / 2}" y="${TOP + PLOT + 40}" text-anchor="middle">${escapeXml(spec.xLabel)}</text>`,
+    `<text x="18" y="${TOP + PLOT / 2}" text-anchor="middle" transform="rotate(-90 18 ${TOP + PLOT / 2})">${escapeXml(spec.yLabel)}</text>`,
+  );
+  if (spec.diagonal) {
+    parts.push(`<line x1="${toPlotX(0)}" y1="${toPlotY(0)}" x2="${toPlotX(1)}" y2="${toPlotY(1)}" stroke="#999999" stroke-dasharray="4 4"/>`);
+  }
+  spec.series.forEach((s, i) => {
+    const color = COLORS[i % COLORS.length];
+    const points = s.x.map((x, k) => `${toPlotX(x)},${toPlotY(s.y[k])}`).join(' ');
+    parts.push(`<polyline data-series="${i}" points="${points}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    const ly = TOP + PLOT + 58 + Math.floor(i / 2) * 16;
+    const lx = LEFT + (i % 2) * (PLOT / 2);
+    parts.push(
+      `<line x1="${lx}" y1="${ly - 4}" x2="${lx + 18}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`,
+      `<text x="${lx + 24}" y="${ly}">${escapeXml(s.label)}</text>`,
+    );
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}

@@ -1,0 +1,25 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AveragePrecisionRequest, AveragePrecisionResponse } from '../../schemas/average-precision.js';
+import { problemResponses } from '../../schemas/common.js';
+
+const averagePrecisionRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/v1/average-precision',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'Average precision (area under the precision-recall curve, step-wise)',
+        description: [
+          'As scikit-learn `average_precision_score`: sum over thresholds of (R_k - R_{k-1}) P_k, no interpolation.',
+          'Binary, multiclass one-vs-rest, multilabel; macro / weighted / micro / none. A class without positives is',
+          '`null`, named in `warnings`, and left out of averages. Binned `thresholds` as torchmetrics.',
+        ].join(' '),
+        body: AveragePrecisionRequest,
+        response: { 200: AveragePrecisionResponse, ...problemResponses },
+      },
+    },
+    async (request, reply) => app.scoring.respond(reply, 'averagePrecision', request.body),
+  );
+};
+
+export default averagePrecisionRoutes;

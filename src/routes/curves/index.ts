@@ -1,0 +1,60 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { problemResponses } from '../../schemas/common.js';
+import { PrecisionRecallRequest, PrecisionRecallResponse, RocRequest, RocResponse } from '../../schemas/curves.js';
+
+/** A curve answers JSON, or SVG when the client's Accept header prefers it. */
+const curveResponse = (json: z.ZodType, description: string) => ({
+  200: {
+    description,
+    content: {
+      'application/json': { schema: json },
+      'image/svg+xml': { schema: z.string().describe('The curves plotted, with the metric in the legend.') },
+    },
+  },
+  ...problemResponses,
+});
+
+const prefersSvg = (request: FastifyRequest) => request.accepts().type(['application/json', 'image/svg+xml']) === 'image/svg+xml';
+
+const curveRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/v1/roc',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'ROC curve (JSON, or SVG with Accept: image/svg+xml)',
+        description: [
+          'As scikit-learn `roc_curve` (exact; starts at (0, 0); `drop_intermediate` drops collinear points) or torchmetrics',
+          '`roc` with binned `thresholds`. Multiclass one-vs-rest and multilabel give one curve per class in `per_class`.',
+          '`max_points` caps each curve, keeping its shape. With `Accept: image/svg+xml` the answer is a plot.',
+        ].join(' '),
+        body: RocRequest,
+        response: curveResponse(RocResponse, 'The curve(s) as JSON, or their plot as SVG.'),
+      },
+    },
+    async (request, reply) => app.scoring.respond(reply, prefersSvg(request) ? 'rocSvg' : 'roc', request.body),
+  );
+
+  app.post(
+    '/v1/precision-recall-curve',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'Precision-recall curve (JSON, or SVG with Accept: image/svg+xml)',
+        description: [
+          'As scikit-learn `precision_recall_curve` (exact) or torchmetrics with binned `thresholds`; the last point is',
+          '(recall 0, precision 1). Multiclass one-vs-rest and multilabel give one curve per class. `average_precision` of',
+          'each curve is included.',
+        ].join(' '),
+        body: PrecisionRecallRequest,
+        response: curveResponse(PrecisionRecallResponse, 'The curve(s) as JSON, or their plot as SVG.'),
+      },
+    },
+    async (request, reply) =>
+      app.scoring.respond(reply, prefersSvg(request) ? 'precisionRecallSvg' : 'precisionRecall', request.body),
+  );
+};
+
+export default curveRoutes;

@@ -1,0 +1,45 @@
+import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts } from '../kernels/average-precision.js';
+import type { RankCounts } from '../kernels/rank-counts.js';
+import type { AveragePrecisionRequest, AveragePrecisionResponse } from '../schemas/average-precision.js';
+import { averageDefined, undefinedClassWarning } from './averaging.js';
+import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
+import { formatRankingBatch, supports } from './ranking-batch.js';
+
+export type AveragePrecisionOptions = Pick<AveragePrecisionRequest, 'average' | 'thresholds'>;
+
+const apOf = (counts: RankCounts, grid: Grid) => (grid.values ? averagePrecisionFromBinnedCounts(counts) : averagePrecisionFromCounts(counts));
+
+/** The compute stage of average precision over a formatted batch, reusing (and filling) `cache`. */
+export function averagePrecisionOfBatch(cache: RankCountsCache, options: AveragePrecisionOptions): AveragePrecisionResponse {
+  const { batch } = cache;
+  const grid = thresholdGrid(options.thresholds);
+  const warnings: string[] = [];
+  const base = { task: batch.task, input: batch.input, average: batch.task === 'binary' ? null : options.average };
+  const who = (c: number) => (batch.task === 'binary' ? 'the batch' : `${batch.task === 'multiclass' ? 'class' : 'label'} ${c}`);
+
+  const perClass: Array<number | null> = [];
+  for (let c = 0; c < batch.classes; c++) {
+    const counts = cache.ofClass(c, grid);
+    const value = apOf(counts, grid);
+    if (value === null) warnings.push(undefinedClassWarning('average precision', who(c), counts.positives, counts.negatives));
+    perClass.push(value);
+  }
+  if (batch.task === 'binary') return { ...base, average_precision: perClass[0], warnings };
+
+  let ap: number | null;
+  if (options.average === 'none') ap = null;
+  else if (options.average === 'micro') ap = apOf(cache.pooled(grid), grid);
+  else ap = averageDefined(perClass, options.average === 'weighted' ? supports(batch) : null);
+  if (ap === null && options.average !== 'none') warnings.push('no class has positive samples: the average precision is undefined (null)');
+  return { ...base, average_precision: ap, per_class: perClass, warnings };
+}
+
+/**
+ * Average precision of one batch, as scikit-learn's `average_precision_score` (step-wise, no
+ * interpolation) and torchmetrics' binned mode.
+ *
+ * @throws {ProblemError} 400 for input that breaks the contract
+ */
+export function computeAveragePrecision(request: AveragePrecisionRequest): AveragePrecisionResponse {
+  return averagePrecisionOfBatch(new RankCountsCache(formatRankingBatch(request)), request);
+}

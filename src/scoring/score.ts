@@ -1,0 +1,52 @@
+import { invalidField } from '../errors.js';
+import type { ScoreRequest, ScoreResponse } from '../schemas/score.js';
+import { AurocRequest } from '../schemas/auroc.js';
+import { AveragePrecisionRequest } from '../schemas/average-precision.js';
+import { aurocOfBatch } from './auroc.js';
+import { averagePrecisionOfBatch } from './average-precision.js';
+import { focalLossBatchFromTensors, focalLossOfBatch } from './focal-loss.js';
+import { RankCountsCache } from './rank-counts-cache.js';
+import { rankingBatchFromTensors } from './ranking-batch.js';
+import { flattenIntegers, flattenNumbers, type LabelTensor, type Tensor } from './tensor.js';
+
+/** Metric option defaults, taken from the metrics' own request schemas. */
+const aurocDefaults = AurocRequest.pick({ average: true, multi_class: true, max_fpr: true, thresholds: true }).parse({});
+const apDefaults = AveragePrecisionRequest.pick({ average: true, thresholds: true }).parse({});
+
+/** Metrics rank samples: [B, N, C] logits become B·N samples of C classes, [B, N] scores B·N. */
+function asSamples(preds: Tensor, labels: LabelTensor, multiclass: boolean): { preds: Tensor; labels: LabelTensor } {
+  if (multiclass) {
+    const classes = preds.shape[preds.shape.length - 1];
+    return { preds: { data: preds.data, shape: [preds.data.length / classes, classes] }, labels: { data: labels.data, shape: [labels.data.length] } };
+  }
+  if (preds.shape.length === 2 && labels.shape.length === 2) return { preds, labels };
+  return { preds: { data: preds.data, shape: [preds.data.length] }, labels: { data: labels.data, shape: [labels.data.length] } };
+}
+
+/**
+ * One call per training batch: the focal loss and the requested metrics of the same batch,
+ * parsed and flattened once; the metrics share one softmax and one sort per class.
+ * Each part equals what its own endpoint answers for the same batch.
+ *
+ * @throws {ProblemError} 400 for input that breaks the contract
+ */
+export function computeScore(request: ScoreRequest): ScoreResponse {
+  const preds = flattenNumbers('preds', request.preds, 3);
+  const labels = flattenIntegers('labels', request.labels, 2);
+  const focalBatch = focalLossBatchFromTensors(preds, labels, { ...request, num_classes: request.loss?.num_classes });
+  const loss = request.loss === null ? null : focalLossOfBatch(focalBatch, { ...request.loss, input: request.input, ignore_index: request.ignore_index });
+
+  const metrics: ScoreResponse['metrics'] = {};
+  if (request.metrics.length > 0) {
+    const samples = asSamples(preds, labels, focalBatch.task === 'multiclass');
+    const batch = rankingBatchFromTensors(samples.preds, samples.labels, { task: focalBatch.task, input: request.input, ignore_index: request.ignore_index });
+    const cache = new RankCountsCache(batch);
+    request.metrics.forEach((metric, i) => {
+      const name = typeof metric === 'string' ? metric : metric.name;
+      if (name in metrics) throw invalidField(`metrics/${i}`, `"${name}" is requested twice`);
+      if (name === 'auroc') metrics.auroc = aurocOfBatch(cache, typeof metric === 'string' ? aurocDefaults : { ...aurocDefaults, ...metric });
+      else metrics.average_precision = averagePrecisionOfBatch(cache, typeof metric === 'string' ? apDefaults : { ...apDefaults, ...metric });
+    });
+  }
+  return { task: focalBatch.task, loss, metrics };
+}

@@ -1,0 +1,31 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../src/app.js';
+import { bodyPaths, testApp } from './support/app.js';
+import { loadCases, mismatch } from './support/reference.js';
+
+const files = ['focal_loss.json', 'auroc.json', 'ranking.json'];
+
+describe.each(bodyPaths)('reference vectors through the routes ($path)', ({ config }) => {
+  let app: App;
+  beforeAll(async () => {
+    app = await testApp(config);
+  });
+  afterAll(() => app.close());
+
+  describe.each(files)('%s', (file) => {
+    const cases = loadCases(file);
+
+    it('has cases', () => {
+      expect(cases.length).toBeGreaterThan(0);
+    });
+
+    it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+      const response = await app.inject({ method: 'POST', url: c.endpoint, payload: c.request });
+      expect(response.statusCode, response.body).toBe(200);
+      const body = response.json();
+      for (const [field, want] of Object.entries(c.expected)) {
+        expect(mismatch(body[field], want, c.tolerance, field), `${c.source}`).toBeNull();
+      }
+    });
+  });
+});

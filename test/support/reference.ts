@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface ReferenceCase {
+  name: string;
+  endpoint: string;
+  request: Record<string, unknown>;
+  expected: Record<string, unknown>;
+  tolerance: { rel: number; abs: number };
+  source: string;
+}
+
+/** ../shared/reference beside the checkout: read-only vectors computed with the real libraries. */
+export const referenceDir = fileURLToPath(new URL('../../../shared/reference/', import.meta.url));
+
+export const loadCases = (file: string): ReferenceCase[] =>
+  (JSON.parse(readFileSync(referenceDir + file, 'utf8')) as { cases: ReferenceCase[] }).cases;
+
+/**
+ * Compares a response field with its expected value: numbers within `abs + rel * |want|`,
+ * arrays element by element, null only with null. Returns the first mismatch, or null.
+ */
+export function mismatch(got: unknown, want: unknown, tol: { rel: number; abs: number }, path = ''): string | null {
+  if (want === null) return got === null ? null : `${path}: expected null, got ${JSON.stringify(got)}`;
+  if (Array.isArray(want)) {
+    if (!Array.isArray(got) || got.length !== want.length) return `${path}: expected an array of ${want.length}, got ${JSON.stringify(got)?.slice(0, 80)}`;
+    for (let i = 0; i < want.length; i++) {
+      const m = mismatch(got[i], want[i], tol, `${path}/${i}`);
+      if (m) return m;
+    }
+    return null;
+  }
+  if (typeof want === 'number') {
+    if (typeof got !== 'number') return `${path}: expected ${want}, got ${JSON.stringify(got)}`;
+    return Math.abs(got - want) <= tol.abs + tol.rel * Math.abs(want) ? null : `${path}: expected ${want}, got ${got}`;
+  }
+  return got === want ? null : `${path}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`;
+}
