@@ -1,5 +1,4 @@
 import { NeumaierSum } from '../kernels/neumaier-sum.js';
-import type { Average } from '../schemas/ranking.js';
 
 /**
  * Averages per-class values over the classes where the metric is defined. Undefined classes

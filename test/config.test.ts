@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('configuration from the environment', () => {
+  it('has documented defaults', () => {
+    expect(loadConfig({})).toMatchObject({ PORT: 8080, HOST: '0.0.0.0', BODY_LIMIT_BYTES: 64 * 1024 * 1024, LOG_LEVEL: 'info' });
+  });
+
+  it('parses numbers', () => {
+    expect(loadConfig({ PORT: '9090', WORKERS: '3', MAX_QUEUE: '5' })).toMatchObject({ PORT: 9090, WORKERS: 3, MAX_QUEUE: 5 });
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['WORKERS', '0'],
+    ['LOG_LEVEL', 'loud'],
+    ['REQUEST_TIMEOUT_MS', '-5'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid environment: ${name}:`));
+  });
+});

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../src/app.js';
+import { bodyPaths, testApp } from './support/app.js';
+
+const PROBLEM = 'application/problem+json; charset=utf-8';
+const binary = { preds: [0.13, 0.26, 0.08, 0.19, 0.34], labels: [0, 0, 1, 1, 1] };
+
+describe.each(bodyPaths)('bad input is a 4xx problem+json naming the field ($path)', ({ config }) => {
+  let app: App;
+  beforeAll(async () => {
+    app = await testApp({ ...config, BODY_LIMIT_BYTES: 4096 });
+  });
+  afterAll(() => app.close());
+
+  const post = (url: string, payload: string | object, contentType = 'application/json') =>
+    app.inject({ method: 'POST', url, payload: typeof payload === 'string' ? payload : JSON.stringify(payload), headers: { 'content-type': contentType } });
+
+  it('malformed JSON is 400', async () => {
+    const res = await post('/v1/auroc', '{"preds": [0.1,');
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toBe(PROBLEM);
+    expect(res.json()).toMatchObject({ status: 400, code: 'ERR_MALFORMED_BODY', type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+  });
+
+  it('an empty body is 400', async () => {
+    const res = await post('/v1/auroc', '');
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toBe(PROBLEM);
+  });
+
+  it('a string where a number belongs names preds/1', async () => {
+    const res = await post('/v1/auroc', { preds: [0.1, 'NaN'], labels: [0, 1] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ path: 'preds/1', message: expect.stringContaining('finite number') }]);
+  });
+
+  it('a label out of range names labels/3', async () => {
+    const res = await post('/v1/auroc', { preds: [0.1, 0.2, 0.3, 0.4], labels: [0, 1, 0, 2] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].path).toBe('labels/3');
+  });
+
+  it('a fractional multiclass label names its index', async () => {
+    const res = await post('/v1/focal-loss', { preds: [[1, 2], [3, 4]], labels: [0, 0.5] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].path).toBe('labels/1');
+  });
+
+  it('a ragged row names its index', async () => {
+    const res = await post('/v1/focal-loss', { preds: [[1, 2], [3]], labels: [0, 1] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0]).toEqual({ path: 'preds/1', message: expect.stringContaining('ragged') });
+  });
+
+  it('a misspelt option is rejected, not defaulted', async () => {
+    const res = await post('/v1/auroc', { ...binary, averag: 'weighted' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ path: 'averag', message: 'unknown field "averag"' }]);
+  });
+
+  it('a wrong option type names the option', async () => {
+    const res = await post('/v1/focal-loss', { preds: [[1, 2]], labels: [0], gamma: -1 });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].path).toBe('gamma');
+  });
+
+  it('a wrong alpha length names alpha', async () => {
+    const res = await post('/v1/focal-loss', { preds: [[1, 2, 3]], labels: [0], alpha: [0.5, 0.5] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].path).toBe('alpha');
+  });
+
+  it('max_fpr with a multiclass batch names max_fpr', async () => {
+    const res = await post('/v1/auroc', { preds: [[0.5, 0.5], [0.2, 0.8]], labels: [0, 1], max_fpr: 0.5 });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].path).toBe('max_fpr');
+  });
+
+  it('thresholds that do not increase name the element', async () => {
+    const res = await post('/v1/auroc', { ...binary, thresholds: [0, 0.5, 0.5, 1] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].path).toBe('thresholds/2');
+  });
+
+  it('ovo with average none names average', async () => {
+    const res = await post('/v1/auroc', { preds: [[0.5, 0.5], [0.2, 0.8]], labels: [0, 1], multi_class: 'ovo', average: 'none' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].path).toBe('average');
+  });
+
+  it('__proto__ keys are rejected', async () => {
+    const res = await post('/v1/auroc', '{"preds": [0.1, 0.2], "labels": [0, 1], "__proto__": {"polluted": true}}');
+    expect(res.statusCode).toBe(400);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('a wrong content type is 415', async () => {
+    const res = await post('/v1/auroc', 'preds=1', 'text/plain');
+    expect(res.statusCode).toBe(415);
+    expect(res.headers['content-type']).toBe(PROBLEM);
+  });
+
+  it('an oversized body is 413', async () => {
+    const res = await post('/v1/auroc', { preds: Array(2000).fill(0.5), labels: Array(2000).fill(0) });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers['content-type']).toBe(PROBLEM);
+  });
+
+  it('an unknown route is 404', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/nothing-here' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toBe(PROBLEM);
+    expect(res.json()).toMatchObject({ status: 404, code: 'ERR_NOT_FOUND' });
+  });
+
+  it('a wrong method on a known route is 405', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/auroc' });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers['content-type']).toBe(PROBLEM);
+  });
+
+  it('logits so large that the loss overflows are a 400, never Infinity', async () => {
+    const res = await post('/v1/focal-loss', { preds: [[1e308, -1e308]], labels: [1], alpha: null });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].path).toBe('preds');
+  });
+});

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { bodyPaths, testApp } from '../support/app.js';
+import { loadCases } from '../support/reference.js';
+
+describe.each(bodyPaths)('/v1/score equals the single-metric endpoints ($path)', ({ config }) => {
+  let app: App;
+  beforeAll(async () => {
+    app = await testApp(config);
+  });
+  afterAll(() => app.close());
+
+  const post = async (url: string, payload: object) => {
+    const res = await app.inject({ method: 'POST', url, payload });
+    expect(res.statusCode, res.body).toBe(200);
+    return res.json();
+  };
+
+  const batches = [
+    { name: 'multiclass logits', body: loadCases('focal_loss.json')[0].request },
+    { name: 'binary', body: loadCases('focal_loss.json').find((c) => c.request.task === 'binary')!.request },
+    { name: 'multilabel', body: loadCases('focal_loss.json').find((c) => c.request.task === 'multilabel')!.request },
+  ];
+
+  it.each(batches)('$name', async ({ body }) => {
+    const { preds, labels, task, input } = body as Record<string, unknown>;
+    const lossOptions = Object.fromEntries(
+      Object.entries(body).filter(([key]) => ['alpha', 'gamma', 'reduction', 'return_grad', 'num_classes'].includes(key)),
+    );
+    const score = await post('/v1/score', {
+      preds,
+      labels,
+      ...(task ? { task } : {}),
+      ...(input ? { input } : {}),
+      ...(body.ignore_index !== undefined ? { ignore_index: body.ignore_index } : {}),
+      loss: lossOptions,
+      metrics: ['auroc', { name: 'average_precision', average: 'weighted' }],
+    });
+    const focal = await post('/v1/focal-loss', body);
+    expect(score.loss).toEqual(focal);
+
+    // Metrics see the batch as samples: binary [B, N] scores are B·N samples.
+    const metricTask = score.task === 'multilabel' ? 'multilabel' : score.task;
+    const samples = { preds, labels, task: metricTask, input: input ?? 'logits', ...(body.ignore_index !== undefined ? { ignore_index: body.ignore_index } : {}) };
+    expect(score.metrics.auroc).toEqual(await post('/v1/auroc', samples));
+    expect(score.metrics.average_precision).toEqual(await post('/v1/average-precision', { ...samples, average: 'weighted' }));
+  });
+
+  it('skips the loss when loss is null', async () => {
+    const score = await post('/v1/score', { preds: [0.2, 0.7], labels: [0, 1], loss: null, input: 'probs' });
+    expect(score.loss).toBeNull();
+    expect(score.metrics.auroc.auroc).toBe(1);
+  });
+
+  it('rejects a metric requested twice, naming it', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/score', payload: { preds: [0.2, 0.7], labels: [0, 1], metrics: ['auroc', 'auroc'] } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].path).toBe('metrics/1');
+  });
+});

@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { projectRoot, startServer } from './support/server-process.js';
+
+describe('the server process', () => {
+  it('serves /healthz and exits 0 on SIGTERM', async () => {
+    const started = Date.now();
+    const server = await startServer();
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    const auroc = await fetch(`${server.url}/v1/auroc`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ preds: [0.13, 0.26, 0.08, 0.19, 0.34], labels: [0, 0, 1, 1, 1] }),
+    });
+    expect(((await auroc.json()) as { auroc: number }).auroc).toBe(0.5);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exit).toEqual({ code: 0, signal: null });
+  });
+
+  it('logs one JSON line per request with route, status, duration and batch shape, never the body', async () => {
+    const server = await startServer();
+    await fetch(`${server.url}/v1/focal-loss`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ preds: [[1.5, -0.25], [0.75, 2.125]], labels: [0, 1] }),
+    });
+    server.child.kill('SIGTERM');
+    await server.exit;
+    const lines = server.output().split('\n').filter((l) => l.includes('request completed'));
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]);
+    expect(entry).toMatchObject({ route: '/v1/focal-loss', status: 200, batch: { preds: [2, 2] }, reqId: expect.any(String) });
+    expect(typeof entry.ms).toBe('number');
+    expect(server.output()).not.toContain('2.125');
+  });
+
+  it('refuses to start on an invalid variable, naming it', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: projectRoot,
+      env: { ...process.env, PORT: 'eighty' },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/PORT:/);
+  });
+});
