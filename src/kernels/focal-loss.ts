@@ -83,6 +83,9 @@ export function focalLossSoftmax(
   const losses = options.withLosses ? new Float64Array(rows) : null;
   const grad = options.withGrad ? new Float64Array(preds.length) : null;
   const total = new NeumaierSum();
+  // exp(z_j − max) of the current row, computed once and reused for the gradient.
+  const expShifted = new Float64Array(numClasses);
+  const integerGamma = Number.isInteger(gamma) && gamma <= 8;
 
   for (let i = 0; i < rows; i++) {
     const y = labels[i];
@@ -93,7 +96,7 @@ export function focalLossSoftmax(
     let logq: number;
     let q: number;
     let oneMinusQ: number;
-    let lse = 0;
+    let sumExp = 0;
     if (inputIsProbs) {
       q = preds[base + y];
       oneMinusQ = 1 - q;
@@ -101,14 +104,16 @@ export function focalLossSoftmax(
     } else {
       let max = -Infinity;
       for (let j = 0; j < numClasses; j++) if (preds[base + j] > max) max = preds[base + j];
-      let s = 0;
-      for (let j = 0; j < numClasses; j++) s += Math.exp(preds[base + j] - max);
-      lse = max + Math.log(s);
-      logq = preds[base + y] - lse;
+      for (let j = 0; j < numClasses; j++) {
+        const e = Math.exp(preds[base + j] - max);
+        expShifted[j] = e;
+        sumExp += e;
+      }
+      logq = preds[base + y] - max - Math.log(sumExp);
       q = Math.exp(logq);
       oneMinusQ = -Math.expm1(logq);
     }
-    const modulator = oneMinusQ ** gamma;
+    const modulator = integerGamma ? powInt(oneMinusQ, gamma) : oneMinusQ ** gamma;
     const loss = -weight * modulator * logq;
     total.add(loss);
     if (losses) losses[i] = loss;
@@ -121,15 +126,21 @@ export function focalLossSoftmax(
       grad[base + y] = -weight * scale * (modulator * dLogq - focusOverQ);
     } else {
       const factor = weight * scale * (modulator - q * focusOverQ);
-      for (let j = 0; j < numClasses; j++) {
-        const p = Math.exp(preds[base + j] - lse);
-        grad[base + j] = factor * (j === y ? p - 1 : p);
-      }
+      const perExp = factor / sumExp;
+      for (let j = 0; j < numClasses; j++) grad[base + j] = perExp * expShifted[j];
+      grad[base + y] -= factor;
     }
   }
 
   const sum = total.value;
   return { loss: reduction === 'mean' ? (count > 0 ? sum / count : 0) : sum, count, losses, grad, hess: null };
+}
+
+/** x^n for a small non-negative integer n, by multiplication (Math.pow is several times slower). */
+function powInt(x: number, n: number): number {
+  let r = 1;
+  for (let k = 0; k < n; k++) r *= x;
+  return r;
 }
 
 /** log(1 + e^u) without overflow. */

@@ -1,0 +1,93 @@
+/**
+ * `npm run bench`: kernel benchmarks next to the reference libraries, same data, same machine,
+ * same moment. Prints medians and ratios; not a test (timings belong here, not in CI).
+ *
+ *   focal loss, mean + gradient, 1,000,000 × 10 logits   vs PyTorch CPU (1 thread) fwd + bwd
+ *   exact binary AUROC, 1,000,000 samples                 vs scikit-learn roc_auc_score
+ *   multiclass one-vs-rest AUROC, 100,000 × 10            vs scikit-learn roc_auc_score(ovr)
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Bench } from 'tinybench';
+import { focalLossSoftmax } from '../src/kernels/focal-loss.js';
+import { sortScores } from '../src/kernels/sort-scores.js';
+import { computeAuroc } from '../src/scoring/auroc.js';
+import { classScores } from '../src/scoring/ranking-batch.js';
+import { aurocFromCounts } from '../src/kernels/auroc.js';
+import { rankCounts } from '../src/kernels/rank-counts.js';
+import { binaryBatch, multiclassBatch } from './data.js';
+
+const PYTHON = '/usr/bin/python3';
+const focal = multiclassBatch(1_000_000, 10, 1);
+const binary = binaryBatch(1_000_000, 2);
+const mc = multiclassBatch(100_000, 10, 3);
+// scikit-learn's multiclass AUROC wants probabilities: softmax the logits once, up front.
+const mcProbs = mc.logits.slice();
+for (let i = 0; i < 100_000; i++) {
+  let sum = 0;
+  for (let j = 0; j < 10; j++) sum += Math.exp(mcProbs[i * 10 + j]);
+  for (let j = 0; j < 10; j++) mcProbs[i * 10 + j] = Math.exp(mcProbs[i * 10 + j]) / sum;
+}
+
+const weights = Float64Array.from({ length: 10 }, (_, c) => (c === 0 ? 0.25 : 0.75));
+const rows = (flat: Float64Array, classes: number) => Array.from({ length: flat.length / classes }, (_, i) => Array.from(flat.subarray(i * classes, (i + 1) * classes)));
+const mcRequest = { preds: rows(mcProbs, 10), labels: Array.from(mc.labels), input: 'probs' as const, average: 'macro' as const, multi_class: 'ovr' as const, max_fpr: null, thresholds: null };
+const binaryBatchForAuroc = { task: 'binary' as const, input: 'probs' as const, rows: binary.scores.length, classes: 1, scores: binary.scores, sigmoidPending: false, labels: binary.labels, ignoreIndex: null };
+
+const bench = new Bench({ time: 2000, warmupTime: 500 });
+bench
+  .add('focal loss mean + grad, 1e6 × 10', () => {
+    focalLossSoftmax(focal.logits, focal.labels, 10, weights, { gamma: 2, reduction: 'mean', ignoreIndex: null, inputIsProbs: false, withLosses: false, withGrad: true });
+  })
+  .add('exact binary AUROC, 1e6', () => {
+    const { positives, negatives } = classScores(binaryBatchForAuroc, 0);
+    aurocFromCounts(rankCounts(positives, negatives));
+  })
+  .add('multiclass OvR AUROC, 1e5 × 10 (from validated JSON arrays)', () => {
+    computeAuroc(mcRequest);
+  })
+  .add('sortScores, 1e6 uniform', () => {
+    sortScores(binary.scores.slice());
+  })
+  .add('Float64Array.prototype.sort, 1e6 uniform (baseline)', () => {
+    binary.scores.slice().sort();
+  });
+await bench.run();
+
+const ms = (name: string) => bench.tasks.find((t) => t.name.startsWith(name))!.result!.latency.p50!;
+const ours = { focal: ms('focal loss'), binary: ms('exact binary'), multiclass: ms('multiclass OvR') };
+
+let reference: Record<string, number> = {};
+if (existsSync(PYTHON)) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const write = (name: string, data: Float64Array | Int32Array) => writeFileSync(join(dir, name), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  write('focal_logits.f64', focal.logits);
+  write('focal_labels.i32', focal.labels);
+  write('binary_scores.f64', binary.scores);
+  write('binary_labels.i32', binary.labels);
+  write('mc_probs.f64', mcProbs);
+  write('mc_labels.i32', mc.labels);
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ focal: [1_000_000, 10], multiclass: [100_000, 10] }));
+  try {
+    reference = JSON.parse(execFileSync(PYTHON, [new URL('./reference_bench.py', import.meta.url).pathname, dir], { encoding: 'utf8' }));
+  } catch (error) {
+    console.warn(`reference libraries not measured: ${(error as Error).message.split('\n')[0]}`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const row = (what: string, mine: number, theirs: number | undefined, lib: string, target: number) => ({
+  benchmark: what,
+  'ours p50 (ms)': mine.toFixed(1),
+  [`reference (ms)`]: theirs === undefined ? 'n/a' : `${theirs.toFixed(1)} (${lib})`,
+  ratio: theirs === undefined ? 'n/a' : (mine / theirs).toFixed(3),
+  target: `<= ${target}`,
+});
+console.table([
+  row('focal loss mean + grad, 1e6 × 10', ours.focal, reference.torch_focal_ms, 'torch 1 thread', 0.4),
+  row('exact binary AUROC, 1e6', ours.binary, reference.sklearn_binary_ms, 'sklearn', 0.15),
+  row('multiclass OvR AUROC, 1e5 × 10', ours.multiclass, reference.sklearn_multiclass_ms, 'sklearn', 0.25),
+]);
+console.table(bench.table());

@@ -1,0 +1,48 @@
+/** Deterministic benchmark data (mulberry32), so the Node and Python sides see the same numbers. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draws (Box–Muller). */
+export function normals(n: number, random: () => number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - random()));
+    const t = 2 * Math.PI * random();
+    out[i] = r * Math.cos(t);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(t);
+  }
+  return out;
+}
+
+/** Multiclass logits [rows, classes] whose true class gets a boost, and their labels. */
+export function multiclassBatch(rows: number, classes: number, seed = 1) {
+  const random = mulberry32(seed);
+  const logits = normals(rows * classes, random);
+  const labels = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    labels[i] = Math.floor(random() * classes);
+    logits[i * classes + labels[i]] += 1.5;
+  }
+  return { logits, labels };
+}
+
+/** Binary scores in (0, 1) that separate the classes imperfectly, and 0/1 labels. */
+export function binaryBatch(n: number, seed = 2) {
+  const random = mulberry32(seed);
+  const noise = normals(n, random);
+  const scores = new Float64Array(n);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = random() < 0.3 ? 1 : 0;
+    scores[i] = 1 / (1 + Math.exp(-(noise[i] + labels[i])));
+  }
+  return { scores, labels };
+}

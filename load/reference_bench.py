@@ -1,0 +1,61 @@
+"""Times the reference libraries on the data load/bench.ts wrote: one thread, median of runs.
+
+Usage: python3 load/reference_bench.py DIR   (prints one JSON object of milliseconds)
+"""
+import json
+import sys
+import time
+
+import numpy as np
+
+d = sys.argv[1]
+meta = json.load(open(f"{d}/meta.json"))
+
+
+def median_ms(fn, runs):
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return float(np.median(times))
+
+
+out = {}
+try:
+    import torch
+
+    torch.set_num_threads(1)
+    rows, classes = meta["focal"]
+    logits = torch.from_numpy(np.fromfile(f"{d}/focal_logits.f64", dtype=np.float64).reshape(rows, classes))
+    labels = torch.from_numpy(np.fromfile(f"{d}/focal_labels.i32", dtype=np.int32).astype(np.int64))
+    alpha = torch.full((classes,), 0.75, dtype=torch.float64)
+    alpha[0] = 0.25
+
+    def focal():
+        x = logits.clone().requires_grad_(True)
+        logp = torch.log_softmax(x, dim=1).gather(1, labels.view(-1, 1)).view(-1)
+        p = logp.exp()
+        loss = (-alpha.gather(0, labels) * (1 - p) ** 2 * logp).mean()
+        loss.backward()
+        return x.grad
+
+    out["torch_focal_ms"] = median_ms(focal, 7)
+except ImportError:
+    pass
+
+try:
+    from sklearn.metrics import roc_auc_score
+
+    scores = np.fromfile(f"{d}/binary_scores.f64", dtype=np.float64)
+    blabels = np.fromfile(f"{d}/binary_labels.i32", dtype=np.int32)
+    out["sklearn_binary_ms"] = median_ms(lambda: roc_auc_score(blabels, scores), 7)
+    rows, classes = meta["multiclass"]
+    probs = np.fromfile(f"{d}/mc_probs.f64", dtype=np.float64).reshape(rows, classes)
+    mlabels = np.fromfile(f"{d}/mc_labels.i32", dtype=np.int32)
+    out["sklearn_multiclass_ms"] = median_ms(lambda: roc_auc_score(mlabels, probs, multi_class="ovr"), 7)
+except ImportError:
+    pass
+
+print(json.dumps(out))
