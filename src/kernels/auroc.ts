@@ -1,4 +1,5 @@
 import { NeumaierSum } from './neumaier-sum.js';
+import { twiceMannWhitney, type SplitScores } from './class-split.js';
 import type { RankCounts } from './rank-counts.js';
 
 export interface RocCurve {
@@ -100,4 +101,17 @@ export function aurocExact(counts: RankCounts, maxFpr: number | null): number | 
   if (counts.positives === 0 || counts.negatives === 0) return null;
   if (maxFpr === null || maxFpr === 1) return aurocFromCounts(counts);
   return mcclishPartialAuc(rocFromCounts(counts, true), maxFpr);
+}
+
+/**
+ * Exact AUROC straight from bucketed sorted scores, without materializing the curve: the
+ * Mann–Whitney U statistic over P·N (ties count half). Equals {@link aurocFromCounts}.
+ *
+ * O(n). Returns `null` when there are no positives or no negatives.
+ */
+export function aurocFromSplit(split: SplitScores): number | null {
+  const P = split.positives.length;
+  const N = split.negatives.length;
+  if (P === 0 || N === 0) return null;
+  return twiceMannWhitney(split) / (2 * P * N);
 }

@@ -18,18 +18,16 @@ export interface RankCounts {
 }
 
 /**
- * Builds {@link RankCounts} from the scores of the positives and of the negatives, each sorted
- * separately (no permutation to carry) and merged from the top; tied scores share one threshold,
+ * Builds {@link RankCounts} from the scores of the positives and of the negatives, each already
+ * sorted ascending (see `splitSorted`), merged from the top; tied scores share one threshold,
  * which is what gives ties half credit in the AUROC.
  *
- * O(n log n) worst case, O(n) expected (see sortScores). Sorts both arrays in place.
+ * O(n).
  *
- * @example rankCounts(new Float64Array([0.9, 0.4]), new Float64Array([0.4]))
+ * @example rankCountsFromSorted(new Float64Array([0.4, 0.9]), new Float64Array([0.4]))
  * // thresholds [0.9, 0.4], tps [1, 2], fps [0, 1]
  */
-export function rankCounts(positives: Float64Array, negatives: Float64Array): RankCounts {
-  sortScores(positives);
-  sortScores(negatives);
+export function rankCountsFromSorted(positives: Float64Array, negatives: Float64Array): RankCounts {
   const thresholds = new Float64Array(positives.length + negatives.length);
   const tps = new Float64Array(thresholds.length);
   const fps = new Float64Array(thresholds.length);
@@ -61,6 +59,10 @@ export function rankCounts(positives: Float64Array, negatives: Float64Array): Ra
     negatives: negatives.length,
   };
 }
+
+/** {@link rankCountsFromSorted} for unsorted scores: sorts both arrays in place first. O(n log n). */
+export const rankCounts = (positives: Float64Array, negatives: Float64Array): RankCounts =>
+  rankCountsFromSorted(sortScores(positives), sortScores(negatives));
 
 /**
  * Binned counts, as torchmetrics' constant-memory mode: for each threshold t (ascending input),

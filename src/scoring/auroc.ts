@@ -1,5 +1,5 @@
 import { invalidField } from '../errors.js';
-import { aurocExact, aurocFromBinnedCounts } from '../kernels/auroc.js';
+import { aurocExact, aurocFromBinnedCounts, aurocFromSplit } from '../kernels/auroc.js';
 import { rankCounts, type RankCounts } from '../kernels/rank-counts.js';
 import type { AurocRequest, AurocResponse } from '../schemas/auroc.js';
 import { averageDefined, undefinedClassWarning } from './averaging.js';
@@ -19,8 +19,16 @@ function checkAurocOptions(options: AurocOptions, batch: RankingBatch): void {
   }
 }
 
-const aurocOf = (counts: RankCounts, grid: Grid, maxFpr: number | null) =>
-  grid.values ? aurocFromBinnedCounts(counts, maxFpr) : aurocExact(counts, maxFpr);
+/** AUROC of class `c`: straight from its sorted scores when exact, else from its curve. */
+function aurocOfClass(cache: RankCountsCache, c: number, grid: Grid, maxFpr: number | null): { auroc: number | null; positives: number; negatives: number } {
+  if (grid.values === null && maxFpr === null) {
+    const split = cache.split(c);
+    return { auroc: aurocFromSplit(split), positives: split.positives.length, negatives: split.negatives.length };
+  }
+  const counts = cache.ofClass(c, grid);
+  const auroc = grid.values ? aurocFromBinnedCounts(counts, maxFpr) : aurocExact(counts, maxFpr);
+  return { auroc, positives: counts.positives, negatives: counts.negatives };
+}
 
 /** Hand & Till (2001) one-vs-one AUROC, as scikit-learn's `multi_class="ovo"`. */
 function aurocOneVsOne(batch: RankingBatch, weighted: boolean, warnings: string[]): Pick<AurocResponse, 'auroc' | 'per_pair'> {
@@ -77,9 +85,8 @@ export function aurocOfBatch(cache: RankCountsCache, options: AurocOptions): Aur
   };
 
   if (batch.task === 'binary') {
-    const counts = cache.ofClass(0, grid);
-    const auroc = aurocOf(counts, grid, options.max_fpr);
-    if (auroc === null) warnings.push(undefinedClassWarning('AUROC', 'the batch', counts.positives, counts.negatives));
+    const { auroc, positives, negatives } = aurocOfClass(cache, 0, grid, options.max_fpr);
+    if (auroc === null) warnings.push(undefinedClassWarning('AUROC', 'the batch', positives, negatives));
     return { ...base, auroc, warnings };
   }
   if (options.multi_class === 'ovo') {
@@ -88,16 +95,18 @@ export function aurocOfBatch(cache: RankCountsCache, options: AurocOptions): Aur
 
   const perClass: Array<number | null> = [];
   for (let c = 0; c < batch.classes; c++) {
-    const counts = cache.ofClass(c, grid);
-    const value = aurocOf(counts, grid, null);
+    const { auroc: value, positives, negatives } = aurocOfClass(cache, c, grid, null);
     if (value === null) {
-      warnings.push(undefinedClassWarning('AUROC', `${batch.task === 'multiclass' ? 'class' : 'label'} ${c}`, counts.positives, counts.negatives));
+      warnings.push(undefinedClassWarning('AUROC', `${batch.task === 'multiclass' ? 'class' : 'label'} ${c}`, positives, negatives));
     }
     perClass.push(value);
   }
   let auroc: number | null;
   if (options.average === 'none') auroc = null;
-  else if (options.average === 'micro') auroc = aurocOf(cache.pooled(grid), grid, null);
+  else if (options.average === 'micro') {
+    const pooled = cache.pooled(grid);
+    auroc = grid.values ? aurocFromBinnedCounts(pooled, null) : aurocExact(pooled, null);
+  }
   else auroc = averageDefined(perClass, options.average === 'weighted' ? supports(batch) : null);
   if (auroc === null && options.average !== 'none') warnings.push('no class has both positive and negative samples: the AUROC is undefined (null)');
   return { ...base, auroc, per_class: perClass, warnings };

@@ -1,7 +1,8 @@
 import { invalidField } from '../errors.js';
-import { binnedRankCounts, rankCounts, type RankCounts } from '../kernels/rank-counts.js';
+import { splitSorted, type SplitScores } from '../kernels/class-split.js';
+import { binnedRankCounts, rankCounts, rankCountsFromSorted, type RankCounts } from '../kernels/rank-counts.js';
 import { sigmoidInPlace } from '../kernels/sigmoid.js';
-import { classScores, pooledScores, type ClassScores, type RankingBatch } from './ranking-batch.js';
+import { classScores, classView, pooledScores, type ClassScores, type RankingBatch } from './ranking-batch.js';
 
 /** Exact mode (`values` null) or a binned threshold grid, with a key to share counts by. */
 export interface Grid {
@@ -35,12 +36,27 @@ export function thresholdGrid(thresholds: number | number[] | null): Grid {
  */
 export class RankCountsCache {
   private readonly cache = new Map<string, { counts: RankCounts }>();
+  private readonly splits = new Map<number, SplitScores>();
 
   constructor(readonly batch: RankingBatch) {}
 
-  /** One-vs-rest counts of class `c` (binary: c = 0). */
+  /** Class `c`'s positive and negative scores, sorted once (binary: c = 0). */
+  split(c: number): SplitScores {
+    let split = this.splits.get(c);
+    if (!split) {
+      split = splitSorted(classView(this.batch, c));
+      this.splits.set(c, split);
+    }
+    return split;
+  }
+
+  /** One-vs-rest counts of class `c` (binary: c = 0), exact ones built on {@link split}. */
   ofClass(c: number, grid: Grid): RankCounts {
-    return this.memo(`${c}|${grid.key}`, () => this.count(classScores(this.batch, c), grid));
+    return this.memo(`${c}|${grid.key}`, () => {
+      if (grid.values !== null) return this.count(classScores(this.batch, c), grid);
+      const { positives, negatives } = this.split(c);
+      return rankCountsFromSorted(positives, negatives);
+    });
   }
 
   /** Every (sample, class) pair pooled: micro averaging. */

@@ -1,4 +1,5 @@
 import { invalidField } from '../errors.js';
+import type { ClassView } from '../kernels/class-split.js';
 import type { Task } from '../schemas/common.js';
 import { flattenIntegers, flattenNumbers, formatShape, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
 
@@ -131,6 +132,22 @@ function allKeptWithinUnit(scores: Float64Array, labels: Int32Array, task: Task,
     if (label !== ignore) return false;
   }
   return true;
+}
+
+/** Class `c` of the batch as a strided view (no copy): its column and who is positive. */
+export function classView(batch: RankingBatch, c: number): ClassView {
+  const { rows, classes, scores, labels, ignoreIndex, task } = batch;
+  return {
+    rows,
+    scores,
+    scoreOffset: c,
+    scoreStride: classes,
+    labels,
+    labelOffset: task === 'multilabel' ? c : 0,
+    labelStride: task === 'multilabel' ? classes : 1,
+    positive: task === 'multiclass' ? c : 1,
+    ignore: ignoreIndex,
+  };
 }
 
 export interface ClassScores {
