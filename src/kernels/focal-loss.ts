@@ -1,3 +1,4 @@
+import { focalLossSoftmaxWasm } from './focal-loss-wasm.js';
 import { NeumaierSum } from './neumaier-sum.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -58,7 +59,9 @@ const logOverComplement = (logq: number, oneMinusQ: number): number => (oneMinus
  * and, for probability input, ∂FL/∂p_y = −α_y · ((1 − q)^γ / q − γ (1 − q)^γ · log q / (1 − q)),
  * with log q clamped at −100 as PyTorch's BCELoss does (its derivative is then 0).
  *
- * O(n · C) time, O(C) extra memory.
+ * O(n · C) time, O(C) extra memory. Logits run in WebAssembly ({@link focalLossSoftmaxWasm}, the
+ * same formulas with SIMD exponentials); this TypeScript loop computes probability input and is
+ * the reference the WebAssembly kernel is tested against.
  *
  * @param preds logits (or probabilities), `rows × numClasses`, row-major
  * @param labels one class index per row, in `0..numClasses-1` or `ignoreIndex`
@@ -70,6 +73,19 @@ const logOverComplement = (logq: number, oneMinusQ: number): number => (oneMinus
  * // Math.LN2
  */
 export function focalLossSoftmax(
+  preds: Float64Array,
+  labels: Int32Array,
+  numClasses: number,
+  classWeights: Float64Array,
+  options: FocalLossOptions,
+): FocalLossOutput {
+  return options.inputIsProbs
+    ? focalLossSoftmaxTs(preds, labels, numClasses, classWeights, options)
+    : focalLossSoftmaxWasm(preds, labels, numClasses, classWeights, options);
+}
+
+/** {@link focalLossSoftmax} in TypeScript, for logits and probabilities alike. */
+export function focalLossSoftmaxTs(
   preds: Float64Array,
   labels: Int32Array,
   numClasses: number,
@@ -109,9 +125,12 @@ export function focalLossSoftmax(
         expShifted[j] = e;
         sumExp += e;
       }
+      // 1 − q as the other classes' share: no cancellation when q is close to 1.
+      let others = 0;
+      for (let j = 0; j < numClasses; j++) if (j !== y) others += expShifted[j];
       logq = preds[base + y] - max - Math.log(sumExp);
-      q = Math.exp(logq);
-      oneMinusQ = -Math.expm1(logq);
+      q = expShifted[y] / sumExp;
+      oneMinusQ = others / sumExp;
     }
     const modulator = integerGamma ? powInt(oneMinusQ, gamma) : oneMinusQ ** gamma;
     const loss = -weight * modulator * logq;
