@@ -1,5 +1,5 @@
 import { NeumaierSum } from './neumaier-sum.js';
-import { twiceMannWhitney, type SplitScores } from './class-split.js';
+import type { SplitScores } from './class-split.js';
 import type { RankCounts } from './rank-counts.js';
 
 export interface RocCurve {
@@ -113,5 +113,5 @@ export function aurocFromSplit(split: SplitScores): number | null {
   const P = split.positives.length;
   const N = split.negatives.length;
   if (P === 0 || N === 0) return null;
-  return twiceMannWhitney(split) / (2 * P * N);
+  return split.twiceMannWhitney / (2 * P * N);
 }

@@ -1,5 +1,3 @@
-import { sortScores } from './sort-scores.js';
-
 /**
  * The sufficient statistics of every ranking metric: for each distinct score, from the highest
  * down, how many positives (`tps`) and negatives (`fps`) score at or above it. This is
@@ -60,14 +58,10 @@ export function rankCountsFromSorted(positives: Float64Array, negatives: Float64
   };
 }
 
-/** {@link rankCountsFromSorted} for unsorted scores: sorts both arrays in place first. O(n log n). */
-export const rankCounts = (positives: Float64Array, negatives: Float64Array): RankCounts =>
-  rankCountsFromSorted(sortScores(positives), sortScores(negatives));
-
 /**
  * Binned counts, as torchmetrics' constant-memory mode: for each threshold t (ascending input),
  * the positives and negatives scoring `>= t`. Returned in descending-threshold order, like
- * {@link rankCounts}, so the same curve code serves both.
+ * {@link rankCountsFromSorted}, so the same curve code serves both.
  *
  * O(n log T) time, O(T) memory.
  */

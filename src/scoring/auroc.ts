@@ -1,10 +1,10 @@
 import { invalidField } from '../errors.js';
 import { aurocExact, aurocFromBinnedCounts, aurocFromSplit } from '../kernels/auroc.js';
-import { rankCounts, type RankCounts } from '../kernels/rank-counts.js';
+import { splitSorted } from '../kernels/class-split.js';
 import type { AurocRequest, AurocResponse } from '../schemas/auroc.js';
 import { averageDefined, undefinedClassWarning } from './averaging.js';
 import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
-import { formatRankingBatch, supports, type RankingBatch } from './ranking-batch.js';
+import { classView, formatRankingBatch, supports, type RankingBatch } from './ranking-batch.js';
 
 /** The AUROC options, without the batch itself (shared with /v1/score). */
 export type AurocOptions = Pick<AurocRequest, 'average' | 'multi_class' | 'max_fpr' | 'thresholds'>;
@@ -32,32 +32,18 @@ function aurocOfClass(cache: RankCountsCache, c: number, grid: Grid, maxFpr: num
 
 /** Hand & Till (2001) one-vs-one AUROC, as scikit-learn's `multi_class="ovo"`. */
 function aurocOneVsOne(batch: RankingBatch, weighted: boolean, warnings: string[]): Pick<AurocResponse, 'auroc' | 'per_pair'> {
-  const { rows, classes, scores, labels, ignoreIndex } = batch;
   const counts = supports(batch);
   const kept = counts.reduce((a, b) => a + b, 0);
-  // Class `a`'s column, ranking samples of class a (positives) against those of class b.
-  const pairCounts = (a: number, b: number): RankCounts => {
-    const positives = new Float64Array(counts[a]);
-    const negatives = new Float64Array(counts[b]);
-    let p = 0;
-    let n = 0;
-    for (let i = 0; i < rows; i++) {
-      const y = labels[i];
-      if (y === ignoreIndex) continue;
-      if (y === a) positives[p++] = scores[i * classes + a];
-      else if (y === b) negatives[n++] = scores[i * classes + a];
-    }
-    return rankCounts(positives, negatives);
-  };
+  // Class a's column, ranking the samples of class a (positives) against those of class b.
+  const pairAuroc = (a: number, b: number) => aurocFromSplit(splitSorted({ ...classView(batch, a), positive: a, negative: b })) as number;
   const pairScores: Array<number | null> = [];
   const prevalence: number[] = [];
   const perPair: NonNullable<AurocResponse['per_pair']> = [];
-  for (let a = 0; a < classes; a++) {
-    for (let b = a + 1; b < classes; b++) {
+  for (let a = 0; a < batch.classes; a++) {
+    for (let b = a + 1; b < batch.classes; b++) {
       let score: number | null = null;
-      if (counts[a] > 0 && counts[b] > 0) {
-        score = ((aurocExact(pairCounts(a, b), null) as number) + (aurocExact(pairCounts(b, a), null) as number)) / 2;
-      } else {
+      if (counts[a] > 0 && counts[b] > 0) score = (pairAuroc(a, b) + pairAuroc(b, a)) / 2;
+      else {
         const absent = counts[a] === 0 ? a : b;
         warnings.push(`classes ${a} and ${b}: class ${absent} has no samples, so the pair's AUROC is undefined (null) and left out of the average`);
       }
@@ -103,10 +89,7 @@ export function aurocOfBatch(cache: RankCountsCache, options: AurocOptions): Aur
   }
   let auroc: number | null;
   if (options.average === 'none') auroc = null;
-  else if (options.average === 'micro') {
-    const pooled = cache.pooled(grid);
-    auroc = grid.values ? aurocFromBinnedCounts(pooled, null) : aurocExact(pooled, null);
-  }
+  else if (options.average === 'micro') auroc = grid.values ? aurocFromBinnedCounts(cache.pooled(grid), null) : aurocFromSplit(cache.pooledSplit());
   else auroc = averageDefined(perClass, options.average === 'weighted' ? supports(batch) : null);
   if (auroc === null && options.average !== 'none') warnings.push('no class has both positive and negative samples: the AUROC is undefined (null)');
   return { ...base, auroc, per_class: perClass, warnings };

@@ -1,8 +1,8 @@
 import { invalidField } from '../errors.js';
-import { splitSorted, type SplitScores } from '../kernels/class-split.js';
-import { binnedRankCounts, rankCounts, rankCountsFromSorted, type RankCounts } from '../kernels/rank-counts.js';
+import { splitSorted, type ClassView, type SplitScores } from '../kernels/class-split.js';
+import { binnedRankCounts, rankCountsFromSorted, type RankCounts } from '../kernels/rank-counts.js';
 import { sigmoidInPlace } from '../kernels/sigmoid.js';
-import { classScores, classView, pooledScores, type ClassScores, type RankingBatch } from './ranking-batch.js';
+import { classView, pooledView, type RankingBatch } from './ranking-batch.js';
 
 /** Exact mode (`values` null) or a binned threshold grid, with a key to share counts by. */
 export interface Grid {
@@ -35,50 +35,51 @@ export function thresholdGrid(thresholds: number | number[] | null): Grid {
  * share their sorts.
  */
 export class RankCountsCache {
-  private readonly cache = new Map<string, { counts: RankCounts }>();
-  private readonly splits = new Map<number, SplitScores>();
+  private readonly counts = new Map<string, RankCounts>();
+  private readonly splits = new Map<number | 'pooled', SplitScores>();
 
   constructor(readonly batch: RankingBatch) {}
 
   /** Class `c`'s positive and negative scores, sorted once (binary: c = 0). */
   split(c: number): SplitScores {
-    let split = this.splits.get(c);
+    return this.splitOf(c, () => classView(this.batch, c));
+  }
+
+  /** Every (sample, class) pair pooled, sorted once: micro averaging. */
+  pooledSplit(): SplitScores {
+    return this.splitOf('pooled', () => pooledView(this.batch));
+  }
+
+  /** One-vs-rest counts of class `c` (binary: c = 0), exact or binned. */
+  ofClass(c: number, grid: Grid): RankCounts {
+    return this.countsOf(`${c}|${grid.key}`, () => this.split(c), grid);
+  }
+
+  /** Counts of every (sample, class) pair pooled. */
+  pooled(grid: Grid): RankCounts {
+    return this.countsOf(`pooled|${grid.key}`, () => this.pooledSplit(), grid);
+  }
+
+  private splitOf(key: number | 'pooled', view: () => ClassView): SplitScores {
+    let split = this.splits.get(key);
     if (!split) {
-      split = splitSorted(classView(this.batch, c));
-      this.splits.set(c, split);
+      split = splitSorted(view());
+      this.splits.set(key, split);
     }
     return split;
   }
 
-  /** One-vs-rest counts of class `c` (binary: c = 0), exact ones built on {@link split}. */
-  ofClass(c: number, grid: Grid): RankCounts {
-    return this.memo(`${c}|${grid.key}`, () => {
-      if (grid.values !== null) return this.count(classScores(this.batch, c), grid);
-      const { positives, negatives } = this.split(c);
-      return rankCountsFromSorted(positives, negatives);
-    });
-  }
-
-  /** Every (sample, class) pair pooled: micro averaging. */
-  pooled(grid: Grid): RankCounts {
-    return this.memo(`pooled|${grid.key}`, () => this.count(pooledScores(this.batch), grid));
-  }
-
-  private memo(key: string, compute: () => RankCounts): RankCounts {
-    let entry = this.cache.get(key);
-    if (!entry) {
-      entry = { counts: compute() };
-      this.cache.set(key, entry);
+  private countsOf(key: string, split: () => SplitScores, grid: Grid): RankCounts {
+    let counts = this.counts.get(key);
+    if (!counts) {
+      const { positives, negatives } = split();
+      if (grid.values === null) counts = rankCountsFromSorted(positives, negatives);
+      else if (this.batch.sigmoidPending) {
+        // σ is monotone: the sorted order survives, on copies so exact metrics keep raw scores.
+        counts = binnedRankCounts(sigmoidInPlace(positives.slice()), sigmoidInPlace(negatives.slice()), grid.values);
+      } else counts = binnedRankCounts(positives, negatives, grid.values);
+      this.counts.set(key, counts);
     }
-    return entry.counts;
-  }
-
-  private count(scores: ClassScores, grid: Grid): RankCounts {
-    if (grid.values === null) return rankCounts(scores.positives, scores.negatives);
-    if (this.batch.sigmoidPending) {
-      sigmoidInPlace(scores.positives);
-      sigmoidInPlace(scores.negatives);
-    }
-    return binnedRankCounts(scores.positives, scores.negatives, grid.values);
+    return counts;
   }
 }

@@ -146,68 +146,39 @@ export function classView(batch: RankingBatch, c: number): ClassView {
     labelOffset: task === 'multilabel' ? c : 0,
     labelStride: task === 'multilabel' ? classes : 1,
     positive: task === 'multiclass' ? c : 1,
+    negative: null,
     ignore: ignoreIndex,
   };
-}
-
-export interface ClassScores {
-  positives: Float64Array;
-  negatives: Float64Array;
-}
-
-/**
- * The binary problem of class `c` (one-vs-rest): the scores of column c, split by whether the
- * sample belongs to c, ignored samples dropped. Binary batches have the single class 0, whose
- * positives are the samples labelled 1.
- *
- * O(rows).
- */
-export function classScores(batch: RankingBatch, c: number): ClassScores {
-  const { rows, classes, scores, labels, ignoreIndex, task } = batch;
-  const isPositive = new Uint8Array(rows);
-  let p = 0;
-  let n = 0;
-  for (let i = 0; i < rows; i++) {
-    const y = task === 'multilabel' ? labels[i * classes + c] : labels[i];
-    if (y === ignoreIndex) {
-      isPositive[i] = 2;
-      continue;
-    }
-    const positive = task === 'multiclass' ? y === c : y === 1;
-    isPositive[i] = positive ? 1 : 0;
-    if (positive) p++;
-    else n++;
-  }
-  const positives = new Float64Array(p);
-  const negatives = new Float64Array(n);
-  p = 0;
-  n = 0;
-  for (let i = 0; i < rows; i++) {
-    const flag = isPositive[i];
-    if (flag === 2) continue;
-    const s = scores[i * classes + c];
-    if (flag === 1) positives[p++] = s;
-    else negatives[n++] = s;
-  }
-  return { positives, negatives };
 }
 
 /**
  * Every (sample, class) pair pooled into one binary problem: micro averaging, as scikit-learn
  * does for multilabel and multiclass one-vs-rest (labels binarized, then raveled).
  */
-export function pooledScores(batch: RankingBatch): ClassScores {
-  const parts = Array.from({ length: batch.classes }, (_, c) => classScores(batch, c));
-  const concat = (key: keyof ClassScores) => {
-    const out = new Float64Array(parts.reduce((sum, part) => sum + part[key].length, 0));
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part[key], offset);
-      offset += part[key].length;
+export function pooledView(batch: RankingBatch): ClassView {
+  const { rows, classes, scores, labels, ignoreIndex, task } = batch;
+  let pooledLabels = labels;
+  if (task === 'multiclass') {
+    // One-hot labels, with ignored samples ignored in every column.
+    pooledLabels = new Int32Array(rows * classes);
+    for (let i = 0; i < rows; i++) {
+      const y = labels[i];
+      if (y === ignoreIndex) pooledLabels.fill(-1, i * classes, (i + 1) * classes);
+      else pooledLabels[i * classes + y] = 1;
     }
-    return out;
+  }
+  return {
+    rows: rows * classes,
+    scores,
+    scoreOffset: 0,
+    scoreStride: 1,
+    labels: pooledLabels,
+    labelOffset: 0,
+    labelStride: 1,
+    positive: 1,
+    negative: null,
+    ignore: task === 'multiclass' ? -1 : ignoreIndex,
   };
-  return { positives: concat('positives'), negatives: concat('negatives') };
 }
 
 /** Samples per class (multiclass) or positives per label (multilabel), ignored ones excluded. */

@@ -1,10 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { aurocFromCounts } from '../../src/kernels/auroc.js';
-import { rankCounts } from '../../src/kernels/rank-counts.js';
-import { sortScores } from '../../src/kernels/sort-scores.js';
+import { aurocFromCounts, aurocFromSplit } from '../../src/kernels/auroc.js';
+import { splitSorted, type ClassView } from '../../src/kernels/class-split.js';
+import { rankCountsFromSorted } from '../../src/kernels/rank-counts.js';
 
-const auroc = (positives: number[], negatives: number[]) => aurocFromCounts(rankCounts(Float64Array.from(positives), Float64Array.from(negatives)));
+/** A binary view of positives and negatives laid out one after the other. */
+function view(positives: ArrayLike<number>, negatives: ArrayLike<number>): ClassView {
+  const scores = Float64Array.from([...Array.from(positives), ...Array.from(negatives)]);
+  const labels = Int32Array.from(scores, (_, i) => (i < positives.length ? 1 : 0));
+  return { rows: scores.length, scores, scoreOffset: 0, scoreStride: 1, labels, labelOffset: 0, labelStride: 1, positive: 1, negative: null, ignore: null };
+}
+
+const auroc = (positives: number[], negatives: number[]) => aurocFromSplit(splitSorted(view(positives, negatives)));
 
 /** The definition: the share of (positive, negative) pairs ranked right, ties counting half. */
 function naivePairs(positives: number[], negatives: number[]): number {
@@ -16,8 +23,8 @@ function naivePairs(positives: number[], negatives: number[]): number {
 // Few distinct values, so ties are common.
 const tiedScore = fc.integer({ min: 0, max: 20 }).map((k) => k / 20);
 const twoClasses = fc.record({
-  positives: fc.array(tiedScore, { minLength: 1, maxLength: 40 }),
-  negatives: fc.array(tiedScore, { minLength: 1, maxLength: 40 }),
+  positives: fc.array(tiedScore, { minLength: 1, maxLength: 60 }),
+  negatives: fc.array(tiedScore, { minLength: 1, maxLength: 60 }),
 });
 
 describe('exact AUROC', () => {
@@ -25,6 +32,15 @@ describe('exact AUROC', () => {
     fc.assert(
       fc.property(twoClasses, ({ positives, negatives }) => {
         expect(auroc(positives, negatives)).toBeCloseTo(naivePairs(positives, negatives), 12);
+      }),
+    );
+  });
+
+  it('agrees with the trapezoid over its own ROC counts', () => {
+    fc.assert(
+      fc.property(twoClasses, ({ positives, negatives }) => {
+        const split = splitSorted(view(positives, negatives));
+        expect(aurocFromCounts(rankCountsFromSorted(split.positives, split.negatives))).toBeCloseTo(aurocFromSplit(split)!, 12);
       }),
     );
   });
@@ -58,28 +74,43 @@ describe('exact AUROC', () => {
   });
 });
 
-describe('sortScores', () => {
+describe('splitSorted', () => {
   const distributions = {
     uniform: fc.double({ min: 0, max: 1, noNaN: true }),
     logits: fc.double({ min: -1e6, max: 1e6, noNaN: true }),
     'wide exponents': fc.double({ min: -1e300, max: 1e300, noNaN: true }),
     ties: fc.integer({ min: -3, max: 3 }).map((k) => k / 4),
   };
-  it.each(Object.entries(distributions))('sorts like the engine (%s)', (_name, value) => {
+  const sameValues = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+  it.each(Object.entries(distributions))('sorts each class like the engine and counts pairs exactly (%s)', (_name, value) => {
     fc.assert(
-      fc.property(fc.array(value, { maxLength: 400 }), (values) => {
-        const ours = sortScores(Float64Array.from(values));
-        const engine = Float64Array.from(values).sort();
+      fc.property(fc.array(value, { maxLength: 300 }), fc.array(value, { maxLength: 300 }), (positives, negatives) => {
+        const split = splitSorted(view(positives, negatives));
         // -0 and 0 compare equal, so either order of them is a correct sort.
-        expect(Array.from(ours).every((v, i) => v === engine[i])).toBe(true);
+        expect(sameValues(split.positives, Float64Array.from(positives).sort())).toBe(true);
+        expect(sameValues(split.negatives, Float64Array.from(negatives).sort())).toBe(true);
+        if (positives.length && negatives.length) expect(split.twiceMannWhitney / 2 / (positives.length * negatives.length)).toBeCloseTo(naivePairs(positives, negatives), 12);
       }),
     );
   });
 
+  it('reads strided columns, honours ignore and an explicit negative label', () => {
+    // Column 1 of a [4, 2] matrix; label 2 is ignored; label 3 is neither positive nor negative.
+    const scores = new Float64Array([9, 0.1, 9, 0.7, 9, 0.4, 9, 0.2]);
+    const labels = new Int32Array([1, 0, 2, 3]);
+    const split = splitSorted({ rows: 4, scores, scoreOffset: 1, scoreStride: 2, labels, labelOffset: 0, labelStride: 1, positive: 1, negative: 0, ignore: 2 });
+    expect(Array.from(split.positives)).toEqual([0.1]);
+    expect(Array.from(split.negatives)).toEqual([0.7]);
+  });
+
   it('sorts large smooth and skewed inputs', () => {
-    for (const gen of [() => Math.random(), () => Math.exp(-Math.random() * 700), () => Math.round(Math.random() * 10)]) {
-      const values = Float64Array.from({ length: 100_000 }, gen);
-      expect(sortScores(values.slice())).toEqual(values.slice().sort());
+    for (const gen of [() => Math.random(), () => Math.exp(-Math.random() * 700), () => Math.round(Math.random() * 10), () => (Math.random() < 0.5 ? 0 : 1e300 * Math.random())]) {
+      const positives = Float64Array.from({ length: 60_000 }, gen);
+      const negatives = Float64Array.from({ length: 90_000 }, gen);
+      const split = splitSorted(view(positives, negatives));
+      expect(sameValues(split.positives, positives.slice().sort())).toBe(true);
+      expect(sameValues(split.negatives, negatives.slice().sort())).toBe(true);
     }
   });
 });

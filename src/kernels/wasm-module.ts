@@ -1,0 +1,47 @@
+/** The few WebAssembly APIs used here (TypeScript's Node typings do not declare them). */
+interface WasmRuntime {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmRuntime }).WebAssembly;
+
+export interface WasmExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  __heap_base: { value: number };
+}
+
+const PAGE = 65536;
+
+/**
+ * A WebAssembly kernel module (built by scripts/build-wasm.sh, embedded as base64), compiled on
+ * first use, one instance per thread. Its memory is scratch space for one call at a time: each
+ * call lays its arrays out from the heap base, growing the memory to the largest call seen.
+ */
+export class WasmKernel<T extends WasmExports> {
+  private instance: T | null = null;
+
+  constructor(private readonly base64: string) {}
+
+  get exports(): T {
+    this.instance ??= new Instance(new Module(Buffer.from(this.base64, 'base64'))).exports as T;
+    return this.instance;
+  }
+
+  /**
+   * Byte offsets for arrays of the given byte lengths, 16-byte aligned, after making sure the
+   * memory holds them all. Views must be taken after this call (growing detaches old ones).
+   */
+  layout(...byteLengths: number[]): number[] {
+    const wasm = this.exports;
+    const offsets: number[] = [];
+    let at = wasm.__heap_base.value;
+    for (const length of byteLengths) {
+      at = (at + 15) & ~15;
+      offsets.push(at);
+      at += length;
+    }
+    const missing = at - wasm.memory.buffer.byteLength;
+    if (missing > 0) wasm.memory.grow(Math.ceil(missing / PAGE));
+    return offsets;
+  }
+}

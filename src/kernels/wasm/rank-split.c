@@ -1,0 +1,180 @@
+/*
+ * The update stage of every exact ranking metric, compiled to WebAssembly
+ * (scripts/build-wasm.sh): split one class's scores into positives and negatives, each sorted
+ * ascending, and count the Mann-Whitney statistic on the way. Wrapped by ../class-split.ts and
+ * tested against the engine's sort and a naive pair count in test/kernels/class-split.test.ts.
+ *
+ * The split and the first level of a distribution sort are one scatter: buckets linear in the
+ * score between its minimum and maximum, about eight samples each, positives and negatives of a
+ * bucket counted side by side (one cache line per random access). Rounded subtraction and
+ * multiplication are monotone, so bucket order is value order and a positive beats every
+ * negative of a lower bucket outright; only pairs inside a bucket are compared. Crowded buckets
+ * (skewed scores) are finished by an introsort, so the worst case stays O(n log n).
+ */
+#include <stdint.h>
+
+static void insertion_sort(double *v, int lo, int hi) {
+  for (int i = lo + 1; i < hi; i++) {
+    double x = v[i];
+    int j = i - 1;
+    while (j >= lo && v[j] > x) {
+      v[j + 1] = v[j];
+      j--;
+    }
+    v[j + 1] = x;
+  }
+}
+
+static void sift_down(double *v, int lo, int root, int n) {
+  for (;;) {
+    int child = 2 * root + 1;
+    if (child >= n) return;
+    if (child + 1 < n && v[lo + child] < v[lo + child + 1]) child++;
+    if (!(v[lo + root] < v[lo + child])) return;
+    double t = v[lo + root];
+    v[lo + root] = v[lo + child];
+    v[lo + child] = t;
+    root = child;
+  }
+}
+
+static void heap_sort(double *v, int lo, int hi) {
+  int n = hi - lo;
+  for (int i = n / 2 - 1; i >= 0; i--) sift_down(v, lo, i, n);
+  for (int end = n - 1; end > 0; end--) {
+    double t = v[lo];
+    v[lo] = v[lo + end];
+    v[lo + end] = t;
+    sift_down(v, lo, 0, end);
+  }
+}
+
+/* Quicksort (median of three), insertion sort below 24, heapsort past the depth limit. */
+static void intro_sort(double *v, int lo, int hi, int depth) {
+  while (hi - lo > 24) {
+    if (depth-- == 0) {
+      heap_sort(v, lo, hi);
+      return;
+    }
+    int mid = lo + (hi - lo) / 2;
+    double a = v[lo], b = v[mid], c = v[hi - 1];
+    double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+    int i = lo, j = hi - 1;
+    while (i <= j) {
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) {
+        double t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (j - lo < hi - i) {
+      intro_sort(v, lo, j + 1, depth);
+      lo = i;
+    } else {
+      intro_sort(v, i, hi, depth);
+      hi = j + 1;
+    }
+  }
+  insertion_sort(v, lo, hi);
+}
+
+static void sort_run(double *v, int lo, int hi) {
+  if (hi - lo <= 32) insertion_sort(v, lo, hi);
+  else intro_sort(v, lo, hi, 2 * (32 - __builtin_clz((unsigned)(hi - lo))));
+}
+
+/*
+ * scores[i], codes[i] for i < rows: code 1 is a positive, 0 a negative, anything else skipped.
+ * Writes the positives sorted at values[0 .. P) and the negatives at values[P .. P + N), P and N
+ * to counts[0] and counts[1]; `ends` needs room for 2 * max(1, kept / 8) integers. Returns twice
+ * the Mann-Whitney U (pairs ranked right count 2, ties 1): exact below 2^53.
+ */
+double split_sorted(const double *scores, const int8_t *codes, int rows, double *values, int32_t *ends, int32_t *counts) {
+  double lo = __builtin_inf(), hi = -__builtin_inf();
+  int kept = 0;
+  for (int i = 0; i < rows; i++) {
+    if ((uint8_t)codes[i] > 1) continue;
+    double v = scores[i];
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+    kept++;
+  }
+  int buckets = kept >> 3;
+  if (buckets < 1) buckets = 1;
+  double scale = hi > lo ? (double)(buckets - 1) / (hi - lo) : 0.0;
+  if (!(scale > 0.0 && scale < __builtin_inf())) {
+    buckets = 1;
+    scale = 0.0;
+  }
+  for (int k = 0; k < 2 * buckets; k++) ends[k] = 0;
+  /* Without skipped samples (the usual case) the loops need no test. */
+  int skips = kept < rows;
+  if (skips) {
+    for (int i = 0; i < rows; i++) {
+      int code = (uint8_t)codes[i];
+      if (code > 1) continue;
+      ends[2 * (int)((scores[i] - lo) * scale) + (1 - code)]++;
+    }
+  } else {
+    for (int i = 0; i < rows; i++) ends[2 * (int)((scores[i] - lo) * scale) + (1 - codes[i])]++;
+  }
+  int positives = 0;
+  for (int k = 0; k < buckets; k++) positives += ends[2 * k];
+  int pos_start = 0, neg_start = positives;
+  for (int k = 0; k < buckets; k++) {
+    int pc = ends[2 * k], nc = ends[2 * k + 1];
+    ends[2 * k] = pos_start;
+    ends[2 * k + 1] = neg_start;
+    pos_start += pc;
+    neg_start += nc;
+  }
+  if (skips) {
+    for (int i = 0; i < rows; i++) {
+      int code = (uint8_t)codes[i];
+      if (code > 1) continue;
+      double v = scores[i];
+      values[ends[2 * (int)((v - lo) * scale) + (1 - code)]++] = v;
+    }
+  } else {
+    for (int i = 0; i < rows; i++) {
+      double v = scores[i];
+      values[ends[2 * (int)((v - lo) * scale) + (1 - codes[i])]++] = v;
+    }
+  }
+
+  double twice = 0.0, neg_below = 0.0;
+  int a = 0, b = positives;
+  for (int k = 0; k < buckets; k++) {
+    int pe = ends[2 * k], ne = ends[2 * k + 1];
+    if (pe - a > 1) sort_run(values, a, pe);
+    if (ne - b > 1) sort_run(values, b, ne);
+    int pc = pe - a, nc = ne - b;
+    if (pc > 0) {
+      twice += 2.0 * pc * neg_below;
+      if (nc > 0) {
+        /* Runs of equal positives are counted once, so heavy ties stay linear. */
+        int j = b, i = a;
+        while (i < pe) {
+          double v = values[i];
+          int g = i + 1;
+          while (g < pe && values[g] == v) g++;
+          while (j < ne && values[j] < v) j++;
+          int t = j;
+          while (t < ne && values[t] == v) t++;
+          twice += (double)(g - i) * (2.0 * (j - b) + (t - j));
+          i = g;
+        }
+      }
+    }
+    neg_below += nc;
+    a = pe;
+    b = ne;
+  }
+  counts[0] = positives;
+  counts[1] = kept - positives;
+  return twice;
+}
