@@ -30,7 +30,29 @@ export interface SplitScores {
 }
 
 interface RankSplitExports extends WasmExports {
-  split_sorted(scores: number, codes: number, rows: number, values: number, ends: number, counts: number): number;
+  split_sorted(
+    scores: number,
+    labels: number,
+    rows: number,
+    positive: number,
+    hasNegative: number,
+    negative: number,
+    hasIgnore: number,
+    ignore: number,
+    codes: number,
+    values: number,
+    ends: number,
+    counts: number,
+  ): number;
+}
+
+/** Copies `rows` elements of a strided column into `into` (a plain copy when contiguous). */
+function gather<T extends Float64Array | Int32Array>(into: T, from: T, offset: number, stride: number): void {
+  if (stride === 1) {
+    into.set(from.subarray(offset, offset + into.length));
+    return;
+  }
+  for (let i = 0, at = offset; i < into.length; i++, at += stride) into[i] = from[at];
 }
 
 const kernel = new WasmKernel<RankSplitExports>(wasmBase64);
@@ -49,16 +71,31 @@ const kernel = new WasmKernel<RankSplitExports>(wasmBase64);
  */
 export function splitSorted(view: ClassView): SplitScores {
   const { rows, scores, scoreOffset, scoreStride, labels, labelOffset, labelStride, positive, negative, ignore } = view;
-  const [scoresAt, codesAt, valuesAt, endsAt, countsAt] = kernel.layout(rows * 8, rows, rows * 8, 8 * Math.max(1, rows >>> 3) + 8, 8);
+  const [scoresAt, labelsAt, codesAt, valuesAt, endsAt, countsAt] = kernel.layout(
+    rows * 8,
+    rows * 4,
+    rows,
+    rows * 8,
+    8 * Math.max(1, rows >>> 3) + 8,
+    8,
+  );
   const wasm = kernel.exports;
-  const column = new Float64Array(wasm.memory.buffer, scoresAt, rows);
-  const codes = new Int8Array(wasm.memory.buffer, codesAt, rows);
-  for (let i = 0, si = scoreOffset, li = labelOffset; i < rows; i++, si += scoreStride, li += labelStride) {
-    const y = labels[li];
-    column[i] = scores[si];
-    codes[i] = y === ignore ? 2 : y === positive ? 1 : negative === null || y === negative ? 0 : 2;
-  }
-  const twiceMannWhitney = wasm.split_sorted(scoresAt, codesAt, rows, valuesAt, endsAt, countsAt);
+  gather(new Float64Array(wasm.memory.buffer, scoresAt, rows), scores, scoreOffset, scoreStride);
+  gather(new Int32Array(wasm.memory.buffer, labelsAt, rows), labels, labelOffset, labelStride);
+  const twiceMannWhitney = wasm.split_sorted(
+    scoresAt,
+    labelsAt,
+    rows,
+    positive,
+    negative === null ? 0 : 1,
+    negative ?? 0,
+    ignore === null ? 0 : 1,
+    ignore ?? 0,
+    codesAt,
+    valuesAt,
+    endsAt,
+    countsAt,
+  );
   const [p, n] = new Int32Array(wasm.memory.buffer, countsAt, 2);
   const values = new Float64Array(wasm.memory.buffer, valuesAt, p + n).slice();
   return { positives: values.subarray(0, p), negatives: values.subarray(p), twiceMannWhitney };

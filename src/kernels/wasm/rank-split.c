@@ -87,17 +87,29 @@ static void sort_run(double *v, int lo, int hi) {
   else intro_sort(v, lo, hi, 2 * (32 - __builtin_clz((unsigned)(hi - lo))));
 }
 
+/* 1 for a positive, 0 for a negative, 2 for a sample to skip. */
+static inline int code_of(int32_t y, int32_t positive, int has_negative, int32_t negative, int has_ignore, int32_t ignore) {
+  if (has_ignore && y == ignore) return 2;
+  if (y == positive) return 1;
+  return !has_negative || y == negative ? 0 : 2;
+}
+
 /*
- * scores[i], codes[i] for i < rows: code 1 is a positive, 0 a negative, anything else skipped.
+ * scores[i], labels[i] for i < rows: a label equal to `positive` is a positive; equal to
+ * `negative` (or, without has_negative, any other) a negative; equal to `ignore` (with has_ignore)
+ * or neither, skipped.
  * Writes the positives sorted at values[0 .. P) and the negatives at values[P .. P + N), P and N
  * to counts[0] and counts[1]; `ends` needs room for 2 * max(1, kept / 8) integers. Returns twice
  * the Mann-Whitney U (pairs ranked right count 2, ties 1): exact below 2^53.
  */
-double split_sorted(const double *scores, const int8_t *codes, int rows, double *values, int32_t *ends, int32_t *counts) {
+double split_sorted(const double *scores, const int32_t *labels, int rows, int32_t positive, int has_negative, int32_t negative,
+                    int has_ignore, int32_t ignore, uint8_t *codes, double *values, int32_t *ends, int32_t *counts) {
   double lo = __builtin_inf(), hi = -__builtin_inf();
   int kept = 0;
   for (int i = 0; i < rows; i++) {
-    if ((uint8_t)codes[i] > 1) continue;
+    int code = code_of(labels[i], positive, has_negative, negative, has_ignore, ignore);
+    codes[i] = (uint8_t)code;
+    if (code > 1) continue;
     double v = scores[i];
     lo = v < lo ? v : lo;
     hi = v > hi ? v : hi;
@@ -115,12 +127,12 @@ double split_sorted(const double *scores, const int8_t *codes, int rows, double 
   int skips = kept < rows;
   if (skips) {
     for (int i = 0; i < rows; i++) {
-      int code = (uint8_t)codes[i];
+      int code = codes[i];
       if (code > 1) continue;
       ends[2 * (int)((scores[i] - lo) * scale) + (1 - code)]++;
     }
   } else {
-    for (int i = 0; i < rows; i++) ends[2 * (int)((scores[i] - lo) * scale) + (1 - codes[i])]++;
+    for (int i = 0; i < rows; i++) ends[2 * (int)((scores[i] - lo) * scale) + (1 - (int)codes[i])]++;
   }
   int positives = 0;
   for (int k = 0; k < buckets; k++) positives += ends[2 * k];
@@ -134,7 +146,7 @@ double split_sorted(const double *scores, const int8_t *codes, int rows, double 
   }
   if (skips) {
     for (int i = 0; i < rows; i++) {
-      int code = (uint8_t)codes[i];
+      int code = codes[i];
       if (code > 1) continue;
       double v = scores[i];
       values[ends[2 * (int)((v - lo) * scale) + (1 - code)]++] = v;
@@ -142,7 +154,7 @@ double split_sorted(const double *scores, const int8_t *codes, int rows, double 
   } else {
     for (int i = 0; i < rows; i++) {
       double v = scores[i];
-      values[ends[2 * (int)((v - lo) * scale) + (1 - codes[i])]++] = v;
+      values[ends[2 * (int)((v - lo) * scale) + (1 - (int)codes[i])]++] = v;
     }
   }
 
