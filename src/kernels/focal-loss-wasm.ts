@@ -21,11 +21,18 @@ interface FocalSoftmaxExports extends WasmExports {
 
 const kernel = new WasmKernel<FocalSoftmaxExports>(wasmBase64);
 
+const copyOut = (view: Float64Array, into: Float64Array | undefined): Float64Array => {
+  if (into === undefined) return view.slice();
+  into.set(view);
+  return into;
+};
+
 /**
  * {@link focalLossSoftmax} for logits, in WebAssembly with two-lane SIMD exponentials
  * (src/kernels/wasm/focal-softmax.c): the same formulas, about 2.5x faster than the TypeScript
  * loop, which V8 cannot vectorize. The gradient overwrites the logits in the module's memory
- * (half the memory traffic of a separate buffer) and is copied out.
+ * (half the memory traffic of a separate buffer) and is copied out, into `options.gradInto`
+ * when given.
  */
 export function focalLossSoftmaxWasm(
   preds: Float64Array,
@@ -71,7 +78,7 @@ export function focalLossSoftmaxWasm(
     loss: reduction === 'mean' ? (count > 0 ? sum / count : 0) : sum,
     count,
     losses: withLosses ? new Float64Array(memory, lossesAt, rows).slice() : null,
-    grad: withGrad ? new Float64Array(memory, zAt, preds.length).slice() : null,
+    grad: withGrad ? copyOut(new Float64Array(memory, zAt, preds.length), options.gradInto) : null,
     hess: null,
   };
 }

@@ -15,6 +15,12 @@ export interface FocalLossOptions {
   withGrad: boolean;
   /** Second derivative of each element's loss w.r.t. its logit (sigmoid focal loss only). */
   withHess?: boolean;
+  /**
+   * Where the WebAssembly kernel writes the gradient (it may be `preds` itself, when the caller
+   * no longer needs the logits): filling memory that is already mapped costs a seventh of a new
+   * 80 MB array. Ignored by the TypeScript kernels, which always allocate.
+   */
+  gradInto?: Float64Array;
 }
 
 export interface FocalLossOutput {

@@ -100,11 +100,20 @@ export type FocalLossOptions = Pick<FocalLossRequest, 'input' | 'alpha' | 'gamma
  * @throws {ProblemError} 400 for input that breaks the contract
  */
 export function computeFocalLoss(request: FocalLossRequest): FocalLossResponse {
-  return focalLossOfBatch(formatFocalLossBatch(request), request);
+  // Nothing reads the logits after the loss here, so the gradient may take their place.
+  return focalLossOfBatch(formatFocalLossBatch(request), request, { gradIntoPreds: true });
 }
 
-/** The kernel and response stages over a formatted batch. */
-export function focalLossOfBatch({ task, preds, labels }: FocalLossBatch, request: FocalLossOptions): FocalLossResponse {
+/**
+ * The kernel and response stages over a formatted batch.
+ *
+ * @param gradIntoPreds let the gradient overwrite `preds` (only when nothing reads them later)
+ */
+export function focalLossOfBatch(
+  { task, preds, labels }: FocalLossBatch,
+  request: FocalLossOptions,
+  { gradIntoPreds }: { gradIntoPreds: boolean } = { gradIntoPreds: false },
+): FocalLossResponse {
   const classes = preds.shape[preds.shape.length - 1];
   const options = {
     gamma: request.gamma,
@@ -113,6 +122,7 @@ export function focalLossOfBatch({ task, preds, labels }: FocalLossBatch, reques
     inputIsProbs: request.input === 'probs',
     withLosses: request.reduction === 'none',
     withGrad: request.return_grad,
+    ...(gradIntoPreds ? { gradInto: preds.data } : {}),
   };
 
   let output: FocalLossOutput;
