@@ -3,7 +3,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Config } from './config.js';
 import errorHandler from './plugins/error-handler.js';
 import health from './plugins/health.js';
-import jsonBody from './plugins/json-body.js';
+import bodyParsers from './plugins/body-parsers.js';
 import requestLog from './plugins/request-log.js';
 import scoring from './plugins/scoring.js';
 import swagger from './plugins/swagger.js';
@@ -13,7 +13,7 @@ import averagePrecisionRoutes from './routes/average-precision/index.js';
 import curveRoutes from './routes/curves/index.js';
 import scoreRoutes from './routes/score/index.js';
 import focalLossRoutes from './routes/focal-loss/index.js';
-import { RawJsonBody } from './scoring/json-body.js';
+import { RawBody } from './scoring/raw-body.js';
 
 export interface BuildOptions {
   /** Pino options; tests pass `false` to keep output clean. */
@@ -37,14 +37,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   // Raw bodies are validated by the worker that parses them, with the same schema.
   app.setValidatorCompiler((route) => {
     const validate = validatorCompiler(route as Parameters<typeof validatorCompiler>[0]);
-    return (data: unknown) => (data instanceof RawJsonBody ? { value: data } : validate(data));
+    return (data: unknown) => (data instanceof RawBody ? { value: data } : validate(data));
   });
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(errorHandler);
   await app.register(requestLog);
   await app.register(accepts);
-  await app.register(jsonBody, { config });
+  await app.register(bodyParsers, { config });
   await app.register(scoring, { config });
   await app.register(swagger);
   await app.register(health);

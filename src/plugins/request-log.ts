@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { RawJsonBody } from '../scoring/json-body.js';
+import { RawBody } from '../scoring/raw-body.js';
 
 /** The outer sizes of a nested array: enough to tell a batch's shape without walking it. */
 function shapeOf(value: unknown): number[] | undefined {
@@ -18,8 +18,8 @@ export default fp(
     app.addHook('onResponse', async (request, reply) => {
       const body = request.body;
       const batch =
-        body instanceof RawJsonBody
-          ? { bytes: body.size }
+        body instanceof RawBody
+          ? { format: body.format, bytes: body.size }
           : body && typeof body === 'object' && 'preds' in body
             ? { preds: shapeOf((body as { preds: unknown }).preds) }
             : undefined;

@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Piscina } from 'piscina';
 import type { Config } from '../config.js';
-import { ProblemError, overloaded, timedOut } from '../errors.js';
-import { RawJsonBody } from '../scoring/json-body.js';
-import { scoringTasks, type ScoringTaskName } from '../scoring/tasks.js';
-import type { JsonTask, WorkerReply } from '../workers/scoring-worker.js';
+import { ProblemError, invalidField, notAcceptable, overloaded, timedOut, unsupportedMediaType } from '../errors.js';
+import { RawBody } from '../scoring/raw-body.js';
+import { MEDIA_TYPES, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
+import type { PoolTask, WorkerReply } from '../workers/scoring-worker.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,18 +14,14 @@ declare module 'fastify' {
   }
 }
 
-/** What a handler sends: a response object (serialized by its schema), SVG text, or finished bytes. */
-export type ScoredPayload = object | string | Buffer;
-
 export interface Scoring {
   /**
-   * Scores one request. Small bodies arrive parsed and validated and are computed inline (a
-   * worker round trip costs more than the work); large ones arrive as raw bytes and go to the
-   * pool, which parses, validates, computes and serializes off the main thread.
+   * Answers one scoring request: picks the output format from Accept, then computes small
+   * batches inline (a worker round trip costs more than the work) and sends raw bodies larger
+   * than INLINE_MAX_BYTES to the pool, which decodes, validates, computes and encodes them off
+   * the main thread. The one call a scoring route's handler makes.
    */
-  run(task: ScoringTaskName, body: unknown): Promise<ScoredPayload>;
-  /** `run`, sent as the JSON reply: the one call a scoring route's handler makes. */
-  respond(reply: FastifyReply, task: ScoringTaskName, body: unknown): Promise<FastifyReply>;
+  respond(request: FastifyRequest, reply: FastifyReply, task: ScoringTaskName): Promise<FastifyReply>;
   /** True while the queue is full: readiness turns 503 so a balancer sends elsewhere. */
   readonly saturated: boolean;
   readonly queueSize: number;
@@ -47,6 +43,14 @@ function ownBytes(bytes: Uint8Array): Uint8Array {
 const isQueueFull = (error: unknown) => error instanceof Error && /queue is at limit/i.test(error.message);
 const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError';
 
+/** The format a client asked for among those the task offers; JSON when it does not say. */
+function negotiate(request: FastifyRequest, formats: OutputFormat[]): OutputFormat {
+  const mediaTypes = formats.map((f) => MEDIA_TYPES[f].split(';')[0]);
+  const chosen = request.accepts().type(mediaTypes);
+  if (chosen === false) throw notAcceptable(`this operation answers ${mediaTypes.join(' or ')}`);
+  return formats[mediaTypes.indexOf(chosen as string)];
+}
+
 export default fp(
   async function scoringPlugin(app, opts: { config: Config }) {
     const { config } = opts;
@@ -59,13 +63,12 @@ export default fp(
     });
     await Promise.all(Array.from({ length: config.WORKERS }, () => pool.run(null, { name: 'ping' })));
 
-    async function runInPool(task: ScoringTaskName, bytes: Uint8Array): Promise<Buffer> {
-      const body = ownBytes(bytes);
+    async function runInPool(task: PoolTask): Promise<Buffer> {
       let reply: WorkerReply;
       try {
-        reply = await pool.run({ task, body } satisfies JsonTask, {
-          name: 'scoreJson',
-          transferList: [body.buffer as ArrayBuffer],
+        reply = await pool.run(task, {
+          name: 'score',
+          transferList: [task.input.bytes.buffer as ArrayBuffer],
           signal: AbortSignal.timeout(config.REQUEST_TIMEOUT_MS),
         });
       } catch (error) {
@@ -82,13 +85,28 @@ export default fp(
     }
 
     const scoring: Scoring = {
-      async run(task, body) {
-        if (body instanceof RawJsonBody) return runInPool(task, body.bytes);
-        return scoringTasks[task].run(body, true) as ScoredPayload;
-      },
-      async respond(reply, task, body) {
-        const payload = await scoring.run(task, body);
-        return reply.type(scoringTasks[task].contentType).send(payload as never);
+      async respond(request, reply, name) {
+        const task = scoringTasks[name];
+        const format = negotiate(request, task.formats);
+        const body = request.body;
+        let input: ScoringInput;
+        if (body instanceof RawBody) {
+          if (body.format === 'arrow' && !task.arrowInput) throw unsupportedMediaType('this operation takes application/json bodies only');
+          input = body.format === 'arrow' ? { kind: 'arrow', bytes: body.bytes, query: request.query as Record<string, unknown> } : { kind: 'json', bytes: body.bytes };
+        } else input = { kind: 'validated', body };
+        if (input.kind !== 'arrow') {
+          const stray = Object.keys((request.query ?? {}) as object)[0];
+          if (stray !== undefined) throw invalidField(stray, 'options of a JSON request go in the body; the query string is for Arrow requests');
+        }
+
+        let payload: object | string | Uint8Array;
+        if (input.kind !== 'validated' && input.bytes.byteLength > config.INLINE_MAX_BYTES) {
+          payload = await runInPool({ task: name, input: { ...input, bytes: ownBytes(input.bytes) }, format });
+        } else {
+          payload = task.execute(input, format);
+          if (payload instanceof Uint8Array) payload = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+        }
+        return reply.type(MEDIA_TYPES[format]).send(payload as never);
       },
       get saturated() {
         return config.MAX_QUEUE > 0 ? pool.queueSize >= config.MAX_QUEUE : pool.queueSize > 0 && pool.utilization >= 1;
@@ -105,5 +123,5 @@ export default fp(
       await pool.close();
     });
   },
-  { name: 'scoring' },
+  { name: 'scoring', dependencies: ['@fastify/accepts'] },
 );

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { ARROW_MEDIA_TYPE, ARROW_REQUEST_DESCRIPTION } from '../schemas/arrow.js';
 
 export const openapiInfo = {
   title: 'Focal loss & AUROC scoring service',
@@ -9,6 +10,23 @@ export const openapiInfo = {
   description:
     'Scores a batch for class-imbalanced training: focal loss (Lin et al.) with its gradient, and ranking metrics that stay honest under imbalance (AUROC, ROC / PR curves, average precision). Semantics follow PyTorch, torchvision, scikit-learn and torchmetrics; parameter names follow those libraries. Errors are RFC 9457 application/problem+json.',
 };
+
+type OpenApiDocument = { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: unknown }> } }>> };
+
+/**
+ * Routes that consume Arrow declare it with `consumes`; @fastify/swagger then repeats the JSON
+ * schema under the Arrow media type, which is replaced here by what the bytes really are.
+ */
+function describeArrowBodies(document: OpenApiDocument): ReturnType<typeof jsonSchemaTransformObject> {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      const content = operation.requestBody?.content;
+      // A new object: the JSON media type shares the one swagger made (and its examples).
+      if (content?.[ARROW_MEDIA_TYPE]) content[ARROW_MEDIA_TYPE] = { schema: { type: 'string', format: 'binary', description: ARROW_REQUEST_DESCRIPTION } };
+    }
+  }
+  return document as ReturnType<typeof jsonSchemaTransformObject>;
+}
 
 /**
  * The OpenAPI 3.1 document, generated from the routes' zod schemas (never written by hand), at
@@ -27,7 +45,7 @@ export default fp(
         ],
       },
       transform: jsonSchemaTransform,
-      transformObject: jsonSchemaTransformObject,
+      transformObject: (document) => describeArrowBodies(jsonSchemaTransformObject(document) as OpenApiDocument),
     });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { tryItOutEnabled: false, displayRequestDuration: true } });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -2,6 +2,7 @@ import { invalidField } from '../errors.js';
 import { focalLossSigmoid, focalLossSoftmax, type FocalLossOutput } from '../kernels/focal-loss.js';
 import type { Task } from '../schemas/common.js';
 import type { FocalLossRequest, FocalLossResponse } from '../schemas/focal-loss.js';
+import { encodeArrowResponse } from './arrow-body.js';
 import { assertFinite } from './finite.js';
 import { flattenIntegers, flattenNumbers, formatShape, nest, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
 
@@ -91,6 +92,19 @@ function classWeights(alpha: FocalLossRequest['alpha'], classes: number): Float6
   return Float64Array.from(alpha);
 }
 
+/** A focal-loss response whose large arrays are still typed tensors (JSON nests them, Arrow not). */
+export type FocalLossResult = Omit<FocalLossResponse, 'losses' | 'grad'> & { losses?: Tensor; grad?: Tensor };
+
+/** The JSON response: tensors as nested arrays. */
+export function focalLossJson({ losses, grad, ...fields }: FocalLossResult): FocalLossResponse {
+  return { ...fields, ...(losses ? { losses: nest(losses.data, losses.shape) } : {}), ...(grad ? { grad: nest(grad.data, grad.shape) } : {}) };
+}
+
+/** The Arrow response: `grad` and `losses` as columns, the other fields in the metadata. */
+export function focalLossArrow({ losses, grad, ...fields }: FocalLossResult): Uint8Array {
+  return encodeArrowResponse(fields, { ...(grad ? { grad } : {}), ...(losses ? { losses } : {}) });
+}
+
 /** The focal-loss options, without the batch itself (shared with /v1/score). */
 export type FocalLossOptions = Pick<FocalLossRequest, 'input' | 'alpha' | 'gamma' | 'reduction' | 'ignore_index' | 'return_grad'>;
 
@@ -99,7 +113,7 @@ export type FocalLossOptions = Pick<FocalLossRequest, 'input' | 'alpha' | 'gamma
  *
  * @throws {ProblemError} 400 for input that breaks the contract
  */
-export function computeFocalLoss(request: FocalLossRequest): FocalLossResponse {
+export function computeFocalLoss(request: FocalLossRequest): FocalLossResult {
   // Nothing reads the logits after the loss here, so the gradient may take their place.
   return focalLossOfBatch(formatFocalLossBatch(request), request, { gradIntoPreds: true });
 }
@@ -113,7 +127,7 @@ export function focalLossOfBatch(
   { task, preds, labels }: FocalLossBatch,
   request: FocalLossOptions,
   { gradIntoPreds }: { gradIntoPreds: boolean } = { gradIntoPreds: false },
-): FocalLossResponse {
+): FocalLossResult {
   const classes = preds.shape[preds.shape.length - 1];
   const options = {
     gamma: request.gamma,
@@ -148,8 +162,8 @@ export function focalLossOfBatch(
     gamma: request.gamma,
     alpha,
     count: output.count,
-    ...(output.losses ? { losses: nest(output.losses, labels.shape) } : { loss: output.loss }),
-    ...(output.grad ? { grad: nest(output.grad, preds.shape) } : {}),
+    ...(output.losses ? { losses: { data: output.losses, shape: labels.shape } } : { loss: output.loss }),
+    ...(output.grad ? { grad: { data: output.grad, shape: preds.shape } } : {}),
     warnings,
   };
 }

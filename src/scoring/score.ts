@@ -4,7 +4,8 @@ import { AurocRequest } from '../schemas/auroc.js';
 import { AveragePrecisionRequest } from '../schemas/average-precision.js';
 import { aurocOfBatch } from './auroc.js';
 import { averagePrecisionOfBatch } from './average-precision.js';
-import { focalLossBatchFromTensors, focalLossOfBatch } from './focal-loss.js';
+import { encodeArrowResponse } from './arrow-body.js';
+import { focalLossBatchFromTensors, focalLossJson, focalLossOfBatch, type FocalLossResult } from './focal-loss.js';
 import { RankCountsCache } from './rank-counts-cache.js';
 import { rankingBatchFromTensors } from './ranking-batch.js';
 import { flattenIntegers, flattenNumbers, type LabelTensor, type Tensor } from './tensor.js';
@@ -30,13 +31,24 @@ function asSamples(preds: Tensor, labels: LabelTensor, multiclass: boolean): { p
  *
  * @throws {ProblemError} 400 for input that breaks the contract
  */
-export function computeScore(request: ScoreRequest): ScoreResponse {
+export type ScoreResult = Omit<ScoreResponse, 'loss'> & { loss: FocalLossResult | null };
+
+export const scoreJson = (result: ScoreResult): ScoreResponse => ({ ...result, loss: result.loss && focalLossJson(result.loss) });
+
+/** Arrow: the loss's `grad` / `losses` as columns, everything else in the metadata. */
+export function scoreArrow({ loss, ...rest }: ScoreResult): Uint8Array {
+  if (loss === null) return encodeArrowResponse({ ...rest, loss: null }, {});
+  const { grad, losses, ...lossFields } = loss;
+  return encodeArrowResponse({ ...rest, loss: lossFields }, { ...(grad ? { grad } : {}), ...(losses ? { losses } : {}) });
+}
+
+export function computeScore(request: ScoreRequest): ScoreResult {
   const preds = flattenNumbers('preds', request.preds, 3);
   const labels = flattenIntegers('labels', request.labels, 2);
   const focalBatch = focalLossBatchFromTensors(preds, labels, { ...request, num_classes: request.loss?.num_classes });
   const loss = request.loss === null ? null : focalLossOfBatch(focalBatch, { ...request.loss, input: request.input, ignore_index: request.ignore_index });
 
-  const metrics: ScoreResponse['metrics'] = {};
+  const metrics: ScoreResult['metrics'] = {};
   if (request.metrics.length > 0) {
     const samples = asSamples(preds, labels, focalBatch.task === 'multiclass');
     const batch = rankingBatchFromTensors(samples.preds, samples.labels, { task: focalBatch.task, input: request.input, ignore_index: request.ignore_index });

@@ -6,52 +6,84 @@ import { AveragePrecisionRequest } from '../schemas/average-precision.js';
 import { PrecisionRecallRequest, RocRequest } from '../schemas/curves.js';
 import { FocalLossRequest } from '../schemas/focal-loss.js';
 import { ScoreRequest } from '../schemas/score.js';
+import { ARROW_STREAM, decodeArrowRequest } from './arrow-body.js';
 import { computeAuroc } from './auroc.js';
 import { computeAveragePrecision } from './average-precision.js';
 import { computePrecisionRecall, computeRoc } from './curves.js';
-import { computeFocalLoss } from './focal-loss.js';
-import { computeScore } from './score.js';
+import { computeFocalLoss, focalLossArrow, focalLossJson } from './focal-loss.js';
+import { decodeJsonBody } from './raw-body.js';
+import { computeScore, scoreArrow, scoreJson } from './score.js';
 
-export const JSON_TYPE = 'application/json; charset=utf-8';
-export const SVG_TYPE = 'image/svg+xml; charset=utf-8';
+export type OutputFormat = 'json' | 'svg' | 'arrow';
+
+export const MEDIA_TYPES: Record<OutputFormat, string> = {
+  json: 'application/json; charset=utf-8',
+  svg: 'image/svg+xml; charset=utf-8',
+  arrow: ARROW_STREAM,
+};
+
+/** How a request body reaches a task: validated by Fastify already, or raw bytes to decode. */
+export type ScoringInput =
+  | { kind: 'validated'; body: unknown }
+  | { kind: 'json'; bytes: Uint8Array }
+  | { kind: 'arrow'; bytes: Uint8Array; query: Record<string, unknown> };
+
+type Encoders<R> = { json: (result: R) => object } & Partial<Record<'svg' | 'arrow', (result: R) => string | Uint8Array>>;
 
 export interface ScoringTask {
-  contentType: string;
-  /**
-   * Computes the response for a request body: an object for JSON tasks, a string for SVG ones.
-   * Bodies Fastify already validated (small ones, on the main thread) are trusted; raw ones
-   * (parsed in a worker) are validated here with the same schema, so both paths enforce one
-   * contract.
-   */
-  run(body: unknown, validated: boolean): unknown;
+  /** The output formats this task can answer in, JSON first. */
+  formats: OutputFormat[];
+  /** Whether the route takes Arrow request bodies. */
+  arrowInput: boolean;
+  /** Decodes (if raw), validates (if not yet), computes and encodes one request. */
+  execute(input: ScoringInput, format: OutputFormat): object | string | Uint8Array;
 }
 
-const task = <S extends z.ZodType>(schema: S, compute: (request: z.output<S>) => unknown, contentType = JSON_TYPE): ScoringTask => ({
-  contentType,
-  run(body, validated) {
-    if (validated) return compute(body as z.output<S>);
+const identity = <R extends object>(result: R): object => result;
+
+function task<S extends z.ZodObject, R>(schema: S, compute: (request: z.output<S>) => R, encoders: Encoders<R>, arrowInput = false): ScoringTask {
+  const validate = (body: unknown): z.output<S> => {
     const parsed = schema.safeParse(body);
     if (!parsed.success) throw fromZodIssues(parsed.error.issues);
-    return compute(parsed.data);
-  },
-});
+    return parsed.data;
+  };
+  return {
+    formats: ['json', ...(Object.keys(encoders).filter((f) => f !== 'json') as OutputFormat[])],
+    arrowInput,
+    execute(input, format) {
+      let request: z.output<S>;
+      if (input.kind === 'validated') request = input.body as z.output<S>;
+      else if (input.kind === 'json') request = validate(decodeJsonBody(input.bytes));
+      else request = decodeArrowRequest(input.bytes, input.query, schema) as z.output<S>;
+      const encode = encoders[format] ?? encoders.json;
+      return encode(compute(request));
+    },
+  };
+}
 
 /**
- * Every computation the service offers, by name. The same table serves the main thread (small
- * batches, computed inline) and the worker pool (large bodies, parsed and computed there).
+ * Every computation the service offers, by name, with the formats it answers in. The same table
+ * serves the main thread (small batches, computed inline) and the worker pool (large bodies,
+ * decoded and computed there), so both paths enforce one contract.
  */
 export const scoringTasks = {
-  focalLoss: task(FocalLossRequest, computeFocalLoss),
-  auroc: task(AurocRequest, computeAuroc),
-  averagePrecision: task(AveragePrecisionRequest, computeAveragePrecision),
-  roc: task(RocRequest, computeRoc),
-  rocSvg: task(RocRequest, (request) => rocSvg(computeRoc(request)), SVG_TYPE),
-  precisionRecall: task(PrecisionRecallRequest, computePrecisionRecall),
-  precisionRecallSvg: task(PrecisionRecallRequest, (request) => precisionRecallSvg(computePrecisionRecall(request)), SVG_TYPE),
-  score: task(ScoreRequest, computeScore),
+  focalLoss: task(FocalLossRequest, computeFocalLoss, { json: focalLossJson, arrow: focalLossArrow }, true),
+  auroc: task(AurocRequest, computeAuroc, { json: identity }, true),
+  averagePrecision: task(AveragePrecisionRequest, computeAveragePrecision, { json: identity }),
+  roc: task(RocRequest, computeRoc, { json: identity, svg: rocSvg }),
+  precisionRecall: task(PrecisionRecallRequest, computePrecisionRecall, { json: identity, svg: precisionRecallSvg }),
+  score: task(ScoreRequest, computeScore, { json: scoreJson, arrow: scoreArrow }, true),
 } satisfies Record<string, ScoringTask>;
 
 export type ScoringTaskName = keyof typeof scoringTasks;
 
-/** The response body as text: JSON for objects, as is for SVG. */
-export const encodeResult = (result: unknown): string => (typeof result === 'string' ? result : JSON.stringify(result));
+const encoder = new TextEncoder();
+
+/** A result as bytes of its own (safe to transfer): JSON text, SVG text, or Arrow. */
+export function resultBytes(result: object | string | Uint8Array): Uint8Array {
+  if (result instanceof Uint8Array) {
+    const own = result.byteOffset === 0 && result.byteLength === result.buffer.byteLength;
+    return own ? result : result.slice();
+  }
+  return encoder.encode(typeof result === 'string' ? result : JSON.stringify(result));
+}

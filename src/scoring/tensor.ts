@@ -12,6 +12,17 @@ export interface Tensor<T extends Float64Array | Float32Array | Int32Array = Flo
 export type LabelTensor = Tensor<Int32Array>;
 export type ScoreTensor = Tensor<Float64Array | Float32Array>;
 
+/**
+ * A tensor that arrived already typed (an Arrow column), standing where JSON nested arrays would.
+ * The flattening stage checks it like JSON input instead of walking nested arrays.
+ */
+export class TypedTensor {
+  constructor(
+    readonly data: Float64Array | Float32Array | Int32Array | Int8Array | Int16Array | Uint8Array | Uint16Array | Uint32Array,
+    readonly shape: number[],
+  ) {}
+}
+
 const describe = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? `the string ${JSON.stringify(value).slice(0, 40)}` : `a ${typeof value}`;
 
@@ -50,6 +61,7 @@ function expectRow(path: string, value: unknown, length: number): unknown[] {
  * @example flattenNumbers('preds', [[1, 2], [3, 4]], 2) // { data: [1, 2, 3, 4], shape: [2, 2] }
  */
 export function flattenNumbers(field: string, value: unknown, maxRank: number): Tensor {
+  if (value instanceof TypedTensor) return fromTyped(field, value, maxRank);
   const shape = leadingShape(field, value, maxRank);
   const data = new Float64Array(shape.reduce((a, b) => a * b, 1));
   let k = 0;
@@ -80,11 +92,30 @@ export function flattenNumbers(field: string, value: unknown, maxRank: number): 
 }
 
 /**
+ * A typed tensor as float64 (a view when it already is, else one converting copy), every value
+ * checked finite: Arrow columns can carry NaN and Infinity, JSON cannot.
+ */
+function fromTyped(field: string, tensor: TypedTensor, maxRank: number): Tensor {
+  const { shape } = tensor;
+  if (shape.length > maxRank) throw invalidField(field, `nests deeper than ${maxRank} dimensions`);
+  if (shape.some((size) => size === 0)) throw invalidField(field, 'must not be empty');
+  const data = tensor.data instanceof Float64Array ? tensor.data : Float64Array.from(tensor.data);
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw invalidField(pathOf(field, shape, i), `expected a finite number, got ${data[i]}`);
+  }
+  return { data, shape };
+}
+
+/**
  * Like {@link flattenNumbers} for integer labels, into an Int32Array.
  *
  * @throws {ProblemError} 400 for a fractional, non-numeric or out-of-int32 label
  */
 export function flattenIntegers(field: string, value: unknown, maxRank: number): LabelTensor {
+  if (value instanceof TypedTensor && value.data instanceof Int32Array) {
+    if (value.shape.length > maxRank) throw invalidField(field, `nests deeper than ${maxRank} dimensions`);
+    return { data: value.data, shape: value.shape };
+  }
   const numbers = flattenNumbers(field, value, maxRank);
   const { data, shape } = numbers;
   const out = new Int32Array(data.length);

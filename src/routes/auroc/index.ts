@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AurocRequest, AurocResponse } from '../../schemas/auroc.js';
+import { ARROW_MEDIA_TYPE, arrowQuery } from '../../schemas/arrow.js';
 import { problemResponses } from '../../schemas/common.js';
 
 const aurocRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -16,10 +17,12 @@ const aurocRoutes: FastifyPluginAsyncZod = async (app) => {
           'and left out of the averages (not counted as 0).',
         ].join(' '),
         body: AurocRequest,
+        consumes: ['application/json', ARROW_MEDIA_TYPE],
+        querystring: arrowQuery(AurocRequest),
         response: { 200: AurocResponse, ...problemResponses },
       },
     },
-    async (request, reply) => app.scoring.respond(reply, 'auroc', request.body),
+    async (request, reply) => app.scoring.respond(request, reply, 'auroc'),
   );
 };
 

@@ -18,7 +18,7 @@ const averagePrecisionRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: AveragePrecisionResponse, ...problemResponses },
       },
     },
-    async (request, reply) => app.scoring.respond(reply, 'averagePrecision', request.body),
+    async (request, reply) => app.scoring.respond(request, reply, 'averagePrecision'),
   );
 };
 

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { problemResponses } from '../../schemas/common.js';
@@ -16,8 +15,6 @@ const curveResponse = (json: z.ZodType, description: string) => ({
   ...problemResponses,
 });
 
-const prefersSvg = (request: FastifyRequest) => request.accepts().type(['application/json', 'image/svg+xml']) === 'image/svg+xml';
-
 const curveRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/roc',
@@ -34,7 +31,7 @@ const curveRoutes: FastifyPluginAsyncZod = async (app) => {
         response: curveResponse(RocResponse, 'The curve(s) as JSON, or their plot as SVG.'),
       },
     },
-    async (request, reply) => app.scoring.respond(reply, prefersSvg(request) ? 'rocSvg' : 'roc', request.body),
+    async (request, reply) => app.scoring.respond(request, reply, 'roc'),
   );
 
   app.post(
@@ -52,8 +49,7 @@ const curveRoutes: FastifyPluginAsyncZod = async (app) => {
         response: curveResponse(PrecisionRecallResponse, 'The curve(s) as JSON, or their plot as SVG.'),
       },
     },
-    async (request, reply) =>
-      app.scoring.respond(reply, prefersSvg(request) ? 'precisionRecallSvg' : 'precisionRecall', request.body),
+    async (request, reply) => app.scoring.respond(request, reply, 'precisionRecall'),
   );
 };
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ARROW_MEDIA_TYPE, arrowQuery, arrowStream } from '../../schemas/arrow.js';
 import { problemResponses } from '../../schemas/common.js';
 import { FocalLossRequest, FocalLossResponse } from '../../schemas/focal-loss.js';
 
@@ -16,10 +17,21 @@ const focalLossRoutes: FastifyPluginAsyncZod = async (app) => {
           '`mean` divides by the number of contributing elements. `grad` is d(loss)/d(preds), float64 throughout.',
         ].join(' '),
         body: FocalLossRequest,
-        response: { 200: FocalLossResponse, ...problemResponses },
+        consumes: ['application/json', ARROW_MEDIA_TYPE],
+        querystring: arrowQuery(FocalLossRequest),
+        response: {
+          200: {
+            description: 'The loss (and gradient). With Accept: application/vnd.apache.arrow.stream, an Arrow stream.',
+            content: {
+              'application/json': { schema: FocalLossResponse },
+              [ARROW_MEDIA_TYPE]: { schema: arrowStream('Columns `grad` and/or `losses` over the first dimension (inner dimensions as FixedSizeList), the other fields as JSON in the schema metadata `response`, shapes in `shape:<column>`.') },
+            },
+          },
+          ...problemResponses,
+        },
       },
     },
-    async (request, reply) => app.scoring.respond(reply, 'focalLoss', request.body),
+    async (request, reply) => app.scoring.respond(request, reply, 'focalLoss'),
   );
 };
 

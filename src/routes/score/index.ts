@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ARROW_MEDIA_TYPE, arrowQuery, arrowStream } from '../../schemas/arrow.js';
 import { problemResponses } from '../../schemas/common.js';
 import { ScoreRequest, ScoreResponse } from '../../schemas/score.js';
 
@@ -15,10 +16,21 @@ const scoreRoutes: FastifyPluginAsyncZod = async (app) => {
           'metrics share one softmax and one sort per class.',
         ].join(' '),
         body: ScoreRequest,
-        response: { 200: ScoreResponse, ...problemResponses },
+        consumes: ['application/json', ARROW_MEDIA_TYPE],
+        querystring: arrowQuery(ScoreRequest),
+        response: {
+          200: {
+            description: 'Loss and metrics. With Accept: application/vnd.apache.arrow.stream, an Arrow stream.',
+            content: {
+              'application/json': { schema: ScoreResponse },
+              [ARROW_MEDIA_TYPE]: { schema: arrowStream('The loss `grad` / `losses` as columns, everything else as JSON in the schema metadata `response`.') },
+            },
+          },
+          ...problemResponses,
+        },
       },
     },
-    async (request, reply) => app.scoring.respond(reply, 'score', request.body),
+    async (request, reply) => app.scoring.respond(request, reply, 'score'),
   );
 };
 

@@ -24,12 +24,20 @@ export function decodeJsonBody(bytes: Uint8Array): unknown {
   }
 }
 
-/** A body too large to parse on the main thread: its bytes travel to a worker untouched. */
-export class RawJsonBody {
+export type BodyFormat = 'json' | 'arrow';
+
+/**
+ * A body kept as bytes: JSON too large to parse on the main thread, or an Arrow IPC stream. It
+ * is decoded where it is computed (a worker when large), with the route's own schema.
+ */
+export class RawBody {
   /** Kept apart from `bytes`, which are detached once transferred to a worker. */
   readonly size: number;
 
-  constructor(readonly bytes: Uint8Array) {
+  constructor(
+    readonly format: BodyFormat,
+    readonly bytes: Uint8Array,
+  ) {
     this.size = bytes.byteLength;
   }
 }

@@ -1,0 +1,28 @@
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import { ARROW_STREAM } from '../scoring/arrow-body.js';
+import { RawBody, decodeJsonBody } from '../scoring/raw-body.js';
+
+/**
+ * The two body formats. JSON up to INLINE_MAX_BYTES is parsed here (cheap); larger JSON and
+ * every Arrow stream stay raw bytes, decoded where they are computed, so a 10 MB upload never
+ * blocks the event loop. The validator skips raw bodies for the same reason; the decoder
+ * validates them with the route's own schema. Any other media type is a 415.
+ */
+export default fp(
+  async function bodyParsersPlugin(app, opts: { config: Config }) {
+    const { config } = opts;
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_request, body: Buffer, done) => {
+      try {
+        done(null, body.length > config.INLINE_MAX_BYTES ? new RawBody('json', body) : decodeJsonBody(body));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
+    app.addContentTypeParser(ARROW_STREAM, { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_request, body: Buffer, done) => {
+      done(null, new RawBody('arrow', body));
+    });
+  },
+  { name: 'body-parsers' },
+);

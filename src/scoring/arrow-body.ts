@@ -1,0 +1,172 @@
+import {
+  Field,
+  FixedSizeList,
+  Float64,
+  Schema,
+  Table,
+  Type,
+  makeData,
+  makeVector,
+  tableFromIPC,
+  tableToIPC,
+  type Vector,
+} from 'apache-arrow';
+import type { z } from 'zod';
+import { fromZodIssues, invalidField, malformedBody } from '../errors.js';
+import { TypedTensor, pathOf, type Tensor } from './tensor.js';
+
+/** The media type of an Arrow IPC stream (what pyarrow's `ipc.new_stream` writes). */
+export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+
+type Column = Vector;
+type NumericArray = TypedTensor['data'] | BigInt64Array | BigUint64Array | Float32Array;
+
+function readTable(bytes: Uint8Array): Table {
+  try {
+    const table = tableFromIPC(bytes);
+    if (table.schema.fields.length === 0) throw new Error('no columns');
+    return table;
+  } catch (error) {
+    throw malformedBody(`the body is not an Arrow IPC stream with columns preds and labels: ${(error as Error).message}`);
+  }
+}
+
+function column(table: Table, name: string): Column {
+  const vector = table.getChild(name);
+  if (!vector) {
+    const names = table.schema.fields.map((f) => f.name).join(', ');
+    throw invalidField(name, `the Arrow stream has no column "${name}" (columns: ${names || 'none'})`);
+  }
+  if (vector.nullCount > 0) {
+    for (let i = 0; i < vector.length; i++) if (!vector.isValid(i)) throw invalidField(`${name}/${i}`, 'null is not a number');
+  }
+  return vector;
+}
+
+/** The primitive values of a column and the width of each row (1, or the FixedSizeList size). */
+function valuesOf(name: string, vector: Column, accept: (typeId: Type) => boolean, what: string): { values: NumericArray; width: number } {
+  const type = vector.type;
+  const isList = type.typeId === Type.FixedSizeList;
+  const leaf = isList ? (type as FixedSizeList).children[0].type : type;
+  if (!accept(leaf.typeId)) throw invalidField(name, `expected ${what} (or a FixedSizeList of them), got ${String(type)}`);
+  const width = isList ? (type as FixedSizeList).listSize : 1;
+  const chunks = vector.data.map((data) => {
+    const leafData = isList ? data.children[0] : data;
+    if (isList && data.children[0].nullCount > 0) throw invalidField(name, 'null inside a list is not a number');
+    const start = (leafData.offset + (isList ? data.offset * width : 0)) as number;
+    return (leafData.values as NumericArray).subarray(start, start + data.length * width);
+  });
+  if (chunks.length === 1) return { values: chunks[0], width }; // zero-copy view of the body
+  const total = chunks.reduce((sum, c) => sum + c.length, 0);
+  const Ctor = chunks[0].constructor as new (n: number) => NumericArray;
+  const out = new Ctor(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    (out as Float64Array).set(chunk as Float64Array, at);
+    at += chunk.length;
+  }
+  return { values: out, width };
+}
+
+const isFloat = (id: Type) => id === Type.Float;
+const isInt = (id: Type) => id === Type.Int;
+
+/** Integer labels of any Arrow integer type, as Int32 (a view when they already are). */
+function labelsInt32(values: NumericArray, shape: number[]): Int32Array {
+  if (values instanceof Int32Array) return values;
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = Number(values[i]);
+    if (v < -2147483648 || v > 2147483647) throw invalidField(pathOf('labels', shape, i), `label ${v} is outside the 32-bit range`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Field schemas behind default / optional / nullable wrappers, to see what a field takes. */
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema as unknown as { _zod: { def: { type: string; innerType?: unknown } } };
+  while (['default', 'optional', 'nullable', 'prefault'].includes(s._zod.def.type) && s._zod.def.innerType) {
+    s = s._zod.def.innerType as typeof s;
+  }
+  return s as unknown as z.ZodType;
+}
+
+const scalarOf = (text: string): unknown => {
+  if (text === 'null') return null;
+  if (text === 'true' || text === 'false') return text === 'true';
+  const n = Number(text);
+  return text.trim() !== '' && Number.isFinite(n) ? n : text;
+};
+
+/**
+ * Query parameters as the JSON body's option fields: numbers, booleans and null are read as
+ * such, arrays are comma-separated, and dotted names nest (`loss.gamma=2`). A field that only
+ * takes arrays gets one even from a single value (`metrics=auroc`).
+ */
+export function optionsFromQuery(query: Record<string, unknown>, shape: Record<string, z.ZodType>): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(query)) {
+    const text = Array.isArray(raw) ? raw.join(',') : String(raw);
+    const [head, ...rest] = key.split('.');
+    const field = shape[head];
+    const arrayOnly = field !== undefined && rest.length === 0 && (unwrap(field) as unknown as { _zod: { def: { type: string } } })._zod.def.type === 'array';
+    const value = arrayOnly || text.includes(',') ? text.split(',').map(scalarOf) : scalarOf(text);
+    if (rest.length === 0) options[key] = value;
+    else {
+      const parent = (options[head] ??= {}) as Record<string, unknown>;
+      if (typeof parent === 'object' && parent !== null) parent[rest.join('.')] = value;
+    }
+  }
+  return options;
+}
+
+/**
+ * An Arrow request: the `preds` and `labels` columns as typed tensors (zero-copy views of the
+ * body where the layout allows), the options from the query, validated by the route's schema
+ * minus the two columns.
+ *
+ * @throws {ProblemError} 400 for a body that is not Arrow, a missing or mistyped column, nulls,
+ *   different column lengths, or invalid options
+ */
+export function decodeArrowRequest(bytes: Uint8Array, query: Record<string, unknown>, schema: z.ZodObject): Record<string, unknown> {
+  if ('preds' in query || 'labels' in query) {
+    throw invalidField('preds' in query ? 'preds' : 'labels', 'comes in the Arrow body as a column, not as a query parameter');
+  }
+  const optionsSchema = schema.omit({ preds: true, labels: true } as never);
+  const parsed = optionsSchema.safeParse(optionsFromQuery(query, schema.shape as Record<string, z.ZodType>));
+  if (!parsed.success) throw fromZodIssues(parsed.error.issues);
+
+  const table = readTable(bytes);
+  const predsColumn = valuesOf('preds', column(table, 'preds'), isFloat, 'Float32 or Float64');
+  const labelsColumn = valuesOf('labels', column(table, 'labels'), isInt, 'an integer type');
+  const rows = table.numRows;
+  const predsShape = predsColumn.width === 1 ? [rows] : [rows, predsColumn.width];
+  const labelsShape = labelsColumn.width === 1 ? [rows] : [rows, labelsColumn.width];
+  return {
+    ...(parsed.data as Record<string, unknown>),
+    preds: new TypedTensor(predsColumn.values as Float64Array | Float32Array, predsShape),
+    labels: new TypedTensor(labelsInt32(labelsColumn.values, labelsShape), labelsShape),
+  };
+}
+
+/**
+ * A response as an Arrow IPC stream: each tensor a column over its first dimension (inner
+ * dimensions as a FixedSizeList), every other field as JSON in the schema metadata `response`,
+ * and each tensor's full shape in `shape:<name>`.
+ */
+export function encodeArrowResponse(fields: Record<string, unknown>, tensors: Record<string, Tensor>): Uint8Array {
+  const metadata = new Map<string, string>([['response', JSON.stringify(fields)]]);
+  const columns: Record<string, Vector> = {};
+  for (const [name, tensor] of Object.entries(tensors)) {
+    metadata.set(`shape:${name}`, JSON.stringify(tensor.shape));
+    const rows = tensor.shape[0];
+    const width = tensor.data.length / rows;
+    const child = makeData({ type: new Float64(), length: tensor.data.length, data: Float64Array.from(tensor.data) });
+    columns[name] =
+      width === 1 ? makeVector(child) : makeVector(makeData({ type: new FixedSizeList(width, new Field('item', new Float64(), false)), length: rows, child }));
+  }
+  const table = new Table(columns);
+  const withMetadata = new Table(new Schema(table.schema.fields, metadata), table.batches);
+  return tableToIPC(withMetadata, 'stream');
+}

@@ -1,0 +1,115 @@
+import { tableFromIPC } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { ARROW, arrowStream, column } from '../support/arrow.js';
+import { bodyPaths, testApp } from '../support/app.js';
+import { loadCases, mismatch } from '../support/reference.js';
+
+describe.each(bodyPaths)('Arrow IPC bodies ($path)', ({ config }) => {
+  let app: App;
+  beforeAll(async () => {
+    app = await testApp(config);
+  });
+  afterAll(() => app.close());
+
+  const postArrow = (url: string, payload: Buffer, accept = 'application/json') =>
+    app.inject({ method: 'POST', url, payload, headers: { 'content-type': ARROW, accept } });
+
+  it('binary AUROC from Float32 preds and Int8 labels equals the JSON answer', async () => {
+    const body = arrowStream({ preds: column(new Float32Array([0.13, 0.26, 0.08, 0.19, 0.34])), labels: column(new Int8Array([0, 0, 1, 1, 1])) });
+    const res = await postArrow('/v1/auroc', body);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().auroc).toBe(0.5);
+  });
+
+  it('reference cases sent as Arrow (FixedSizeList preds, Int64 labels, query options) match', async () => {
+    const cases = loadCases('auroc.json').filter((c) => c.request.task === 'multiclass' || c.name.startsWith('binary max_fpr'));
+    for (const c of cases) {
+      const { preds, labels, ...options } = c.request as { preds: number[] | number[][]; labels: number[] } & Record<string, unknown>;
+      const width = Array.isArray(preds[0]) ? (preds[0] as number[]).length : 1;
+      const body = arrowStream({ preds: column(Float64Array.from(preds.flat()), width), labels: column(BigInt64Array.from(labels.map(BigInt))) });
+      const query = new URLSearchParams(Object.entries(options).map(([k, v]): [string, string] => [k, String(v)])).toString();
+      const res = await postArrow(`/v1/auroc?${query}`, body);
+      expect(res.statusCode, `${c.name}: ${res.body}`).toBe(200);
+      for (const [field, want] of Object.entries(c.expected)) expect(mismatch(res.json()[field], want, c.tolerance, field), c.name).toBeNull();
+    }
+  });
+
+  it('focal loss answers Arrow when asked: grad as a FixedSizeList column, the rest in metadata', async () => {
+    const c = loadCases('focal_loss.json')[0];
+    const preds = c.request.preds as number[][];
+    const body = arrowStream({ preds: column(Float64Array.from(preds.flat()), preds[0].length), labels: column(Int32Array.from(c.request.labels as number[])) });
+    const res = await postArrow('/v1/focal-loss?return_grad=true', body, ARROW);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toBe(ARROW);
+    const table = tableFromIPC(res.rawPayload);
+    const response = JSON.parse(table.schema.metadata.get('response')!);
+    expect(mismatch(response.loss, c.expected.loss, c.tolerance)).toBeNull();
+    expect(JSON.parse(table.schema.metadata.get('shape:grad')!)).toEqual([preds.length, preds[0].length]);
+    const grad = Array.from({ length: table.numRows }, (_, i) => Array.from(table.getChild('grad')!.get(i) as Iterable<number>));
+    expect(mismatch(grad, c.expected.grad, c.tolerance, 'grad')).toBeNull();
+  });
+
+  it('score takes Arrow with dotted loss options and a metric list', async () => {
+    const body = arrowStream({ preds: column(new Float64Array([2, -1, 0.5, 0.1, 1.5, -0.3, -0.7, 0.2, 2.2, 1.2, 0.3, -0.5]), 3), labels: column(new Int8Array([0, 1, 2, 0])) });
+    const arrow = await postArrow('/v1/score?loss.gamma=1&metrics=auroc', body);
+    const json = await app.inject({
+      method: 'POST',
+      url: '/v1/score',
+      payload: { preds: [[2, -1, 0.5], [0.1, 1.5, -0.3], [-0.7, 0.2, 2.2], [1.2, 0.3, -0.5]], labels: [0, 1, 2, 0], loss: { gamma: 1 }, metrics: ['auroc'] },
+    });
+    expect(arrow.statusCode, arrow.body).toBe(200);
+    expect(arrow.json()).toEqual(json.json());
+  });
+
+  describe('bad Arrow input is a 4xx problem naming the field', () => {
+    const good = { preds: column(new Float64Array([0.1, 0.9])), labels: column(new Int8Array([0, 1])) };
+
+    it('bytes that are not an Arrow stream', async () => {
+      const res = await postArrow('/v1/auroc', Buffer.from('definitely not arrow'));
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+    });
+
+    it('a missing column', async () => {
+      const res = await postArrow('/v1/auroc', arrowStream({ preds: good.preds }));
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors[0].path).toBe('labels');
+    });
+
+    it('a column of the wrong type', async () => {
+      const res = await postArrow('/v1/auroc', arrowStream({ preds: good.preds, labels: column(new Float64Array([0, 1])) }));
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors[0].path).toBe('labels');
+    });
+
+    it('NaN in preds', async () => {
+      const res = await postArrow('/v1/auroc', arrowStream({ preds: column(new Float64Array([0.1, NaN])), labels: good.labels }));
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors[0].path).toBe('preds/1');
+    });
+
+    it('labels shaped unlike preds', async () => {
+      const res = await postArrow('/v1/focal-loss?task=binary', arrowStream({ preds: good.preds, labels: column(new Int8Array([0, 1, 1, 0]), 2) }));
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors[0].path).toBe('labels');
+    });
+
+    it('an invalid option in the query', async () => {
+      const res = await postArrow('/v1/auroc?average=mean', arrowStream(good));
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors[0].path).toBe('average');
+    });
+
+    it('an Arrow body on a JSON-only route is 415', async () => {
+      const res = await postArrow('/v1/roc', arrowStream(good));
+      expect(res.statusCode).toBe(415);
+    });
+
+    it('query options on a JSON request are rejected, not ignored', async () => {
+      const res = await app.inject({ method: 'POST', url: '/v1/auroc?average=weighted', payload: { preds: [0.1, 0.9], labels: [0, 1] } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors[0].path).toBe('average');
+    });
+  });
+});
