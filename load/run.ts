@@ -1,0 +1,174 @@
+/**
+ * `npm run load`: the throughput scenarios of the service against a bare Fastify baseline,
+ * both started fresh by this harness in the same run, on 127.0.0.1 only. Prints one table
+ * (req/s, p50/p99 latency, MB/s, server peak RSS, ratio to the baseline); timings are ratios
+ * because these machines are noisy. `LOAD_SECONDS` sets each scenario's length (default 10;
+ * `npm run load:smoke` runs 1 s each).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Float32, Int8, Table, makeData, makeVector, tableToIPC } from 'apache-arrow';
+import { binaryBatch, multiclassBatch } from './data.js';
+
+const SECONDS = Number(process.env.LOAD_SECONDS ?? 10);
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+}
+
+async function start(kind: 'service' | 'baseline', env: Record<string, string> = {}): Promise<Server> {
+  const port = await freePort();
+  const args = kind === 'service' ? ['dist/server.js'] : ['--import', 'tsx', 'load/baseline-server.ts', String(port)];
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let exited = false;
+  child.on('exit', () => {
+    exited = true;
+  });
+  // Ready when /healthz answers (bounded: 20 s).
+  for (let attempt = 0; ; attempt++) {
+    if (exited || attempt > 400) throw new Error(`${kind} did not start`);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+/** Peak resident memory of a process so far (Linux VmHWM), in MiB. */
+const peakRssMiB = (pid: number): number => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+async function stop(server: Server): Promise<void> {
+  server.child.kill('SIGTERM');
+  await once(server.child, 'exit');
+}
+
+interface Load {
+  path: string;
+  body: Buffer;
+  contentType: string;
+  connections: number;
+}
+
+const fire = (url: string, load: Load, seconds = SECONDS) =>
+  autocannon({
+    url: url + load.path,
+    method: 'POST',
+    connections: load.connections,
+    duration: seconds,
+    headers: { 'content-type': load.contentType },
+    body: load.body,
+  });
+
+const probeHealth = (url: string, seconds = SECONDS) => autocannon({ url: `${url}/healthz`, connections: 1, duration: seconds });
+
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+const rowsOf = (flat: Float64Array, width: number, digits?: number) =>
+  Array.from({ length: flat.length / width }, (_, i) => Array.from(flat.subarray(i * width, (i + 1) * width), (v) => (digits === undefined ? v : Number(v.toFixed(digits)))));
+
+const smallFocal = multiclassBatch(64, 10, 11);
+const bigFocal = multiclassBatch(100_000, 10, 12);
+const smallBinary = binaryBatch(256, 13);
+const arrowBinary = binaryBatch(1_000_000, 14);
+
+const scenarios: Array<{ name: string; load: Load; health?: boolean; rows?: number }> = [
+  {
+    name: 'small focal loss, 64 x 10 JSON, 32 connections',
+    load: { path: '/v1/focal-loss', body: json({ preds: rowsOf(smallFocal.logits, 10), labels: Array.from(smallFocal.labels) }), contentType: 'application/json', connections: 32 },
+  },
+  {
+    name: 'small binary AUROC, 256 JSON, 32 connections',
+    load: { path: '/v1/auroc', body: json({ preds: Array.from(smallBinary.scores), labels: Array.from(smallBinary.labels) }), contentType: 'application/json', connections: 32 },
+  },
+  {
+    name: 'score (loss + AUROC + AP), 64 x 10 JSON, 32 connections',
+    load: {
+      path: '/v1/score',
+      body: json({ preds: rowsOf(smallFocal.logits, 10), labels: Array.from(smallFocal.labels), metrics: ['auroc', 'average_precision'] }),
+      contentType: 'application/json',
+      connections: 32,
+    },
+  },
+  {
+    name: 'big focal loss, 100,000 x 10 JSON (~10 MB), 4 connections, /healthz probed',
+    load: { path: '/v1/focal-loss', body: json({ preds: rowsOf(bigFocal.logits, 10, 4), labels: Array.from(bigFocal.labels) }), contentType: 'application/json', connections: 4 },
+    health: true,
+  },
+  {
+    name: 'Arrow binary AUROC, 1,000,000 rows (Float32, Int8), 2 connections',
+    load: {
+      path: '/v1/auroc',
+      body: Buffer.from(
+        tableToIPC(
+          new Table({
+            preds: makeVector(makeData({ type: new Float32(), length: 1_000_000, data: Float32Array.from(arrowBinary.scores) } as never)),
+            labels: makeVector(makeData({ type: new Int8(), length: 1_000_000, data: Int8Array.from(arrowBinary.labels) } as never)),
+          }),
+          'stream',
+        ),
+      ),
+      contentType: 'application/vnd.apache.arrow.stream',
+      connections: 2,
+    },
+    rows: 1_000_000,
+  },
+];
+
+const only = process.argv.slice(2);
+execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+const table: Array<Record<string, string>> = [];
+for (const scenario of scenarios) {
+  if (only.length && !only.some((word) => scenario.name.includes(word))) continue;
+  const results: Record<string, { rps: number; p50: number; p99: number; mbps: number; rss: number; non2xx: number; healthP99?: number }> = {};
+  for (const kind of ['baseline', 'service'] as const) {
+    if (scenario.rows && kind === 'baseline') continue; // Arrow: the target is absolute (rows/s)
+    const server = await start(kind);
+    await fire(server.url, scenario.load, 1); // warm-up
+    const [run, health] = await Promise.all([fire(server.url, scenario.load), scenario.health ? probeHealth(server.url) : Promise.resolve(null)]);
+    results[kind] = {
+      rps: run.requests.average,
+      p50: run.latency.p50,
+      p99: run.latency.p99,
+      mbps: run.throughput.average / 1e6,
+      rss: peakRssMiB(server.child.pid!),
+      non2xx: run.non2xx + run.errors,
+      ...(health ? { healthP99: health.latency.p99 } : {}),
+    };
+    await stop(server);
+  }
+  for (const [kind, r] of Object.entries(results)) {
+    table.push({
+      scenario: scenario.name,
+      server: kind,
+      'req/s': r.rps.toFixed(1),
+      'p50 ms': String(r.p50),
+      'p99 ms': String(r.p99),
+      'MB/s sent': r.mbps.toFixed(1),
+      'peak RSS MiB': r.rss.toFixed(0),
+      'non-2xx': String(r.non2xx),
+      '/healthz p99 ms': r.healthP99 === undefined ? '' : String(r.healthP99),
+      'vs baseline': kind === 'service' && results.baseline ? (r.rps / results.baseline.rps).toFixed(2) + 'x' : scenario.rows ? `${((r.rps * scenario.rows) / 1e6).toFixed(1)}M rows/s` : '',
+    });
+  }
+}
+console.table(table);
+const header = Object.keys(table[0] ?? {});
+console.log(['', `| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...table.map((row) => `| ${header.map((h) => row[h]).join(' | ')} |`)].join('\n'));
