@@ -19,6 +19,7 @@ export const ConfigSchema = z.object({
   MAX_QUEUE: integerFrom(64, 0),
   REQUEST_TIMEOUT_MS: integerFrom(30_000, 1),
   INLINE_MAX_BYTES: integerFrom(64 * 1024, 0),
+  RESPONSE_VALIDATION: z.stringbool().default(false),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -17,10 +17,10 @@ export default fp(
     app.addHook('preClose', async () => {
       closing = true;
     });
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', (request, _reply, done) => {
       if (closing && !request.url.startsWith('/healthz')) {
-        throw shuttingDown('the service is shutting down; retry on another instance', undefined, { 'Retry-After': '1', Connection: 'close' });
-      }
+        done(shuttingDown('the service is shutting down; retry on another instance', undefined, { 'Retry-After': '1', Connection: 'close' }));
+      } else done();
     });
 
     const routes = app.withTypeProvider<ZodTypeProvider>();

@@ -15,7 +15,9 @@ function shapeOf(value: unknown): number[] | undefined {
 /** One log line per request (id, route, status, duration, batch shape); never the body. */
 export default fp(
   async function requestLogPlugin(app) {
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
+      // pino's level check: skip building the line when it would be dropped anyway.
+      if (!(request.log as unknown as { isLevelEnabled(level: string): boolean }).isLevelEnabled('info')) return done();
       const body = request.body;
       const batch =
         body instanceof RawBody
@@ -33,6 +35,7 @@ export default fp(
         },
         'request completed',
       );
+      done();
     });
   },
   { name: 'request-log' },

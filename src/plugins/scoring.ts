@@ -45,6 +45,8 @@ const isAbort = (error: unknown) => error instanceof Error && error.name === 'Ab
 
 /** The format a client asked for among those the task offers; JSON when it does not say. */
 function negotiate(request: FastifyRequest, formats: OutputFormat[]): OutputFormat {
+  const accept = request.headers.accept;
+  if (accept === undefined || accept === '*/*' || accept === 'application/json') return 'json';
   const mediaTypes = formats.map((f) => MEDIA_TYPES[f].split(';')[0]);
   const chosen = request.accepts().type(mediaTypes);
   if (chosen === false) throw notAcceptable(`this operation answers ${mediaTypes.join(' or ')}`);

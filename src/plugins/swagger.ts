@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
-import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { ARROW_MEDIA_TYPE, ARROW_REQUEST_DESCRIPTION } from '../schemas/arrow.js';
 
 export const openapiInfo = {
@@ -17,7 +17,11 @@ type OpenApiDocument = { paths?: Record<string, Record<string, { requestBody?: {
  * Routes that consume Arrow declare it with `consumes`; @fastify/swagger then repeats the JSON
  * schema under the Arrow media type, which is replaced here by what the bytes really are.
  */
-function describeArrowBodies(document: OpenApiDocument): ReturnType<typeof jsonSchemaTransformObject> {
+// Tensor fields are `z.custom` checks with their JSON schema given in `meta`.
+const zodToJsonConfig = { unrepresentable: 'any' } as const;
+const transformObject = createJsonSchemaTransformObject({ zodToJsonConfig });
+
+function describeArrowBodies(document: OpenApiDocument): ReturnType<typeof transformObject> {
   for (const operations of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(operations)) {
       const content = operation.requestBody?.content;
@@ -25,7 +29,7 @@ function describeArrowBodies(document: OpenApiDocument): ReturnType<typeof jsonS
       if (content?.[ARROW_MEDIA_TYPE]) content[ARROW_MEDIA_TYPE] = { schema: { type: 'string', format: 'binary', description: ARROW_REQUEST_DESCRIPTION } };
     }
   }
-  return document as ReturnType<typeof jsonSchemaTransformObject>;
+  return document as ReturnType<typeof transformObject>;
 }
 
 /**
@@ -44,8 +48,8 @@ export default fp(
           { name: 'operations', description: 'Health and readiness' },
         ],
       },
-      transform: jsonSchemaTransform,
-      transformObject: (document) => describeArrowBodies(jsonSchemaTransformObject(document) as OpenApiDocument),
+      transform: createJsonSchemaTransform({ zodToJsonConfig }),
+      transformObject: (document) => describeArrowBodies(transformObject(document) as OpenApiDocument),
     });
     await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { tryItOutEnabled: false, displayRequestDuration: true } });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

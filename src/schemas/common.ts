@@ -13,9 +13,10 @@ const arrayOf = (items: object) => ({ type: 'array', items }) as const;
 export const numberTensor = (maxRank: number, description: string, leaf: object = number) => {
   const levels = [leaf];
   for (let rank = 2; rank <= maxRank; rank++) levels.push(arrayOf(levels[levels.length - 1]));
+  // Validation only asks for an array; the document describes the nesting (via `meta`).
   return z
-    .array(z.unknown())
-    .meta({ description, items: levels.length === 1 ? leaf : { anyOf: levels.slice(0, maxRank) } });
+    .custom<unknown[]>((value) => Array.isArray(value), { message: 'expected an array' })
+    .meta({ type: 'array', description, items: levels.length === 1 ? leaf : { anyOf: levels.slice(0, maxRank) } });
 };
 
 export const labelTensor = (maxRank: number, description: string) => numberTensor(maxRank, description, integer);

@@ -1,23 +1,25 @@
 import sjson from 'secure-json-parse';
 import { malformedBody } from '../errors.js';
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Text that cannot spell `__proto__` or `constructor`, even with \u escapes: plain JSON.parse is
+ * then as safe as secure-json-parse, without its two regular-expression scans (numeric batches,
+ * the usual body, take this path).
+ */
+const cannotPoison = (text: string): boolean => !text.includes('\\u') && !text.includes('proto') && !text.includes('constructor');
 
 /**
  * Parses a JSON request body, rejecting `__proto__` and `constructor.prototype` keys as
  * Fastify's own parser does. Shared by the main thread (small bodies) and the workers (large).
  *
- * @throws {ProblemError} 400 for invalid UTF-8, invalid JSON, an empty body or a poisoned key
+ * @throws {ProblemError} 400 for invalid JSON, an empty body or a poisoned key
  */
 export function decodeJsonBody(bytes: Uint8Array): unknown {
   if (bytes.byteLength === 0) throw malformedBody('the body is empty; send a JSON object');
-  let text: string;
+  // Invalid UTF-8 becomes U+FFFD, as in Fastify's own parser: it can only land inside strings.
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   try {
-    text = decoder.decode(bytes);
-  } catch {
-    throw malformedBody('the body is not valid UTF-8');
-  }
-  try {
+    if (cannotPoison(text)) return JSON.parse(text);
     return sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
     throw malformedBody(`the body is not valid JSON: ${(error as Error).message}`);

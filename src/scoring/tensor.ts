@@ -1,4 +1,4 @@
-import { invalidField } from '../errors.js';
+import { invalidField, type ProblemError } from '../errors.js';
 
 /**
  * A dense, row-major tensor: what every kernel consumes.
@@ -42,10 +42,57 @@ function leadingShape(field: string, value: unknown, maxRank: number): number[] 
   return shape;
 }
 
-function expectRow(path: string, value: unknown, length: number): unknown[] {
-  if (!Array.isArray(value)) throw invalidField(path, `expected an array of length ${length}, got ${describe(value)}`);
-  if (value.length !== length) throw invalidField(path, `expected an array of length ${length}, got length ${value.length} (ragged)`);
-  return value;
+const rowError = (path: string, value: unknown, length: number) =>
+  Array.isArray(value)
+    ? invalidField(path, `expected an array of length ${length}, got length ${value.length} (ragged)`)
+    : invalidField(path, `expected an array of length ${length}, got ${describe(value)}`);
+
+/**
+ * Copies nested arrays into `out` (row-major) if every row has the length `shape` says and every
+ * leaf passes the check; returns false at the first failure, leaving the error to
+ * {@link locateError}. Plain indexed loops: this runs on the main thread for every small batch.
+ */
+function fill(value: unknown, shape: readonly number[], out: Float64Array | Int32Array, integer: boolean): boolean {
+  const width = shape[shape.length - 1];
+  let k = 0;
+  const rows = shape.length === 1 ? 1 : shape.length === 2 ? shape[0] : shape[0] * shape[1];
+  const outer = value as unknown[];
+  for (let r = 0; r < rows; r++) {
+    let row: unknown;
+    if (shape.length === 1) row = value;
+    else if (shape.length === 2) row = outer[r];
+    else {
+      const middle = outer[Math.floor(r / shape[1])];
+      if (!Array.isArray(middle) || middle.length !== shape[1]) return false;
+      row = middle[r % shape[1]];
+    }
+    if (!Array.isArray(row) || row.length !== width) return false;
+    for (let c = 0; c < width; c++) {
+      const v = row[c];
+      // v - v is 0 exactly for finite numbers (NaN for NaN and ±Infinity).
+      if (typeof v !== 'number' || (integer ? (v | 0) !== v : v - v !== 0)) return false;
+      out[k++] = v;
+    }
+  }
+  return true;
+}
+
+/** The 400 for the first element {@link fill} rejected, found by walking again (error path only). */
+function locateError(field: string, value: unknown, shape: readonly number[], integer: boolean): ProblemError {
+  const walk = (node: unknown, depth: number, path: string): ProblemError | null => {
+    if (depth === shape.length) {
+      if (typeof node !== 'number' || !Number.isFinite(node)) return invalidField(path, `expected a finite number, got ${describe(node)}`);
+      if (integer && (node | 0) !== node) return invalidField(path, `expected an integer label, got ${node}`);
+      return null;
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth]) return rowError(path, node, shape[depth]);
+    for (let i = 0; i < node.length; i++) {
+      const error = walk(node[i], depth + 1, `${path}/${i}`);
+      if (error) return error;
+    }
+    return null;
+  };
+  return walk(value, 0, field) ?? invalidField(field, 'invalid tensor');
 }
 
 /**
@@ -55,7 +102,7 @@ function expectRow(path: string, value: unknown, length: number): unknown[] {
  * O(n) with one typed store per number; no intermediate arrays.
  *
  * @param field name used in error paths
- * @param value the parsed JSON value
+ * @param value the parsed JSON value (or a {@link TypedTensor})
  * @param maxRank deepest nesting accepted
  * @throws {ProblemError} 400 naming the first offending element
  * @example flattenNumbers('preds', [[1, 2], [3, 4]], 2) // { data: [1, 2, 3, 4], shape: [2, 2] }
@@ -64,30 +111,7 @@ export function flattenNumbers(field: string, value: unknown, maxRank: number): 
   if (value instanceof TypedTensor) return fromTyped(field, value, maxRank);
   const shape = leadingShape(field, value, maxRank);
   const data = new Float64Array(shape.reduce((a, b) => a * b, 1));
-  let k = 0;
-  const leaf = (path: string, index: number, v: unknown): number => {
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-    throw invalidField(`${path}/${index}`, `expected a finite number, got ${describe(v)}`);
-  };
-  const fillRow = (path: string, row: unknown[]) => {
-    for (let j = 0; j < row.length; j++) {
-      const v = row[j];
-      data[k++] = typeof v === 'number' && Number.isFinite(v) ? v : leaf(path, j, v);
-    }
-  };
-  if (shape.length === 1) fillRow(field, expectRow(field, value, shape[0]));
-  else if (shape.length === 2) {
-    const outer = value as unknown[];
-    for (let i = 0; i < outer.length; i++) fillRow(`${field}/${i}`, expectRow(`${field}/${i}`, outer[i], shape[1]));
-  } else {
-    const outer = value as unknown[];
-    for (let i = 0; i < outer.length; i++) {
-      const middle = expectRow(`${field}/${i}`, outer[i], shape[1]);
-      for (let j = 0; j < middle.length; j++) {
-        fillRow(`${field}/${i}/${j}`, expectRow(`${field}/${i}/${j}`, middle[j], shape[2]));
-      }
-    }
-  }
+  if (!fill(value, shape, data, false)) throw locateError(field, value, shape, false);
   return { data, shape };
 }
 
@@ -112,21 +136,17 @@ function fromTyped(field: string, tensor: TypedTensor, maxRank: number): Tensor 
  * @throws {ProblemError} 400 for a fractional, non-numeric or out-of-int32 label
  */
 export function flattenIntegers(field: string, value: unknown, maxRank: number): LabelTensor {
-  if (value instanceof TypedTensor && value.data instanceof Int32Array) {
-    if (value.shape.length > maxRank) throw invalidField(field, `nests deeper than ${maxRank} dimensions`);
-    return { data: value.data, shape: value.shape };
-  }
-  const numbers = flattenNumbers(field, value, maxRank);
-  const { data, shape } = numbers;
-  const out = new Int32Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
-      throw invalidField(pathOf(field, shape, i), `expected an integer label, got ${v}`);
+  if (value instanceof TypedTensor) {
+    if (value.data instanceof Int32Array) {
+      if (value.shape.length > maxRank) throw invalidField(field, `nests deeper than ${maxRank} dimensions`);
+      return { data: value.data, shape: value.shape };
     }
-    out[i] = v;
+    throw invalidField(field, 'expected integer labels');
   }
-  return { data: out, shape };
+  const shape = leadingShape(field, value, maxRank);
+  const data = new Int32Array(shape.reduce((a, b) => a * b, 1));
+  if (!fill(value, shape, data, true)) throw locateError(field, value, shape, true);
+  return { data, shape };
 }
 
 /** The error path of flat element `flat` in a tensor of `shape`: `labels/3/1`. */
