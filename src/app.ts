@@ -3,6 +3,8 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Config } from './config.js';
 import errorHandler from './plugins/error-handler.js';
 import health from './plugins/health.js';
+import metrics from './plugins/metrics.js';
+import auth from './plugins/auth.js';
 import bodyParsers from './plugins/body-parsers.js';
 import requestLog from './plugins/request-log.js';
 import scoring from './plugins/scoring.js';
@@ -26,7 +28,8 @@ export interface BuildOptions {
  */
 export async function buildApp(config: Config, options: BuildOptions = {}) {
   const app = Fastify({
-    logger: options.logger ?? { level: config.LOG_LEVEL },
+    // Bodies are never logged; the redaction guards the tokens if a header is ever logged.
+    logger: options.logger ?? { level: config.LOG_LEVEL, redact: ['req.headers.authorization'] },
     bodyLimit: config.BODY_LIMIT_BYTES,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: false,
@@ -49,6 +52,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(accepts);
   await app.register(bodyParsers, { config });
   await app.register(scoring, { config });
+  // Hooks before the routes they guard and count.
+  await app.register(metrics);
+  await app.register(auth, { config });
   await app.register(swagger);
   await app.register(health);
   await app.register(focalLossRoutes);

@@ -20,9 +20,22 @@ export const ConfigSchema = z.object({
   REQUEST_TIMEOUT_MS: integerFrom(30_000, 1),
   INLINE_MAX_BYTES: integerFrom(64 * 1024, 0),
   RESPONSE_VALIDATION: z.stringbool().default(false),
+  /** Heap limit of each worker thread; a batch that needs more fails alone (500) and the worker is replaced. */
+  WORKER_MEMORY_MB: integerFrom(4096, 16),
+  /** Numbers per request (preds plus labels); more is a 413. Default: what the body limit can hold. */
+  MAX_ELEMENTS: integerFrom(0, 0),
+  /** Comma-separated bearer tokens; when set, /v1/* requires one. */
+  API_TOKENS: z
+    .string()
+    .optional()
+    .transform((value) => (value ?? '').split(',').map((token) => token.trim()).filter(Boolean)),
+  DOCS_REQUIRE_AUTH: z.stringbool().default(false),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** MAX_ELEMENTS, or its default: a JSON number takes at least two bytes ("0,"). */
+export const maxElementsOf = (config: Config): number => config.MAX_ELEMENTS || Math.floor(config.BODY_LIMIT_BYTES / 2);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -17,7 +17,8 @@ export default fp(
   async function requestLogPlugin(app) {
     app.addHook('onResponse', (request, reply, done) => {
       // pino's level check: skip building the line when it would be dropped anyway.
-      if (!(request.log as unknown as { isLevelEnabled(level: string): boolean }).isLevelEnabled('info')) return done();
+      const log = request.log as unknown as { isLevelEnabled?: (level: string) => boolean };
+      if (log.isLevelEnabled && !log.isLevelEnabled('info')) return done();
       const body = request.body;
       const batch =
         body instanceof RawBody

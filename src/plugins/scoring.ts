@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Piscina } from 'piscina';
-import type { Config } from '../config.js';
+import { maxElementsOf, type Config } from '../config.js';
+import { configureLimits } from '../scoring/limits.js';
 import { ProblemError, invalidField, notAcceptable, overloaded, timedOut, unsupportedMediaType } from '../errors.js';
 import { RawBody } from '../scoring/raw-body.js';
 import { MEDIA_TYPES, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
@@ -24,6 +25,8 @@ export interface Scoring {
   respond(request: FastifyRequest, reply: FastifyReply, task: ScoringTaskName): Promise<FastifyReply>;
   /** True while the queue is full: readiness turns 503 so a balancer sends elsewhere. */
   readonly saturated: boolean;
+  /** Resolves once a worker thread answers (after start-up, or after one was replaced). */
+  ping(): Promise<void>;
   readonly queueSize: number;
   readonly utilization: number;
 }
@@ -62,10 +65,20 @@ export default fp(
       maxThreads: config.WORKERS,
       maxQueue: config.MAX_QUEUE,
       idleTimeout: Number.POSITIVE_INFINITY,
+      resourceLimits: { maxOldGenerationSizeMb: config.WORKER_MEMORY_MB },
+      workerData: { maxElements: maxElementsOf(config) },
     });
+    configureLimits({ maxElements: maxElementsOf(config) });
     await Promise.all(Array.from({ length: config.WORKERS }, () => pool.run(null, { name: 'ping' })));
 
+    // Admission control: WORKERS batches run and MAX_QUEUE wait; the next one is shed at once.
+    // (Piscina's own maxQueue does not count a task that waits for a busy worker.)
+    const capacity = config.WORKERS + config.MAX_QUEUE;
+    let admitted = 0;
+
     async function runInPool(task: PoolTask): Promise<Buffer> {
+      if (admitted >= capacity) throw overloaded('the work queue is full; retry shortly', undefined, { 'Retry-After': '1' });
+      admitted++;
       let reply: WorkerReply;
       try {
         reply = await pool.run(task, {
@@ -81,6 +94,8 @@ export default fp(
           });
         }
         throw error;
+      } finally {
+        admitted--;
       }
       if (reply instanceof Uint8Array) return Buffer.from(reply.buffer, reply.byteOffset, reply.byteLength);
       throw ProblemError.from(reply);
@@ -111,10 +126,13 @@ export default fp(
         return reply.type(MEDIA_TYPES[format]).send(payload as never);
       },
       get saturated() {
-        return config.MAX_QUEUE > 0 ? pool.queueSize >= config.MAX_QUEUE : pool.queueSize > 0 && pool.utilization >= 1;
+        return admitted >= capacity;
       },
       get queueSize() {
-        return pool.queueSize;
+        return Math.max(0, admitted - config.WORKERS);
+      },
+      async ping() {
+        await pool.run(null, { name: 'ping' });
       },
       get utilization() {
         return pool.utilization;

@@ -1,4 +1,5 @@
 import { invalidField, type ProblemError } from '../errors.js';
+import { checkElementCount } from './limits.js';
 
 /**
  * A dense, row-major tensor: what every kernel consumes.
@@ -39,6 +40,7 @@ function leadingShape(field: string, value: unknown, maxRank: number): number[] 
     path += '/0';
   }
   if (shape.length === 0) throw invalidField(field, `expected an array, got ${describe(value)}`);
+  checkElementCount(field, shape.reduce((a, b) => a * b, 1));
   return shape;
 }
 
@@ -123,6 +125,7 @@ function fromTyped(field: string, tensor: TypedTensor, maxRank: number): Tensor 
   const { shape } = tensor;
   if (shape.length > maxRank) throw invalidField(field, `nests deeper than ${maxRank} dimensions`);
   if (shape.some((size) => size === 0)) throw invalidField(field, 'must not be empty');
+  checkElementCount(field, tensor.data.length);
   const data = tensor.data instanceof Float64Array ? tensor.data : Float64Array.from(tensor.data);
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) throw invalidField(pathOf(field, shape, i), `expected a finite number, got ${data[i]}`);

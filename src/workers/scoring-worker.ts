@@ -3,9 +3,12 @@
  * (transferred, not copied), decodes and validates them with the route's own schema, runs the
  * computation and transfers the encoded response back.
  */
-import { move } from 'piscina';
+import { move, workerData } from 'piscina';
+import { configureLimits } from '../scoring/limits.js';
 import { ProblemError, type Problem } from '../errors.js';
 import { resultBytes, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
+
+configureLimits(workerData as { maxElements: number });
 
 export interface PoolTask {
   task: ScoringTaskName;
