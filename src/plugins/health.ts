@@ -17,6 +17,12 @@ export default fp(
     app.addHook('preClose', async () => {
       closing = true;
     });
+    // Responses finished during shutdown close their connection, so keep-alive clients let the
+    // server finish closing instead of holding it open until their idle timeout.
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (closing) reply.header('Connection', 'close');
+      done(null, payload);
+    });
     app.addHook('onRequest', (request, _reply, done) => {
       if (closing && !request.url.startsWith('/healthz')) {
         done(shuttingDown('the service is shutting down; retry on another instance', undefined, { 'Retry-After': '1', Connection: 'close' }));

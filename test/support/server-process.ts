@@ -20,6 +20,8 @@ export interface ServerProcess {
   url: string;
   output: () => string;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once the server has printed `text` (its own log, so no test guesses a delay). */
+  waitFor: (text: string) => Promise<void>;
 }
 
 /**
@@ -34,15 +36,25 @@ export async function startServer(env: Record<string, string> = {}, entry = ['--
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  const waiters: Array<{ text: string; resolve: () => void }> = [];
   const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      for (const waiter of waiters.splice(0)) {
+        if (output.includes(waiter.text)) waiter.resolve();
+        else waiters.push(waiter);
+      }
       if (output.includes('Server listening')) resolve();
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
     exit.then(({ code }) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
   });
-  return { child, url: `http://127.0.0.1:${port}`, output: () => output, exit };
+  const waitFor = (text: string) =>
+    new Promise<void>((resolve) => {
+      if (output.includes(text)) resolve();
+      else waiters.push({ text, resolve });
+    });
+  return { child, url: `http://127.0.0.1:${port}`, output: () => output, exit, waitFor };
 }
