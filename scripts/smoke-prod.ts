@@ -1,0 +1,82 @@
+/**
+ * `npm run smoke:prod`: the Dockerfile's runtime stage, reproduced without a container engine.
+ * Copies into a temporary folder exactly what that stage copies (read from the Dockerfile),
+ * installs with `npm ci --omit=dev`, starts `node dist/server.js`, checks /healthz and the seed
+ * AUROC (0.5), sends SIGTERM and expects exit 0. Catches a runtime import of a dev dependency.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+/** The sources of the COPY lines of the Dockerfile's last stage (build-stage paths mapped back). */
+export function runtimeCopies(dockerfile: string): string[] {
+  const stages = dockerfile.split(/^FROM /m);
+  const runtime = stages[stages.length - 1];
+  return runtime
+    .split('\n')
+    .filter((line) => line.startsWith('COPY '))
+    .flatMap((line) => {
+      const parts = line.split(/\s+/).slice(1);
+      const fromBuild = parts[0].startsWith('--from=');
+      const args = parts.filter((p) => !p.startsWith('--'));
+      return args.slice(0, -1).map((source) => (fromBuild ? source.replace(/^\/app\//, '') : source));
+    });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+export async function smokeProd(log: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<{ auroc: number; exitCode: number | null }> {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  const dir = mkdtempSync(join(tmpdir(), 'smoke-prod-'));
+  try {
+    const copies = runtimeCopies(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+    for (const source of copies) cpSync(join(root, source), join(dir, source), { recursive: true });
+    log(`copied ${copies.join(', ')} to ${dir}`);
+    execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'inherit' });
+
+    const port = await freePort();
+    const child = spawn(process.execPath, ['dist/server.js'], {
+      cwd: dir,
+      env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const exited = once(child, 'exit');
+    const base = `http://127.0.0.1:${port}`;
+    let healthy = false;
+    for (let i = 0; i < 300 && !healthy; i++) {
+      healthy = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+      if (!healthy) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (!healthy) throw new Error('the production install never answered /healthz');
+    const res = await fetch(`${base}/v1/auroc`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ preds: [0.13, 0.26, 0.08, 0.19, 0.34], labels: [0, 0, 1, 1, 1] }),
+    });
+    const { auroc } = (await res.json()) as { auroc: number };
+    log(`/healthz 200; seed AUROC ${auroc}`);
+    child.kill('SIGTERM');
+    const [exitCode] = (await exited) as [number | null];
+    log(`exit code after SIGTERM: ${exitCode}`);
+    return { auroc, exitCode };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { auroc, exitCode } = await smokeProd();
+  process.exitCode = auroc === 0.5 && exitCode === 0 ? 0 : 1;
+}
