@@ -1,14 +1,7 @@
 /** Deterministic benchmark data (mulberry32), so the Node and Python sides see the same numbers. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../src/kernels/random.js';
+
+export { mulberry32 };
 
 /** Standard normal draws (Box–Muller). */
 export function normals(n: number, random: () => number): Float64Array {

@@ -195,7 +195,8 @@ const sigmoid = (u: number): number => {
  * O(n) time.
  *
  * @param labels 0 or 1 per element (or `ignoreIndex`)
- * @param alpha weight of positives, `1 − alpha` of negatives; `null` weighs both by 1
+ * @param classWeights `[weight of negatives, weight of positives]` (torchvision's α: `[1 − α, α]`);
+ *   `null` weighs both by 1
  * @example
  * focalLossSigmoid(new Float64Array([0]), new Int32Array([1]), null,
  *   { gamma: 0, reduction: 'sum', ignoreIndex: null, inputIsProbs: false, withLosses: false, withGrad: false }).loss
@@ -204,7 +205,7 @@ const sigmoid = (u: number): number => {
 export function focalLossSigmoid(
   preds: Float64Array,
   labels: Int32Array,
-  alpha: number | null,
+  classWeights: Float64Array | null,
   options: FocalLossOptions,
 ): FocalLossOutput {
   const { gamma, reduction, ignoreIndex, inputIsProbs } = options;
@@ -219,7 +220,7 @@ export function focalLossSigmoid(
   for (let i = 0; i < n; i++) {
     const t = labels[i];
     if (t === ignoreIndex) continue;
-    const weight = alpha === null ? 1 : t === 1 ? alpha : 1 - alpha;
+    const weight = classWeights === null ? 1 : classWeights[t];
     const x = preds[i];
     let loss: number;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Task } from './common.js';
+import { ConfidenceOptions, Interval } from './confidence.js';
 import { Average, InputUsed, PerClass, Thresholds, rankingBatchFields } from './ranking.js';
 
 export const AurocRequest = z
@@ -17,6 +18,7 @@ export const AurocRequest = z
       .default(null)
       .describe('Binary only: standardized partial AUC up to this false-positive rate (McClish), as scikit-learn.'),
     thresholds: Thresholds,
+    ci: ConfidenceOptions,
   })
   .meta({
     examples: [
@@ -30,6 +32,11 @@ export const AurocRequest = z
           [0.1, 0.1, 0.8],
         ],
         labels: [0, 1, 1, 2, 2],
+      },
+      {
+        preds: [0.1, 0.35, 0.24, 0.8, 0.2, 0.85, 0.13, 0.85, 0.74, 0.58, 0.71, 0.25],
+        labels: [0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1],
+        ci: { method: 'delong', level: 0.95 },
       },
     ],
   });
@@ -47,6 +54,9 @@ export const AurocResponse = z.object({
     .array(z.object({ classes: z.tuple([z.number().int(), z.number().int()]), auroc: z.number().nullable() }))
     .optional()
     .describe('One-vs-one: the Hand & Till score of each pair of classes.'),
+  ci: Interval.nullable().optional().describe('The interval of `auroc`, when `ci` was asked; null where undefined.'),
+  variance: z.number().optional().describe('DeLong variance of a binary (or micro-averaged) AUROC.'),
+  per_class_ci: z.array(Interval.nullable()).optional().describe('DeLong: one interval per class (one-vs-rest) or label.'),
   warnings: z.array(z.string()),
 });
 

@@ -21,10 +21,20 @@ export const FocalLossRequest = z
       '`probs`: preds are probabilities in [0, 1]; log-probabilities are clamped at -100 as in PyTorch BCELoss.',
     ),
     alpha: z
-      .union([z.number().min(0).max(1), z.array(z.number().min(0)).min(1), z.null()])
+      .union([
+        z.number().min(0).max(1),
+        z.array(z.number().min(0)).min(1),
+        z.null(),
+        z.strictObject({
+          effective_number: z.strictObject({
+            beta: z.number().min(0).lt(1).describe('0.9, 0.99, 0.999, 0.9999 in Cui et al.'),
+            counts: z.array(z.number().int().min(0)).min(2).optional().describe('Samples per class in the training set; from this batch when absent.'),
+          }),
+        }),
+      ])
       .default(0.25)
       .describe(
-        'Multiclass: a number a in [0, 1) gives class weights [a, 1-a, 1-a, ...] (class 0 is background); an array gives one weight per class; null gives all ones. Binary / multilabel: positives weigh a and negatives 1-a; null disables weighting.',
+        'Multiclass: a number a in [0, 1) gives class weights [a, 1-a, 1-a, ...] (class 0 is background); an array gives one weight per class; null gives all ones. Binary / multilabel: positives weigh a and negatives 1-a; null disables weighting. `{"effective_number": {"beta", "counts"}}`: class-balanced weights (1 - beta) / (1 - beta^n_c) normalised to sum to C (Cui et al. 2019; binary: C = 2, negatives and positives).',
       ),
     gamma: z.number().min(0).default(2).describe('Focusing parameter; 0 gives cross-entropy.'),
     reduction: Reduction.default('mean').describe(
@@ -32,6 +42,11 @@ export const FocalLossRequest = z
     ),
     ignore_index: z.number().int().optional().describe('Elements with this label add no loss, no gradient and do not count.'),
     return_grad: z.boolean().default(false).describe('Also return d(loss)/d(preds), shaped like preds.'),
+    return_hess: z
+      .boolean()
+      .default(false)
+      .describe("Binary / multilabel logits: also return `hess`, the second derivative of each element's own loss w.r.t. its logit (unreduced), for gradient boosting."),
+    min_hessian: z.number().min(0).optional().describe('Floor for `hess`: the exact hessian is negative for confident wrong predictions, and boosting needs it positive.'),
     num_classes: z.number().int().min(1).optional().describe('When given, must equal C (multiclass) or L (multilabel).'),
   })
   .meta({
@@ -44,6 +59,15 @@ export const FocalLossRequest = z
         ],
         labels: [0, 1, 2],
         return_grad: true,
+      },
+      { preds: [2.0, -3.0, 0.5, 1.2], labels: [0, 1, 1, 0], task: 'binary', return_grad: true, return_hess: true, min_hessian: 1e-6, reduction: 'sum' },
+      {
+        preds: [
+          [2.0, -1.0, 0.5, 0.1, 0.0],
+          [0.1, 1.5, -0.3, 0.2, 0.4],
+        ],
+        labels: [0, 2],
+        alpha: { effective_number: { beta: 0.9999, counts: [2, 3, 1, 2, 2] } },
       },
     ],
   });
@@ -61,7 +85,8 @@ export const FocalLossResponse = z.object({
   count: z.number().int().describe('Contributing (not ignored) elements.'),
   loss: z.number().optional().describe('For mean and sum.'),
   losses: z.array(z.unknown()).optional().describe('For reduction none: shaped like labels, 0 where ignored.'),
-  grad: z.array(z.unknown()).optional().describe('d(loss)/d(preds) (for none: of the sum of losses), shaped like preds.'),
+  grad: z.array(z.unknown()).optional().describe('d(loss)/d(preds) (for none, of the sum of losses), shaped like preds.'),
+  hess: z.array(z.unknown()).optional().describe('d²(element loss)/d(logit)², shaped like preds, floored at min_hessian.'),
   warnings: z.array(z.string()),
 });
 

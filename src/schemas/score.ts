@@ -7,8 +7,8 @@ import { FocalLossRequest, FocalLossResponse } from './focal-loss.js';
 /** Focal-loss options inside /v1/score: the /v1/focal-loss fields that are not the batch. */
 export const ScoreLossOptions = FocalLossRequest.pick({ alpha: true, gamma: true, reduction: true, return_grad: true, num_classes: true });
 
-const AurocMetric = AurocRequest.pick({ average: true, multi_class: true, max_fpr: true, thresholds: true }).extend({ name: z.literal('auroc') });
-const AveragePrecisionMetric = AveragePrecisionRequest.pick({ average: true, thresholds: true }).extend({
+const AurocMetric = AurocRequest.pick({ average: true, multi_class: true, max_fpr: true, thresholds: true, ci: true }).extend({ name: z.literal('auroc') });
+const AveragePrecisionMetric = AveragePrecisionRequest.pick({ average: true, thresholds: true, ci: true }).extend({
   name: z.literal('average_precision'),
 });
 export const MetricName = z.enum(['auroc', 'average_precision']);

@@ -1,13 +1,14 @@
 import { invalidField } from '../errors.js';
 import { aurocExact, aurocFromBinnedCounts, aurocFromSplit } from '../kernels/auroc.js';
-import { splitSorted } from '../kernels/class-split.js';
+import { splitSorted, type SplitScores } from '../kernels/class-split.js';
+import { bootstrapInterval, delongInterval } from './confidence.js';
 import type { AurocRequest, AurocResponse } from '../schemas/auroc.js';
 import { averageDefined, undefinedClassWarning } from './averaging.js';
 import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
 import { classView, formatRankingBatch, supports, type RankingBatch } from './ranking-batch.js';
 
 /** The AUROC options, without the batch itself (shared with /v1/score). */
-export type AurocOptions = Pick<AurocRequest, 'average' | 'multi_class' | 'max_fpr' | 'thresholds'>;
+export type AurocOptions = Pick<AurocRequest, 'average' | 'multi_class' | 'max_fpr' | 'thresholds'> & Partial<Pick<AurocRequest, 'ci'>>;
 
 /** Argument validation: option combinations the libraries reject, rejected with the field named. */
 function checkAurocOptions(options: AurocOptions, batch: RankingBatch): void {
@@ -56,9 +57,37 @@ function aurocOneVsOne(batch: RankingBatch, weighted: boolean, warnings: string[
 }
 
 /**
- * The compute stage of AUROC over a formatted batch, reusing (and filling) `cache`.
+ * The compute stage of AUROC over a formatted batch, reusing (and filling) `cache`, with the
+ * confidence interval asked for.
  */
 export function aurocOfBatch(cache: RankCountsCache, options: AurocOptions): AurocResponse {
+  const response = aurocPoint(cache, options);
+  const ci = options.ci ?? null;
+  if (ci === null) return response;
+  const { batch } = cache;
+  if (ci.method === 'bootstrap') {
+    const interval = bootstrapInterval(batch, (resampled) => aurocPoint(resampled, options).auroc, ci);
+    return { ...response, ci: interval };
+  }
+  if (options.thresholds !== null || options.max_fpr !== null || options.multi_class === 'ovo') {
+    throw invalidField('ci/method', 'DeLong intervals are for the exact, full, one-vs-rest AUROC; use "bootstrap" with thresholds, max_fpr or ovo');
+  }
+  const delong = (split: SplitScores) => delongInterval(split.positives, split.negatives, ci.level);
+  if (batch.task === 'binary') {
+    const result = delong(cache.split(0));
+    return { ...response, ci: result?.interval ?? null, ...(result ? { variance: result.variance } : {}) };
+  }
+  const perClass = Array.from({ length: batch.classes }, (_, c) => delong(cache.split(c))?.interval ?? null);
+  if (options.average === 'micro') {
+    const result = delong(cache.pooledSplit());
+    return { ...response, ci: result?.interval ?? null, ...(result ? { variance: result.variance } : {}), per_class_ci: perClass };
+  }
+  const warnings = options.average === 'none' ? response.warnings : [...response.warnings, 'DeLong intervals are given per class; ask for "bootstrap" to get an interval of the averaged AUROC'];
+  return { ...response, ci: null, per_class_ci: perClass, warnings };
+}
+
+/** AUROC without an interval. */
+function aurocPoint(cache: RankCountsCache, options: AurocOptions): AurocResponse {
   const { batch } = cache;
   checkAurocOptions(options, batch);
   const grid = thresholdGrid(options.thresholds);

@@ -1,16 +1,26 @@
 import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts } from '../kernels/average-precision.js';
 import type { RankCounts } from '../kernels/rank-counts.js';
 import type { AveragePrecisionRequest, AveragePrecisionResponse } from '../schemas/average-precision.js';
+import { invalidField } from '../errors.js';
 import { averageDefined, undefinedClassWarning } from './averaging.js';
+import { bootstrapInterval } from './confidence.js';
 import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
 import { formatRankingBatch, supports } from './ranking-batch.js';
 
-export type AveragePrecisionOptions = Pick<AveragePrecisionRequest, 'average' | 'thresholds'>;
+export type AveragePrecisionOptions = Pick<AveragePrecisionRequest, 'average' | 'thresholds'> & Partial<Pick<AveragePrecisionRequest, 'ci'>>;
 
 const apOf = (counts: RankCounts, grid: Grid) => (grid.values ? averagePrecisionFromBinnedCounts(counts) : averagePrecisionFromCounts(counts));
 
 /** The compute stage of average precision over a formatted batch, reusing (and filling) `cache`. */
 export function averagePrecisionOfBatch(cache: RankCountsCache, options: AveragePrecisionOptions): AveragePrecisionResponse {
+  const response = averagePrecisionPoint(cache, options);
+  const ci = options.ci ?? null;
+  if (ci === null) return response;
+  if (ci.method !== 'bootstrap') throw invalidField('ci/method', 'average precision has no DeLong interval; use "bootstrap"');
+  return { ...response, ci: bootstrapInterval(cache.batch, (resampled) => averagePrecisionPoint(resampled, options).average_precision, ci) };
+}
+
+function averagePrecisionPoint(cache: RankCountsCache, options: AveragePrecisionOptions): AveragePrecisionResponse {
   const { batch } = cache;
   const grid = thresholdGrid(options.thresholds);
   const warnings: string[] = [];

@@ -79,8 +79,42 @@ export function focalLossBatchFromTensors(
   return { task, preds, labels };
 }
 
+/**
+ * Class-balanced weights (Cui et al. 2019, "Class-Balanced Loss Based on Effective Number of
+ * Samples", arXiv:1901.05555): (1 − β) / (1 − β^n_c), normalised to sum to C. Counts come from
+ * the request, or from this batch's labels; a class without samples is a 400 in the first case,
+ * weight 0 with a warning in the second.
+ */
+function effectiveNumberWeights(
+  spec: { beta: number; counts?: number[] | undefined },
+  labels: Int32Array,
+  classes: number,
+  ignoreIndex: number | null,
+  warnings: string[],
+): Float64Array {
+  let counts: number[];
+  if (spec.counts) {
+    if (spec.counts.length !== classes) throw invalidField('alpha/effective_number/counts', `expected ${classes} class counts, got ${spec.counts.length}`);
+    const empty = spec.counts.indexOf(0);
+    if (empty >= 0) throw invalidField(`alpha/effective_number/counts/${empty}`, `class ${empty} has no samples: its effective number is 0 and its weight undefined`);
+    counts = spec.counts;
+  } else {
+    counts = new Array<number>(classes).fill(0);
+    for (let i = 0; i < labels.length; i++) if (labels[i] !== ignoreIndex) counts[labels[i]]++;
+  }
+  const raw = counts.map((n, c) => {
+    if (n > 0) return (1 - spec.beta) / (1 - spec.beta ** n);
+    warnings.push(`class ${c} has no samples in this batch: its class-balanced weight is 0`);
+    return 0;
+  });
+  const total = raw.reduce((a, b) => a + b, 0);
+  return Float64Array.from(raw, (w) => (total > 0 ? (w * classes) / total : 0));
+}
+
+type PlainAlpha = Exclude<FocalLossRequest['alpha'], { effective_number: unknown }>;
+
 /** α as one weight per class: the seed's `[a, 1-a, ...]`, an explicit list, or all ones. */
-function classWeights(alpha: FocalLossRequest['alpha'], classes: number): Float64Array {
+function classWeights(alpha: PlainAlpha, classes: number): Float64Array {
   if (alpha === null) return new Float64Array(classes).fill(1);
   if (typeof alpha === 'number') {
     if (alpha >= 1) throw invalidField('alpha', 'a multiclass scalar alpha must lie in [0, 1): it weighs class 0 by a and the others by 1 - a');
@@ -93,20 +127,22 @@ function classWeights(alpha: FocalLossRequest['alpha'], classes: number): Float6
 }
 
 /** A focal-loss response whose large arrays are still typed tensors (JSON nests them, Arrow not). */
-export type FocalLossResult = Omit<FocalLossResponse, 'losses' | 'grad'> & { losses?: Tensor; grad?: Tensor };
+export type FocalLossResult = Omit<FocalLossResponse, 'losses' | 'grad' | 'hess'> & { losses?: Tensor; grad?: Tensor; hess?: Tensor };
 
 /** The JSON response: tensors as nested arrays. */
-export function focalLossJson({ losses, grad, ...fields }: FocalLossResult): FocalLossResponse {
-  return { ...fields, ...(losses ? { losses: nest(losses.data, losses.shape) } : {}), ...(grad ? { grad: nest(grad.data, grad.shape) } : {}) };
+export function focalLossJson({ losses, grad, hess, ...fields }: FocalLossResult): FocalLossResponse {
+  const nested = (tensor: Tensor) => nest(tensor.data, tensor.shape);
+  return { ...fields, ...(losses ? { losses: nested(losses) } : {}), ...(grad ? { grad: nested(grad) } : {}), ...(hess ? { hess: nested(hess) } : {}) };
 }
 
-/** The Arrow response: `grad` and `losses` as columns, the other fields in the metadata. */
-export function focalLossArrow({ losses, grad, ...fields }: FocalLossResult): Uint8Array {
-  return encodeArrowResponse(fields, { ...(grad ? { grad } : {}), ...(losses ? { losses } : {}) });
+/** The Arrow response: `grad`, `hess` and `losses` as columns, the other fields in the metadata. */
+export function focalLossArrow({ losses, grad, hess, ...fields }: FocalLossResult): Uint8Array {
+  return encodeArrowResponse(fields, { ...(grad ? { grad } : {}), ...(hess ? { hess } : {}), ...(losses ? { losses } : {}) });
 }
 
 /** The focal-loss options, without the batch itself (shared with /v1/score). */
-export type FocalLossOptions = Pick<FocalLossRequest, 'input' | 'alpha' | 'gamma' | 'reduction' | 'ignore_index' | 'return_grad'>;
+export type FocalLossOptions = Pick<FocalLossRequest, 'input' | 'alpha' | 'gamma' | 'reduction' | 'ignore_index' | 'return_grad'> &
+  Partial<Pick<FocalLossRequest, 'return_hess' | 'min_hessian'>>;
 
 /**
  * Focal loss of one batch, end to end: format, kernel, response.
@@ -136,25 +172,42 @@ export function focalLossOfBatch(
     inputIsProbs: request.input === 'probs',
     withLosses: request.reduction === 'none',
     withGrad: request.return_grad,
+    withHess: request.return_hess ?? false,
     ...(gradIntoPreds ? { gradInto: preds.data } : {}),
   };
+  const warnings: string[] = [];
+  const ignoreIndex = request.ignore_index ?? null;
+  if (options.withHess && (task === 'multiclass' || options.inputIsProbs)) {
+    throw invalidField('return_hess', 'the hessian is given for binary and multilabel focal loss on logits (a boosting objective)');
+  }
+  const alphaSpec = request.alpha;
+  const balanced = alphaSpec !== null && typeof alphaSpec === 'object' && !Array.isArray(alphaSpec);
+  if (balanced && task === 'multilabel') throw invalidField('alpha/effective_number', 'class-balanced weights apply to multiclass and binary focal loss');
 
   let output: FocalLossOutput;
-  let alpha: number[];
+  let weights: Float64Array | null;
   if (task === 'multiclass') {
-    const weights = classWeights(request.alpha, classes);
+    weights = balanced ? effectiveNumberWeights(alphaSpec.effective_number, labels.data, classes, ignoreIndex, warnings) : classWeights(alphaSpec as PlainAlpha, classes);
     output = focalLossSoftmax(preds.data, labels.data, classes, weights, options);
-    alpha = Array.from(weights);
   } else {
-    if (Array.isArray(request.alpha)) {
+    if (Array.isArray(alphaSpec)) {
       throw invalidField('alpha', `${task} focal loss takes a number in [0, 1] or null, as torchvision; got an array`);
     }
-    output = focalLossSigmoid(preds.data, labels.data, request.alpha, options);
-    alpha = request.alpha === null ? [1, 1] : [1 - request.alpha, request.alpha];
+    weights = balanced
+      ? effectiveNumberWeights(alphaSpec.effective_number, labels.data, 2, ignoreIndex, warnings)
+      : alphaSpec === null
+        ? null
+        : new Float64Array([1 - (alphaSpec as number), alphaSpec as number]);
+    output = focalLossSigmoid(preds.data, labels.data, weights, options);
+  }
+  const alpha = weights ? Array.from(weights) : [1, 1];
+  if (output.hess && request.min_hessian !== undefined) {
+    const floor = request.min_hessian;
+    for (let i = 0; i < output.hess.length; i++) if (output.hess[i] < floor) output.hess[i] = floor;
   }
 
-  assertFinite('preds', output.loss, output.losses, output.grad);
-  const warnings = output.count === 0 ? ['every element is ignored: the loss and gradient are 0'] : [];
+  assertFinite('preds', output.loss, output.losses, output.grad, output.hess);
+  if (output.count === 0) warnings.push('every element is ignored: the loss and gradient are 0');
   return {
     task,
     input: request.input,
@@ -164,6 +217,7 @@ export function focalLossOfBatch(
     count: output.count,
     ...(output.losses ? { losses: { data: output.losses, shape: labels.shape } } : { loss: output.loss }),
     ...(output.grad ? { grad: { data: output.grad, shape: preds.shape } } : {}),
+    ...(output.hess ? { hess: { data: output.hess, shape: preds.shape } } : {}),
     warnings,
   };
 }

@@ -11,8 +11,8 @@ import { rankingBatchFromTensors } from './ranking-batch.js';
 import { flattenIntegers, flattenNumbers, type LabelTensor, type Tensor } from './tensor.js';
 
 /** Metric option defaults, taken from the metrics' own request schemas. */
-const aurocDefaults = AurocRequest.pick({ average: true, multi_class: true, max_fpr: true, thresholds: true }).parse({});
-const apDefaults = AveragePrecisionRequest.pick({ average: true, thresholds: true }).parse({});
+const aurocDefaults = AurocRequest.pick({ average: true, multi_class: true, max_fpr: true, thresholds: true, ci: true }).parse({});
+const apDefaults = AveragePrecisionRequest.pick({ average: true, thresholds: true, ci: true }).parse({});
 
 /** Metrics rank samples: [B, N, C] logits become B·N samples of C classes, [B, N] scores B·N. */
 function asSamples(preds: Tensor, labels: LabelTensor, multiclass: boolean): { preds: Tensor; labels: LabelTensor } {

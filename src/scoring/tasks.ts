@@ -1,12 +1,14 @@
 import type { z } from 'zod';
 import { fromZodIssues } from '../errors.js';
 import { precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
+import { AurocCompareRequest } from '../schemas/auroc-compare.js';
 import { AurocRequest } from '../schemas/auroc.js';
 import { AveragePrecisionRequest } from '../schemas/average-precision.js';
 import { PrecisionRecallRequest, RocRequest } from '../schemas/curves.js';
 import { FocalLossRequest } from '../schemas/focal-loss.js';
 import { ScoreRequest } from '../schemas/score.js';
 import { ARROW_STREAM, decodeArrowRequest } from './arrow-body.js';
+import { computeAurocCompare } from './auroc-compare.js';
 import { computeAuroc } from './auroc.js';
 import { computeAveragePrecision } from './average-precision.js';
 import { computePrecisionRecall, computeRoc } from './curves.js';
@@ -69,6 +71,7 @@ function task<S extends z.ZodObject, R>(schema: S, compute: (request: z.output<S
 export const scoringTasks = {
   focalLoss: task(FocalLossRequest, computeFocalLoss, { json: focalLossJson, arrow: focalLossArrow }, true),
   auroc: task(AurocRequest, computeAuroc, { json: identity }, true),
+  aurocCompare: task(AurocCompareRequest, computeAurocCompare, { json: identity }),
   averagePrecision: task(AveragePrecisionRequest, computeAveragePrecision, { json: identity }),
   roc: task(RocRequest, computeRoc, { json: identity, svg: rocSvg }),
   precisionRecall: task(PrecisionRecallRequest, computePrecisionRecall, { json: identity, svg: precisionRecallSvg }),

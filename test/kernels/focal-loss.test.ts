@@ -119,7 +119,8 @@ describe('focalLossSigmoid', () => {
       fc.property(elements, fc.double({ min: 0, max: 4, noNaN: true }), fc.option(fc.double({ min: 0, max: 1, noNaN: true })), (els, gamma, alpha) => {
         const x = Float64Array.from(els, (e) => e.x);
         const t = Int32Array.from(els, (e) => e.t);
-        const out = focalLossSigmoid(x, t, alpha, opts({ gamma, reduction: 'sum' }));
+        const weights = alpha === null ? null : new Float64Array([1 - alpha, alpha]);
+        const out = focalLossSigmoid(x, t, weights, opts({ gamma, reduction: 'sum' }));
         for (const l of out.losses!) expect(l).toBeGreaterThanOrEqual(0);
         const h = 1e-6;
         for (let k = 0; k < x.length; k++) {
@@ -127,7 +128,7 @@ describe('focalLossSigmoid', () => {
           const minus = x.slice();
           plus[k] += h;
           minus[k] -= h;
-          const fd = (focalLossSigmoid(plus, t, alpha, opts({ gamma, reduction: 'sum' })).loss - focalLossSigmoid(minus, t, alpha, opts({ gamma, reduction: 'sum' })).loss) / (2 * h);
+          const fd = (focalLossSigmoid(plus, t, weights, opts({ gamma, reduction: 'sum' })).loss - focalLossSigmoid(minus, t, weights, opts({ gamma, reduction: 'sum' })).loss) / (2 * h);
           expect(out.grad![k]).toBeCloseTo(fd, 5);
         }
       }),

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AurocCompareRequest, AurocCompareResponse } from '../../schemas/auroc-compare.js';
 import { AurocRequest, AurocResponse } from '../../schemas/auroc.js';
 import { ARROW_MEDIA_TYPE, arrowQuery } from '../../schemas/arrow.js';
 import { problemResponses } from '../../schemas/common.js';
@@ -23,6 +24,23 @@ const aurocRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => app.scoring.respond(request, reply, 'auroc'),
+  );
+
+  app.post(
+    '/v1/auroc/compare',
+    {
+      schema: {
+        tags: ['metrics'],
+        summary: 'Compare two models\' AUROC on the same samples (DeLong test)',
+        description: [
+          'Binary labels and two score vectors for the same samples: both AUROCs, their difference with a DeLong interval,',
+          'the DeLong z statistic and the two-sided p-value (DeLong, DeLong & Clarke-Pearson 1988; fast algorithm of Sun & Xu 2014).',
+        ].join(' '),
+        body: AurocCompareRequest,
+        response: { 200: AurocCompareResponse, ...problemResponses },
+      },
+    },
+    async (request, reply) => app.scoring.respond(request, reply, 'aurocCompare'),
   );
 };
 

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { labelTensor, numberTensor } from './common.js';
+import { Interval } from './confidence.js';
+import { rankingBatchFields } from './ranking.js';
+
+export const AurocCompareRequest = z
+  .strictObject({
+    preds_a: numberTensor(1, 'Model A: binary scores [N].'),
+    preds_b: numberTensor(1, 'Model B: binary scores [N], for the same samples.'),
+    labels: labelTensor(1, 'Binary labels [N] of 0/1.'),
+    input: rankingBatchFields.input,
+    ignore_index: rankingBatchFields.ignore_index,
+    level: z.number().gt(0).lt(1).default(0.95).describe('Level of the interval of the difference.'),
+  })
+  .meta({
+    examples: [{ labels: [0, 0, 1, 1, 0, 1, 0], preds_a: [0.1, 0.35, 0.4, 0.8, 0.2, 0.75, 0.1], preds_b: [0.5, 0.92, 0.1, 0.1, 0.8, 0.95, 0.9] }],
+  });
+export type AurocCompareRequest = z.infer<typeof AurocCompareRequest>;
+
+export const AurocCompareResponse = z.object({
+  auroc_a: z.number().nullable(),
+  auroc_b: z.number().nullable(),
+  difference: z.number().nullable().describe('auroc_a - auroc_b'),
+  ci: Interval.nullable().describe('DeLong interval of the difference, clipped to [-1, 1].'),
+  z: z.number().nullable().describe('DeLong statistic; null when the variance of the difference is 0.'),
+  p_value: z.number().nullable().describe('Two-sided.'),
+  warnings: z.array(z.string()),
+});
+export type AurocCompareResponse = z.infer<typeof AurocCompareResponse>;

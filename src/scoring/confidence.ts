@@ -1,0 +1,80 @@
+import { delongComponents, delongVariance } from '../kernels/delong.js';
+import { normalQuantile } from '../kernels/normal.js';
+import { mulberry32, quantileSorted } from '../kernels/random.js';
+import type { Interval } from '../schemas/confidence.js';
+import { RankCountsCache } from './rank-counts-cache.js';
+import type { RankingBatch } from './ranking-batch.js';
+
+const clip = (v: number) => Math.min(1, Math.max(0, v));
+
+/**
+ * DeLong's normal interval for one AUROC, clipped to [0, 1], with its variance.
+ *
+ * @returns null when the AUROC is undefined (no positives or no negatives)
+ */
+export function delongInterval(positives: Float64Array, negatives: Float64Array, level: number): { interval: Interval; variance: number } | null {
+  const components = delongComponents(positives, negatives);
+  if (components === null) return null;
+  const variance = delongVariance(components);
+  const half = normalQuantile(1 - (1 - level) / 2) * Math.sqrt(variance);
+  return { interval: { lower: clip(components.auroc - half), upper: clip(components.auroc + half), level, method: 'delong' }, variance };
+}
+
+/** Row indices by stratum: the class (multiclass), the label (binary), one stratum (multilabel). */
+function strata(batch: RankingBatch): number[][] {
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < batch.rows; i++) {
+    const key = batch.task === 'multilabel' ? 0 : batch.labels[i];
+    if (batch.task !== 'multilabel' && key === batch.ignoreIndex) continue;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(i);
+  }
+  return [...groups.values()];
+}
+
+/** The batch restricted to `rows` (with repetition), in that order. */
+function resample(batch: RankingBatch, rows: Int32Array): RankingBatch {
+  const { classes, scores, labels, task } = batch;
+  const labelWidth = task === 'multilabel' ? classes : 1;
+  const newScores = new Float64Array(rows.length * classes);
+  const newLabels = new Int32Array(rows.length * labelWidth);
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r];
+    newScores.set(scores.subarray(i * classes, (i + 1) * classes), r * classes);
+    newLabels.set(labels.subarray(i * labelWidth, (i + 1) * labelWidth), r * labelWidth);
+  }
+  return { ...batch, rows: rows.length, scores: newScores, labels: newLabels };
+}
+
+/**
+ * A percentile bootstrap interval of any batch metric (an averaged AUROC, average precision):
+ * `n` resamples drawn with replacement within each class (so every resample keeps the class
+ * balance), the metric recomputed on each, and the (1 − level)/2 and (1 + level)/2 quantiles of
+ * the defined values (Efron & Tibshirani 1993, ch. 13).
+ *
+ * O(n_resamples · metric cost).
+ *
+ * @returns null when no resample gives a defined value
+ */
+export function bootstrapInterval(
+  batch: RankingBatch,
+  metric: (cache: RankCountsCache) => number | null,
+  options: { level: number; n_resamples: number; seed: number },
+): Interval | null {
+  const random = mulberry32(options.seed);
+  const groups = strata(batch);
+  const total = groups.reduce((sum, g) => sum + g.length, 0);
+  const values: number[] = [];
+  const rows = new Int32Array(total);
+  for (let b = 0; b < options.n_resamples; b++) {
+    let k = 0;
+    for (const group of groups) for (let j = 0; j < group.length; j++) rows[k++] = group[Math.floor(random() * group.length)];
+    const value = metric(new RankCountsCache(resample(batch, rows)));
+    if (value !== null) values.push(value);
+  }
+  if (values.length === 0) return null;
+  values.sort((a, b) => a - b);
+  const tail = (1 - options.level) / 2;
+  return { lower: quantileSorted(values, tail), upper: quantileSorted(values, 1 - tail), level: options.level, method: 'bootstrap' };
+}
