@@ -1,4 +1,5 @@
 import type { FocalLossOptions, FocalLossOutput } from './focal-loss.js';
+import { planReduction } from './reduction.js';
 import { WasmKernel, type WasmExports } from './wasm-module.js';
 import { wasmBase64 } from './wasm/focal-softmax.wasm.js';
 
@@ -43,9 +44,7 @@ export function focalLossSoftmaxWasm(
 ): FocalLossOutput {
   const rows = labels.length;
   const { ignoreIndex, reduction, withGrad, withLosses } = options;
-  let count = rows;
-  if (ignoreIndex !== null) for (let i = 0; i < rows; i++) if (labels[i] === ignoreIndex) count--;
-  const scale = reduction === 'mean' ? (count > 0 ? 1 / count : 0) : 1;
+  const { count, scale, reduce } = planReduction(labels, ignoreIndex, reduction);
 
   const [zAt, lossesAt, weightsAt, scratchAt, labelsAt] = kernel.layout(
     preds.byteLength,
@@ -75,7 +74,7 @@ export function focalLossSoftmaxWasm(
     scratchAt,
   );
   return {
-    loss: reduction === 'mean' ? (count > 0 ? sum / count : 0) : sum,
+    loss: reduce(sum),
     count,
     losses: withLosses ? new Float64Array(memory, lossesAt, rows).slice() : null,
     grad: withGrad ? copyOut(new Float64Array(memory, zAt, preds.length), options.gradInto) : null,

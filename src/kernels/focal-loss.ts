@@ -1,7 +1,8 @@
 import { focalLossSoftmaxWasm } from './focal-loss-wasm.js';
 import { NeumaierSum } from './neumaier-sum.js';
+import { planReduction, type Reduction } from './reduction.js';
 
-export type Reduction = 'mean' | 'sum' | 'none';
+export type { Reduction } from './reduction.js';
 
 export interface FocalLossOptions {
   /** Focusing parameter γ ≥ 0; γ = 0 is (weighted) cross-entropy. */
@@ -39,12 +40,6 @@ export interface FocalLossOutput {
 /** PyTorch's BCELoss convention: log-probabilities are clamped at -100 so p = 0 stays finite. */
 const LOG_CLAMP = -100;
 
-const countContributing = (labels: Int32Array, ignoreIndex: number | null): number => {
-  if (ignoreIndex === null) return labels.length;
-  let n = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i] !== ignoreIndex) n++;
-  return n;
-};
 
 /**
  * `log(q) / (1 - q)` for q = exp(logq), continued to its limit −1 at q = 1. Keeps the focal
@@ -100,8 +95,7 @@ export function focalLossSoftmaxTs(
 ): FocalLossOutput {
   const { gamma, reduction, ignoreIndex, inputIsProbs } = options;
   const rows = labels.length;
-  const count = countContributing(labels, ignoreIndex);
-  const scale = reduction === 'mean' ? (count > 0 ? 1 / count : 0) : 1;
+  const { count, scale, reduce } = planReduction(labels, ignoreIndex, reduction);
   const losses = options.withLosses ? new Float64Array(rows) : null;
   const grad = options.withGrad ? new Float64Array(preds.length) : null;
   const total = new NeumaierSum();
@@ -158,7 +152,7 @@ export function focalLossSoftmaxTs(
   }
 
   const sum = total.value;
-  return { loss: reduction === 'mean' ? (count > 0 ? sum / count : 0) : sum, count, losses, grad, hess: null };
+  return { loss: reduce(sum), count, losses, grad, hess: null };
 }
 
 /** x^n for a small non-negative integer n, by multiplication (Math.pow is several times slower). */
@@ -210,8 +204,7 @@ export function focalLossSigmoid(
 ): FocalLossOutput {
   const { gamma, reduction, ignoreIndex, inputIsProbs } = options;
   const n = labels.length;
-  const count = countContributing(labels, ignoreIndex);
-  const scale = reduction === 'mean' ? (count > 0 ? 1 / count : 0) : 1;
+  const { count, scale, reduce } = planReduction(labels, ignoreIndex, reduction);
   const losses = options.withLosses ? new Float64Array(n) : null;
   const grad = options.withGrad ? new Float64Array(n) : null;
   const hess = options.withHess ? new Float64Array(n) : null;
@@ -256,5 +249,5 @@ export function focalLossSigmoid(
   }
 
   const sum = total.value;
-  return { loss: reduction === 'mean' ? (count > 0 ? sum / count : 0) : sum, count, losses, grad, hess };
+  return { loss: reduce(sum), count, losses, grad, hess };
 }
