@@ -10,11 +10,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Float32, Int8, Table, makeData, makeVector, tableToIPC } from 'apache-arrow';
 import { binaryBatch, multiclassBatch } from './data.js';
+import { freePort } from '../scripts/free-port.js';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 10);
 /** Alternating rounds per scenario (each SECONDS / ROUNDS long). */
@@ -22,13 +22,6 @@ const ROUNDS = 5;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const root = fileURLToPath(new URL('../', import.meta.url));
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 interface Server {
   child: ChildProcess;
