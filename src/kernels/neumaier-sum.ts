@@ -25,10 +25,3 @@ export class NeumaierSum {
     return this.sum + this.compensation;
   }
 }
-
-/** Compensated sum of an array-like of numbers. O(n). */
-export function neumaierSum(values: ArrayLike<number>): number {
-  const s = new NeumaierSum();
-  for (let i = 0; i < values.length; i++) s.add(values[i]);
-  return s.value;
-}

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { shuttingDown } from '../errors.js';
+import { overloaded, shuttingDown } from '../errors.js';
 import { Problem } from '../schemas/common.js';
 
 const Health = z.object({ status: z.enum(['ok', 'ready']) });
@@ -55,7 +55,7 @@ export default fp(
         logLevel: 'warn',
       },
       async () => {
-        if (app.scoring.saturated) throw shuttingDown('the work queue is full', undefined, { 'Retry-After': '1' });
+        if (app.scoring.saturated) throw overloaded('the work queue is full', undefined, { 'Retry-After': '1' });
         return { status: 'ready' as const };
       },
     );

@@ -3,7 +3,7 @@ import { aurocExact, aurocFromBinnedCounts, aurocFromSplit } from '../kernels/au
 import { splitSorted, type SplitScores } from '../kernels/class-split.js';
 import { bootstrapInterval, delongInterval } from './confidence.js';
 import type { AurocRequest, AurocResponse } from '../schemas/auroc.js';
-import { averageDefined, undefinedClassWarning } from './averaging.js';
+import { averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
 import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
 import { classView, formatRankingBatch, supports, type RankingBatch } from './ranking-batch.js';
 
@@ -112,7 +112,7 @@ function aurocPoint(cache: RankCountsCache, options: AurocOptions): AurocRespons
   for (let c = 0; c < batch.classes; c++) {
     const { auroc: value, positives, negatives } = aurocOfClass(cache, c, grid, null);
     if (value === null) {
-      warnings.push(undefinedClassWarning('AUROC', `${batch.task === 'multiclass' ? 'class' : 'label'} ${c}`, positives, negatives));
+      warnings.push(undefinedClassWarning('AUROC', classLabel(batch.task, c), positives, negatives));
     }
     perClass.push(value);
   }

@@ -2,7 +2,7 @@ import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts } from '..
 import type { RankCounts } from '../kernels/rank-counts.js';
 import type { AveragePrecisionRequest, AveragePrecisionResponse } from '../schemas/average-precision.js';
 import { invalidField } from '../errors.js';
-import { averageDefined, undefinedClassWarning } from './averaging.js';
+import { averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
 import { bootstrapInterval } from './confidence.js';
 import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
 import { formatRankingBatch, supports } from './ranking-batch.js';
@@ -25,13 +25,12 @@ function averagePrecisionPoint(cache: RankCountsCache, options: AveragePrecision
   const grid = thresholdGrid(options.thresholds);
   const warnings: string[] = [];
   const base = { task: batch.task, input: batch.input, average: batch.task === 'binary' ? null : options.average };
-  const who = (c: number) => (batch.task === 'binary' ? 'the batch' : `${batch.task === 'multiclass' ? 'class' : 'label'} ${c}`);
 
   const perClass: Array<number | null> = [];
   for (let c = 0; c < batch.classes; c++) {
     const counts = cache.ofClass(c, grid);
     const value = apOf(counts, grid);
-    if (value === null) warnings.push(undefinedClassWarning('average precision', who(c), counts.positives, counts.negatives));
+    if (value === null) warnings.push(undefinedClassWarning('average precision', classLabel(batch.task, c), counts.positives, counts.negatives));
     perClass.push(value);
   }
   if (batch.task === 'binary') return { ...base, average_precision: perClass[0], warnings };

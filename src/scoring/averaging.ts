@@ -1,4 +1,5 @@
 import { NeumaierSum } from '../kernels/neumaier-sum.js';
+import type { Task } from '../schemas/common.js';
 
 /**
  * Averages per-class values over the classes where the metric is defined. Undefined classes
@@ -20,6 +21,9 @@ export function averageDefined(values: ReadonlyArray<number | null>, weights: Ar
   }
   return norm.value > 0 ? total.value / norm.value : null;
 }
+
+/** How warnings name class `c` of a batch: "the batch" (binary), "class c" or "label c". */
+export const classLabel = (task: Task, c: number): string => (task === 'binary' ? 'the batch' : `${task === 'multiclass' ? 'class' : 'label'} ${c}`);
 
 /** The warning for a class whose metric is undefined. */
 export function undefinedClassWarning(metric: string, who: string, positives: number, negatives: number): string {

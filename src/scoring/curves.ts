@@ -1,23 +1,14 @@
-import { invalidField } from '../errors.js';
 import { aurocExact, aurocFromBinnedCounts, rocFromCounts } from '../kernels/auroc.js';
 import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts, precisionRecallFromCounts } from '../kernels/average-precision.js';
 import { cornerIndices, evenlyAlongCurve, pick } from '../kernels/curve-points.js';
 import type { RankCounts } from '../kernels/rank-counts.js';
 import type { PrecisionRecallRequest, PrecisionRecallResponse, RocRequest, RocResponse } from '../schemas/curves.js';
-import { undefinedClassWarning } from './averaging.js';
+import { classLabel, undefinedClassWarning } from './averaging.js';
 import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
-import { formatRankingBatch, type RankingBatch } from './ranking-batch.js';
+import { formatRankingBatch } from './ranking-batch.js';
 
 type RocCurve = NonNullable<RocResponse['per_class']>[number];
 type PrCurve = NonNullable<PrecisionRecallResponse['per_class']>[number];
-
-/** The classes to draw and how to name them in warnings. */
-function curveClasses(batch: RankingBatch): Array<{ c: number; who: string }> {
-  return Array.from({ length: batch.classes }, (_, c) => ({
-    c,
-    who: batch.task === 'binary' ? 'the batch' : `${batch.task === 'multiclass' ? 'class' : 'label'} ${c}`,
-  }));
-}
 
 /** Exact ROC thresholds as scikit-learn 1.2: the origin's is the top score + 1 (JSON has no Infinity). */
 const finiteThresholds = (thresholds: Float64Array): Float64Array => {
@@ -60,39 +51,36 @@ function prCurve(counts: RankCounts, grid: Grid, request: PrecisionRecallRequest
   };
 }
 
-function checkMaxPoints(maxPoints: number | undefined): void {
-  if (maxPoints !== undefined && maxPoints < 2) throw invalidField('max_points', 'must be at least 2');
+/**
+ * One curve per class (binary: one curve at the top level), from counts shared through the
+ * cache; a class whose curve's metric is undefined is named in `warnings`.
+ */
+function curvesOfBatch<Curve extends object>(
+  cache: RankCountsCache,
+  thresholds: number | number[] | null,
+  curveOf: (counts: RankCounts, grid: Grid) => Curve,
+  undefinedIn: (curve: Curve) => boolean,
+  name: string,
+) {
+  const grid = thresholdGrid(thresholds);
+  const { task, input, classes } = cache.batch;
+  const warnings: string[] = [];
+  const curves = Array.from({ length: classes }, (_, c) => {
+    const counts = cache.ofClass(c, grid);
+    const curve = curveOf(counts, grid);
+    if (undefinedIn(curve)) warnings.push(undefinedClassWarning(name, classLabel(task, c), counts.positives, counts.negatives));
+    return curve;
+  });
+  return task === 'binary' ? { task, input, ...curves[0], warnings } : { task, input, per_class: curves, warnings };
 }
 
 /** ROC curves: scikit-learn's `roc_curve` (exact) or torchmetrics' binned `roc`. */
-export function rocOfBatch(cache: RankCountsCache, request: RocRequest): RocResponse {
-  checkMaxPoints(request.max_points);
-  const grid = thresholdGrid(request.thresholds);
-  const warnings: string[] = [];
-  const curves = curveClasses(cache.batch).map(({ c, who }) => {
-    const counts = cache.ofClass(c, grid);
-    const curve = rocCurve(counts, grid, request);
-    if (curve.auroc === null) warnings.push(undefinedClassWarning('ROC curve', who, counts.positives, counts.negatives));
-    return curve;
-  });
-  const base = { task: cache.batch.task, input: cache.batch.input, warnings };
-  return cache.batch.task === 'binary' ? { ...base, ...curves[0] } : { ...base, per_class: curves };
-}
+export const rocOfBatch = (cache: RankCountsCache, request: RocRequest): RocResponse =>
+  curvesOfBatch(cache, request.thresholds, (counts, grid) => rocCurve(counts, grid, request), (curve) => curve.auroc === null, 'ROC curve');
 
 /** Precision–recall curves: scikit-learn's `precision_recall_curve` or torchmetrics' binned one. */
-export function precisionRecallOfBatch(cache: RankCountsCache, request: PrecisionRecallRequest): PrecisionRecallResponse {
-  checkMaxPoints(request.max_points);
-  const grid = thresholdGrid(request.thresholds);
-  const warnings: string[] = [];
-  const curves = curveClasses(cache.batch).map(({ c, who }) => {
-    const counts = cache.ofClass(c, grid);
-    const curve = prCurve(counts, grid, request);
-    if (curve.average_precision === null) warnings.push(undefinedClassWarning('precision-recall curve', who, counts.positives, counts.negatives));
-    return curve;
-  });
-  const base = { task: cache.batch.task, input: cache.batch.input, warnings };
-  return cache.batch.task === 'binary' ? { ...base, ...curves[0] } : { ...base, per_class: curves };
-}
+export const precisionRecallOfBatch = (cache: RankCountsCache, request: PrecisionRecallRequest): PrecisionRecallResponse =>
+  curvesOfBatch(cache, request.thresholds, (counts, grid) => prCurve(counts, grid, request), (curve) => curve.average_precision === null, 'precision-recall curve');
 
 export const computeRoc = (request: RocRequest): RocResponse => rocOfBatch(new RankCountsCache(formatRankingBatch(request)), request);
 

@@ -11,7 +11,6 @@ export interface Tensor<T extends Float64Array | Float32Array | Int32Array = Flo
 }
 
 export type LabelTensor = Tensor<Int32Array>;
-export type ScoreTensor = Tensor<Float64Array | Float32Array>;
 
 /**
  * A tensor that arrived already typed (an Arrow column), standing where JSON nested arrays would.
