@@ -76,6 +76,12 @@ describe.each(bodyPaths)('bad input is a 4xx problem+json naming the field ($pat
     expect(res.json().errors[0].path).toBe('max_fpr');
   });
 
+  it('input "auto" decides on the kept samples only: an ignored score outside [0, 1] is no error', async () => {
+    const res = await post('/v1/auroc', { preds: [0.2, 7, 0.9, 0.4], labels: [0, -1, 1, 1], ignore_index: -1 });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ input: 'probs', auroc: 1 });
+  });
+
   it('thresholds that do not increase name the element', async () => {
     const res = await post('/v1/auroc', { ...binary, thresholds: [0, 0.5, 0.5, 1] });
     expect(res.statusCode).toBe(400);

@@ -113,11 +113,13 @@ export function rankingBatchFromTensors(
   // Softmax rewrites the scores: work on a copy so the caller's tensor stays as sent.
   const scores = task === 'multiclass' ? preds.data.slice() : preds.data;
   const input = request.input === 'auto' ? (allKeptWithinUnit(scores, labels.data, task, classes, ignoreIndex) ? 'probs' : 'logits') : request.input;
-  if (input === 'probs') {
+  // `auto` has just checked the kept scores (ignored ones may hold anything, as torchmetrics
+  // drops them first); only an explicit "probs" is checked here, every score of it.
+  if (request.input === 'probs') {
     for (let i = 0; i < scores.length; i++) {
       if (scores[i] < 0 || scores[i] > 1) throw invalidField(pathOf('preds', preds.shape, i), `input "probs" needs values in [0, 1], got ${scores[i]}`);
     }
-  } else if (task === 'multiclass') softmaxRows(scores, classes);
+  } else if (input === 'logits' && task === 'multiclass') softmaxRows(scores, classes);
 
   const sigmoidPending = input === 'logits' && task !== 'multiclass';
   return { task, input, rows, classes, scores, sigmoidPending, labels: labels.data, ignoreIndex };
