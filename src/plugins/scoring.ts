@@ -5,7 +5,7 @@ import { Piscina } from 'piscina';
 import { maxElementsOf, type Config } from '../config.js';
 import { configureLimits } from '../scoring/limits.js';
 import { ProblemError, invalidField, notAcceptable, overloaded, timedOut, unsupportedMediaType } from '../errors.js';
-import { RawBody } from '../scoring/raw-body.js';
+import { RawBody, ownBuffer } from '../scoring/raw-body.js';
 import { MEDIA_TYPES, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
 import type { PoolTask, WorkerReply } from '../workers/scoring-worker.js';
 
@@ -35,12 +35,6 @@ export interface Scoring {
 function workerFilename(): string {
   const fromSource = import.meta.url.endsWith('.ts');
   return fileURLToPath(new URL(fromSource ? '../workers/from-source.mjs' : '../workers/scoring-worker.js', import.meta.url));
-}
-
-/** The body's bytes as a transferable buffer of their own (copied only when they share one). */
-function ownBytes(bytes: Uint8Array): Uint8Array {
-  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-  return own ? bytes : new Uint8Array(bytes);
 }
 
 const isQueueFull = (error: unknown) => error instanceof Error && /queue is at limit/i.test(error.message);
@@ -118,7 +112,7 @@ export default fp(
 
         let payload: object | string | Uint8Array;
         if (input.kind !== 'validated' && input.bytes.byteLength > config.INLINE_MAX_BYTES) {
-          payload = await runInPool({ task: name, input: { ...input, bytes: ownBytes(input.bytes) }, format });
+          payload = await runInPool({ task: name, input: { ...input, bytes: ownBuffer(input.bytes) }, format });
         } else {
           payload = task.execute(input, format);
           if (payload instanceof Uint8Array) payload = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);

@@ -26,6 +26,15 @@ export function decodeJsonBody(bytes: Uint8Array): unknown {
   }
 }
 
+/**
+ * Bytes with an ArrayBuffer of their own, safe to transfer to or from a worker: a view into a
+ * shared buffer (Node's pooled small Buffers, a slice) is copied, anything else passed through.
+ */
+export function ownBuffer(bytes: Uint8Array): Uint8Array {
+  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+  return own ? bytes : new Uint8Array(bytes);
+}
+
 export type BodyFormat = 'json' | 'arrow';
 
 /**

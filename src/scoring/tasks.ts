@@ -13,7 +13,7 @@ import { computeAuroc } from './auroc.js';
 import { computeAveragePrecision } from './average-precision.js';
 import { computePrecisionRecall, computeRoc } from './curves.js';
 import { computeFocalLoss, focalLossArrow, focalLossJson } from './focal-loss.js';
-import { decodeJsonBody } from './raw-body.js';
+import { decodeJsonBody, ownBuffer } from './raw-body.js';
 import { computeScore, scoreArrow, scoreJson } from './score.js';
 
 export type OutputFormat = 'json' | 'svg' | 'arrow';
@@ -84,9 +84,6 @@ const encoder = new TextEncoder();
 
 /** A result as bytes of its own (safe to transfer): JSON text, SVG text, or Arrow. */
 export function resultBytes(result: object | string | Uint8Array): Uint8Array {
-  if (result instanceof Uint8Array) {
-    const own = result.byteOffset === 0 && result.byteLength === result.buffer.byteLength;
-    return own ? result : result.slice();
-  }
+  if (result instanceof Uint8Array) return ownBuffer(result);
   return encoder.encode(typeof result === 'string' ? result : JSON.stringify(result));
 }
