@@ -1,7 +1,7 @@
 /** The few WebAssembly APIs used here (TypeScript's Node typings do not declare them). */
 interface WasmRuntime {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
+  Instance: new (module: object, imports?: object) => { exports: unknown };
 }
 const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmRuntime }).WebAssembly;
 
@@ -19,12 +19,32 @@ const PAGE = 65536;
  */
 export class WasmKernel<T extends WasmExports> {
   private instance: T | null = null;
+  private compiled: object | null = null;
 
-  constructor(private readonly base64: string) {}
+  /** `imports`: the JavaScript functions the module calls, by module and name (`{ env: {...} }`). */
+  constructor(
+    private readonly base64: string,
+    private readonly imports: object = {},
+  ) {}
+
+  private get module(): object {
+    this.compiled ??= new Module(Buffer.from(this.base64, 'base64'));
+    return this.compiled;
+  }
 
   get exports(): T {
-    this.instance ??= new Instance(new Module(Buffer.from(this.base64, 'base64'))).exports as T;
+    this.instance ??= new Instance(this.module, this.imports).exports as T;
     return this.instance;
+  }
+
+  /**
+   * A second instance of the same compiled module, for one call too large for its memory to stay:
+   * dropping the instance frees the memory, where the shared one keeps its largest size.
+   */
+  throwaway(): WasmKernel<T> {
+    const kernel = new WasmKernel<T>(this.base64, this.imports);
+    kernel.compiled = this.module;
+    return kernel;
   }
 
   /**
