@@ -4,7 +4,9 @@
 # Needs clang and lld (Debian: apt-get install clang lld). The output is committed; CI does not
 # rebuild it, and test/kernels/focal-loss-wasm.test.ts checks it against the TypeScript kernel.
 set -euo pipefail
-cd "$(dirname "$0")/../src/kernels/wasm"
+cd "$(dirname "$0")/.."
+npx tsx scripts/pow5-table.ts
+cd src/kernels/wasm
 for source in *.c; do
   name="${source%.c}"
   clang --target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin \

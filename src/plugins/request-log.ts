@@ -1,8 +1,10 @@
 import fp from 'fastify-plugin';
 import { RawBody } from '../scoring/raw-body.js';
+import { TypedTensor } from '../scoring/tensor.js';
 
 /** The outer sizes of a nested array: enough to tell a batch's shape without walking it. */
 function shapeOf(value: unknown): number[] | undefined {
+  if (value instanceof TypedTensor) return value.shape;
   const shape: number[] = [];
   let node = value;
   while (Array.isArray(node) && shape.length < 4) {

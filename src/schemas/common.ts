@@ -1,22 +1,36 @@
 import { z } from 'zod';
+import { TypedTensor } from '../scoring/tensor.js';
 
 const number = { type: 'number' } as const;
 const integer = { type: 'integer' } as const;
 const arrayOf = (items: object) => ({ type: 'array', items }) as const;
 
 /**
- * A nested array of numbers (rank 1 to `maxRank`). Only the outer array is checked here: the
- * elements are checked by the typed flattening stage (`src/scoring/tensor.ts`), in one pass and
- * off the main thread for large bodies, with errors that name the element (`preds/3/2`). The
- * JSON schema in the OpenAPI document still describes the full nesting.
+ * The body fields that are tensors. The JSON decoder reads these straight into typed arrays
+ * (`src/scoring/raw-body.ts`); a tensor field missing here still works, through JSON.parse
+ * (test/schemas.test.ts checks that none is missing).
+ */
+export const TENSOR_FIELDS: ReadonlySet<string> = new Set(['preds', 'labels', 'preds_a', 'preds_b']);
+
+/** The schemas made by {@link numberTensor}, so tests can find every tensor field. */
+export const tensorSchemas = new WeakSet<z.ZodType>();
+
+/**
+ * A nested array of numbers (rank 1 to `maxRank`), or the typed tensor the JSON decoder or the
+ * Arrow decoder made of one. Only that much is checked here: the elements are checked by the
+ * flattening stage (`src/scoring/tensor.ts`), in one pass and off the main thread for large
+ * bodies, with errors that name the element (`preds/3/2`). The JSON schema in the OpenAPI
+ * document still describes the full nesting.
  */
 export const numberTensor = (maxRank: number, description: string, leaf: object = number) => {
   const levels = [leaf];
   for (let rank = 2; rank <= maxRank; rank++) levels.push(arrayOf(levels[levels.length - 1]));
   // Validation only asks for an array; the document describes the nesting (via `meta`).
-  return z
-    .custom<unknown[]>((value) => Array.isArray(value), { message: 'expected an array' })
+  const schema = z
+    .custom<unknown[]>((value) => Array.isArray(value) || value instanceof TypedTensor, { message: 'expected an array' })
     .meta({ type: 'array', description, items: levels.length === 1 ? leaf : { anyOf: levels.slice(0, maxRank) } });
+  tensorSchemas.add(schema);
+  return schema;
 };
 
 export const labelTensor = (maxRank: number, description: string) => numberTensor(maxRank, description, integer);

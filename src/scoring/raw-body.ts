@@ -1,12 +1,36 @@
 import sjson from 'secure-json-parse';
 import { malformedBody } from '../errors.js';
+import { scanJsonObject } from '../kernels/json-numbers.js';
+import { TENSOR_FIELDS } from '../schemas/common.js';
+import { TypedTensor } from './tensor.js';
 
 /**
  * Text that cannot spell `__proto__` or `constructor`, even with \u escapes: plain JSON.parse is
  * then as safe as secure-json-parse, without its two regular-expression scans (numeric batches,
  * the usual body, take this path).
  */
-const cannotPoison = (text: string): boolean => !text.includes('\\u') && !text.includes('proto') && !text.includes('constructor');
+const cannotPoison = (text: string | Buffer): boolean => !text.includes('\\u') && !text.includes('proto') && !text.includes('constructor');
+
+const isTensorField = (key: string) => TENSOR_FIELDS.has(key);
+
+/**
+ * The fast path: the object's tensors straight from the bytes into typed arrays (as
+ * {@link TypedTensor}s, which the flattening stage checks like nested arrays), the other members
+ * through JSON.parse. Undefined when the scan declines; JSON.parse then decides, and reports.
+ */
+function decodeTensorObject(bytes: Buffer): Record<string, unknown> | undefined {
+  const members = scanJsonObject(bytes, isTensorField);
+  if (members === undefined) return undefined;
+  const body: Record<string, unknown> = {};
+  try {
+    for (const { key, start, end, tensor } of members) {
+      body[key] = tensor ? new TypedTensor(tensor.data, tensor.shape) : JSON.parse(bytes.toString('utf8', start, end));
+    }
+  } catch {
+    return undefined; // the whole body's JSON.parse reports it
+  }
+  return body;
+}
 
 /**
  * Parses a JSON request body, rejecting `__proto__` and `constructor.prototype` keys as
@@ -16,8 +40,13 @@ const cannotPoison = (text: string): boolean => !text.includes('\\u') && !text.i
  */
 export function decodeJsonBody(bytes: Uint8Array): unknown {
   if (bytes.byteLength === 0) throw malformedBody('the body is empty; send a JSON object');
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (cannotPoison(buffer)) {
+    const body = decodeTensorObject(buffer);
+    if (body !== undefined) return body;
+  }
   // Invalid UTF-8 becomes U+FFFD, as in Fastify's own parser: it can only land inside strings.
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const text = buffer.toString('utf8');
   try {
     if (cannotPoison(text)) return JSON.parse(text);
     return sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });

@@ -26,6 +26,8 @@ export class TypedTensor {
 const describe = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? `the string ${JSON.stringify(value).slice(0, 40)}` : `a ${typeof value}`;
 
+const deeperThan = (maxRank: number) => `nests deeper than ${maxRank} dimension${maxRank > 1 ? 's' : ''}`;
+
 /** The shape implied by the first element at each depth: `[[1,2],[3,4],[5,6]]` → `[3, 2]`. */
 function leadingShape(field: string, value: unknown, maxRank: number): number[] {
   const shape: number[] = [];
@@ -33,7 +35,7 @@ function leadingShape(field: string, value: unknown, maxRank: number): number[] 
   let path = field;
   while (Array.isArray(node)) {
     if (node.length === 0) throw invalidField(path, 'must not be empty');
-    if (shape.length === maxRank) throw invalidField(path, `nests deeper than ${maxRank} dimension${maxRank > 1 ? 's' : ''}`);
+    if (shape.length === maxRank) throw invalidField(path, deeperThan(maxRank));
     shape.push(node.length);
     node = node[0];
     path += '/0';
@@ -41,6 +43,13 @@ function leadingShape(field: string, value: unknown, maxRank: number): number[] 
   if (shape.length === 0) throw invalidField(field, `expected an array, got ${describe(value)}`);
   checkElementCount(field, shape.reduce((a, b) => a * b, 1));
   return shape;
+}
+
+/** The checks {@link leadingShape} makes, with the same errors, for a tensor that arrived typed. */
+function checkTypedShape(field: string, shape: readonly number[], maxRank: number): void {
+  if (shape.some((size) => size === 0)) throw invalidField(field, 'must not be empty');
+  if (shape.length > maxRank) throw invalidField(field + '/0'.repeat(maxRank), deeperThan(maxRank));
+  checkElementCount(field, shape.reduce((a, b) => a * b, 1));
 }
 
 const rowError = (path: string, value: unknown, length: number) =>
@@ -122,9 +131,7 @@ export function flattenNumbers(field: string, value: unknown, maxRank: number): 
  */
 function fromTyped(field: string, tensor: TypedTensor, maxRank: number): Tensor {
   const { shape } = tensor;
-  if (shape.length > maxRank) throw invalidField(field, `nests deeper than ${maxRank} dimensions`);
-  if (shape.some((size) => size === 0)) throw invalidField(field, 'must not be empty');
-  checkElementCount(field, tensor.data.length);
+  checkTypedShape(field, shape, maxRank);
   const data = tensor.data instanceof Float64Array ? tensor.data : Float64Array.from(tensor.data);
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) throw invalidField(pathOf(field, shape, i), `expected a finite number, got ${data[i]}`);
@@ -139,15 +146,25 @@ function fromTyped(field: string, tensor: TypedTensor, maxRank: number): Tensor 
  */
 export function flattenIntegers(field: string, value: unknown, maxRank: number): LabelTensor {
   if (value instanceof TypedTensor) {
-    if (value.data instanceof Int32Array) {
-      if (value.shape.length > maxRank) throw invalidField(field, `nests deeper than ${maxRank} dimensions`);
-      return { data: value.data, shape: value.shape };
-    }
+    checkTypedShape(field, value.shape, maxRank);
+    if (value.data instanceof Int32Array) return { data: value.data, shape: value.shape };
+    if (value.data instanceof Float64Array) return integersOf(field, value.data, value.shape);
     throw invalidField(field, 'expected integer labels');
   }
   const shape = leadingShape(field, value, maxRank);
   const data = new Int32Array(shape.reduce((a, b) => a * b, 1));
   if (!fill(value, shape, data, true)) throw locateError(field, value, shape, true);
+  return { data, shape };
+}
+
+/** Float64 labels (as the JSON decoder reads them) as int32, with the errors of nested arrays. */
+function integersOf(field: string, values: Float64Array, shape: number[]): LabelTensor {
+  const data = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if ((v | 0) !== v) throw invalidField(pathOf(field, shape, i), `expected an integer label, got ${v}`);
+    data[i] = v;
+  }
   return { data, shape };
 }
 

@@ -1,0 +1,71 @@
+import { WasmKernel, type WasmExports } from './wasm-module.js';
+import { wasmBase64 } from './wasm/json-numbers.wasm.js';
+
+interface JsonNumbersExports extends WasmExports {
+  parse_object(text: number, length: number, out: number, members: number): number;
+}
+
+/** Words per member record, members at most: MEMBER_WORDS and MAX_MEMBERS in json-numbers.c. */
+const MEMBER_WORDS = 10;
+const MAX_MEMBERS = 64;
+/** Zero bytes after the text: the scanner reads up to 8 bytes at a time without bounds checks. */
+const PADDING = 8;
+
+/** Bodies larger than this are scanned in an instance of their own, whose memory is then freed. */
+const KEPT_MEMORY_BYTES = 1 << 20;
+
+/** The body being scanned, for the slow-number import. */
+let text = new Uint8Array(0);
+
+const kernel = new WasmKernel<JsonNumbersExports>(wasmBase64, {
+  env: {
+    // The rare token the fast algorithms cannot decide: the engine's conversion, as JSON.parse's.
+    slow_number: (start: number, length: number): number => Number(Buffer.from(text.buffer, text.byteOffset + start, length).toString('latin1')),
+  },
+});
+
+/** One member of the top-level object: its key, its value's byte range, and the value as a tensor when it is one. */
+export interface JsonMember {
+  key: string;
+  start: number;
+  end: number;
+  /** Set for a rectangular array of numbers whose key was asked for. */
+  tensor?: { data: Float64Array; shape: number[] };
+}
+
+/**
+ * Scans a JSON object (src/kernels/wasm/json-numbers.c): checks its grammar, and reads each
+ * member whose key `wantsTensor` names and whose value is a rectangular array of numbers (rank 1
+ * to 4) straight into a Float64Array, converted exactly as JSON.parse converts. Other values are
+ * returned as byte ranges for JSON.parse. Undefined when the scan declines: invalid JSON, keys
+ * with escapes or non-ASCII bytes, over 64 members, deep nesting, or a number beyond the double
+ * range; JSON.parse then decides.
+ */
+export function scanJsonObject(bytes: Uint8Array, wantsTensor: (key: string) => boolean): JsonMember[] | undefined {
+  const instance = bytes.byteLength > KEPT_MEMORY_BYTES ? kernel.throwaway() : kernel;
+  const capacity = (bytes.byteLength >>> 1) + 1;
+  const [textAt, out, records] = instance.layout(bytes.byteLength + PADDING, capacity * 8, MAX_MEMBERS * MEMBER_WORDS * 4);
+  const wasm = instance.exports;
+  text = new Uint8Array(wasm.memory.buffer, textAt, bytes.byteLength + PADDING);
+  text.set(bytes);
+  text.fill(0, bytes.byteLength);
+  const count = wasm.parse_object(textAt, bytes.byteLength, out, records);
+  if (count < 0) return undefined;
+
+  const memory = wasm.memory.buffer;
+  const words = new Uint32Array(memory, records, count * MEMBER_WORDS);
+  const members: JsonMember[] = [];
+  for (let m = 0; m < count; m++) {
+    const record = words.subarray(m * MEMBER_WORDS, (m + 1) * MEMBER_WORDS);
+    const key = Buffer.from(memory, textAt + record[0], record[1]).toString('latin1');
+    const member: JsonMember = { key, start: record[2], end: record[3] };
+    const rank = record[4];
+    if (rank > 0 && wantsTensor(key)) {
+      const shape = Array.from(record.subarray(6, 6 + rank));
+      const size = shape.reduce((a, b) => a * b, 1);
+      member.tensor = { data: new Float64Array(memory, out + record[5] * 8, size).slice(), shape };
+    }
+    members.push(member);
+  }
+  return members;
+}
