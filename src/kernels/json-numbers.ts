@@ -41,7 +41,7 @@ export interface JsonMember {
  * with escapes or non-ASCII bytes, over 64 members, deep nesting, or a number beyond the double
  * range; JSON.parse then decides.
  */
-export function scanJsonObject(bytes: Uint8Array, wantsTensor: (key: string) => boolean): JsonMember[] | undefined {
+export function scanJsonObject(bytes: Buffer, wantsTensor: (key: string) => boolean): JsonMember[] | undefined {
   const instance = bytes.byteLength > KEPT_MEMORY_BYTES ? kernel.throwaway() : kernel;
   const capacity = (bytes.byteLength >>> 1) + 1;
   const [textAt, out, records] = instance.layout(bytes.byteLength + PADDING, capacity * 8, MAX_MEMBERS * MEMBER_WORDS * 4);
@@ -52,18 +52,17 @@ export function scanJsonObject(bytes: Uint8Array, wantsTensor: (key: string) => 
   const count = wasm.parse_object(textAt, bytes.byteLength, out, records);
   if (count < 0) return undefined;
 
-  const memory = wasm.memory.buffer;
-  const words = new Uint32Array(memory, records, count * MEMBER_WORDS);
+  const words = new Uint32Array(wasm.memory.buffer, records, count * MEMBER_WORDS);
   const members: JsonMember[] = [];
-  for (let m = 0; m < count; m++) {
-    const record = words.subarray(m * MEMBER_WORDS, (m + 1) * MEMBER_WORDS);
-    const key = Buffer.from(memory, textAt + record[0], record[1]).toString('latin1');
-    const member: JsonMember = { key, start: record[2], end: record[3] };
-    const rank = record[4];
+  for (let at = 0; at < count * MEMBER_WORDS; at += MEMBER_WORDS) {
+    const key = bytes.toString('latin1', words[at], words[at] + words[at + 1]);
+    const member: JsonMember = { key, start: words[at + 2], end: words[at + 3] };
+    const rank = words[at + 4];
     if (rank > 0 && wantsTensor(key)) {
-      const shape = Array.from(record.subarray(6, 6 + rank));
-      const size = shape.reduce((a, b) => a * b, 1);
-      member.tensor = { data: new Float64Array(memory, out + record[5] * 8, size).slice(), shape };
+      const shape: number[] = [];
+      let size = 1;
+      for (let d = 0; d < rank; d++) size *= shape[d] = words[at + 6 + d];
+      member.tensor = { data: new Float64Array(wasm.memory.buffer, out + words[at + 5] * 8, size).slice(), shape };
     }
     members.push(member);
   }

@@ -142,7 +142,7 @@ static uint64_t long_significand(const uint8_t *s, uint32_t i, int *exp10, int *
 
 /* One JSON number at p->at; sets p->failed on a grammar error or an infinite value. The text
  * ends in at least 8 zero bytes, so digit loops need no bounds checks. */
-static double parse_number(Parser *p) {
+static inline __attribute__((always_inline)) double parse_number(Parser *p) {
   const uint8_t *s = p->text;
   uint32_t start = p->at, i = p->at;
   int negative = s[i] == '-';
@@ -180,7 +180,8 @@ static double parse_number(Parser *p) {
   p->at = i;
 
   if (!truncated && man < (1ull << 53) && exp10 >= -22 && exp10 <= 22) {
-    double exact = exp10 >= 0 ? (double)man * exact_pow10[exp10] : (double)man / exact_pow10[-exp10];
+    double exact = (double)(int64_t)man; /* below 2^53: the signed conversion is exact, and one instruction */
+    exact = exp10 >= 0 ? exact * exact_pow10[exp10] : exact / exact_pow10[-exp10];
     return negative ? -exact : exact;
   }
   int ok;
@@ -265,7 +266,7 @@ static void skip_value(Parser *p, int depth) {
 /* A rectangular array of numbers at p->at into p->out. Returns its rank, or 0 when the value is
  * something else (an empty or ragged array, a non-number, deeper than MAX_RANK): the caller then
  * rewinds and skips it as a plain value. The first array at each depth fixes that dimension. */
-static int parse_tensor(Parser *p, uint32_t *shape) {
+static inline __attribute__((always_inline)) int parse_tensor_in(Parser *p, uint32_t *shape) {
   int rank = 0, depth = 0;
   uint32_t length[MAX_RANK];
   for (int d = 0; d < MAX_RANK; d++) shape[d] = 0;
@@ -306,6 +307,15 @@ static int parse_tensor(Parser *p, uint32_t *shape) {
       depth--;
     }
   }
+}
+
+/* parse_tensor_in on a copy of the parser that no other function sees, so the compiler keeps
+ * its position and count in registers through the hot loop. */
+static int parse_tensor(Parser *p, uint32_t *shape) {
+  Parser local = *p;
+  int rank = parse_tensor_in(&local, shape);
+  *p = local;
+  return rank;
 }
 
 /*
