@@ -15,7 +15,8 @@ const PADDING = 8;
 const KEPT_MEMORY_BYTES = 1 << 20;
 
 /** The body being scanned, for the slow-number import. */
-let text = new Uint8Array(0);
+const EMPTY = new Uint8Array(0);
+let text = EMPTY;
 
 const kernel = new WasmKernel<JsonNumbersExports>(wasmBase64, {
   env: {
@@ -49,7 +50,12 @@ export function scanJsonObject(bytes: Buffer, wantsTensor: (key: string) => bool
   text = new Uint8Array(wasm.memory.buffer, textAt, bytes.byteLength + PADDING);
   text.set(bytes);
   text.fill(0, bytes.byteLength);
-  const count = wasm.parse_object(textAt, bytes.byteLength, out, records);
+  let count: number;
+  try {
+    count = wasm.parse_object(textAt, bytes.byteLength, out, records);
+  } finally {
+    text = EMPTY; // a throwaway instance's memory must not stay reachable from here
+  }
   if (count < 0) return undefined;
 
   const words = new Uint32Array(wasm.memory.buffer, records, count * MEMBER_WORDS);
