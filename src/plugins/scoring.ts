@@ -69,6 +69,7 @@ export default fp(
     // (Piscina's own maxQueue does not count a task that waits for a busy worker.)
     const capacity = config.WORKERS + config.MAX_QUEUE;
     let admitted = 0;
+    let onDrained: (() => void) | undefined;
 
     async function runInPool(task: PoolTask): Promise<Buffer> {
       if (admitted >= capacity) throw overloaded('the work queue is full; retry shortly', undefined, { 'Retry-After': '1' });
@@ -90,6 +91,7 @@ export default fp(
         throw error;
       } finally {
         admitted--;
+        if (admitted === 0) onDrained?.();
       }
       if (reply instanceof Uint8Array) return Buffer.from(reply.buffer, reply.byteOffset, reply.byteLength);
       throw ProblemError.from(reply);
@@ -134,6 +136,10 @@ export default fp(
     };
     app.decorate('scoring', scoring);
     app.addHook('onClose', async () => {
+      // Every admitted batch finishes first (each is bounded by REQUEST_TIMEOUT_MS). Piscina's own
+      // close() (5.3.2) counts one finished task once per worker, so it can stop waiting while
+      // another worker still runs, and then terminates it mid-task.
+      if (admitted > 0) await new Promise<void>((resolve) => (onDrained = resolve));
       await pool.close();
     });
   },

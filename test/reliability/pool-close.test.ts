@@ -1,0 +1,22 @@
+import { setImmediate } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { multiclassBatch } from '../../load/data.js';
+import { testApp } from '../support/app.js';
+
+const focalBody = (rows: number) => {
+  const { logits, labels } = multiclassBatch(rows, 10, rows);
+  return JSON.stringify({ preds: Array.from({ length: rows }, (_, i) => Array.from(logits.subarray(i * 10, (i + 1) * 10))), labels: Array.from(labels) });
+};
+
+describe('closing the app', () => {
+  it('lets every batch already admitted to the pool finish, however their ends interleave', async () => {
+    const app = await testApp({ WORKERS: 2, INLINE_MAX_BYTES: 0 });
+    const post = (payload: string) => app.inject({ method: 'POST', url: '/v1/focal-loss', payload, headers: { 'content-type': 'application/json' } });
+    // Two batches of different sizes run on the two workers, a third waits for one of them.
+    const answers = Promise.all([post(focalBody(150_000)), post(focalBody(300_000)), post(focalBody(2))]);
+    while (app.scoring.queueSize < 1) await setImmediate();
+    await app.close();
+    const statuses = (await answers).map((answer) => answer.statusCode);
+    expect(statuses).toEqual([200, 200, 200]);
+  });
+});
