@@ -5,6 +5,7 @@
  *   focal loss, mean + gradient, 1,000,000 × 10 logits   vs PyTorch CPU (1 thread) fwd + bwd
  *   exact binary AUROC, 1,000,000 samples                 vs scikit-learn roc_auc_score
  *   multiclass one-vs-rest AUROC, 100,000 × 10            vs scikit-learn roc_auc_score(ovr)
+ *   JSON body to typed tensors, 64 × 10 and 100,000 × 10   vs JSON.parse (+ flattening)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { Bench } from 'tinybench';
 import { focalLossSoftmax } from '../src/kernels/focal-loss.js';
 import { aurocOfBatch } from '../src/scoring/auroc.js';
 import { RankCountsCache } from '../src/scoring/rank-counts-cache.js';
+import { decodeJsonBody } from '../src/scoring/raw-body.js';
+import { flattenIntegers, flattenNumbers } from '../src/scoring/tensor.js';
 import type { RankingBatch } from '../src/scoring/ranking-batch.js';
 import { binaryBatch, multiclassBatch } from './data.js';
 
@@ -45,6 +48,25 @@ const batch = (task: RankingBatch['task'], scores: Float64Array, labels: Int32Ar
 });
 const aurocOptions = { average: 'macro', multi_class: 'ovr', max_fpr: null, thresholds: null } as const;
 
+// JSON bodies as clients send them: a training step's batch (17-digit logits, as Python and
+// JavaScript print doubles) and an evaluation upload (4 decimals, ~10 MB).
+const jsonBody = (rows: number, digits?: number) => {
+  const { logits, labels } = multiclassBatch(rows, 10, 11);
+  const preds = Array.from({ length: rows }, (_, i) => Array.from(logits.subarray(i * 10, (i + 1) * 10), (v) => (digits === undefined ? v : Number(v.toFixed(digits)))));
+  return Buffer.from(JSON.stringify({ preds, labels: Array.from(labels) }));
+};
+const smallJson = jsonBody(64);
+const bigJson = jsonBody(100_000, 4);
+/** The decoder's output from JSON.parse: nested arrays copied into typed tensors. */
+const parseAndFlatten = (bytes: Buffer) => {
+  const body = JSON.parse(bytes.toString('utf8')) as { preds: unknown; labels: unknown };
+  return [flattenNumbers('preds', body.preds, 3), flattenIntegers('labels', body.labels, 2)];
+};
+const toTensors = (bytes: Buffer) => {
+  const body = decodeJsonBody(bytes) as { preds: unknown; labels: unknown };
+  return [flattenNumbers('preds', body.preds, 3), flattenIntegers('labels', body.labels, 2)];
+};
+
 const bench = new Bench({ time: 2000, warmupTime: 500 });
 bench
   .add('exact binary AUROC, 1e6', () => {
@@ -57,6 +79,10 @@ bench
     // As /v1/focal-loss runs it: the gradient takes the place of the request's own logits.
     focalLossSoftmax(focal.logits, focal.labels, 10, weights, { gamma: 2, reduction: 'mean', ignoreIndex: null, inputIsProbs: false, withLosses: false, withGrad: true, gradInto: gradBuffer });
   })
+  .add('JSON body to tensors, 64 × 10 (decoder)', () => toTensors(smallJson))
+  .add('JSON body to tensors, 64 × 10 (JSON.parse + flatten)', () => parseAndFlatten(smallJson))
+  .add('JSON body to tensors, 1e5 × 10 (decoder)', () => toTensors(bigJson))
+  .add('JSON body to tensors, 1e5 × 10 (JSON.parse + flatten)', () => parseAndFlatten(bigJson))
   .add('Float64Array.prototype.sort, 1e6 (for scale)', () => {
     binary.scores.slice().sort();
   });
@@ -96,4 +122,10 @@ console.table([
   row('exact binary AUROC, 1e6', ours.binary, reference.sklearn_binary_ms, 'sklearn', 0.15),
   row('multiclass OvR AUROC, 1e5 × 10', ours.multiclass, reference.sklearn_multiclass_ms, 'sklearn', 0.25),
 ]);
+const decode = (rows: string, bytes: Buffer) => {
+  const mine = ms(`JSON body to tensors, ${rows} (decoder)`);
+  const parse = ms(`JSON body to tensors, ${rows} (JSON.parse`);
+  return { body: `${rows} (${(bytes.length / 1e6).toFixed(2)} MB)`, 'decoder p50 (ms)': mine.toFixed(3), 'JSON.parse + flatten p50 (ms)': parse.toFixed(3), ratio: (mine / parse).toFixed(3) };
+};
+console.table([decode('64 × 10', smallJson), decode('1e5 × 10', bigJson)]);
 console.table(bench.table());
