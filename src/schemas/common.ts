@@ -8,7 +8,7 @@ const arrayOf = (items: object) => ({ type: 'array', items }) as const;
 /**
  * The body fields that are tensors. The JSON decoder reads these straight into typed arrays
  * (`src/scoring/raw-body.ts`); a tensor field missing here still works, through JSON.parse
- * (test/schemas.test.ts checks that none is missing).
+ * (test/json-body.test.ts checks that none is missing).
  */
 export const TENSOR_FIELDS: ReadonlySet<string> = new Set(['preds', 'labels', 'preds_a', 'preds_b']);
 

@@ -4,7 +4,8 @@
  * member whose value is a rectangular array of numbers (rank 1 to 4) into float64 values, with no
  * intermediate JavaScript arrays. Wrapped by ../json-numbers.ts, which builds the object and
  * falls back to JSON.parse for anything this pass declines; tested against JSON.parse in
- * test/kernels/json-numbers.test.ts.
+ * test/json-body.test.ts. The text must be followed by 8 zero bytes: they match no token, so the
+ * scanning loops need no bounds checks and may read 8 bytes at a time.
  *
  * Numbers convert exactly as JSON.parse converts them (correctly rounded, ties to even):
  * Clinger's fast path when the decimal significand and the power of ten are both exact doubles,
@@ -46,10 +47,9 @@ static inline int is_space(uint8_t c) { return c == ' ' || c == '\n' || c == '\r
 static inline int is_digit(uint8_t c) { return (uint8_t)(c - '0') < 10; }
 
 static inline void skip_space(Parser *p) {
-  while (p->at < p->end && is_space(p->text[p->at])) p->at++;
+  while (is_space(p->text[p->at])) p->at++;
 }
 
-/* The text is followed by zero bytes, which match no token: reading one position past it is safe. */
 static inline uint8_t peek(const Parser *p) { return p->text[p->at]; }
 
 static void mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo) {
@@ -140,8 +140,7 @@ static uint64_t long_significand(const uint8_t *s, uint32_t i, int *exp10, int *
   return man;
 }
 
-/* One JSON number at p->at; sets p->failed on a grammar error or an infinite value. The text
- * ends in at least 8 zero bytes, so digit loops need no bounds checks. */
+/* One JSON number at p->at; sets p->failed on a grammar error or an infinite value. */
 static inline __attribute__((always_inline)) double parse_number(Parser *p) {
   const uint8_t *s = p->text;
   uint32_t start = p->at, i = p->at;
