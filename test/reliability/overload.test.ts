@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { multiclassBatch } from '../../load/data.js';
 import { testApp } from '../support/app.js';
+import { focalBody } from '../support/bodies.js';
 
-/** A focal-loss body of `rows` × 10 logits, as JSON text. */
-function focalBody(rows: number): string {
-  const { logits, labels } = multiclassBatch(rows, 10, rows);
-  const preds = Array.from({ length: rows }, (_, i) => Array.from(logits.subarray(i * 10, (i + 1) * 10), (v) => Number(v.toFixed(4))));
-  return JSON.stringify({ preds, labels: Array.from(labels) });
-}
 
 const post = (app: Awaited<ReturnType<typeof testApp>>, payload: string) =>
   app.inject({ method: 'POST', url: '/v1/focal-loss', payload, headers: { 'content-type': 'application/json' } });

@@ -1,12 +1,7 @@
 import { setImmediate } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { multiclassBatch } from '../../load/data.js';
 import { testApp } from '../support/app.js';
-
-const focalBody = (rows: number) => {
-  const { logits, labels } = multiclassBatch(rows, 10, rows);
-  return JSON.stringify({ preds: Array.from({ length: rows }, (_, i) => Array.from(logits.subarray(i * 10, (i + 1) * 10))), labels: Array.from(labels) });
-};
+import { focalBody } from '../support/bodies.js';
 
 describe('closing the app', () => {
   it('lets every batch already admitted to the pool finish, however their ends interleave', async () => {
