@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { Piscina } from 'piscina';
 import { maxElementsOf, type Config } from '../config.js';
 import { configureLimits } from '../scoring/limits.js';
-import { ProblemError, invalidField, notAcceptable, overloaded, timedOut, unsupportedMediaType } from '../errors.js';
+import { ProblemError, invalidField, notAcceptable, overloaded, shuttingDown, timedOut, unsupportedMediaType } from '../errors.js';
 import { RawBody, ownBuffer } from '../scoring/raw-body.js';
 import { MEDIA_TYPES, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
 import type { PoolTask, WorkerReply } from '../workers/scoring-worker.js';
@@ -70,8 +70,10 @@ export default fp(
     const capacity = config.WORKERS + config.MAX_QUEUE;
     let admitted = 0;
     let onDrained: (() => void) | undefined;
+    let closing = false;
 
     async function runInPool(task: PoolTask): Promise<Buffer> {
+      if (closing) throw shuttingDown('the service is shutting down; retry on another instance', undefined, { 'Retry-After': '1' });
       if (admitted >= capacity) throw overloaded('the work queue is full; retry shortly', undefined, { 'Retry-After': '1' });
       admitted++;
       let reply: WorkerReply;
@@ -136,6 +138,7 @@ export default fp(
     };
     app.decorate('scoring', scoring);
     app.addHook('onClose', async () => {
+      closing = true;
       // Every admitted batch finishes first (each is bounded by REQUEST_TIMEOUT_MS). Piscina's own
       // close() (5.3.2) counts one finished task once per worker, so it can stop waiting while
       // another worker still runs, and then terminates it mid-task.

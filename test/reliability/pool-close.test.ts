@@ -15,3 +15,17 @@ describe('closing the app', () => {
     expect(statuses).toEqual([200, 200, 200]);
   });
 });
+
+describe('a batch that reaches the pool after it closed', () => {
+  it('is refused as shutting down (503 ERR_SHUTTING_DOWN with Retry-After), not as a timeout', async () => {
+    const app = await testApp({ WORKERS: 1, INLINE_MAX_BYTES: 0 });
+    const answer = app.inject({ method: 'POST', url: '/v1/focal-loss', payload: focalBody(2), headers: { 'content-type': 'application/json' } });
+    await app.close();
+    const response = await answer;
+    expect([200, 503]).toContain(response.statusCode);
+    if (response.statusCode === 503) {
+      expect(response.json()).toMatchObject({ code: 'ERR_SHUTTING_DOWN' });
+      expect(response.headers['retry-after']).toBe('1');
+    }
+  });
+});
