@@ -77,6 +77,8 @@ export const internalError = problemFactory('ERR_INTERNAL', 500, 'internal', 'In
 export const overloaded = problemFactory('ERR_OVERLOADED', 503, 'overloaded', 'The service is at capacity');
 export const timedOut = problemFactory('ERR_TIMEOUT', 503, 'timeout', 'The computation took too long');
 export const shuttingDown = problemFactory('ERR_SHUTTING_DOWN', 503, 'shutting-down', 'The service is shutting down');
+/** Nobody reads it: the status (nginx's 499) is for the request log and /metrics. */
+export const clientClosed = problemFactory('ERR_CLIENT_CLOSED', 499, 'client-closed', 'The client closed the connection');
 
 /** One validation failure at `path`, as a 400. */
 export const invalidField = (path: string, message: string): ProblemError =>

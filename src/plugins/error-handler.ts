@@ -64,6 +64,9 @@ export default fp(
 
       if (problem === null || problem.status >= 500) {
         request.log.error({ err: error }, 'request failed');
+      } else if (problem.status === 499) {
+        // No response, so no request-completed line: this one says what happened.
+        request.log.info({ route: request.routeOptions.url }, 'client closed the connection; its batch was cancelled');
       }
       return sendProblem(reply, problem ?? internalError('an unexpected error occurred; it has been logged'));
     });

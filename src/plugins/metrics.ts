@@ -25,7 +25,7 @@ export default fp(
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     });
-    const rejected = new Counter({ name: 'http_requests_rejected_total', help: 'Requests turned away, by reason (problem code).', labelNames: ['reason'], registers: [registry] });
+    const rejected = new Counter({ name: 'http_requests_rejected_total', help: 'Requests turned away or given up (ERR_CLIENT_CLOSED: the client left, its batch was cancelled), by reason.', labelNames: ['reason'], registers: [registry] });
     new Gauge({
       name: 'worker_pool_queue_size',
       help: 'Batches waiting for a worker thread.',
@@ -52,7 +52,7 @@ export default fp(
       done();
     });
     app.addHook('onError', (_request, _reply, error, done) => {
-      if (error instanceof ProblemError && (error.status === 503 || error.status === 413 || error.status === 401)) rejected.inc({ reason: error.problem.code });
+      if (error instanceof ProblemError && [503, 499, 413, 401].includes(error.status)) rejected.inc({ reason: error.problem.code });
       done();
     });
 

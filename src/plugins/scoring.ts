@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { Piscina } from 'piscina';
 import { maxElementsOf, type Config } from '../config.js';
 import { configureLimits } from '../scoring/limits.js';
-import { ProblemError, invalidField, notAcceptable, overloaded, shuttingDown, timedOut, unsupportedMediaType } from '../errors.js';
+import { ProblemError, clientClosed, invalidField, notAcceptable, overloaded, shuttingDown, timedOut, unsupportedMediaType } from '../errors.js';
 import { RawBody, ownBuffer } from '../scoring/raw-body.js';
 import { MEDIA_TYPES, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
 import type { PoolTask, WorkerReply } from '../workers/scoring-worker.js';
@@ -40,6 +40,20 @@ function workerFilename(): string {
 const isQueueFull = (error: unknown) => error instanceof Error && /queue is at limit/i.test(error.message);
 const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError';
 
+/**
+ * A signal that aborts when the client closes the connection before its answer is written, so a
+ * batch nobody waits for stops taking a worker. (Fastify's `request.signal` follows the request
+ * stream, which on Node 20 closes as soon as the body has been read.)
+ */
+function whileClientWaits(reply: FastifyReply): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  };
+  reply.raw.once('close', onClose);
+  return { signal: controller.signal, release: () => reply.raw.off('close', onClose) };
+}
+
 /** The format a client asked for among those the task offers; JSON when it does not say. */
 function negotiate(request: FastifyRequest, formats: OutputFormat[]): OutputFormat {
   const accept = request.headers.accept;
@@ -72,7 +86,7 @@ export default fp(
     let onDrained: (() => void) | undefined;
     let closing = false;
 
-    async function runInPool(task: PoolTask): Promise<Buffer> {
+    async function runInPool(task: PoolTask, clientGone: AbortSignal): Promise<Buffer> {
       if (closing) throw shuttingDown('the service is shutting down; retry on another instance', undefined, { 'Retry-After': '1' });
       if (admitted >= capacity) throw overloaded('the work queue is full; retry shortly', undefined, { 'Retry-After': '1' });
       admitted++;
@@ -81,10 +95,11 @@ export default fp(
         reply = await pool.run(task, {
           name: 'score',
           transferList: [task.input.bytes.buffer as ArrayBuffer],
-          signal: AbortSignal.timeout(config.REQUEST_TIMEOUT_MS),
+          signal: AbortSignal.any([AbortSignal.timeout(config.REQUEST_TIMEOUT_MS), clientGone]),
         });
       } catch (error) {
         if (isQueueFull(error)) throw overloaded('the work queue is full; retry shortly', undefined, { 'Retry-After': '1' });
+        if (isAbort(error) && clientGone.aborted) throw clientClosed('the client closed the connection; its batch was cancelled');
         if (isAbort(error)) {
           throw timedOut(`the computation exceeded REQUEST_TIMEOUT_MS (${config.REQUEST_TIMEOUT_MS} ms) and was cancelled`, undefined, {
             'Retry-After': '1',
@@ -116,7 +131,12 @@ export default fp(
 
         let payload: object | string | Uint8Array;
         if (input.kind !== 'validated' && input.bytes.byteLength > config.INLINE_MAX_BYTES) {
-          payload = await runInPool({ task: name, input: { ...input, bytes: ownBuffer(input.bytes) }, format });
+          const client = whileClientWaits(reply);
+          try {
+            payload = await runInPool({ task: name, input: { ...input, bytes: ownBuffer(input.bytes) }, format }, client.signal);
+          } finally {
+            client.release();
+          }
         } else {
           payload = task.execute(input, format);
           if (payload instanceof Uint8Array) payload = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
