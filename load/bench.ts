@@ -6,6 +6,7 @@
  *   exact binary AUROC, 1,000,000 samples                 vs scikit-learn roc_auc_score
  *   multiclass one-vs-rest AUROC, 100,000 × 10            vs scikit-learn roc_auc_score(ovr)
  *   JSON body to typed tensors, 64 × 10 and 100,000 × 10   vs JSON.parse (+ flattening)
+ *   gradient to JSON text, 64 × 10 and 100,000 × 10       vs nest + JSON.stringify
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,8 @@ import { focalLossSoftmax } from '../src/kernels/focal-loss.js';
 import { aurocOfBatch } from '../src/scoring/auroc.js';
 import { RankCountsCache } from '../src/scoring/rank-counts-cache.js';
 import { decodeJsonBody } from '../src/scoring/raw-body.js';
-import { flattenIntegers, flattenNumbers } from '../src/scoring/tensor.js';
+import { flattenIntegers, flattenNumbers, nest } from '../src/scoring/tensor.js';
+import { tensorJson } from '../src/kernels/json-write.js';
 import type { RankingBatch } from '../src/scoring/ranking-batch.js';
 import { binaryBatch, multiclassBatch } from './data.js';
 
@@ -67,6 +69,10 @@ const toTensors = (bytes: Buffer) => {
   return [flattenNumbers('preds', body.preds, 3), flattenIntegers('labels', body.labels, 2)];
 };
 
+// Gradients as a response carries them: 17-digit doubles of small magnitude.
+const smallGrad = Float64Array.from(multiclassBatch(64, 10, 21).logits, (v) => v * 1e-3);
+const bigGrad = Float64Array.from(multiclassBatch(100_000, 10, 22).logits, (v) => v * 1e-3);
+
 const bench = new Bench({ time: 2000, warmupTime: 500 });
 bench
   .add('exact binary AUROC, 1e6', () => {
@@ -83,6 +89,10 @@ bench
   .add('JSON body to tensors, 64 × 10 (JSON.parse + flatten)', () => parseAndFlatten(smallJson))
   .add('JSON body to tensors, 1e5 × 10 (decoder)', () => toTensors(bigJson))
   .add('JSON body to tensors, 1e5 × 10 (JSON.parse + flatten)', () => parseAndFlatten(bigJson))
+  .add('gradient to JSON, 64 × 10 (writer)', () => tensorJson(smallGrad, [64, 10]))
+  .add('gradient to JSON, 64 × 10 (nest + JSON.stringify)', () => JSON.stringify(nest(smallGrad, [64, 10])))
+  .add('gradient to JSON, 1e5 × 10 (writer)', () => tensorJson(bigGrad, [100_000, 10]))
+  .add('gradient to JSON, 1e5 × 10 (nest + JSON.stringify)', () => JSON.stringify(nest(bigGrad, [100_000, 10])))
   .add('Float64Array.prototype.sort, 1e6 (for scale)', () => {
     binary.scores.slice().sort();
   });
@@ -128,4 +138,10 @@ const decode = (rows: string, bytes: Buffer) => {
   return { body: `${rows} (${(bytes.length / 1e6).toFixed(2)} MB)`, 'decoder p50 (ms)': mine.toFixed(3), 'JSON.parse + flatten p50 (ms)': parse.toFixed(3), ratio: (mine / parse).toFixed(3) };
 };
 console.table([decode('64 × 10', smallJson), decode('1e5 × 10', bigJson)]);
+const write = (rows: string) => {
+  const mine = ms(`gradient to JSON, ${rows} (writer)`);
+  const stringify = ms(`gradient to JSON, ${rows} (nest`);
+  return { gradient: rows, 'writer p50 (ms)': mine.toFixed(3), 'nest + JSON.stringify p50 (ms)': stringify.toFixed(3), ratio: (mine / stringify).toFixed(3) };
+};
+console.table([write('64 × 10'), write('1e5 × 10')]);
 console.table(bench.table());

@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsx scripts/pow5-table.ts
+npx tsx scripts/ryu-table.ts
 cd src/kernels/wasm
 for source in *.c; do
   name="${source%.c}"

@@ -15,6 +15,7 @@ import averagePrecisionRoutes from './routes/average-precision/index.js';
 import curveRoutes from './routes/curves/index.js';
 import scoreRoutes from './routes/score/index.js';
 import focalLossRoutes from './routes/focal-loss/index.js';
+import { stringifyResponse } from './scoring/json-response.js';
 import { RawBody } from './scoring/raw-body.js';
 
 export interface BuildOptions {
@@ -42,10 +43,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     const validate = validatorCompiler(route as Parameters<typeof validatorCompiler>[0]);
     return (data: unknown) => (data instanceof RawBody ? { value: data } : validate(data));
   });
-  // Responses are checked against their schema where asked (the tests); in production the
-  // kernels guarantee finite numbers and a plain JSON.stringify saves a full walk per response.
-  if (config.RESPONSE_VALIDATION) app.setSerializerCompiler(serializerCompiler);
-  else app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Responses are written by stringifyResponse (JSON.stringify's text, tensors written in
+  // WebAssembly), after a check against their schema where asked (the tests); in production the
+  // kernels guarantee finite numbers and the check's full walk per response is saved.
+  if (config.RESPONSE_VALIDATION) {
+    app.setSerializerCompiler((route) => {
+      const check = serializerCompiler(route as Parameters<typeof serializerCompiler>[0]);
+      return (data) => {
+        check(data);
+        return stringifyResponse(data);
+      };
+    });
+  } else app.setSerializerCompiler(() => stringifyResponse);
 
   await app.register(errorHandler);
   await app.register(requestLog);

@@ -1,0 +1,30 @@
+import { WasmKernel, type WasmExports } from './wasm-module.js';
+import { wasmBase64 } from './wasm/json-write.wasm.js';
+
+interface JsonWriteExports extends WasmExports {
+  write_tensor(values: number, shape: number, rank: number, out: number): number;
+}
+
+const kernel = new WasmKernel<JsonWriteExports>(wasmBase64);
+
+/** Bodies of this many values or more are written in an instance of their own, whose memory is then freed. */
+const KEPT_MEMORY_VALUES = 1 << 17;
+
+/**
+ * A tensor as nested JSON arrays, exactly the text JSON.stringify gives for them
+ * (src/kernels/wasm/json-write.c: Ryu's shortest round-trip digits, ECMAScript's layout), about
+ * four times as fast. Rank 1 to 4; a tensor with an empty dimension is written "[]"-style by
+ * the caller's JSON.stringify instead.
+ *
+ * @example tensorJson(Float64Array.of(0.1, -0, 1e21, 5e-324), [2, 2]) // '[[0.1,0],[1e+21,5e-324]]'
+ */
+export function tensorJson(data: Float64Array, shape: readonly number[]): string {
+  const instance = data.length >= KEPT_MEMORY_VALUES ? kernel.throwaway() : kernel;
+  const capacity = 36 * data.length + 16;
+  const [valuesAt, shapeAt, outAt] = instance.layout(data.byteLength, 16, capacity);
+  const wasm = instance.exports;
+  new Float64Array(wasm.memory.buffer, valuesAt, data.length).set(data);
+  new Uint32Array(wasm.memory.buffer, shapeAt, shape.length).set(shape);
+  const length = wasm.write_tensor(valuesAt, shapeAt, shape.length, outAt);
+  return Buffer.from(wasm.memory.buffer, outAt, length).toString('latin1');
+}
