@@ -5,11 +5,11 @@ import { TENSOR_FIELDS } from '../schemas/common.js';
 import { TypedTensor } from './tensor.js';
 
 /**
- * Text that cannot spell `__proto__` or `constructor`, even with \u escapes: plain JSON.parse is
+ * A body that cannot spell `__proto__` or `constructor`, even with \u escapes: plain JSON.parse is
  * then as safe as secure-json-parse, without its two regular-expression scans (numeric batches,
  * the usual body, take this path).
  */
-const cannotPoison = (text: string | Buffer): boolean => !text.includes('\\u') && !text.includes('proto') && !text.includes('constructor');
+const cannotPoison = (bytes: Buffer): boolean => !bytes.includes('\\u') && !bytes.includes('proto') && !bytes.includes('constructor');
 
 const isTensorField = (key: string) => TENSOR_FIELDS.has(key);
 
@@ -41,14 +41,16 @@ function decodeTensorObject(bytes: Buffer): Record<string, unknown> | undefined 
 export function decodeJsonBody(bytes: Uint8Array): unknown {
   if (bytes.byteLength === 0) throw malformedBody('the body is empty; send a JSON object');
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (cannotPoison(buffer)) {
+  // One check serves both paths: UTF-8 decoding leaves every ASCII byte as it is.
+  const safe = cannotPoison(buffer);
+  if (safe) {
     const body = decodeTensorObject(buffer);
     if (body !== undefined) return body;
   }
   // Invalid UTF-8 becomes U+FFFD, as in Fastify's own parser: it can only land inside strings.
   const text = buffer.toString('utf8');
   try {
-    if (cannotPoison(text)) return JSON.parse(text);
+    if (safe) return JSON.parse(text);
     return sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
     throw malformedBody(`the body is not valid JSON: ${(error as Error).message}`);
