@@ -41,6 +41,12 @@ describe('the tensor writer writes what JSON.stringify writes', () => {
     );
   });
 
+  it('over 1 MiB of values too (an instance of its own)', () => {
+    const data = Float64Array.from({ length: 150_000 }, (_, i) => Math.sin(i) * 10 ** ((i % 40) - 20));
+    expect(data.byteLength).toBeGreaterThan(1 << 20);
+    expect(tensorJson(data, [75_000, 2])).toBe(JSON.stringify(nest(data, [75_000, 2])));
+  });
+
   it('on gradient-like values of every magnitude', () => {
     const value = fc.tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.integer({ min: -30, max: 30 })).map(([v, e]) => v * 10 ** e);
     fc.assert(

@@ -11,9 +11,6 @@ const MAX_MEMBERS = 64;
 /** Zero bytes after the text: the scanner reads up to 8 bytes at a time without bounds checks. */
 const PADDING = 8;
 
-/** Bodies larger than this are scanned in an instance of their own, whose memory is then freed. */
-const KEPT_MEMORY_BYTES = 1 << 20;
-
 /** The body being scanned, for the slow-number import. */
 const EMPTY = new Uint8Array(0);
 let text = EMPTY;
@@ -43,7 +40,7 @@ export interface JsonMember {
  * range; JSON.parse then decides.
  */
 export function scanJsonObject(bytes: Buffer, wantsTensor: (key: string) => boolean): JsonMember[] | undefined {
-  const instance = bytes.byteLength > KEPT_MEMORY_BYTES ? kernel.throwaway() : kernel;
+  const instance = kernel.forInput(bytes.byteLength);
   const capacity = (bytes.byteLength >>> 1) + 1;
   const [textAt, out, records] = instance.layout(bytes.byteLength + PADDING, capacity * 8, MAX_MEMBERS * MEMBER_WORDS * 4);
   const wasm = instance.exports;

@@ -7,9 +7,6 @@ interface JsonWriteExports extends WasmExports {
 
 const kernel = new WasmKernel<JsonWriteExports>(wasmBase64);
 
-/** Bodies of this many values or more are written in an instance of their own, whose memory is then freed. */
-const KEPT_MEMORY_VALUES = 1 << 17;
-
 /**
  * A tensor as nested JSON arrays, exactly the text JSON.stringify gives for them
  * (src/kernels/wasm/json-write.c: Ryu's shortest round-trip digits, ECMAScript's layout), about
@@ -19,7 +16,7 @@ const KEPT_MEMORY_VALUES = 1 << 17;
  * @example tensorJson(Float64Array.of(0.1, -0, 1e21, 5e-324), [2, 2]) // '[[0.1,0],[1e+21,5e-324]]'
  */
 export function tensorJson(data: Float64Array, shape: readonly number[]): string {
-  const instance = data.length >= KEPT_MEMORY_VALUES ? kernel.throwaway() : kernel;
+  const instance = kernel.forInput(data.byteLength);
   const capacity = 36 * data.length + 16;
   const [valuesAt, shapeAt, outAt] = instance.layout(data.byteLength, 16, capacity);
   const wasm = instance.exports;

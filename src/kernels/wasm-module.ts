@@ -11,6 +11,8 @@ export interface WasmExports {
 }
 
 const PAGE = 65536;
+/** Inputs up to this size run in the shared instance; larger ones in one of their own. */
+const KEPT_INPUT_BYTES = 1 << 20;
 
 /**
  * A WebAssembly kernel module (built by scripts/build-wasm.sh, embedded as base64), compiled on
@@ -38,10 +40,12 @@ export class WasmKernel<T extends WasmExports> {
   }
 
   /**
-   * A second instance of the same compiled module, for one call too large for its memory to stay:
-   * dropping the instance frees the memory, where the shared one keeps its largest size.
+   * The instance for a call whose input is `inputBytes` long: this one, or above 1 MiB a second
+   * instance of the same compiled module, dropped after the call so its memory is freed (the
+   * shared one keeps its largest size).
    */
-  throwaway(): WasmKernel<T> {
+  forInput(inputBytes: number): WasmKernel<T> {
+    if (inputBytes <= KEPT_INPUT_BYTES) return this;
     const kernel = new WasmKernel<T>(this.base64, this.imports);
     kernel.compiled = this.module;
     return kernel;
