@@ -5,8 +5,7 @@
 # rebuild it, and test/kernels/focal-loss-wasm.test.ts checks it against the TypeScript kernel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npx tsx scripts/pow5-table.ts
-npx tsx scripts/ryu-table.ts
+npx tsx scripts/wasm-tables.ts
 cd src/kernels/wasm
 for source in *.c; do
   name="${source%.c}"
