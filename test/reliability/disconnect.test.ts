@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { setImmediate } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { binaryBatch } from '../../load/data.js';
 import { testApp } from '../support/app.js';
+import { slowAurocBody } from '../support/bodies.js';
 
 describe('a client that hangs up while its batch is in the pool', () => {
   it('has the batch cancelled: the worker is freed at once and /metrics counts it', async () => {
@@ -10,8 +10,7 @@ describe('a client that hangs up while its batch is in the pool', () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     // A bootstrap interval that would keep the only worker busy for seconds.
-    const { scores, labels } = binaryBatch(2_000, 7);
-    const body = JSON.stringify({ preds: Array.from(scores), labels: Array.from(labels), ci: { method: 'bootstrap', n_resamples: 20_000 } });
+    const body = slowAurocBody(2_000);
     const client = new AbortController();
     const abandoned = fetch(`${url}/v1/auroc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: client.signal }).catch(
       (error: Error) => error.name,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { binaryBatch } from '../../load/data.js';
 import { testApp } from '../support/app.js';
-import { focalBody } from '../support/bodies.js';
+import { focalBody, slowAurocBody } from '../support/bodies.js';
 
 
 const post = (app: Awaited<ReturnType<typeof testApp>>, payload: string) =>
@@ -37,11 +36,8 @@ describe('overload: a bounded queue sheds load with 503 and Retry-After', () => 
 describe('timeouts cancel the computation', () => {
   it('answers 503 ERR_TIMEOUT past REQUEST_TIMEOUT_MS, and the freed worker serves the next request', async () => {
     const app = await testApp({ WORKERS: 1, INLINE_MAX_BYTES: 0, REQUEST_TIMEOUT_MS: 500 });
-    // A bootstrap interval of 4,000 samples with 20,000 resamples: about 10 s of work, 20x the limit
-    // (measured on the main thread; the decoder made the one-vs-one batch used before too quick).
-    const { scores, labels } = binaryBatch(4_000, 5);
-    const payload = { preds: Array.from(scores), labels: Array.from(labels), ci: { method: 'bootstrap', n_resamples: 20_000 } };
-    const slow = await app.inject({ method: 'POST', url: '/v1/auroc', payload });
+    // About 10 s of work, 20x the limit (the decoder made the one-vs-one batch used before too quick).
+    const slow = await app.inject({ method: 'POST', url: '/v1/auroc', payload: slowAurocBody(4_000), headers: { 'content-type': 'application/json' } });
     expect(slow.statusCode).toBe(503);
     expect(slow.json()).toMatchObject({ code: 'ERR_TIMEOUT' });
     expect(slow.headers['retry-after']).toBe('1');
