@@ -14,7 +14,7 @@ export interface FocalLossOptions {
   inputIsProbs: boolean;
   withLosses: boolean;
   withGrad: boolean;
-  /** Second derivative of each element's loss w.r.t. its logit (sigmoid focal loss only). */
+  /** The diagonal of the reduced loss's Hessian w.r.t. the logits (sigmoid focal loss only). */
   withHess?: boolean;
   /**
    * Where the WebAssembly kernel writes the gradient (it may be `preds` itself, when the caller
@@ -31,9 +31,12 @@ export interface FocalLossOutput {
   count: number;
   /** Per-element losses, 0 where ignored (only with `withLosses`). */
   losses: Float64Array | null;
-  /** d(loss)/d(preds), for `none` the derivative of the sum of losses. */
+  /** d(loss)/d(preds) of the reduced loss; for `none` the derivative of the sum of losses. */
   grad: Float64Array | null;
-  /** d²(element loss)/d(logit)², unreduced (only with `withHess`). */
+  /**
+   * d²(loss)/d(preds_i)² of the reduced loss, the diagonal of its Hessian (only with `withHess`):
+   * for `mean` each element's second derivative over the count, as `grad` is scaled.
+   */
   hess: Float64Array | null;
 }
 
@@ -128,7 +131,8 @@ export function focalLossSoftmaxTs(
       // 1 − q as the other classes' share: no cancellation when q is close to 1.
       let others = 0;
       for (let j = 0; j < numClasses; j++) if (j !== y) others += expShifted[j];
-      logq = preds[base + y] - max - Math.log(sumExp);
+      // log q = −log1p(Σ_{j≠y} e^(z_j − z_y)) where q ≥ ½: no rounding of q to 1 for confident rows.
+      logq = others <= expShifted[y] ? -Math.log1p(others / expShifted[y]) : preds[base + y] - max - Math.log(sumExp);
       q = expShifted[y] / sumExp;
       oneMinusQ = others / sumExp;
     }
@@ -147,7 +151,7 @@ export function focalLossSoftmaxTs(
       const factor = weight * scale * (modulator - q * focusOverQ);
       const perExp = factor / sumExp;
       for (let j = 0; j < numClasses; j++) grad[base + j] = perExp * expShifted[j];
-      grad[base + y] -= factor;
+      grad[base + y] = -factor * oneMinusQ; // (q − 1) · factor, without the cancellation
     }
   }
 
@@ -183,7 +187,8 @@ const sigmoid = (u: number): number => {
  *   ∂FL/∂x   = (1 − 2t) · α_t · σ(u)^γ · (σ(u) + γ · softplus(u) · σ(−u))
  *   ∂²FL/∂x² = α_t · σ(u)^γ · σ(−u) · (σ(u)(1 + 2γ) + γ · softplus(u) · (γ σ(−u) − σ(u)))
  *
- * all finite for any finite x. For probability input, BCE = −log p_t clamped at 100 as in
+ * all finite for any finite x; `grad` and `hess` are those of the reduced loss (scaled by
+ * 1 / count for `mean`). For probability input, BCE = −log p_t clamped at 100 as in
  * PyTorch's BCELoss, and the gradient is taken w.r.t. p.
  *
  * O(n) time.
@@ -236,12 +241,15 @@ export function focalLossSigmoid(
       const sBar = sigmoid(-u);
       const modulator = s ** gamma;
       loss = weight * sp * modulator;
+      // softplus(u) · σ(−u) is taken first: it is bounded (≤ 0.56), where γ · softplus(u) alone
+      // overflows for |x| near 1e308 and then meets σ(−u) = 0 as ∞ · 0.
+      const spSBar = sp * sBar;
       if (grad) {
-        const dU = weight * modulator * (s + gamma * sp * sBar);
+        const dU = weight * modulator * (s + gamma * spSBar);
         grad[i] = scale * (t === 1 ? -dU : dU);
       }
       if (hess) {
-        hess[i] = weight * modulator * sBar * (s * (1 + 2 * gamma) + gamma * sp * (gamma * sBar - s));
+        hess[i] = scale * weight * modulator * (sBar * s * (1 + 2 * gamma) + gamma * spSBar * (gamma * sBar - s));
       }
     }
     total.add(loss);

@@ -45,7 +45,9 @@ export const FocalLossRequest = z
     return_hess: z
       .boolean()
       .default(false)
-      .describe("Binary / multilabel logits: also return `hess`, the second derivative of each element's own loss w.r.t. its logit (unreduced), for gradient boosting."),
+      .describe(
+        'Binary / multilabel logits: also return `hess`, the diagonal of the Hessian of the loss as reduced (the second derivative w.r.t. each logit; for `mean` divided by the count, like `grad`), for gradient boosting.',
+      ),
     min_hessian: z.number().min(0).optional().describe('Floor for `hess`: the exact hessian is negative for confident wrong predictions, and boosting needs it positive.'),
     num_classes: z.number().int().min(1).optional().describe('When given, must equal C (multiclass) or L (multilabel).'),
   })
@@ -86,7 +88,7 @@ export const FocalLossResponse = z.object({
   loss: z.number().optional().describe('For mean and sum.'),
   losses: z.array(z.unknown()).optional().describe('For reduction none: shaped like labels, 0 where ignored.'),
   grad: z.array(z.unknown()).optional().describe('d(loss)/d(preds) (for none, of the sum of losses), shaped like preds.'),
-  hess: z.array(z.unknown()).optional().describe('d²(element loss)/d(logit)², shaped like preds, floored at min_hessian.'),
+  hess: z.array(z.unknown()).optional().describe('d²(loss)/d(logit_i)² of the reduced loss (for none, of the sum of losses), shaped like preds, floored at min_hessian.'),
   warnings: z.array(z.string()),
 });
 

@@ -91,7 +91,7 @@ describe('focalLossSoftmax', () => {
   it('gives a zero gradient, not NaN, where p_t = 1 and gamma < 1', () => {
     const out = focalLossSoftmax(new Float64Array([1000, -1000]), new Int32Array([0]), 2, ones(2), opts({ gamma: 0.5 }));
     expect(out.loss).toBe(0);
-    expect(Array.from(out.grad!)).toEqual([0, 0]);
+    expect(Array.from(out.grad!).every((g) => g === 0)).toBe(true); // ±0: e^-2000 underflows
   });
 
   it('stays finite for logits of ±1e4', () => {

@@ -6,8 +6,10 @@
  *   FL = -a_y (1 - q)^g log q,  q = softmax(z)_y
  *   dFL/dz_j = a_y (p_j - [j = y]) ((1 - q)^g - g q (1 - q)^(g-1) log q)
  *
- * exp and log are fdlibm's algorithms (< 1 ulp); exp runs on two lanes at a time. 1 - q is the
- * sum of the other classes' exponentials over the total, so it has no cancellation near q = 1.
+ * exp and log are fdlibm's algorithms (< 1 ulp); exp runs on two lanes at a time. Nothing cancels
+ * near q = 1: 1 - q is the sum of the other classes' exponentials over the total, log q is
+ * -log1p(sum_{j != y} e^(z_j - z_y)) when q >= 1/2, and the target's gradient is -(1 - q) times
+ * the common factor instead of (q - 1) computed by subtraction.
  */
 #include <stdint.h>
 #include <wasm_simd128.h>
@@ -78,6 +80,13 @@ static double log_scalar(double x) {
   return dk * LN2_HI - ((hfsq - (s * (hfsq + R) + dk * LN2_LO)) - f);
 }
 
+/* log(1 + x) for x >= 0, with the relative accuracy of log near 1 (Goldberg 1991, "What every
+ * computer scientist should know about floating-point arithmetic", theorem 4). */
+static double log1p_scalar(double x) {
+  double u = 1.0 + x;
+  return u == 1.0 ? x : log_scalar(u) * (x / (u - 1.0));
+}
+
 static inline double pow_gamma(double x, double gamma, int integer_gamma) {
   if (integer_gamma >= 0) {
     double r = 1.0;
@@ -127,7 +136,7 @@ double focal_softmax(const double *z, const int32_t *labels, int rows, int C, co
     double others = 0.0;
     for (j = 0; j < C; j++) others += j == y ? 0.0 : e[j];
     double q = e[y] / s, one_minus_q = others / s;
-    double logq = (row[y] - mx) - log_scalar(s);
+    double logq = others <= e[y] ? -log1p_scalar(others / e[y]) : (row[y] - mx) - log_scalar(s);
     double modulator = pow_gamma(one_minus_q, gamma, integer_gamma);
     double weight = weights[y];
     double loss = -weight * modulator * logq;
@@ -144,7 +153,7 @@ double focal_softmax(const double *z, const int32_t *labels, int rows, int C, co
     v128_t pv = wasm_f64x2_splat(per);
     for (j = 0; j + 1 < C; j += 2) wasm_v128_store(g + j, wasm_f64x2_mul(pv, wasm_v128_load(e + j)));
     for (; j < C; j++) g[j] = per * e[j];
-    g[y] -= factor;
+    g[y] = -factor * one_minus_q; /* (q - 1) factor, without the cancellation */
   }
   return total + comp;
 }
