@@ -47,6 +47,7 @@ const batch = (task: RankingBatch['task'], scores: Float64Array, labels: Int32Ar
   sigmoidPending: false,
   labels,
   ignoreIndex: null,
+  warnings: [],
 });
 const aurocOptions = { average: 'macro', multi_class: 'ovr', max_fpr: null, thresholds: null } as const;
 

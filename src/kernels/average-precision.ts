@@ -29,37 +29,27 @@ export function averagePrecisionFromCounts(counts: RankCounts): number | null {
 }
 
 /**
- * Precision–recall curve from rank counts.
+ * Precision–recall curve from rank counts, at every threshold, ascending, and a final point
+ * (precision 1, recall 0) without threshold: scikit-learn's `precision_recall_curve` (since 1.1
+ * it no longer stops where full recall is first reached) and torchmetrics' exact and binned
+ * curves. Where nothing scores at or above a binned threshold, precision is 1 (torchmetrics).
  *
- * Exact (scikit-learn 1.2 `precision_recall_curve`): thresholds ascending from the one where
- * full recall is first reached; a final point (precision 1, recall 0) without threshold.
- * Binned (torchmetrics): every threshold ascending, precision 1 where nothing is predicted
- * positive, and the same final point.
- *
- * O(T).
+ * O(T). Recall needs positives: the caller answers `null` for a class without them.
  */
-export function precisionRecallFromCounts(counts: RankCounts, binned: boolean): PrecisionRecallCurve {
+export function precisionRecallFromCounts(counts: RankCounts): PrecisionRecallCurve {
   const { tps, fps, thresholds, positives: P } = counts;
   const T = tps.length;
-  // Exact curves stop where full recall is first reached (the rest adds nothing).
-  let last = T - 1;
-  if (!binned) {
-    const full = tps[T - 1];
-    last = 0;
-    while (tps[last] < full) last++;
-  }
-  const points = last + 1;
-  const precision = new Float64Array(points + 1);
-  const recall = new Float64Array(points + 1);
-  const ascending = new Float64Array(points);
-  for (let k = last, out = 0; k >= 0; k--, out++) {
+  const precision = new Float64Array(T + 1);
+  const recall = new Float64Array(T + 1);
+  const ascending = new Float64Array(T);
+  for (let k = T - 1, out = 0; k >= 0; k--, out++) {
     const predicted = tps[k] + fps[k];
-    precision[out] = predicted > 0 ? tps[k] / predicted : binned ? 1 : 0;
-    recall[out] = P > 0 ? tps[k] / P : binned ? 0 : 1;
+    precision[out] = predicted > 0 ? tps[k] / predicted : 1;
+    recall[out] = tps[k] / P;
     ascending[out] = thresholds[k];
   }
-  precision[points] = 1;
-  recall[points] = 0;
+  precision[T] = 1;
+  recall[T] = 0;
   return { precision, recall, thresholds: ascending };
 }
 
@@ -69,7 +59,7 @@ export function precisionRecallFromCounts(counts: RankCounts, binned: boolean): 
  */
 export function averagePrecisionFromBinnedCounts(counts: RankCounts): number | null {
   if (counts.positives === 0) return null;
-  const { precision, recall } = precisionRecallFromCounts(counts, true);
+  const { precision, recall } = precisionRecallFromCounts(counts);
   const sum = new NeumaierSum();
   for (let k = 0; k + 1 < recall.length; k++) sum.add(-(recall[k + 1] - recall[k]) * precision[k]);
   return sum.value;

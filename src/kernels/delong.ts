@@ -62,10 +62,9 @@ export function delongComponents(positives: Float64Array, negatives: Float64Arra
   return { auroc: total.value / m, v10, v01 };
 }
 
-/** Sample covariance of two equally long arrays (divides by length − 1; 0 for one element). */
+/** Sample covariance of two equally long arrays of at least two elements (divides by length − 1). */
 export function covariance(a: Float64Array, b: Float64Array): number {
   const k = a.length;
-  if (k < 2) return 0;
   let meanA = 0;
   let meanB = 0;
   for (let i = 0; i < k; i++) {
@@ -80,19 +79,32 @@ export function covariance(a: Float64Array, b: Float64Array): number {
 }
 
 /**
+ * Whether DeLong's variance exists: each class needs two samples, since S10 and S01 are sample
+ * variances (pROC divides by m − 1 and answers NaN with one positive or one negative).
+ */
+export const hasDelongVariance = ({ v10, v01 }: DelongComponents): boolean => v10.length >= 2 && v01.length >= 2;
+
+/**
  * DeLong's variance of one AUROC: S10 / m + S01 / n, S the sample variances of the components.
  *
+ * @returns null with fewer than two positives or two negatives ({@link hasDelongVariance})
  * @example delongVariance(delongComponents(pos, neg)!)
  */
-export function delongVariance({ v10, v01 }: DelongComponents): number {
-  return covariance(v10, v10) / v10.length + covariance(v01, v01) / v01.length;
+export function delongVariance(c: DelongComponents): number | null {
+  if (!hasDelongVariance(c)) return null;
+  return covariance(c.v10, c.v10) / c.v10.length + covariance(c.v01, c.v01) / c.v01.length;
 }
 
 /**
  * The variance of AUROC_a − AUROC_b for two models on the same samples (DeLong's paired test):
  * Var_a + Var_b − 2 Cov_ab, each term S10 / m + S01 / n of the components' (co)variances.
+ *
+ * @returns null with fewer than two positives or two negatives
  */
-export function delongDifferenceVariance(a: DelongComponents, b: DelongComponents): number {
+export function delongDifferenceVariance(a: DelongComponents, b: DelongComponents): number | null {
+  const varA = delongVariance(a);
+  const varB = delongVariance(b);
+  if (varA === null || varB === null) return null;
   const cov = covariance(a.v10, b.v10) / a.v10.length + covariance(a.v01, b.v01) / a.v01.length;
-  return delongVariance(a) + delongVariance(b) - 2 * cov;
+  return varA + varB - 2 * cov;
 }

@@ -29,7 +29,8 @@ export const toPlotY = (y: number): number => Math.round((TOP + (1 - y) * PLOT) 
 
 /**
  * A self-contained SVG line plot on the unit square: axes with ticks every 0.2, an optional
- * diagonal, one polyline per series (`data-series` names it) and a legend.
+ * diagonal, one polyline per series (`data-series` names it) and a legend; a series without
+ * points (an undefined curve) is not drawn, only named in the legend (`data-undefined-series`).
  */
 export function curveSvg(spec: PlotSpec): string {
   const parts: string[] = [];
@@ -60,10 +61,15 @@ export function curveSvg(spec: PlotSpec): string {
   }
   spec.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
-    const points = s.x.map((x, k) => `${toPlotX(x)},${toPlotY(s.y[k])}`).join(' ');
-    parts.push(`<polyline data-series="${i}" points="${points}" fill="none" stroke="${color}" stroke-width="2"/>`);
     const ly = TOP + PLOT + 58 + Math.floor(i / 2) * 16;
     const lx = LEFT + (i % 2) * (PLOT / 2);
+    if (s.x.length === 0) {
+      // An undefined curve: no line, and a legend entry that says why.
+      parts.push(`<text data-undefined-series="${i}" x="${lx + 24}" y="${ly}" fill="#777777">${escapeXml(s.label)}</text>`);
+      return;
+    }
+    const points = s.x.map((x, k) => `${toPlotX(x)},${toPlotY(s.y[k])}`).join(' ');
+    parts.push(`<polyline data-series="${i}" points="${points}" fill="none" stroke="${color}" stroke-width="2"/>`);
     parts.push(
       `<line x1="${lx}" y1="${ly - 4}" x2="${lx + 18}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`,
       `<text x="${lx + 24}" y="${ly}">${escapeXml(s.label)}</text>`,

@@ -55,7 +55,11 @@ export const AurocResponse = z.object({
     .optional()
     .describe('One-vs-one: the Hand & Till score of each pair of classes.'),
   ci: Interval.nullable().optional().describe('The interval of `auroc`, when `ci` was asked; null where undefined.'),
-  variance: z.number().optional().describe('DeLong variance of a binary (or micro-averaged) AUROC.'),
+  variance: z
+    .number()
+    .nullable()
+    .optional()
+    .describe('DeLong variance of a binary (or micro-averaged) AUROC; null (with a warning) with fewer than two positives or two negatives.'),
   per_class_ci: z.array(Interval.nullable()).optional().describe('DeLong: one interval per class (one-vs-rest) or label.'),
   warnings: z.array(z.string()),
 });

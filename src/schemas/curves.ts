@@ -23,18 +23,31 @@ export type RocRequest = z.infer<typeof RocRequest>;
 
 const points = z.array(z.number());
 
+const thresholdsDoc =
+  'Scores as ranked: probabilities, binary / multilabel logits as sent, or for multiclass logits the log-odds z_c - logsumexp(z_j, j != c) (sigmoid of it is softmax p_c). Binned curves: the float32 grid, as torchmetrics.';
+
 export const RocCurve = z.object({
   fpr: points,
   tpr: points,
-  thresholds: points.describe('Exact curves start at the origin, whose threshold is the highest score + 1 (scikit-learn 1.2).'),
-  auroc: z.number().nullable(),
+  thresholds: points.describe(
+    `${thresholdsDoc} Exact curves start at the origin (fpr 0, tpr 0), whose threshold is the next double above the highest score (scikit-learn: +inf, which JSON lacks). Descending.`,
+  ),
+  auroc: z.number(),
 });
+
+const undefinedCurve = 'null when the curve is undefined (no positive or no negative samples), with a warning.';
 
 export const RocResponse = z.object({
   task: Task,
   input: InputUsed,
-  ...RocCurve.partial().shape,
-  per_class: z.array(RocCurve).optional().describe('Multiclass (one-vs-rest) and multilabel: one curve per class.'),
+  fpr: points.nullable().optional().describe(`Binary. ${undefinedCurve}`),
+  tpr: points.nullable().optional().describe(`Binary. ${undefinedCurve}`),
+  thresholds: RocCurve.shape.thresholds.nullable().optional(),
+  auroc: z.number().nullable().optional().describe(`Binary. ${undefinedCurve}`),
+  per_class: z
+    .array(RocCurve.nullable())
+    .optional()
+    .describe(`Multiclass (one-vs-rest) and multilabel: one curve per class; ${undefinedCurve}`),
   warnings: z.array(z.string()),
 });
 export type RocResponse = z.infer<typeof RocResponse>;
@@ -47,15 +60,22 @@ export type PrecisionRecallRequest = z.infer<typeof PrecisionRecallRequest>;
 export const PrecisionRecallCurve = z.object({
   precision: points,
   recall: points,
-  thresholds: points.describe('Ascending; one fewer than the points (the final point, precision 1 and recall 0, has none).'),
-  average_precision: z.number().nullable(),
+  thresholds: points.describe(
+    `${thresholdsDoc} Every distinct score, ascending (scikit-learn >= 1.1 and torchmetrics do not stop at full recall); one fewer than the points (the final point, precision 1 and recall 0, has none).`,
+  ),
+  average_precision: z.number(),
 });
+
+const undefinedPr = 'null when the curve is undefined (no positive samples: recall has no denominator), with a warning.';
 
 export const PrecisionRecallResponse = z.object({
   task: Task,
   input: InputUsed,
-  ...PrecisionRecallCurve.partial().shape,
-  per_class: z.array(PrecisionRecallCurve).optional(),
+  precision: points.nullable().optional().describe(`Binary. ${undefinedPr}`),
+  recall: points.nullable().optional().describe(`Binary. ${undefinedPr}`),
+  thresholds: PrecisionRecallCurve.shape.thresholds.nullable().optional(),
+  average_precision: z.number().nullable().optional().describe(`Binary. ${undefinedPr}`),
+  per_class: z.array(PrecisionRecallCurve.nullable()).optional().describe(`Multiclass (one-vs-rest) and multilabel: one curve per class; ${undefinedPr}`),
   warnings: z.array(z.string()),
 });
 export type PrecisionRecallResponse = z.infer<typeof PrecisionRecallResponse>;

@@ -2,6 +2,7 @@ import { invalidField } from '../errors.js';
 import { delongComponents, delongDifferenceVariance } from '../kernels/delong.js';
 import { normalQuantile, normalSurvival } from '../kernels/normal.js';
 import type { AurocCompareRequest, AurocCompareResponse } from '../schemas/auroc-compare.js';
+import { delongUndefinedReason } from './confidence.js';
 import { rankingBatchFromTensors } from './ranking-batch.js';
 import { flattenIntegers, flattenNumbers, formatShape } from './tensor.js';
 
@@ -45,13 +46,18 @@ export function computeAurocCompare(request: AurocCompareRequest): AurocCompareR
     };
   }
   const difference = a.auroc - b.auroc;
-  const variance = Math.max(0, delongDifferenceVariance(a, b));
-  const half = normalQuantile(1 - (1 - request.level) / 2) * Math.sqrt(variance);
+  const variance = delongDifferenceVariance(a, b);
+  if (variance === null) {
+    const reason = delongUndefinedReason(a.v10.length, a.v01.length) as string;
+    return { auroc_a: a.auroc, auroc_b: b.auroc, difference, ci: null, z: null, p_value: null, warnings: [`no DeLong test (ci, z and p_value null): ${reason}`] };
+  }
+  const clamped = Math.max(0, variance);
+  const half = normalQuantile(1 - (1 - request.level) / 2) * Math.sqrt(clamped);
   const warnings: string[] = [];
   let z: number | null = null;
   let pValue: number | null = null;
-  if (variance > 0) {
-    z = difference / Math.sqrt(variance);
+  if (clamped > 0) {
+    z = difference / Math.sqrt(clamped);
     pValue = Math.min(1, 2 * normalSurvival(Math.abs(z)));
   } else if (difference === 0) pValue = 1;
   else warnings.push('the difference has zero variance: z is undefined (null)');

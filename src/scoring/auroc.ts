@@ -1,7 +1,7 @@
 import { invalidField } from '../errors.js';
 import { aurocExact, aurocFromBinnedCounts, aurocFromSplit } from '../kernels/auroc.js';
 import { splitSorted, type SplitScores } from '../kernels/class-split.js';
-import { bootstrapInterval, delongInterval } from './confidence.js';
+import { BOOTSTRAP_UNDEFINED, bootstrapInterval, delongInterval } from './confidence.js';
 import type { AurocRequest, AurocResponse } from '../schemas/auroc.js';
 import { averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
 import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
@@ -67,22 +67,27 @@ export function aurocOfBatch(cache: RankCountsCache, options: AurocOptions): Aur
   const { batch } = cache;
   if (ci.method === 'bootstrap') {
     const interval = bootstrapInterval(batch, (resampled) => aurocPoint(resampled, options).auroc, ci);
-    return { ...response, ci: interval };
+    return { ...response, ci: interval, warnings: interval ? response.warnings : [...response.warnings, BOOTSTRAP_UNDEFINED] };
   }
   if (options.thresholds !== null || options.max_fpr !== null || options.multi_class === 'ovo') {
     throw invalidField('ci/method', 'DeLong intervals are for the exact, full, one-vs-rest AUROC; use "bootstrap" with thresholds, max_fpr or ovo');
   }
-  const delong = (split: SplitScores) => delongInterval(split.positives, split.negatives, ci.level);
+  const warnings = [...response.warnings];
+  const delong = (split: SplitScores, who: string) => {
+    const result = delongInterval(split.positives, split.negatives, ci.level);
+    if (result.interval === null) warnings.push(`${who}: no DeLong interval (null): ${result.reason}`);
+    return result;
+  };
   if (batch.task === 'binary') {
-    const result = delong(cache.split(0));
-    return { ...response, ci: result?.interval ?? null, ...(result ? { variance: result.variance } : {}) };
+    const result = delong(cache.split(0), 'the batch');
+    return { ...response, ci: result.interval, variance: result.variance, warnings };
   }
-  const perClass = Array.from({ length: batch.classes }, (_, c) => delong(cache.split(c))?.interval ?? null);
+  const perClass = Array.from({ length: batch.classes }, (_, c) => delong(cache.split(c), classLabel(batch.task, c)).interval);
   if (options.average === 'micro') {
-    const result = delong(cache.pooledSplit());
-    return { ...response, ci: result?.interval ?? null, ...(result ? { variance: result.variance } : {}), per_class_ci: perClass };
+    const result = delong(cache.pooledSplit(), 'the pooled (micro) AUROC');
+    return { ...response, ci: result.interval, variance: result.variance, per_class_ci: perClass, warnings };
   }
-  const warnings = options.average === 'none' ? response.warnings : [...response.warnings, 'DeLong intervals are given per class; ask for "bootstrap" to get an interval of the averaged AUROC'];
+  if (options.average !== 'none') warnings.push('DeLong intervals are given per class; ask for "bootstrap" to get an interval of the averaged AUROC');
   return { ...response, ci: null, per_class_ci: perClass, warnings };
 }
 
@@ -91,7 +96,7 @@ function aurocPoint(cache: RankCountsCache, options: AurocOptions): AurocRespons
   const { batch } = cache;
   checkAurocOptions(options, batch);
   const grid = thresholdGrid(options.thresholds);
-  const warnings: string[] = [];
+  const warnings = [...batch.warnings];
   const base = {
     task: batch.task,
     input: batch.input,

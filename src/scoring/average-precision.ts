@@ -3,7 +3,7 @@ import type { RankCounts } from '../kernels/rank-counts.js';
 import type { AveragePrecisionRequest, AveragePrecisionResponse } from '../schemas/average-precision.js';
 import { invalidField } from '../errors.js';
 import { averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
-import { bootstrapInterval } from './confidence.js';
+import { BOOTSTRAP_UNDEFINED, bootstrapInterval } from './confidence.js';
 import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
 import { formatRankingBatch, supports } from './ranking-batch.js';
 
@@ -17,13 +17,14 @@ export function averagePrecisionOfBatch(cache: RankCountsCache, options: Average
   const ci = options.ci ?? null;
   if (ci === null) return response;
   if (ci.method !== 'bootstrap') throw invalidField('ci/method', 'average precision has no DeLong interval; use "bootstrap"');
-  return { ...response, ci: bootstrapInterval(cache.batch, (resampled) => averagePrecisionPoint(resampled, options).average_precision, ci) };
+  const interval = bootstrapInterval(cache.batch, (resampled) => averagePrecisionPoint(resampled, options).average_precision, ci);
+  return { ...response, ci: interval, warnings: interval ? response.warnings : [...response.warnings, BOOTSTRAP_UNDEFINED] };
 }
 
 function averagePrecisionPoint(cache: RankCountsCache, options: AveragePrecisionOptions): AveragePrecisionResponse {
   const { batch } = cache;
   const grid = thresholdGrid(options.thresholds);
-  const warnings: string[] = [];
+  const warnings = [...batch.warnings];
   const base = { task: batch.task, input: batch.input, average: batch.task === 'binary' ? null : options.average };
 
   const perClass: Array<number | null> = [];

@@ -7,15 +7,28 @@ import type { RankingBatch } from './ranking-batch.js';
 
 const clip = (v: number) => Math.min(1, Math.max(0, v));
 
+/** A DeLong interval, or why there is none. */
+export type DelongResult = { interval: Interval; variance: number } | { interval: null; variance: null; reason: string };
+
+/** Why DeLong gives no interval for a class with these counts, or null when it gives one. */
+export function delongUndefinedReason(positives: number, negatives: number): string | null {
+  if (positives === 0 || negatives === 0) return 'the AUROC is undefined (no positive or no negative samples)';
+  if (positives < 2 || negatives < 2) {
+    return `DeLong's variance needs at least two positive and two negative samples (got ${positives} and ${negatives})`;
+  }
+  return null;
+}
+
 /**
- * DeLong's normal interval for one AUROC, clipped to [0, 1], with its variance.
- *
- * @returns null when the AUROC is undefined (no positives or no negatives)
+ * DeLong's normal interval for one AUROC, clipped to [0, 1], with its variance; none (with the
+ * reason) where the AUROC or its variance is undefined.
  */
-export function delongInterval(positives: Float64Array, negatives: Float64Array, level: number): { interval: Interval; variance: number } | null {
+export function delongInterval(positives: Float64Array, negatives: Float64Array, level: number): DelongResult {
   const components = delongComponents(positives, negatives);
-  if (components === null) return null;
-  const variance = delongVariance(components);
+  const variance = components && delongVariance(components);
+  if (components === null || variance === null) {
+    return { interval: null, variance: null, reason: delongUndefinedReason(positives.length, negatives.length) as string };
+  }
   const half = normalQuantile(1 - (1 - level) / 2) * Math.sqrt(variance);
   return { interval: { lower: clip(components.auroc - half), upper: clip(components.auroc + half), level, method: 'delong' }, variance };
 }
@@ -46,6 +59,8 @@ function resample(batch: RankingBatch, rows: Int32Array): RankingBatch {
   }
   return { ...batch, rows: rows.length, scores: newScores, labels: newLabels };
 }
+
+export const BOOTSTRAP_UNDEFINED = 'no bootstrap resample has a defined value: the interval is undefined (null)';
 
 /**
  * A percentile bootstrap interval of any batch metric (an averaged AUROC, average precision):

@@ -2,17 +2,36 @@ import { aurocExact, aurocFromBinnedCounts, rocFromCounts } from '../kernels/aur
 import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts, precisionRecallFromCounts } from '../kernels/average-precision.js';
 import { allIndices, cornerIndices, evenlyAlongCurve, pick } from '../kernels/curve-points.js';
 import type { RankCounts } from '../kernels/rank-counts.js';
-import type { PrecisionRecallRequest, PrecisionRecallResponse, RocRequest, RocResponse } from '../schemas/curves.js';
+import type { z } from 'zod';
+import type { PrecisionRecallCurve, PrecisionRecallRequest, PrecisionRecallResponse, RocCurve as RocCurveSchema, RocRequest, RocResponse } from '../schemas/curves.js';
 import { classLabel, undefinedClassWarning } from './averaging.js';
 import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
 import { formatRankingBatch } from './ranking-batch.js';
 
-type RocCurve = NonNullable<RocResponse['per_class']>[number];
-type PrCurve = NonNullable<PrecisionRecallResponse['per_class']>[number];
+type RocCurve = z.infer<typeof RocCurveSchema>;
+type PrCurve = z.infer<typeof PrecisionRecallCurve>;
 
-/** Exact ROC thresholds as scikit-learn 1.2: the origin's is the top score + 1 (JSON has no Infinity). */
+const bits = new DataView(new ArrayBuffer(8));
+
+/**
+ * The smallest double above a finite `x` (IEEE 754 nextUp), or `Number.MAX_VALUE` for
+ * `Number.MAX_VALUE` itself, the only score nothing finite lies above.
+ */
+export function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  if (x === Number.MAX_VALUE) return x;
+  bits.setFloat64(0, x);
+  bits.setBigUint64(0, bits.getBigUint64(0) + (x > 0 ? 1n : -1n));
+  return bits.getFloat64(0);
+}
+
+/**
+ * Exact ROC thresholds with a finite origin: scikit-learn puts +Infinity there (a threshold no
+ * score reaches), JSON has no Infinity, and "top score + 1" equals the top score from 2^53 on;
+ * the next double above the top score is above it at any magnitude.
+ */
 const finiteThresholds = (thresholds: Float64Array): Float64Array => {
-  if (thresholds.length > 1 && thresholds[0] === Infinity) thresholds[0] = thresholds[1] + 1;
+  if (thresholds.length > 1 && thresholds[0] === Infinity) thresholds[0] = nextUp(thresholds[1]);
   return thresholds;
 };
 
@@ -33,13 +52,13 @@ function rocCurve(counts: RankCounts, grid: Grid, request: RocRequest): RocCurve
     fpr: pick(curve.fpr, keep),
     tpr: pick(curve.tpr, keep),
     thresholds: pick(thresholds, keep),
-    auroc: binned ? aurocFromBinnedCounts(counts, null) : aurocExact(counts, null),
+    // Defined: the class has positives and negatives.
+    auroc: (binned ? aurocFromBinnedCounts(counts, null) : aurocExact(counts, null)) as number,
   };
 }
 
 function prCurve(counts: RankCounts, grid: Grid, request: PrecisionRecallRequest): PrCurve {
-  const binned = grid.values !== null;
-  const curve = precisionRecallFromCounts(counts, binned);
+  const curve = precisionRecallFromCounts(counts);
   let keep = allIndices(curve.precision.length);
   if (request.max_points !== undefined) keep = evenlyAlongCurve(curve.recall, curve.precision, request.max_points);
   const last = curve.precision.length - 1;
@@ -47,40 +66,52 @@ function prCurve(counts: RankCounts, grid: Grid, request: PrecisionRecallRequest
     precision: pick(curve.precision, keep),
     recall: pick(curve.recall, keep),
     thresholds: pick(curve.thresholds, keep.filter((k) => k < last)),
-    average_precision: binned ? averagePrecisionFromBinnedCounts(counts) : averagePrecisionFromCounts(counts),
+    // Defined: the class has positives.
+    average_precision: (grid.values ? averagePrecisionFromBinnedCounts(counts) : averagePrecisionFromCounts(counts)) as number,
   };
 }
 
 /**
- * One curve per class (binary: one curve at the top level), from counts shared through the
- * cache; a class whose curve's metric is undefined is named in `warnings`.
+ * One curve per class (binary: the one class), from counts shared through the cache. A class
+ * whose curve is undefined (`defined` false: a rate without its denominator) has no curve: `null`,
+ * named in `warnings`, never a flat line drawn from zeros.
  */
-function curvesOfBatch<Curve extends object>(
+function curvesOfBatch<Curve>(
   cache: RankCountsCache,
   thresholds: number | number[] | null,
   curveOf: (counts: RankCounts, grid: Grid) => Curve,
-  undefinedIn: (curve: Curve) => boolean,
+  defined: (counts: RankCounts) => boolean,
   name: string,
-) {
+): { curves: Array<Curve | null>; warnings: string[] } {
   const grid = thresholdGrid(thresholds);
-  const { task, input, classes } = cache.batch;
-  const warnings: string[] = [];
+  const { task, classes } = cache.batch;
+  const warnings = [...cache.batch.warnings];
   const curves = Array.from({ length: classes }, (_, c) => {
     const counts = cache.ofClass(c, grid);
-    const curve = curveOf(counts, grid);
-    if (undefinedIn(curve)) warnings.push(undefinedClassWarning(name, classLabel(task, c), counts.positives, counts.negatives));
-    return curve;
+    if (defined(counts)) return curveOf(counts, grid);
+    warnings.push(undefinedClassWarning(name, classLabel(task, c), counts.positives, counts.negatives));
+    return null;
   });
-  return task === 'binary' ? { task, input, ...curves[0], warnings } : { task, input, per_class: curves, warnings };
+  return { curves, warnings };
 }
 
 /** ROC curves: scikit-learn's `roc_curve` (exact) or torchmetrics' binned `roc`. */
-export const rocOfBatch = (cache: RankCountsCache, request: RocRequest): RocResponse =>
-  curvesOfBatch(cache, request.thresholds, (counts, grid) => rocCurve(counts, grid, request), (curve) => curve.auroc === null, 'ROC curve');
+export function rocOfBatch(cache: RankCountsCache, request: RocRequest): RocResponse {
+  const { task, input } = cache.batch;
+  const bothClasses = (counts: RankCounts) => counts.positives > 0 && counts.negatives > 0;
+  const { curves, warnings } = curvesOfBatch(cache, request.thresholds, (counts, grid) => rocCurve(counts, grid, request), bothClasses, 'ROC curve');
+  if (task !== 'binary') return { task, input, per_class: curves, warnings };
+  return { task, input, ...(curves[0] ?? { fpr: null, tpr: null, thresholds: null, auroc: null }), warnings };
+}
 
 /** Precision–recall curves: scikit-learn's `precision_recall_curve` or torchmetrics' binned one. */
-export const precisionRecallOfBatch = (cache: RankCountsCache, request: PrecisionRecallRequest): PrecisionRecallResponse =>
-  curvesOfBatch(cache, request.thresholds, (counts, grid) => prCurve(counts, grid, request), (curve) => curve.average_precision === null, 'precision-recall curve');
+export function precisionRecallOfBatch(cache: RankCountsCache, request: PrecisionRecallRequest): PrecisionRecallResponse {
+  const { task, input } = cache.batch;
+  const positives = (counts: RankCounts) => counts.positives > 0;
+  const { curves, warnings } = curvesOfBatch(cache, request.thresholds, (counts, grid) => prCurve(counts, grid, request), positives, 'precision-recall curve');
+  if (task !== 'binary') return { task, input, per_class: curves, warnings };
+  return { task, input, ...(curves[0] ?? { precision: null, recall: null, thresholds: null, average_precision: null }), warnings };
+}
 
 export const computeRoc = (request: RocRequest): RocResponse => rocOfBatch(new RankCountsCache(formatRankingBatch(request)), request);
 

@@ -1,22 +1,44 @@
-import { invalidField } from '../errors.js';
+import { internalError, invalidField } from '../errors.js';
 
 /**
- * The last guard before a response: a result that is not finite can only come from inputs so
- * large that float64 overflows (logits near ±1e308), so it is the caller's 400, naming the field,
- * never a NaN or Infinity in a 200.
+ * The one finite check every result passes before it is encoded (JSON, SVG or Arrow, inline or in
+ * a worker): a number that is not finite never reaches a response, neither as NaN or Infinity
+ * nor as the `null` JSON would silently write inside a number array. Undefined values are
+ * `null` by the computations' own choice, with a warning; what this finds is something else:
  *
- * @throws {ProblemError} 400 naming `field`
+ * - ±Infinity: the inputs are so large that float64 overflows (logits near ±1e308), the
+ *   caller's 400, naming `preds` and the result field;
+ * - NaN: an undefined value that the code failed to turn into `null`, our bug: a 500.
+ *
+ * Walks plain objects, arrays and typed arrays (tensors inside results), O(size of the result).
+ *
+ * @throws {ProblemError} 400 for an overflow, 500 for NaN
  */
-export function assertFinite(field: string, ...values: Array<number | ArrayLike<number> | null | undefined>): void {
-  for (const value of values) {
-    if (value === null || value === undefined) continue;
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value)) throw overflow(field);
-      continue;
-    }
-    for (let i = 0; i < value.length; i++) if (!Number.isFinite(value[i])) throw overflow(field);
-  }
+export function assertFiniteResult(result: unknown): void {
+  const bad = firstNonFinite(result, '');
+  if (bad === null) return;
+  if (Number.isNaN(bad.value)) throw internalError(`the result's ${bad.path || 'value'} is NaN: an undefined value was not answered as null`);
+  throw invalidField('preds', `values so large that the result (${bad.path}) overflows float64; rescale the inputs`);
 }
 
-const overflow = (field: string) =>
-  invalidField(field, 'values so large that the result overflows float64; rescale the inputs');
+function firstNonFinite(value: unknown, path: string): { path: string; value: number } | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : { path, value };
+  if (value === null || typeof value !== 'object') return null;
+  if (ArrayBuffer.isView(value)) {
+    if (!(value instanceof Float64Array || value instanceof Float32Array)) return null;
+    for (let i = 0; i < value.length; i++) if (!Number.isFinite(value[i])) return { path: `${path}/${i}`, value: value[i] };
+    return null;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = firstNonFinite(value[i], `${path}/${i}`);
+      if (bad) return bad;
+    }
+    return null;
+  }
+  for (const [key, child] of Object.entries(value)) {
+    const bad = firstNonFinite(child, path ? `${path}/${key}` : key);
+    if (bad) return bad;
+  }
+  return null;
+}

@@ -3,14 +3,16 @@ import { focalLossSigmoid, focalLossSoftmax, type FocalLossOutput } from '../ker
 import type { Task } from '../schemas/common.js';
 import type { FocalLossRequest, FocalLossResponse } from '../schemas/focal-loss.js';
 import { encodeArrowResponse } from './arrow-body.js';
-import { assertFinite } from './finite.js';
-import { flattenIntegers, flattenNumbers, formatShape, nest, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
+import { binaryColumn, binaryColumnWarning, flattenIntegers, flattenNumbers, formatShape, nest, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
 
 /** Validated, typed inputs of a focal-loss computation (the "format" stage's output). */
 export interface FocalLossBatch {
   task: Task;
+  /** As sent: the gradient and hessian take its shape (`[B, 1]` stays `[B, 1]` when read as binary). */
   preds: Tensor;
   labels: LabelTensor;
+  /** Decisions the format stage made that the request did not state, for the response. */
+  warnings: string[];
 }
 
 function inferTask(preds: Tensor, labels: LabelTensor, given: Task | undefined): Task {
@@ -52,7 +54,10 @@ export function focalLossBatchFromTensors(
   labels: LabelTensor,
   request: Pick<FocalLossRequest, 'task' | 'ignore_index' | 'input' | 'num_classes'>,
 ): FocalLossBatch {
-  const task = inferTask(preds, labels, request.task);
+  const warnings: string[] = [];
+  const column = binaryColumn(preds, labels, request.task);
+  if (column && request.task === undefined) warnings.push(binaryColumnWarning(preds.shape));
+  const task = column ? 'binary' : inferTask(preds, labels, request.task);
   const ignore = request.ignore_index ?? null;
   const classes = preds.shape[preds.shape.length - 1];
 
@@ -76,7 +81,7 @@ export function focalLossBatchFromTensors(
       throw invalidField('num_classes', `must equal ${expected.join(' or ')} for this ${task} batch, got ${request.num_classes}`);
     }
   }
-  return { task, preds, labels };
+  return { task, preds, labels, warnings };
 }
 
 /**
@@ -160,7 +165,7 @@ export function computeFocalLoss(request: FocalLossRequest): FocalLossResult {
  * @param gradIntoPreds let the gradient overwrite `preds` (only when nothing reads them later)
  */
 export function focalLossOfBatch(
-  { task, preds, labels }: FocalLossBatch,
+  { task, preds, labels, warnings: formatWarnings }: FocalLossBatch,
   request: FocalLossOptions,
   { gradIntoPreds }: { gradIntoPreds: boolean } = { gradIntoPreds: false },
 ): FocalLossResult {
@@ -175,7 +180,7 @@ export function focalLossOfBatch(
     withHess: request.return_hess ?? false,
     ...(gradIntoPreds ? { gradInto: preds.data } : {}),
   };
-  const warnings: string[] = [];
+  const warnings = [...formatWarnings];
   const ignoreIndex = request.ignore_index ?? null;
   if (options.withHess && (task === 'multiclass' || options.inputIsProbs)) {
     throw invalidField('return_hess', 'the hessian is given for binary and multilabel focal loss on logits (a boosting objective)');
@@ -206,7 +211,6 @@ export function focalLossOfBatch(
     for (let i = 0; i < output.hess.length; i++) if (output.hess[i] < floor) output.hess[i] = floor;
   }
 
-  assertFinite('preds', output.loss, output.losses, output.grad, output.hess);
   if (output.count === 0) warnings.push('every element is ignored: the loss and gradient are 0');
   return {
     task,

@@ -1,6 +1,7 @@
 import { invalidField } from '../errors.js';
 import { splitSorted, type ClassView, type SplitScores } from '../kernels/class-split.js';
 import { binnedRankCounts, rankCountsFromSorted, type RankCounts } from '../kernels/rank-counts.js';
+import { linspaceFloat32 } from '../kernels/linspace.js';
 import { sigmoidInPlace } from '../kernels/sigmoid.js';
 import { classView, pooledView, type RankingBatch } from './ranking-batch.js';
 
@@ -11,22 +12,24 @@ export interface Grid {
 }
 
 /**
- * The threshold grid of a `thresholds` option: exact, n evenly spaced on [0, 1], or the given
- * strictly increasing list.
+ * The threshold grid of a `thresholds` option, in float32 as torchmetrics holds it (its
+ * `torch.linspace(0, 1, n)` or `torch.tensor(list)`, default dtype float32), so binned answers
+ * equal torchmetrics' on the same scores: exact, n evenly spaced on [0, 1], or the given list,
+ * strictly increasing once rounded to float32.
  *
- * @throws {ProblemError} 400 for a list that is not strictly increasing
+ * @throws {ProblemError} 400 for a list that is not strictly increasing in float32
  */
 export function thresholdGrid(thresholds: number | number[] | null): Grid {
   if (thresholds === null) return { key: 'exact', values: null };
-  if (typeof thresholds === 'number') {
-    return { key: `linspace:${thresholds}`, values: Float64Array.from({ length: thresholds }, (_, k) => k / (thresholds - 1)) };
-  }
-  for (let k = 1; k < thresholds.length; k++) {
-    if (!(thresholds[k] > thresholds[k - 1])) {
-      throw invalidField(`thresholds/${k}`, `must be strictly increasing (${thresholds[k]} after ${thresholds[k - 1]})`);
+  if (typeof thresholds === 'number') return { key: `linspace:${thresholds}`, values: linspaceFloat32(thresholds) };
+  const values = Float64Array.from(thresholds, Math.fround);
+  for (let k = 1; k < values.length; k++) {
+    if (!(values[k] > values[k - 1])) {
+      const same = thresholds[k] > thresholds[k - 1] ? ' (distinct, but equal once rounded to float32 as torchmetrics holds thresholds)' : '';
+      throw invalidField(`thresholds/${k}`, `must be strictly increasing (${thresholds[k]} after ${thresholds[k - 1]})${same}`);
     }
   }
-  return { key: `list:${thresholds.join(',')}`, values: Float64Array.from(thresholds) };
+  return { key: `list:${values.join(',')}`, values };
 }
 
 /**

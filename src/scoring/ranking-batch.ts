@@ -1,7 +1,8 @@
 import { invalidField } from '../errors.js';
 import type { ClassView } from '../kernels/class-split.js';
+import { logOddsRows } from '../kernels/log-odds.js';
 import type { Task } from '../schemas/common.js';
-import { flattenIntegers, flattenNumbers, formatShape, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
+import { binaryColumn, binaryColumnWarning, flattenIntegers, flattenNumbers, formatShape, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
 
 /** The request fields every ranking metric reads (see `rankingBatchFields`). */
 export interface RankingBatchRequest {
@@ -26,17 +27,24 @@ export interface RankingBatch {
   rows: number;
   /** Columns of `scores`: 1 for binary, C for multiclass, L for multilabel. */
   classes: number;
-  /** rows × classes, row-major; softmax already applied to multiclass logits. */
+  /**
+   * rows × classes, row-major: what the metrics rank. Probabilities as sent; binary and
+   * multilabel logits as sent; multiclass logits as each class's log-odds
+   * z_c − log Σ_{j≠c} e^{z_j} (see `logOddsRows`), which ranks as softmax does without its
+   * saturation to 1.0.
+   */
   scores: Float64Array;
   /**
-   * Binary / multilabel logits: σ is applied only where a metric needs probabilities (binned
-   * thresholds on [0, 1]); exact metrics are rank-based and use the raw scores, which avoids the
-   * ties σ creates when it saturates to 1.0 in float64.
+   * The scores are log-odds (logits input): σ turns them into probabilities where a metric needs
+   * them (binned thresholds on [0, 1]); exact metrics are rank-based and use them as they are,
+   * which avoids the ties σ and softmax create where they saturate in float64.
    */
   sigmoidPending: boolean;
   /** Binary: rows. Multiclass: rows (class indices). Multilabel: rows × classes. */
   labels: Int32Array;
   ignoreIndex: number | null;
+  /** Decisions the format stage made that the request did not state, for the response. */
+  warnings: string[];
 }
 
 function inferTask(predsRank: number, labelsRank: number, given: Task | undefined): Task {
@@ -45,20 +53,9 @@ function inferTask(predsRank: number, labelsRank: number, given: Task | undefine
   return labelsRank === 1 ? 'multiclass' : 'multilabel';
 }
 
-function softmaxRows(scores: Float64Array, classes: number): void {
-  for (let base = 0; base < scores.length; base += classes) {
-    let max = -Infinity;
-    for (let j = 0; j < classes; j++) if (scores[base + j] > max) max = scores[base + j];
-    let sum = 0;
-    for (let j = 0; j < classes; j++) sum += Math.exp(scores[base + j] - max);
-    const logSum = max + Math.log(sum);
-    for (let j = 0; j < classes; j++) scores[base + j] = Math.exp(scores[base + j] - logSum);
-  }
-}
-
 /**
  * Validates and formats a ranking request: shapes, task, labels, the `auto` input decision
- * (over the samples that are kept) and softmax for multiclass logits.
+ * (over the samples that are kept) and the log-odds of multiclass logits.
  *
  * @throws {ProblemError} 400 naming the field and index
  */
@@ -68,10 +65,14 @@ export function formatRankingBatch(request: RankingBatchRequest): RankingBatch {
 
 /** {@link formatRankingBatch} for tensors already flattened (e.g. by /v1/score's loss stage). */
 export function rankingBatchFromTensors(
-  preds: Tensor,
+  sent: Tensor,
   labels: LabelTensor,
   request: Omit<RankingBatchRequest, 'preds' | 'labels'>,
 ): RankingBatch {
+  const warnings: string[] = [];
+  const column = binaryColumn(sent, labels, request.task);
+  if (column && request.task === undefined) warnings.push(binaryColumnWarning(sent.shape));
+  const preds = column ?? sent;
   const task = inferTask(preds.shape.length, labels.shape.length, request.task);
   const ignoreIndex = request.ignore_index ?? null;
   const rows = preds.shape[0];
@@ -98,7 +99,6 @@ export function rankingBatchFromTensors(
   }
 
   const upper = task === 'multiclass' ? classes - 1 : 1;
-  let kept = 0;
   for (let i = 0; i < labels.data.length; i++) {
     const y = labels.data[i];
     if (y === ignoreIndex) continue;
@@ -106,12 +106,10 @@ export function rankingBatchFromTensors(
       const allowed = task === 'multiclass' ? `0..${upper}` : '0 or 1';
       throw invalidField(pathOf('labels', labels.shape, i), `expected ${allowed}${ignoreIndex === null ? '' : ` or ignore_index ${ignoreIndex}`}, got ${y}`);
     }
-    kept++;
   }
-  if (kept === 0) throw invalidField('labels', 'every sample is ignored: nothing to rank');
+  // Every sample ignored (a batch of padding) is no error: each metric answers null and says why.
 
-  // Softmax rewrites the scores: work on a copy so the caller's tensor stays as sent.
-  const scores = task === 'multiclass' ? preds.data.slice() : preds.data;
+  const scores = preds.data;
   const input = request.input === 'auto' ? (allKeptWithinUnit(scores, labels.data, task, classes, ignoreIndex) ? 'probs' : 'logits') : request.input;
   // `auto` has just checked the kept scores (ignored ones may hold anything, as torchmetrics
   // drops them first); only an explicit "probs" is checked here, every score of it.
@@ -119,10 +117,9 @@ export function rankingBatchFromTensors(
     for (let i = 0; i < scores.length; i++) {
       if (scores[i] < 0 || scores[i] > 1) throw invalidField(pathOf('preds', preds.shape, i), `input "probs" needs values in [0, 1], got ${scores[i]}`);
     }
-  } else if (input === 'logits' && task === 'multiclass') softmaxRows(scores, classes);
-
-  const sigmoidPending = input === 'logits' && task !== 'multiclass';
-  return { task, input, rows, classes, scores, sigmoidPending, labels: labels.data, ignoreIndex };
+  }
+  const ranked = input === 'logits' && task === 'multiclass' ? logOddsRows(scores, classes) : scores;
+  return { task, input, rows, classes, scores: ranked, sigmoidPending: input === 'logits', labels: labels.data, ignoreIndex, warnings };
 }
 
 /** torchmetrics' `auto` rule: probabilities unless a kept score lies outside [0, 1]. */

@@ -12,6 +12,7 @@ import { computeAurocCompare } from './auroc-compare.js';
 import { computeAuroc } from './auroc.js';
 import { computeAveragePrecision } from './average-precision.js';
 import { computePrecisionRecall, computeRoc } from './curves.js';
+import { assertFiniteResult } from './finite.js';
 import { computeFocalLoss, focalLossArrow, focalLossJson } from './focal-loss.js';
 import { decodeJsonBody, ownBuffer } from './raw-body.js';
 import { computeScore, scoreArrow, scoreJson } from './score.js';
@@ -58,7 +59,9 @@ function task<S extends z.ZodObject, R>(schema: S, compute: (request: z.output<S
       else if (input.kind === 'json') request = validate(decodeJsonBody(input.bytes));
       else request = decodeArrowRequest(input.bytes, input.query, schema) as z.output<S>;
       const encode = encoders[format] ?? encoders.json;
-      return encode(compute(request));
+      const result = compute(request);
+      assertFiniteResult(result);
+      return encode(result);
     },
   };
 }

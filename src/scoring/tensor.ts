@@ -217,3 +217,19 @@ export const sameShape = (a: readonly number[], b: readonly number[]): boolean =
   a.length === b.length && a.every((size, i) => size === b[i]);
 
 export const formatShape = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+
+/**
+ * A `[..., 1]` tensor of scores with labels of its shape less the last axis (`[B, 1]` with `[B]`,
+ * the usual PyTorch shape of a binary head) is a binary batch: the scores as a tensor of the
+ * labels' shape (same data), or null for any other pair of shapes or when the request says
+ * multiclass.
+ */
+export function binaryColumn(preds: Tensor, labels: LabelTensor, task: string | undefined): Tensor | null {
+  const rank = preds.shape.length;
+  if (task === 'multiclass' || rank < 2 || preds.shape[rank - 1] !== 1 || !sameShape(labels.shape, preds.shape.slice(0, -1))) return null;
+  return { data: preds.data, shape: labels.shape };
+}
+
+/** The warning that says a request was read by {@link binaryColumn}. */
+export const binaryColumnWarning = (shape: readonly number[]): string =>
+  `preds ${formatShape(shape)} with labels ${formatShape(shape.slice(0, -1))}: read as one binary score per element (task "binary")`;
