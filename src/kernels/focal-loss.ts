@@ -148,7 +148,8 @@ export function focalLossSoftmaxTs(
       const dLogq = logq > LOG_CLAMP ? 1 / q : 0;
       grad[base + y] = -weight * scale * (modulator * dLogq - focusOverQ);
     } else {
-      const factor = weight * scale * (modulator - q * focusOverQ);
+      // q · log q → 0 as q → 0: taken as 0 where q underflows and log q does not (gaps past 1e308).
+      const factor = weight * scale * (modulator - (q > 0 ? q * focusOverQ : 0));
       const perExp = factor / sumExp;
       for (let j = 0; j < numClasses; j++) grad[base + j] = perExp * expShifted[j];
       grad[base + y] = -factor * oneMinusQ; // (q − 1) · factor, without the cancellation

@@ -21,7 +21,8 @@ export class NeumaierSum {
     this.sum = t;
   }
 
+  /** The compensated sum; an overflowed sum stays ±Infinity (its compensation, ∞ − ∞, is NaN). */
   get value(): number {
-    return this.sum + this.compensation;
+    return Number.isFinite(this.sum) ? this.sum + this.compensation : this.sum;
   }
 }

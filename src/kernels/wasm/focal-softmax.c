@@ -147,7 +147,8 @@ double focal_softmax(const double *z, const int32_t *labels, int rows, int C, co
     if (!grad) continue;
     /* g (1 - q)^(g-1) log q, continued to its limit 0 at q = 1 */
     double focus_over_q = gamma == 0.0 ? 0.0 : gamma * modulator * (one_minus_q > 0.0 ? logq / one_minus_q : -1.0);
-    double factor = weight * scale * (modulator - q * focus_over_q);
+    /* q log q -> 0 as q -> 0: taken as 0 where q underflows and log q does not (gaps past 1e308) */
+    double factor = weight * scale * (modulator - (q > 0.0 ? q * focus_over_q : 0.0));
     double per = factor / s;
     double *g = grad + (long)i * C;
     v128_t pv = wasm_f64x2_splat(per);
@@ -155,5 +156,5 @@ double focal_softmax(const double *z, const int32_t *labels, int rows, int C, co
     for (; j < C; j++) g[j] = per * e[j];
     g[y] = -factor * one_minus_q; /* (q - 1) factor, without the cancellation */
   }
-  return total + comp;
+  return total - total == 0.0 ? total + comp : total; /* an overflowed total stays inf (comp is inf - inf) */
 }
