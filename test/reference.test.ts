@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import { bodyPaths, testApp } from './support/app.js';
-import { loadCases, mismatch } from './support/reference.js';
+import { loadCases, mismatch, referenceDir, vectorsDir } from './support/reference.js';
 
-const files = ['focal_loss.json', 'auroc.json', 'ranking.json'];
+const files = [
+  { file: 'focal_loss.json', dir: referenceDir },
+  { file: 'auroc.json', dir: referenceDir },
+  { file: 'ranking.json', dir: referenceDir },
+  { file: 'correctness.json', dir: vectorsDir },
+];
 
 describe.each(bodyPaths)('reference vectors through the routes ($path)', ({ config }) => {
   let app: App;
@@ -12,8 +17,8 @@ describe.each(bodyPaths)('reference vectors through the routes ($path)', ({ conf
   });
   afterAll(() => app.close());
 
-  describe.each(files)('%s', (file) => {
-    const cases = loadCases(file);
+  describe.each(files)('$file', ({ file, dir }) => {
+    const cases = loadCases(file, dir);
 
     it('has cases', () => {
       expect(cases.length).toBeGreaterThan(0);

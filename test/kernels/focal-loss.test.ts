@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { focalLossSigmoid, focalLossSoftmax, type FocalLossOptions } from '../../src/kernels/focal-loss.js';
+import { focalLossSigmoid, focalLossSoftmax, focalLossSoftmaxTs, type FocalLossOptions, type Reduction } from '../../src/kernels/focal-loss.js';
+import { focalLossSoftmaxWasm } from '../../src/kernels/focal-loss-wasm.js';
+import { vectorsDir } from '../support/reference.js';
 
 const opts = (over: Partial<FocalLossOptions> = {}): FocalLossOptions => ({
   gamma: 2,
@@ -139,5 +142,88 @@ describe('focalLossSigmoid', () => {
     const out = focalLossSigmoid(new Float64Array([0.3, -2]), new Int32Array([1, 0]), null, opts({ gamma: 0, reduction: 'sum' }));
     const bce = Math.log(1 + Math.exp(-0.3)) + Math.log(1 + Math.exp(-2));
     expect(out.loss).toBeCloseTo(bce, 14);
+  });
+});
+
+describe('softmax focal loss of confident rows, against 60-digit arithmetic', () => {
+  interface Row { logits: number[]; label: number; gamma: number; loss: number; grad: number[] }
+  const { rows } = JSON.parse(readFileSync(vectorsDir + 'focal-softmax-mp.json', 'utf8')) as { rows: Row[] };
+  /** Relative error at most 1e-12; below the normal range (2.2e-308) a double holds fewer digits. */
+  const close = (got: number, want: number) => Math.abs(got - want) <= 1e-12 * Math.abs(want) + 1e-300;
+
+  it.each([
+    ['TypeScript', focalLossSoftmaxTs],
+    ['WebAssembly', focalLossSoftmaxWasm],
+  ] as const)('%s kernel: loss and gradient to 1e-12 at every gap between the logits', (_name, kernel) => {
+    expect(rows.length).toBeGreaterThan(300);
+    for (const row of rows) {
+      const C = row.logits.length;
+      const out = kernel(Float64Array.from(row.logits), Int32Array.of(row.label), C, ones(C), opts({ gamma: row.gamma, reduction: 'sum', withLosses: false }));
+      const where = `logits ${row.logits} label ${row.label} gamma ${row.gamma}`;
+      expect(close(out.loss, row.loss), `${where}: loss ${out.loss} vs ${row.loss}`).toBe(true);
+      row.grad.forEach((g, j) => expect(close(out.grad![j], g), `${where}: grad/${j} ${out.grad![j]} vs ${g}`).toBe(true));
+    }
+  });
+});
+
+describe('grad and hess are the derivatives of the loss as reduced', () => {
+  const reductions: Reduction[] = ['mean', 'sum', 'none'];
+  /** The reduced loss as a number: for none, the sum of the losses (what grad differentiates). */
+  const reduced = (out: { loss: number; losses: Float64Array | null }, reduction: Reduction) =>
+    reduction === 'none' ? out.losses!.reduce((a, b) => a + b, 0) : out.loss;
+  const elements = fc.array(fc.record({ x: fc.double({ min: -12, max: 12, noNaN: true }), t: fc.integer({ min: 0, max: 1 }) }), { minLength: 1, maxLength: 8 });
+
+  it('sigmoid: grad by central differences of the loss, hess by central differences of grad, every reduction', () => {
+    fc.assert(
+      fc.property(elements, fc.constantFrom(0, 0.5, 1, 2, 3.5), fc.option(fc.double({ min: 0, max: 1, noNaN: true })), fc.constantFrom(...reductions), (els, gamma, alpha, reduction) => {
+        const x = Float64Array.from(els, (e) => e.x);
+        const t = Int32Array.from(els, (e) => e.t);
+        const weights = alpha === null ? null : new Float64Array([1 - alpha, alpha]);
+        const o = opts({ gamma, reduction, withHess: true });
+        const at = (v: Float64Array) => focalLossSigmoid(v, t, weights, o);
+        const out = at(x);
+        const h = 1e-5;
+        for (let k = 0; k < x.length; k++) {
+          const plus = x.slice();
+          const minus = x.slice();
+          plus[k] += h;
+          minus[k] -= h;
+          const [up, down] = [at(plus), at(minus)];
+          const fdGrad = (reduced(up, reduction) - reduced(down, reduction)) / (2 * h);
+          const fdHess = (up.grad![k] - down.grad![k]) / (2 * h);
+          expect(Math.abs(out.grad![k] - fdGrad), `grad/${k}`).toBeLessThan(1e-6 * (1 + Math.abs(fdGrad)));
+          expect(Math.abs(out.hess![k] - fdHess), `hess/${k}`).toBeLessThan(1e-6 * (1 + Math.abs(fdHess)));
+        }
+      }),
+    );
+  });
+
+  it('softmax: grad by central differences of the loss, every reduction, TypeScript and WebAssembly', () => {
+    fc.assert(
+      fc.property(batch(6), fc.constantFrom(0, 0.5, 2), fc.constantFrom(...reductions), ({ classes, logits, labels }, gamma, reduction) => {
+        const y = Int32Array.from(labels);
+        const o = opts({ gamma, reduction });
+        for (const kernel of [focalLossSoftmaxTs, focalLossSoftmaxWasm]) {
+          const at = (v: Float64Array) => kernel(v, y, classes, ones(classes), o);
+          const z = Float64Array.from(logits);
+          const out = at(z);
+          const h = 1e-5;
+          for (let k = 0; k < z.length; k++) {
+            const plus = z.slice();
+            const minus = z.slice();
+            plus[k] += h;
+            minus[k] -= h;
+            const fd = (reduced(at(plus), reduction) - reduced(at(minus), reduction)) / (2 * h);
+            expect(Math.abs(out.grad![k] - fd), `grad/${k}`).toBeLessThan(1e-6 * (1 + Math.abs(fd)));
+          }
+        }
+      }),
+    );
+  });
+
+  it('sigmoid: logits near ±1e308 give finite derivatives (no ∞ · 0 inside)', () => {
+    const out = focalLossSigmoid(Float64Array.of(1e308, -1e308, 1e308, -1e308), Int32Array.of(0, 1, 1, 0), Float64Array.of(0.75, 0.25), opts({ withHess: true, reduction: 'sum' }));
+    expect(Array.from(out.grad!, (g) => g + 0)).toEqual([0.75, -0.25, 0, 0]); // + 0: the sign of a zero is no concern
+    for (const v of out.hess!) expect(Number.isFinite(v)).toBe(true);
   });
 });

@@ -41,6 +41,29 @@ const nearBatch = fc.record(
   { requiredKeys: ['preds', 'labels'] },
 );
 
+/**
+ * Well-formed batches of every task with extreme numbers (±1e308, subnormals, 2^53 + 1) and
+ * padding: the shapes pass, so what is tested is the arithmetic — an overflow must be a 400,
+ * never a NaN that turns into a 500 or a `null` in a curve.
+ */
+const extremeBatch = fc
+  .record({ rows: fc.integer({ min: 1, max: 6 }), classes: fc.integer({ min: 2, max: 4 }), task: fc.constantFrom('binary', 'multiclass', 'multilabel') })
+  .chain(({ rows, classes, task }) => {
+    const label = task === 'multiclass' ? fc.integer({ min: -1, max: classes - 1 }) : fc.integer({ min: -1, max: 1 });
+    const row = <T>(arb: fc.Arbitrary<T>) => fc.array(arb, { minLength: classes, maxLength: classes });
+    return fc.record({
+      preds: task === 'binary' ? fc.array(extremeNumber, { minLength: rows, maxLength: rows }) : fc.array(row(extremeNumber), { minLength: rows, maxLength: rows }),
+      labels: task === 'multilabel' ? fc.array(row(label), { minLength: rows, maxLength: rows }) : fc.array(label, { minLength: rows, maxLength: rows }),
+      task: fc.constant(task),
+      ignore_index: fc.constant(-1),
+      return_grad: fc.boolean(),
+      gamma: fc.constantFrom(0, 0.5, 2),
+      average: fc.constantFrom('macro', 'weighted', 'micro', 'none'),
+      thresholds: fc.constantFrom(null, 5),
+      metrics: fc.constant(['auroc', 'average_precision']),
+    });
+  });
+
 /** Hand-written hostile texts that no generator above produces. */
 const hostileTexts = [
   '{"__proto__": {"polluted": 1}, "preds": [0.1, 0.9], "labels": [0, 1]}',
@@ -56,6 +79,30 @@ const hostileTexts = [
   '{"preds": [0.1, 0.9], "labels": [0, 1]',
   '\u0000\u0001',
 ];
+
+/**
+ * Where a response has a number array with `null` in it: the path, or null. Only `per_class`
+ * (and `per_class_ci`) lists hold `null` beside values by contract, one entry per class where
+ * that class's value is undefined; inside a curve, a tensor or a point list a `null` is a NaN or
+ * an Infinity that JSON wrote silently.
+ */
+function nullInNumberArray(value: unknown, path = ''): string | null {
+  if (Array.isArray(value)) {
+    const perClass = /(^|\/)per_class(_ci)?$/.test(path);
+    if (!perClass && value.includes(null) && value.some((v) => typeof v === 'number' || Array.isArray(v))) return path;
+    for (let i = 0; i < value.length; i++) {
+      const found = nullInNumberArray(value[i], `${path}/${i}`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, child] of Object.entries(value)) {
+    const found = nullInNumberArray(child, path ? `${path}/${key}` : key);
+    if (found) return found;
+  }
+  return null;
+}
 
 describe.each([
   { path: 'inline', config: {} },
@@ -73,7 +120,10 @@ describe.each([
     if (res.statusCode >= 400) {
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(res.json()).toMatchObject({ status: res.statusCode, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
-    } else expect(res.body).not.toMatch(/NaN|Infinity/);
+    } else {
+      expect(res.body).not.toMatch(/NaN|Infinity/);
+      expect(nullInNumberArray(res.json()), `${url} ${payload.slice(0, 200)} → ${res.body.slice(0, 300)}`).toBeNull();
+    }
   };
   const runs = path === 'inline' ? 400 : 60;
 
@@ -83,6 +133,19 @@ describe.each([
 
   it.each(routes)('%s: near-valid batches', async (url) => {
     await fc.assert(fc.asyncProperty(nearBatch, (value) => check(url, JSON.stringify(value))), { numRuns: runs });
+  });
+
+  it.each(routes)('%s: well-formed batches of extreme numbers', async (url) => {
+    const fields: Record<string, string[]> = {
+      '/v1/focal-loss': ['preds', 'labels', 'task', 'ignore_index', 'return_grad', 'gamma'],
+      '/v1/score': ['preds', 'labels', 'task', 'ignore_index', 'metrics'],
+      '/v1/auroc': ['preds', 'labels', 'task', 'ignore_index', 'average', 'thresholds'],
+      '/v1/average-precision': ['preds', 'labels', 'task', 'ignore_index', 'average', 'thresholds'],
+      '/v1/roc': ['preds', 'labels', 'task', 'ignore_index', 'thresholds'],
+      '/v1/precision-recall-curve': ['preds', 'labels', 'task', 'ignore_index', 'thresholds'],
+    };
+    const pick = (batch: Record<string, unknown>) => Object.fromEntries(fields[url].map((k) => [k, batch[k]]));
+    await fc.assert(fc.asyncProperty(extremeBatch, (batch) => check(url, JSON.stringify(pick(batch)))), { numRuns: runs });
   });
 
   it.each(routes)('%s: hand-written hostile bodies', async (url) => {

@@ -13,12 +13,19 @@ export interface ReferenceCase {
 /** ../shared/reference beside the checkout: read-only vectors computed with the real libraries. */
 export const referenceDir = fileURLToPath(new URL('../../../shared/reference/', import.meta.url));
 
-export const loadCases = (file: string): ReferenceCase[] =>
-  (JSON.parse(readFileSync(referenceDir + file, 'utf8')) as { cases: ReferenceCase[] }).cases;
+/**
+ * test/vectors: the project's own vectors, in the same format, computed outside the project
+ * with the reference libraries (each file's `generated_by` and each case's `source` say which).
+ */
+export const vectorsDir = fileURLToPath(new URL('../vectors/', import.meta.url));
+
+export const loadCases = (file: string, dir = referenceDir): ReferenceCase[] =>
+  (JSON.parse(readFileSync(dir + file, 'utf8')) as { cases: ReferenceCase[] }).cases;
 
 /**
  * Compares a response field with its expected value: numbers within `abs + rel * |want|`,
- * arrays element by element, null only with null. Returns the first mismatch, or null.
+ * arrays element by element, objects field by field (fields `want` does not name are not
+ * checked), null only with null. Returns the first mismatch, or null.
  */
 export function mismatch(got: unknown, want: unknown, tol: { rel: number; abs: number }, path = ''): string | null {
   if (want === null) return got === null ? null : `${path}: expected null, got ${JSON.stringify(got)}`;
@@ -33,6 +40,14 @@ export function mismatch(got: unknown, want: unknown, tol: { rel: number; abs: n
   if (typeof want === 'number') {
     if (typeof got !== 'number') return `${path}: expected ${want}, got ${JSON.stringify(got)}`;
     return Math.abs(got - want) <= tol.abs + tol.rel * Math.abs(want) ? null : `${path}: expected ${want}, got ${got}`;
+  }
+  if (typeof want === 'object') {
+    if (got === null || typeof got !== 'object' || Array.isArray(got)) return `${path}: expected an object, got ${JSON.stringify(got)?.slice(0, 80)}`;
+    for (const [key, value] of Object.entries(want)) {
+      const m = mismatch((got as Record<string, unknown>)[key], value, tol, `${path}/${key}`);
+      if (m) return m;
+    }
+    return null;
   }
   return got === want ? null : `${path}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`;
 }
