@@ -15,7 +15,7 @@ export const rankingBatchFields = {
     .enum(['auto', 'probs', 'logits'])
     .default('auto')
     .describe(
-      '`auto` (torchmetrics): logits if any score lies outside [0, 1]. Logits get softmax over classes (multiclass) or sigmoid (binary / multilabel; exact AUROC is rank-based, so it is computed on the raw scores, which avoids ties from sigmoid saturation).',
+      '`auto` (torchmetrics): logits if any score lies outside [0, 1]. Exact metrics are rank-based and rank logits without squashing them: binary / multilabel logits as sent, multiclass logits by each class\'s log-odds z_c - logsumexp(z_j, j != c), which orders as softmax does without its ties at 1.0. Binned thresholds apply sigmoid (of the log-odds: softmax p_c).',
     ),
   ignore_index: z.number().int().optional().describe('Samples (multilabel: entries) with this label are dropped.'),
   num_classes: z.number().int().min(2).optional().describe('Multiclass: when given, must equal C.'),
