@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { delongComponents, delongDifferenceVariance, delongVariance } from '../../src/kernels/delong.js';
-import { focalLossSigmoid } from '../../src/kernels/focal-loss.js';
 import { bodyPaths, testApp } from '../support/app.js';
 
 const labels12 = [0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1];
@@ -37,33 +36,6 @@ describe('DeLong components (fast) against the explicit pair loop', () => {
   it('gives a zero-variance difference for a model compared with itself', () => {
     const c = delongComponents(Float64Array.from([0.3, 0.9, 0.5]), Float64Array.from([0.1, 0.6]))!;
     expect(delongDifferenceVariance(c, c)).toBeCloseTo(0, 15);
-  });
-});
-
-describe('the sigmoid focal hessian', () => {
-  it('matches central finite differences of the gradient, element by element', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.record({ x: fc.double({ min: -12, max: 12, noNaN: true }), t: fc.integer({ min: 0, max: 1 }) }), { minLength: 1, maxLength: 10 }),
-        fc.double({ min: 0, max: 4, noNaN: true }),
-        (elements, gamma) => {
-          const x = Float64Array.from(elements, (e) => e.x);
-          const t = Int32Array.from(elements, (e) => e.t);
-          const options = { gamma, reduction: 'sum' as const, ignoreIndex: null, inputIsProbs: false, withLosses: false, withGrad: true, withHess: true };
-          const weights = new Float64Array([0.75, 0.25]);
-          const { hess } = focalLossSigmoid(x, t, weights, options);
-          const h = 1e-5;
-          for (let i = 0; i < x.length; i++) {
-            const plus = x.slice();
-            const minus = x.slice();
-            plus[i] += h;
-            minus[i] -= h;
-            const fd = (focalLossSigmoid(plus, t, weights, options).grad![i] - focalLossSigmoid(minus, t, weights, options).grad![i]) / (2 * h);
-            expect(Math.abs(hess![i] - fd)).toBeLessThan(1e-7 + 1e-6 * Math.abs(fd));
-          }
-        },
-      ),
-    );
   });
 });
 
