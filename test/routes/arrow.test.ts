@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { ARROW, arrowStream, column } from '../support/arrow.js';
 import { bodyPaths, testApp } from '../support/app.js';
-import { loadCases, mismatch } from '../support/reference.js';
+import { loadCases, mismatch, vectorsDir } from '../support/reference.js';
 
 describe.each(bodyPaths)('Arrow IPC bodies ($path)', ({ config }) => {
   let app: App;
@@ -28,6 +28,25 @@ describe.each(bodyPaths)('Arrow IPC bodies ($path)', ({ config }) => {
       const { preds, labels, ...options } = c.request as { preds: number[] | number[][]; labels: number[] } & Record<string, unknown>;
       const width = Array.isArray(preds[0]) ? (preds[0] as number[]).length : 1;
       const body = arrowStream({ preds: column(Float64Array.from(preds.flat()), width), labels: column(BigInt64Array.from(labels.map(BigInt))) });
+      const query = new URLSearchParams(Object.entries(options).map(([k, v]): [string, string] => [k, String(v)])).toString();
+      const res = await postArrow(`/v1/auroc?${query}`, body);
+      expect(res.statusCode, `${c.name}: ${res.body}`).toBe(200);
+      for (const [field, want] of Object.entries(c.expected)) expect(mismatch(res.json()[field], want, c.tolerance, field), c.name).toBeNull();
+    }
+  });
+
+  it('issue 13 vectors on /v1/auroc sent as Arrow match: multiclass logits of confident rows, binned float32 grids, [B, 1] columns', async () => {
+    const scalar = (v: unknown) => typeof v !== 'object' || v === null;
+    const cases = loadCases('correctness.json', vectorsDir).filter((c) => c.endpoint === '/v1/auroc' && Object.values(c.request).every((v, i) => i < 2 || scalar(v)));
+    expect(cases.length).toBeGreaterThan(40);
+    for (const c of cases) {
+      const { preds, labels, ...options } = c.request as { preds: number[] | number[][]; labels: number[] | number[][] } & Record<string, unknown>;
+      const width = Array.isArray(preds[0]) ? (preds[0] as number[]).length : 1;
+      const labelWidth = Array.isArray(labels[0]) ? (labels[0] as number[]).length : 1;
+      const body = arrowStream({
+        preds: column(Float64Array.from(preds.flat()), width, undefined, Array.isArray(preds[0])),
+        labels: column(BigInt64Array.from(labels.flat().map(BigInt)), labelWidth),
+      });
       const query = new URLSearchParams(Object.entries(options).map(([k, v]): [string, string] => [k, String(v)])).toString();
       const res = await postArrow(`/v1/auroc?${query}`, body);
       expect(res.statusCode, `${c.name}: ${res.body}`).toBe(200);

@@ -2,8 +2,8 @@ import { Field, FixedSizeList, Float32, Float64, Int8, Int32, Int64, Table, make
 
 type Flat = Float64Array | Float32Array | Int8Array | Int32Array | BigInt64Array;
 
-/** A column of scalars, or of fixed-size lists when `width` > 1. */
-export function column(values: Flat, width = 1, type?: DataType) {
+/** A column of scalars, or of fixed-size lists when `width` > 1 (or `list` says so: `[N, 1]`). */
+export function column(values: Flat, width = 1, type?: DataType, list = width > 1) {
   const leafType =
     type ??
     (values instanceof Float32Array
@@ -16,7 +16,7 @@ export function column(values: Flat, width = 1, type?: DataType) {
             ? new Int64()
             : new Float64());
   const leaf = makeData({ type: leafType, length: values.length, data: values } as never);
-  if (width === 1) return makeVector(leaf);
+  if (!list) return makeVector(leaf);
   return makeVector(makeData({ type: new FixedSizeList(width, new Field('item', leafType, false)), length: values.length / width, child: leaf } as never));
 }
 
