@@ -6,6 +6,20 @@ import { defaultConfig } from '../../src/config.js';
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 const config = defaultConfig();
 
+describe('one Node version everywhere', () => {
+  const pkg = JSON.parse(read('package.json')) as { engines: { node: string }; devDependencies: Record<string, string> };
+
+  it('npm scripts run the pinned node package, the version engines names and the image runs', () => {
+    const pinned = pkg.devDependencies.node;
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(process.versions.node).toBe(pinned);
+    expect(pkg.engines.node).toBe(pinned);
+    const images = [...read('Dockerfile').matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    expect(images.length).toBeGreaterThan(0);
+    for (const image of images) expect(image).toBe(`node:${pinned}-bookworm-slim`);
+  });
+});
+
 describe('docker/compose.yaml', () => {
   const compose = parse(read('docker/compose.yaml'));
   const scorer = compose.services.scorer;
