@@ -10,8 +10,15 @@ export interface ReferenceCase {
   source: string;
 }
 
-/** ../shared/reference beside the checkout: read-only vectors computed with the real libraries. */
-export const referenceDir = fileURLToPath(new URL('../../../shared/reference/', import.meta.url));
+/**
+ * test/reference: the team's reference vectors (computed with the real libraries), carried in the
+ * repository so a plain clone tests itself; test/reference-copy.test.ts keeps them equal to
+ * ../shared/reference wherever that folder sits beside the checkout.
+ */
+export const referenceDir = fileURLToPath(new URL('../reference/', import.meta.url));
+
+/** ../shared/reference beside the checkout, on the team's machines and in CI; absent in a plain clone. */
+export const sharedReferenceDir = fileURLToPath(new URL('../../../shared/reference/', import.meta.url));
 
 /**
  * test/vectors: the project's own vectors, in the same format, computed outside the project
