@@ -38,6 +38,20 @@ describe('the server process', () => {
     expect(server.output()).not.toContain('2.125');
   });
 
+  it('logs the shape of a batch computed in the worker pool too, with its format and size', async () => {
+    const server = await startServer({ INLINE_MAX_BYTES: '0' });
+    await fetch(`${server.url}/v1/auroc`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ preds: [[0.5, 0.25, 0.25], [0.125, 0.75, 0.125], [0.25, 0.25, 0.5]], labels: [0, 1, 2] }),
+    });
+    server.child.kill('SIGTERM');
+    await server.exit;
+    const lines = server.output().split('\n').filter((l) => l.includes('request completed'));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({ route: '/v1/auroc', status: 200, batch: { format: 'json', bytes: expect.any(Number), preds: [3, 3] } });
+  });
+
   it('refuses to start on an invalid variable, naming it', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: projectRoot,

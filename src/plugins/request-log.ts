@@ -1,20 +1,12 @@
 import fp from 'fastify-plugin';
 import { RawBody } from '../scoring/raw-body.js';
-import { TypedTensor } from '../scoring/tensor.js';
+import { shapeOf } from '../scoring/tensor.js';
 
-/** The outer sizes of a nested array: enough to tell a batch's shape without walking it. */
-function shapeOf(value: unknown): number[] | undefined {
-  if (value instanceof TypedTensor) return value.shape;
-  const shape: number[] = [];
-  let node = value;
-  while (Array.isArray(node) && shape.length < 4) {
-    shape.push(node.length);
-    node = node[0];
-  }
-  return shape.length > 0 ? shape : undefined;
-}
-
-/** One log line per request (id, route, status, duration, batch shape); never the body. */
+/**
+ * One log line per request (id, route, status, duration, batch shape); never the body. The
+ * shape is what the scoring task decoded (inline or in a worker), so batches sent raw to the
+ * pool and Arrow streams report theirs too, with their format and size.
+ */
 export default fp(
   async function requestLogPlugin(app) {
     app.addHook('onResponse', (request, reply, done) => {
@@ -22,12 +14,10 @@ export default fp(
       const log = request.log as unknown as { isLevelEnabled?: (level: string) => boolean };
       if (log.isLevelEnabled && !log.isLevelEnabled('info')) return done();
       const body = request.body;
-      const batch =
-        body instanceof RawBody
-          ? { format: body.format, bytes: body.size }
-          : body && typeof body === 'object' && 'preds' in body
-            ? { preds: shapeOf((body as { preds: unknown }).preds) }
-            : undefined;
+      // A body parsed here but refused before it was computed still has its shape read.
+      const shape = request.batchShape ?? (body && typeof body === 'object' && 'preds' in body ? shapeOf((body as { preds: unknown }).preds) : undefined);
+      const raw = body instanceof RawBody ? { format: body.format, bytes: body.size } : {};
+      const batch = shape || body instanceof RawBody ? { ...raw, ...(shape ? { preds: shape } : {}) } : undefined;
       request.log.info(
         {
           method: request.method,

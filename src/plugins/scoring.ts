@@ -13,6 +13,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     scoring: Scoring;
   }
+  interface FastifyRequest {
+    /** The outer sizes of the batch's `preds`, once decoded (inline or in a worker), for the request log. */
+    batchShape: number[] | undefined;
+  }
 }
 
 export interface Scoring {
@@ -86,7 +90,7 @@ export default fp(
     let onDrained: (() => void) | undefined;
     let closing = false;
 
-    async function runInPool(task: PoolTask, clientGone: AbortSignal): Promise<Buffer> {
+    async function runInPool(task: PoolTask, clientGone: AbortSignal): Promise<{ bytes: Buffer; shape: number[] | undefined }> {
       if (closing) throw shuttingDown('the service is shutting down; retry on another instance', undefined, { 'Retry-After': '1' });
       if (admitted >= capacity) throw overloaded('the work queue is full; retry shortly', undefined, { 'Retry-After': '1' });
       admitted++;
@@ -110,7 +114,7 @@ export default fp(
         admitted--;
         if (admitted === 0) onDrained?.();
       }
-      if (reply instanceof Uint8Array) return Buffer.from(reply.buffer, reply.byteOffset, reply.byteLength);
+      if ('bytes' in reply) return { bytes: Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength), shape: reply.shape };
       throw ProblemError.from(reply);
     }
 
@@ -133,12 +137,16 @@ export default fp(
         if (input.kind !== 'validated' && input.bytes.byteLength > config.INLINE_MAX_BYTES) {
           const client = whileClientWaits(reply);
           try {
-            payload = await runInPool({ task: name, input: { ...input, bytes: ownBuffer(input.bytes) }, format }, client.signal);
+            const answer = await runInPool({ task: name, input: { ...input, bytes: ownBuffer(input.bytes) }, format }, client.signal);
+            payload = answer.bytes;
+            request.batchShape = answer.shape;
           } finally {
             client.release();
           }
         } else {
-          payload = task.execute(input, format);
+          const outcome = task.execute(input, format);
+          payload = outcome.payload;
+          request.batchShape = outcome.shape;
           if (payload instanceof Uint8Array) payload = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
         }
         return reply.type(MEDIA_TYPES[format]).send(payload as never);
@@ -157,6 +165,7 @@ export default fp(
       },
     };
     app.decorate('scoring', scoring);
+    app.decorateRequest('batchShape', undefined);
     app.addHook('onClose', async () => {
       closing = true;
       // Every admitted batch finishes first (each is bounded by REQUEST_TIMEOUT_MS). Piscina's own

@@ -15,6 +15,7 @@ import { computePrecisionRecall, computeRoc } from './curves.js';
 import { assertFiniteResult } from './finite.js';
 import { computeFocalLoss, focalLossArrow, focalLossJson } from './focal-loss.js';
 import { decodeJsonBody, ownBuffer } from './raw-body.js';
+import { shapeOf } from './tensor.js';
 import { computeScore, scoreArrow, scoreJson } from './score.js';
 
 export type OutputFormat = 'json' | 'svg' | 'arrow';
@@ -33,13 +34,20 @@ export type ScoringInput =
 
 type Encoders<R> = { json: (result: R) => object } & Partial<Record<'svg' | 'arrow', (result: R) => string | Uint8Array>>;
 
+/** An encoded answer, and the shape of the batch it answered (for the request log). */
+export interface ScoringOutcome {
+  payload: object | string | Uint8Array;
+  /** The outer sizes of `preds` (of `preds_a` for comparisons), as the request log reports them. */
+  shape: number[] | undefined;
+}
+
 export interface ScoringTask {
   /** The output formats this task can answer in, JSON first. */
   formats: OutputFormat[];
   /** Whether the route takes Arrow request bodies. */
   arrowInput: boolean;
   /** Decodes (if raw), validates (if not yet), computes and encodes one request. */
-  execute(input: ScoringInput, format: OutputFormat): object | string | Uint8Array;
+  execute(input: ScoringInput, format: OutputFormat): ScoringOutcome;
 }
 
 const identity = <R extends object>(result: R): object => result;
@@ -61,7 +69,8 @@ function task<S extends z.ZodObject, R>(schema: S, compute: (request: z.output<S
       const encode = encoders[format] ?? encoders.json;
       const result = compute(request);
       assertFiniteResult(result);
-      return encode(result);
+      const batch = request as { preds?: unknown; preds_a?: unknown };
+      return { payload: encode(result), shape: shapeOf(batch.preds ?? batch.preds_a) };
     },
   };
 }

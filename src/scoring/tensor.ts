@@ -233,3 +233,18 @@ export function binaryColumn(preds: Tensor, labels: LabelTensor, task: string | 
 /** The warning that says a request was read by {@link binaryColumn}. */
 export const binaryColumnWarning = (shape: readonly number[]): string =>
   `preds ${formatShape(shape)} with labels ${formatShape(shape.slice(0, -1))}: read as one binary score per element (task "binary")`;
+
+/**
+ * The outer sizes of a nested array or a typed tensor (at most four): enough to tell a batch's
+ * shape in a log line without walking it. Undefined for anything else.
+ */
+export function shapeOf(value: unknown): number[] | undefined {
+  if (value instanceof TypedTensor) return value.shape;
+  const shape: number[] = [];
+  let node = value;
+  while (Array.isArray(node) && shape.length < 4) {
+    shape.push(node.length);
+    node = node[0];
+  }
+  return shape.length > 0 ? shape : undefined;
+}

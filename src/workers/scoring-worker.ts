@@ -3,7 +3,7 @@
  * (transferred, not copied), decodes and validates them with the route's own schema, runs the
  * computation and transfers the encoded response back.
  */
-import { move, workerData } from 'piscina';
+import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { configureLimits } from '../scoring/limits.js';
 import { ProblemError, type Problem } from '../errors.js';
 import { resultBytes, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
@@ -16,12 +16,15 @@ export interface PoolTask {
   format: OutputFormat;
 }
 
-/** What a worker answers: the response bytes (transferred) or a problem for the client. */
-export type WorkerReply = Uint8Array | { problem: Problem; headers: Record<string, string> };
+/** What a worker answers: the response bytes (transferred) with the batch's shape, or a problem for the client. */
+export type WorkerReply = { bytes: Uint8Array; shape: number[] | undefined } | { problem: Problem; headers: Record<string, string> };
 
 export function score({ task, input, format }: PoolTask): WorkerReply {
   try {
-    return move(resultBytes(scoringTasks[task].execute(input, format))) as unknown as Uint8Array;
+    const { payload, shape } = scoringTasks[task].execute(input, format);
+    const bytes = resultBytes(payload);
+    // Posted with the bytes' buffer in the transfer list: the answer moves, it is not copied.
+    return move({ [transferableSymbol]: bytes.buffer, [valueSymbol]: { bytes, shape } }) as unknown as WorkerReply;
   } catch (error) {
     if (error instanceof ProblemError) return error.toJSON();
     throw error;
