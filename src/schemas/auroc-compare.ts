@@ -5,8 +5,8 @@ import { rankingBatchFields } from './ranking.js';
 
 export const AurocCompareRequest = z
   .strictObject({
-    preds_a: numberTensor(1, 'Model A: binary scores [N].'),
-    preds_b: numberTensor(1, 'Model B: binary scores [N], for the same samples.'),
+    preds_a: numberTensor(2, 'Model A: binary scores [N] (or one column [N, 1]).'),
+    preds_b: numberTensor(2, 'Model B: binary scores [N] (or one column [N, 1]), for the same samples.'),
     labels: labelTensor(1, 'Binary labels [N] of 0/1.'),
     input: rankingBatchFields.input,
     ignore_index: rankingBatchFields.ignore_index,

@@ -4,7 +4,7 @@ import { normalQuantile, normalSurvival } from '../kernels/normal.js';
 import type { AurocCompareRequest, AurocCompareResponse } from '../schemas/auroc-compare.js';
 import { delongUndefinedReason } from './confidence.js';
 import { rankingBatchFromTensors } from './ranking-batch.js';
-import { flattenIntegers, flattenNumbers, formatShape } from './tensor.js';
+import { binaryColumn, binaryColumnWarning, flattenIntegers, flattenNumbers, formatShape } from './tensor.js';
 
 /**
  * Two models' AUROC on the same samples, compared with DeLong's paired test (DeLong, DeLong &
@@ -15,14 +15,18 @@ import { flattenIntegers, flattenNumbers, formatShape } from './tensor.js';
  */
 export function computeAurocCompare(request: AurocCompareRequest): AurocCompareResponse {
   const labels = flattenIntegers('labels', request.labels, 1);
+  const warnings: string[] = [];
   const sides = (['a', 'b'] as const).map((side) => {
     const field = `preds_${side}` as const;
-    const preds = flattenNumbers(field, request[field], 1);
-    if (preds.shape[0] !== labels.shape[0]) {
-      throw invalidField(field, `expected ${labels.shape[0]} scores like labels, got ${formatShape(preds.shape)}`);
+    const sent = flattenNumbers(field, request[field], 2);
+    // [N, 1] scores with [N] labels are one binary column, as everywhere else.
+    const preds = binaryColumn(sent, labels, undefined) ?? sent;
+    if (preds !== sent) warnings.push(binaryColumnWarning(sent.shape).replace('preds', field));
+    if (preds.shape.length !== 1 || preds.shape[0] !== labels.shape[0]) {
+      throw invalidField(field, `expected ${labels.shape[0]} scores like labels ([N] or [N, 1]), got ${formatShape(sent.shape)}`);
     }
     // Validation and the `input` decision as /v1/auroc makes them; σ is not needed (rank-based).
-    return rankingBatchFromTensors(preds, labels, { task: 'binary', input: request.input, ignore_index: request.ignore_index });
+    return rankingBatchFromTensors(preds, labels, { task: 'binary', input: request.input, ignore_index: request.ignore_index }, field);
   });
   const components = sides.map((batch) => {
     const positives: number[] = [];
@@ -42,18 +46,17 @@ export function computeAurocCompare(request: AurocCompareRequest): AurocCompareR
       ci: null,
       z: null,
       p_value: null,
-      warnings: ['the labels need both positives and negatives: the AUROCs are undefined (null)'],
+      warnings: [...warnings, 'the labels need both positives and negatives: the AUROCs are undefined (null)'],
     };
   }
   const difference = a.auroc - b.auroc;
   const variance = delongDifferenceVariance(a, b);
   if (variance === null) {
     const reason = delongUndefinedReason(a.v10.length, a.v01.length) as string;
-    return { auroc_a: a.auroc, auroc_b: b.auroc, difference, ci: null, z: null, p_value: null, warnings: [`no DeLong test (ci, z and p_value null): ${reason}`] };
+    return { auroc_a: a.auroc, auroc_b: b.auroc, difference, ci: null, z: null, p_value: null, warnings: [...warnings, `no DeLong test (ci, z and p_value null): ${reason}`] };
   }
   const clamped = Math.max(0, variance);
   const half = normalQuantile(1 - (1 - request.level) / 2) * Math.sqrt(clamped);
-  const warnings: string[] = [];
   let z: number | null = null;
   let pValue: number | null = null;
   if (clamped > 0) {

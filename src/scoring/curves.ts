@@ -14,12 +14,13 @@ type PrCurve = z.infer<typeof PrecisionRecallCurve>;
 const bits = new DataView(new ArrayBuffer(8));
 
 /**
- * The smallest double above a finite `x` (IEEE 754 nextUp), or `Number.MAX_VALUE` for
- * `Number.MAX_VALUE` itself, the only score nothing finite lies above.
+ * The smallest double above `x` (IEEE 754 nextUp): +Infinity above `Number.MAX_VALUE`, the one
+ * score no finite threshold lies above (the finite check then answers 400, as for an overflow).
  */
 export function nextUp(x: number): number {
+  if (Number.isNaN(x) || x === Infinity) return x;
+  if (x === Number.MAX_VALUE) return Infinity;
   if (x === 0) return Number.MIN_VALUE;
-  if (x === Number.MAX_VALUE) return x;
   bits.setFloat64(0, x);
   bits.setBigUint64(0, bits.getBigUint64(0) + (x > 0 ? 1n : -1n));
   return bits.getFloat64(0);

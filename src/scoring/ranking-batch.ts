@@ -68,6 +68,8 @@ export function rankingBatchFromTensors(
   sent: Tensor,
   labels: LabelTensor,
   request: Omit<RankingBatchRequest, 'preds' | 'labels'>,
+  /** The request field the scores came from, for error paths (`preds_b/2`). */
+  predsField = 'preds',
 ): RankingBatch {
   const warnings: string[] = [];
   const column = binaryColumn(sent, labels, request.task);
@@ -83,12 +85,12 @@ export function rankingBatchFromTensors(
       throw invalidField('labels', `multiclass needs preds [N, C] and labels [N]; got preds ${formatShape(preds.shape)} and labels ${formatShape(labels.shape)}`);
     }
     classes = preds.shape[1];
-    if (classes < 2) throw invalidField('preds', 'multiclass needs at least 2 classes (columns)');
+    if (classes < 2) throw invalidField(predsField, 'multiclass needs at least 2 classes (columns)');
   } else {
     if (!sameShape(preds.shape, labels.shape)) {
       throw invalidField('labels', `${task} needs labels shaped like preds; got preds ${formatShape(preds.shape)} and labels ${formatShape(labels.shape)}`);
     }
-    if (task === 'multilabel' && preds.shape.length !== 2) throw invalidField('preds', `multilabel needs preds [N, L]; got ${formatShape(preds.shape)}`);
+    if (task === 'multilabel' && preds.shape.length !== 2) throw invalidField(predsField, `multilabel needs preds [N, L]; got ${formatShape(preds.shape)}`);
     classes = task === 'multilabel' ? preds.shape[1] : 1;
   }
   if (request.num_classes !== undefined && (task !== 'multiclass' || request.num_classes !== classes)) {
@@ -115,7 +117,7 @@ export function rankingBatchFromTensors(
   // drops them first); only an explicit "probs" is checked here, every score of it.
   if (request.input === 'probs') {
     for (let i = 0; i < scores.length; i++) {
-      if (scores[i] < 0 || scores[i] > 1) throw invalidField(pathOf('preds', preds.shape, i), `input "probs" needs values in [0, 1], got ${scores[i]}`);
+      if (scores[i] < 0 || scores[i] > 1) throw invalidField(pathOf(predsField, preds.shape, i), `input "probs" needs values in [0, 1], got ${scores[i]}`);
     }
   }
   const ranked = input === 'logits' && task === 'multiclass' ? logOddsRows(scores, classes) : scores;

@@ -44,6 +44,40 @@ describe('logOddsRows', () => {
     expect(Array.from(out)).toEqual([40, -40, 38, -38, 800, -800, 900, -900]);
   });
 
+  it('gives a class the same value, bit for bit, in rows that are permutations of each other', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -40, max: 40, noNaN: true }), { minLength: 2, maxLength: 60 }),
+        fc.integer({ min: 0, max: 1 << 30 }),
+        (row, seed) => {
+          const C = row.length;
+          // A seeded shuffle of the row.
+          const shuffled = row.slice();
+          let state = seed;
+          for (let i = C - 1; i > 0; i--) {
+            state = (state * 1103515245 + 12345) % 2 ** 31;
+            const j = state % (i + 1);
+            [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+          }
+          const a = logOddsRows(Float64Array.from(row), C);
+          const b = logOddsRows(Float64Array.from(shuffled), C);
+          const byValue = new Map<number, number>();
+          row.forEach((z, c) => byValue.set(z, a[c]));
+          shuffled.forEach((z, c) => expect(b[c], `class of logit ${z}`).toBe(byValue.get(z)));
+        },
+      ),
+    );
+  });
+
+  it('gives tied classes of a row the same value, bit for bit, wherever they stand', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -6, max: 6 }), { minLength: 2, maxLength: 12 }), (row) => {
+        const out = logOddsRows(Float64Array.from(row), row.length);
+        row.forEach((z, c) => row.forEach((w, d) => (z === w ? expect(out[c]).toBe(out[d]) : undefined)));
+      }),
+    );
+  });
+
   it('gives the two top classes of a tied row the same value, bit for bit', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: -30, max: 30, noNaN: true }), { minLength: 1, maxLength: 5 }), fc.double({ min: -30, max: 60, noNaN: true }), (rest, top) => {

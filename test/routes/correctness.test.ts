@@ -125,6 +125,22 @@ describe.each(bodyPaths)('correctness contracts ($path)', ({ config }) => {
     });
   });
 
+  describe('/v1/auroc/compare', () => {
+    it('reads [N, 1] columns as binary scores, as every endpoint does', async () => {
+      const labels = [0, 1, 0, 1, 1, 0];
+      const flat = await post('/v1/auroc/compare', { preds_a: [0.1, 0.9, 0.4, 0.6, 0.3, 0.5], preds_b: [0.2, 0.8, 0.3, 0.7, 0.6, 0.1], labels });
+      const column = await post('/v1/auroc/compare', { preds_a: [[0.1], [0.9], [0.4], [0.6], [0.3], [0.5]], preds_b: [0.2, 0.8, 0.3, 0.7, 0.6, 0.1], labels });
+      expect({ ...column, warnings: [] }).toEqual({ ...flat, warnings: [] });
+      expect(column.warnings).toHaveLength(1);
+    });
+
+    it('names the field the client sent in errors (preds_b/2, not preds/2)', async () => {
+      const response = await app.inject({ method: 'POST', url: '/v1/auroc/compare', payload: { preds_a: [0.1, 0.9, 0.4], preds_b: [0.2, 0.8, 1.3], labels: [0, 1, 0], input: 'probs' } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors[0].path).toBe('preds_b/2');
+    });
+  });
+
   describe('curves in SVG', () => {
     const parse = (svg: string) => new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(svg).svg;
     const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -151,9 +167,13 @@ describe.each(bodyPaths)('correctness contracts ($path)', ({ config }) => {
     });
   });
 
-  it('an overflow is the caller’s 400, naming preds', async () => {
-    const response = await app.inject({ method: 'POST', url: '/v1/focal-loss', payload: { preds: [[1e308, -1e308]], labels: [1] } });
-    expect(response.statusCode).toBe(400);
+  it.each([
+    ['/v1/focal-loss', { preds: [[1e308, -1e308]], labels: [1] }],
+    ['/v1/roc', { preds: [[1e308, -1e308], [0, 0]], labels: [0, 1] }],
+    ['/v1/roc', { preds: [Number.MAX_VALUE, 0], labels: [1, 0] }],
+  ])('an overflow is the caller’s 400, naming preds: %s %j', async (url, payload) => {
+    const response = await app.inject({ method: 'POST', url, payload });
+    expect(response.statusCode, response.body).toBe(400);
     expect(response.json().errors[0].path).toBe('preds');
   });
 });
