@@ -100,10 +100,23 @@ describe.each(bodyPaths)('bad input is a 4xx problem+json naming the field ($pat
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('a wrong content type is 415', async () => {
+  it('a wrong content type is 415, saying which the operation takes', async () => {
     const res = await post('/v1/auroc', 'preds=1', 'text/plain');
     expect(res.statusCode).toBe(415);
     expect(res.headers['content-type']).toBe(PROBLEM);
+    expect(res.json().detail).toMatch(/text\/plain is not accepted: this operation takes application\/json/);
+  });
+
+  it('a compressed body is 415 naming Content-Encoding, not a parse error', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/auroc', payload: Buffer.from([0x1f, 0x8b, 8, 0]), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().detail).toMatch(/Content-Encoding gzip is not accepted/);
+  });
+
+  it('a number beyond float64 (1e999) is said to be not finite', async () => {
+    const res = await post('/v1/auroc', '{"preds": [0.5, 1e999], "labels": [0, 1]}');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ path: 'preds/1', message: expect.stringMatching(/^not finite \(Infinity: the number overflows float64/) }]);
   });
 
   it('an oversized body is 413', async () => {
@@ -119,10 +132,12 @@ describe.each(bodyPaths)('bad input is a 4xx problem+json naming the field ($pat
     expect(res.json()).toMatchObject({ status: 404, code: 'ERR_NOT_FOUND' });
   });
 
-  it('a wrong method on a known route is 405', async () => {
+  it('a wrong method on a known route is 405 with Allow', async () => {
     const res = await app.inject({ method: 'GET', url: '/v1/auroc' });
     expect(res.statusCode).toBe(405);
     expect(res.headers['content-type']).toBe(PROBLEM);
+    expect(res.headers.allow).toBe('POST');
+    expect((await app.inject({ method: 'DELETE', url: '/healthz' })).headers.allow).toBe('GET, HEAD');
   });
 
   it('logits so large that the loss overflows are a 400, never Infinity', async () => {

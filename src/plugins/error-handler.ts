@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import {
@@ -13,12 +13,21 @@ import {
   invalidRequest,
 } from '../errors.js';
 
+/** The media types an operation takes, as its schema declares them (JSON when it does not). */
+export function mediaTypesOf(request: FastifyRequest): string[] {
+  const consumes = (request.routeOptions.schema as { consumes?: string[] } | undefined)?.consumes;
+  return consumes && consumes.length > 0 ? consumes : ['application/json'];
+}
+
 /** Fastify's own error codes, as the problems a client should see. */
-function fromFastifyError(error: FastifyError): ProblemError | null {
+function fromFastifyError(error: FastifyError, request: FastifyRequest): ProblemError | null {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return payloadTooLarge(error.message);
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      const sent = request.headers['content-type'] ?? 'none';
+      return unsupportedMediaType(`Content-Type ${sent} is not accepted: this operation takes ${mediaTypesOf(request).join(' or ')}`);
+    }
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return error.statusCode === 415 ? unsupportedMediaType(error.message) : malformedBody(error.message);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -60,7 +69,7 @@ export default fp(
           keys: (issue.params as { keys?: string[] }).keys,
         }));
         problem = fromZodIssues(issues);
-      } else problem = fromFastifyError(error);
+      } else problem = fromFastifyError(error, request);
 
       if (problem === null || problem.status >= 500) {
         request.log.error({ err: error }, 'request failed');
@@ -72,11 +81,11 @@ export default fp(
     });
 
     app.setNotFoundHandler((request, reply) => {
-      const known = app.hasRoute({ url: request.url.split('?')[0], method: 'POST' }) || app.hasRoute({ url: request.url.split('?')[0], method: 'GET' });
-      const problem = known
-        ? methodNotAllowed(`${request.method} is not allowed on ${request.url}`)
-        : notFound(`no route ${request.method} ${request.url}; see /docs`);
-      return sendProblem(reply, problem);
+      const url = request.url.split('?')[0];
+      const allowed = (['GET', 'HEAD', 'POST'] as const).filter((method) => app.hasRoute({ url, method }));
+      if (allowed.length === 0) return sendProblem(reply, notFound(`no route ${request.method} ${request.url}; see /docs`));
+      reply.header('Allow', allowed.join(', '));
+      return sendProblem(reply, methodNotAllowed(`${request.method} is not allowed on ${url}; allowed: ${allowed.join(', ')}`));
     });
   },
   { name: 'error-handler' },

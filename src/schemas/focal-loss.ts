@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { labelTensor, numberTensor, Task } from './common.js';
 
+/** α when the request gives none: Lin et al.'s 0.25 (multiclass: class 0 as background). */
+export const DEFAULT_ALPHA = 0.25;
+
 export const FocalLossInput = z.enum(['logits', 'probs']);
 export const Reduction = z.enum(['mean', 'sum', 'none']);
 
@@ -32,7 +35,8 @@ export const FocalLossRequest = z
           }),
         }),
       ])
-      .default(0.25)
+      .optional()
+      .meta({ default: DEFAULT_ALPHA })
       .describe(
         'Multiclass: a number a in [0, 1) gives class weights [a, 1-a, 1-a, ...] (class 0 is background); an array gives one weight per class; null gives all ones. Binary / multilabel: positives weigh a and negatives 1-a; null disables weighting. `{"effective_number": {"beta", "counts"}}`: class-balanced weights (1 - beta) / (1 - beta^n_c) normalised to sum to C (Cui et al. 2019; binary: C = 2, negatives and positives).',
       ),

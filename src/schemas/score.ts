@@ -12,6 +12,26 @@ const AveragePrecisionMetric = AveragePrecisionRequest.pick({ average: true, thr
   name: z.literal('average_precision'),
 });
 export const MetricName = z.enum(['auroc', 'average_precision']);
+const metricNames = MetricName.options.map((n) => `"${n}"`).join(', ');
+const MetricOptions = z.discriminatedUnion('name', [AurocMetric, AveragePrecisionMetric]);
+
+/**
+ * A metric of /v1/score: a name, or an object with a name and that metric's options. An unknown
+ * name says which names exist; a known name with a bad option says what is wrong with the
+ * option (zod's union would say only "Invalid input").
+ */
+const MetricEntry = z.union([MetricName, MetricOptions], {
+  error: (issue) => {
+    const input = issue.input as unknown;
+    const name = typeof input === 'string' ? input : input && typeof input === 'object' ? (input as { name?: unknown }).name : undefined;
+    if (typeof name !== 'string' || !(MetricName.options as readonly string[]).includes(name)) {
+      return `unknown metric ${JSON.stringify(name ?? input)}: allowed names are ${metricNames}, or an object {"name": ..., options}`;
+    }
+    const inner = MetricOptions.safeParse(input);
+    const first = inner.success ? undefined : inner.error.issues[0];
+    return first ? `${name}: ${[...first.path].map(String).join('/') || 'options'}: ${first.message}` : `invalid ${name} options`;
+  },
+});
 
 export const ScoreRequest = z
   .strictObject({
@@ -22,7 +42,7 @@ export const ScoreRequest = z
     ignore_index: FocalLossRequest.shape.ignore_index,
     loss: ScoreLossOptions.nullable().prefault({}).describe('Focal-loss options as in /v1/focal-loss; null skips the loss.'),
     metrics: z
-      .array(z.union([MetricName, z.discriminatedUnion('name', [AurocMetric, AveragePrecisionMetric])]))
+      .array(MetricEntry)
       .default(['auroc'])
       .describe('Metric names, or objects with a name and that metric\'s options. Metrics see [B, N, C] batches as B·N samples.'),
   })

@@ -1,9 +1,9 @@
 import { invalidField } from '../errors.js';
 import { focalLossSigmoid, focalLossSoftmax, type FocalLossOutput } from '../kernels/focal-loss.js';
 import type { Task } from '../schemas/common.js';
-import type { FocalLossRequest, FocalLossResponse } from '../schemas/focal-loss.js';
+import { DEFAULT_ALPHA, type FocalLossRequest, type FocalLossResponse } from '../schemas/focal-loss.js';
 import { encodeArrowResponse } from './arrow-body.js';
-import { binaryColumn, binaryColumnWarning, flattenIntegers, flattenNumbers, formatShape, nest, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
+import { binaryColumn, binaryColumnWarning, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, nest, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
 
 /** Validated, typed inputs of a focal-loss computation (the "format" stage's output). */
 export interface FocalLossBatch {
@@ -59,6 +59,8 @@ export function focalLossBatchFromTensors(
   if (column && request.task === undefined) warnings.push(binaryColumnWarning(preds.shape));
   const task = column ? 'binary' : inferTask(preds, labels, request.task);
   const ignore = request.ignore_index ?? null;
+  const oneHot = request.task === undefined && task === 'multilabel' ? oneHotWarning(labels, ignore) : null;
+  if (oneHot) warnings.push(oneHot);
   const classes = preds.shape[preds.shape.length - 1];
 
   const upper = task === 'multiclass' ? classes - 1 : 1;
@@ -116,7 +118,7 @@ function effectiveNumberWeights(
   return Float64Array.from(raw, (w) => (total > 0 ? (w * classes) / total : 0));
 }
 
-type PlainAlpha = Exclude<FocalLossRequest['alpha'], { effective_number: unknown }>;
+type PlainAlpha = Exclude<NonNullable<FocalLossRequest['alpha']> | null, { effective_number: unknown }>;
 
 /** α as one weight per class: the seed's `[a, 1-a, ...]`, an explicit list, or all ones. */
 function classWeights(alpha: PlainAlpha, classes: number): Float64Array {
@@ -185,7 +187,10 @@ export function focalLossOfBatch(
   if (options.withHess && (task === 'multiclass' || options.inputIsProbs)) {
     throw invalidField('return_hess', 'the hessian is given for binary and multilabel focal loss on logits (a boosting objective)');
   }
-  const alphaSpec = request.alpha;
+  const alphaSpec = request.alpha === undefined ? DEFAULT_ALPHA : request.alpha; // null is "no weighting", not "default"
+  if (request.alpha === undefined && task === 'multiclass') {
+    warnings.push(`alpha was not given: the default ${DEFAULT_ALPHA} weighs class 0 (background) by ${DEFAULT_ALPHA} and every other class by ${1 - DEFAULT_ALPHA}, as the classic focal_loss module; send alpha null for equal weights`);
+  }
   const balanced = alphaSpec !== null && typeof alphaSpec === 'object' && !Array.isArray(alphaSpec);
   if (balanced && task === 'multilabel') throw invalidField('alpha/effective_number', 'class-balanced weights apply to multiclass and binary focal loss');
 
@@ -212,6 +217,7 @@ export function focalLossOfBatch(
   }
 
   if (output.count === 0) warnings.push('every element is ignored: the loss and gradient are 0');
+  else if (output.loss === 0) warnings.push('every element\'s loss underflowed to 0 (predictions right with a confidence beyond float64): the loss and gradient are 0');
   return {
     task,
     input: request.input,

@@ -2,7 +2,7 @@ import { invalidField } from '../errors.js';
 import type { ClassView } from '../kernels/class-split.js';
 import { logOddsRows } from '../kernels/log-odds.js';
 import type { Task } from '../schemas/common.js';
-import { binaryColumn, binaryColumnWarning, flattenIntegers, flattenNumbers, formatShape, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
+import { binaryColumn, binaryColumnWarning, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
 
 /** The request fields every ranking metric reads (see `rankingBatchFields`). */
 export interface RankingBatchRequest {
@@ -77,6 +77,8 @@ export function rankingBatchFromTensors(
   const preds = column ?? sent;
   const task = inferTask(preds.shape.length, labels.shape.length, request.task);
   const ignoreIndex = request.ignore_index ?? null;
+  const oneHot = request.task === undefined && task === 'multilabel' ? oneHotWarning(labels, ignoreIndex) : null;
+  if (oneHot) warnings.push(oneHot);
   const rows = preds.shape[0];
 
   let classes: number;
@@ -119,6 +121,9 @@ export function rankingBatchFromTensors(
     for (let i = 0; i < scores.length; i++) {
       if (scores[i] < 0 || scores[i] > 1) throw invalidField(pathOf(predsField, preds.shape, i), `input "probs" needs values in [0, 1], got ${scores[i]}`);
     }
+  }
+  if (request.input === 'auto' && input === 'logits') {
+    warnings.push('input "auto": a score lies outside [0, 1], so preds were read as logits (torchmetrics\' rule); send "input" to say which they are');
   }
   const ranked = input === 'logits' && task === 'multiclass' ? logOddsRows(scores, classes) : scores;
   return { task, input, rows, classes, scores: ranked, sigmoidPending: input === 'logits', labels: labels.data, ignoreIndex, warnings };

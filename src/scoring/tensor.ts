@@ -26,6 +26,10 @@ export class TypedTensor {
 const describe = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? `the string ${JSON.stringify(value).slice(0, 40)}` : `a ${typeof value}`;
 
+/** What a non-finite number is told: JSON's 1e999 reads as Infinity, Arrow can carry NaN. */
+const notFinite = (value: number): string =>
+  `not finite (${value}${Number.isNaN(value) ? '' : ': the number overflows float64, whose largest value is 1.7976931348623157e308'}); every value must be a finite number`;
+
 const deeperThan = (maxRank: number) => `nests deeper than ${maxRank} dimension${maxRank > 1 ? 's' : ''}`;
 
 /** The shape implied by the first element at each depth: `[[1,2],[3,4],[5,6]]` → `[3, 2]`. */
@@ -91,7 +95,8 @@ function fill(value: unknown, shape: readonly number[], out: Float64Array | Int3
 function locateError(field: string, value: unknown, shape: readonly number[], integer: boolean): ProblemError {
   const walk = (node: unknown, depth: number, path: string): ProblemError | null => {
     if (depth === shape.length) {
-      if (typeof node !== 'number' || !Number.isFinite(node)) return invalidField(path, `expected a finite number, got ${describe(node)}`);
+      if (typeof node === 'number' && !Number.isFinite(node)) return invalidField(path, notFinite(node));
+      if (typeof node !== 'number') return invalidField(path, `expected a finite number, got ${describe(node)}`);
       if (integer && (node | 0) !== node) return invalidField(path, `expected an integer label, got ${node}`);
       return null;
     }
@@ -134,7 +139,7 @@ function fromTyped(field: string, tensor: TypedTensor, maxRank: number): Tensor 
   checkTypedShape(field, shape, maxRank);
   const data = tensor.data instanceof Float64Array ? tensor.data : Float64Array.from(tensor.data);
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw invalidField(pathOf(field, shape, i), `expected a finite number, got ${data[i]}`);
+    if (!Number.isFinite(data[i])) throw invalidField(pathOf(field, shape, i), notFinite(data[i]));
   }
   return { data, shape };
 }
@@ -247,4 +252,24 @@ export function shapeOf(value: unknown): number[] | undefined {
     node = node[0];
   }
   return shape.length > 0 ? shape : undefined;
+}
+
+/**
+ * Labels shaped like 2-D scores whose every row (ignored entries aside) holds exactly one 1: the
+ * one-hot encoding of class indices, which the shapes alone read as multilabel. The warning that
+ * says so when the task was inferred.
+ */
+export function oneHotWarning(labels: LabelTensor, ignoreIndex: number | null): string | null {
+  if (labels.shape.length !== 2 || labels.shape[1] < 2) return null;
+  const [rows, width] = labels.shape;
+  for (let i = 0; i < rows; i++) {
+    let ones = 0;
+    for (let j = 0; j < width; j++) {
+      const y = labels.data[i * width + j];
+      if (y === 1) ones++;
+      else if (y !== 0 && y !== ignoreIndex) return null;
+    }
+    if (ones !== 1) return null;
+  }
+  return 'labels look one-hot (one 1 per row) and were read as multilabel, the task the shapes give; for multiclass send class indices [N] or task "multiclass"';
 }

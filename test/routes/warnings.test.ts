@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { testApp } from '../support/app.js';
+
+/** When the service decides something the request did not say, the answer says so in `warnings`. */
+describe('warnings for decisions the request did not state', () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await testApp();
+  });
+  afterAll(() => app.close());
+
+  const warningsOf = async (url: string, payload: object): Promise<string> => {
+    const response = await app.inject({ method: 'POST', url, payload });
+    expect(response.statusCode, response.body).toBe(200);
+    const body = response.json();
+    return [...(body.warnings ?? []), ...(body.loss?.warnings ?? [])].join(' | ');
+  };
+  const oneHot = { preds: [[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]], labels: [[1, 0], [0, 1], [0, 1]] };
+
+  it('one-hot-looking labels read as multilabel from the shapes', async () => {
+    expect(await warningsOf('/v1/auroc', oneHot)).toMatch(/labels look one-hot/);
+    expect(await warningsOf('/v1/focal-loss', oneHot)).toMatch(/labels look one-hot/);
+    expect(await warningsOf('/v1/auroc', { ...oneHot, task: 'multilabel' })).not.toMatch(/one-hot/);
+  });
+
+  it('logits inferred by input "auto"', async () => {
+    expect(await warningsOf('/v1/auroc', { preds: [2.5, -1, 0.3], labels: [1, 0, 1] })).toMatch(/input "auto".*read as logits/);
+    expect(await warningsOf('/v1/auroc', { preds: [2.5, -1, 0.3], labels: [1, 0, 1], input: 'logits' })).toBe('');
+    expect(await warningsOf('/v1/auroc', { preds: [0.5, 0.1, 0.3], labels: [1, 0, 1] })).toBe('');
+  });
+
+  it('the default alpha weighing class 0 as background (multiclass only)', async () => {
+    const batch = { preds: [[2, -1, 0.5], [0.1, 1.5, -0.3]], labels: [0, 1] };
+    expect(await warningsOf('/v1/focal-loss', batch)).toMatch(/alpha was not given: the default 0.25 weighs class 0 \(background\)/);
+    expect(await warningsOf('/v1/score', { ...batch, metrics: [] })).toMatch(/alpha was not given/);
+    expect(await warningsOf('/v1/focal-loss', { ...batch, alpha: 0.25 })).toBe('');
+    expect(await warningsOf('/v1/focal-loss', { preds: [2, -1], labels: [1, 0] })).toBe('');
+  });
+
+  it('a loss that underflowed to 0 for every element', async () => {
+    expect(await warningsOf('/v1/focal-loss', { preds: [[800, 0], [0, 900]], labels: [0, 1], alpha: null })).toMatch(/underflowed to 0/);
+    expect(await warningsOf('/v1/focal-loss', { preds: [[50, 0]], labels: [0], alpha: null })).toBe('');
+  });
+});
