@@ -7,13 +7,13 @@ const seriesName = (task: string, i: number): string => (task === 'binary' ? 'mo
 function seriesOf<Curve>(
   task: string,
   curves: ReadonlyArray<Curve | null>,
-  draw: (curve: Curve) => { x: readonly number[]; y: readonly number[]; value: number },
+  draw: (curve: Curve) => Omit<PlotSeries, 'label'> & { value: number; note?: string },
   metric: string,
 ): PlotSeries[] {
   return curves.map((curve, i) => {
     if (curve === null) return { label: `${seriesName(task, i)}: undefined (no positive or no negative samples), not drawn`, x: [], y: [] };
-    const { x, y, value } = draw(curve);
-    return { label: `${seriesName(task, i)} (${metric} ${value.toFixed(4)})`, x, y };
+    const { value, note, ...series } = draw(curve);
+    return { label: `${seriesName(task, i)} (${metric} ${value.toFixed(4)}${note ?? ''})`, ...series };
   });
 }
 
@@ -25,10 +25,20 @@ export function rocSvg(response: RocResponse): string {
   return curveSvg({ title: 'ROC curve', xLabel: 'False positive rate', yLabel: 'True positive rate', diagonal: true, series });
 }
 
-/** The precision–recall curves of a /v1/precision-recall-curve response as SVG, AP in the legend. */
+/**
+ * The precision–recall curves of a /v1/precision-recall-curve response as SVG, as scikit-learn's
+ * `PrecisionRecallDisplay` draws them: steps (`drawstyle="steps-post"`, the interpolation average
+ * precision sums), each class's prevalence as its dashed chance level, AP in the legend.
+ */
 export function precisionRecallSvg(response: PrecisionRecallResponse): string {
-  const { precision, recall, thresholds, average_precision: ap } = response;
-  const curves = response.per_class ?? [precision && recall && thresholds && typeof ap === 'number' ? { precision, recall, thresholds, average_precision: ap } : null];
-  const series = seriesOf(response.task, curves, (c) => ({ x: c.recall, y: c.precision, value: c.average_precision }), 'AP');
+  const { precision, recall, thresholds, average_precision: ap, prevalence } = response;
+  const defined = precision && recall && thresholds && typeof ap === 'number' && typeof prevalence === 'number';
+  const curves = response.per_class ?? [defined ? { precision, recall, thresholds, average_precision: ap, prevalence } : null];
+  const series = seriesOf(
+    response.task,
+    curves,
+    (c) => ({ x: c.recall, y: c.precision, steps: true, baseline: c.prevalence, value: c.average_precision, note: `, chance ${c.prevalence.toFixed(4)}` }),
+    'AP',
+  );
   return curveSvg({ title: 'Precision-recall curve', xLabel: 'Recall', yLabel: 'Precision', diagonal: false, series });
 }

@@ -3,6 +3,10 @@ export interface PlotSeries {
   label: string;
   x: readonly number[];
   y: readonly number[];
+  /** Draw as steps (matplotlib's `drawstyle="steps-post"`: y_k holds until x_{k+1}), not straight segments. */
+  steps?: boolean;
+  /** A dashed horizontal line at this y in the series' colour (a precision-recall curve's chance level). */
+  baseline?: number;
 }
 
 export interface PlotSpec {
@@ -15,9 +19,10 @@ export interface PlotSpec {
 }
 
 const WIDTH = 560;
-const LEFT = 64;
-const TOP = 48;
 const PLOT = 400;
+/** The plot square is centred horizontally; the axis title fits in the left margin. */
+const LEFT = (WIDTH - PLOT) / 2;
+const TOP = 48;
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 const escapeXml = (text: string): string =>
@@ -27,6 +32,16 @@ const escapeXml = (text: string): string =>
 export const toPlotX = (x: number): number => Math.round((LEFT + x * PLOT) * 100) / 100;
 export const toPlotY = (y: number): number => Math.round((TOP + (1 - y) * PLOT) * 100) / 100;
 
+/** The vertices of a series in plot coordinates: its points, or with `steps` the corners of the steps between them. */
+export function polylinePoints(s: Pick<PlotSeries, 'x' | 'y' | 'steps'>): string {
+  const vertices: string[] = [];
+  for (let k = 0; k < s.x.length; k++) {
+    if (s.steps && k > 0) vertices.push(`${toPlotX(s.x[k])},${toPlotY(s.y[k - 1])}`);
+    vertices.push(`${toPlotX(s.x[k])},${toPlotY(s.y[k])}`);
+  }
+  return vertices.join(' ');
+}
+
 /**
  * A self-contained SVG line plot on the unit square: axes with ticks every 0.2, an optional
  * diagonal, one polyline per series (`data-series` names it) and a legend; a series without
@@ -35,8 +50,8 @@ export const toPlotY = (y: number): number => Math.round((TOP + (1 - y) * PLOT) 
 export function curveSvg(spec: PlotSpec): string {
   const parts: string[] = [];
   const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
-  // Room below the axes for a legend of two columns.
-  const height = TOP + PLOT + 70 + Math.ceil(spec.series.length / 2) * 16;
+  // Room below the axes for the legend, one entry a line (labels are long enough to collide in two columns).
+  const height = TOP + PLOT + 70 + spec.series.length * 16;
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
     `<title>${escapeXml(spec.title)}</title>`,
@@ -61,15 +76,18 @@ export function curveSvg(spec: PlotSpec): string {
   }
   spec.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length];
-    const ly = TOP + PLOT + 58 + Math.floor(i / 2) * 16;
-    const lx = LEFT + (i % 2) * (PLOT / 2);
+    const ly = TOP + PLOT + 58 + i * 16;
+    const lx = LEFT;
     if (s.x.length === 0) {
       // An undefined curve: no line, and a legend entry that says why.
       parts.push(`<text data-undefined-series="${i}" x="${lx + 24}" y="${ly}" fill="#777777">${escapeXml(s.label)}</text>`);
       return;
     }
-    const points = s.x.map((x, k) => `${toPlotX(x)},${toPlotY(s.y[k])}`).join(' ');
-    parts.push(`<polyline data-series="${i}" points="${points}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    parts.push(`<polyline data-series="${i}" points="${polylinePoints(s)}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    if (s.baseline !== undefined) {
+      const y = toPlotY(s.baseline);
+      parts.push(`<line data-baseline="${i}" x1="${toPlotX(0)}" y1="${y}" x2="${toPlotX(1)}" y2="${y}" stroke="${color}" stroke-width="1" stroke-dasharray="6 4"/>`);
+    }
     parts.push(
       `<line x1="${lx}" y1="${ly - 4}" x2="${lx + 18}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`,
       `<text x="${lx + 24}" y="${ly}">${escapeXml(s.label)}</text>`,

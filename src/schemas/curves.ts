@@ -64,6 +64,7 @@ export const PrecisionRecallCurve = z.object({
     `${thresholdsDoc} Every distinct score, ascending (scikit-learn >= 1.1 and torchmetrics do not stop at full recall); one fewer than the points (the final point, precision 1 and recall 0, has none).`,
   ),
   average_precision: z.number(),
+  prevalence: z.number().describe('Positives over samples: the precision of a random ranking, the chance level of average precision.'),
 });
 
 const undefinedPr = 'null when the curve is undefined (no positive samples: recall has no denominator), with a warning.';
@@ -75,6 +76,7 @@ export const PrecisionRecallResponse = z.object({
   recall: points.nullable().optional().describe(`Binary. ${undefinedPr}`),
   thresholds: PrecisionRecallCurve.shape.thresholds.nullable().optional(),
   average_precision: z.number().nullable().optional().describe(`Binary. ${undefinedPr}`),
+  prevalence: PrecisionRecallCurve.shape.prevalence.nullable().optional(),
   per_class: z.array(PrecisionRecallCurve.nullable()).optional().describe(`Multiclass (one-vs-rest) and multilabel: one curve per class; ${undefinedPr}`),
   warnings: z.array(z.string()),
 });

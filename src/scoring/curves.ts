@@ -69,6 +69,7 @@ function prCurve(counts: RankCounts, grid: Grid, request: PrecisionRecallRequest
     thresholds: pick(curve.thresholds, keep.filter((k) => k < last)),
     // Defined: the class has positives.
     average_precision: (grid.values ? averagePrecisionFromBinnedCounts(counts) : averagePrecisionFromCounts(counts)) as number,
+    prevalence: counts.positives / (counts.positives + counts.negatives),
   };
 }
 
@@ -111,7 +112,7 @@ export function precisionRecallOfBatch(cache: RankCountsCache, request: Precisio
   const positives = (counts: RankCounts) => counts.positives > 0;
   const { curves, warnings } = curvesOfBatch(cache, request.thresholds, (counts, grid) => prCurve(counts, grid, request), positives, 'precision-recall curve');
   if (task !== 'binary') return { task, input, per_class: curves, warnings };
-  return { task, input, ...(curves[0] ?? { precision: null, recall: null, thresholds: null, average_precision: null }), warnings };
+  return { task, input, ...(curves[0] ?? { precision: null, recall: null, thresholds: null, average_precision: null, prevalence: null }), warnings };
 }
 
 export const computeRoc = (request: RocRequest): RocResponse => rocOfBatch(new RankCountsCache(formatRankingBatch(request)), request);

@@ -163,7 +163,7 @@ describe.each(bodyPaths)('correctness contracts ($path)', ({ config }) => {
       const curve = await post('/v1/precision-recall-curve', body);
       expect(curve.thresholds).toEqual([0.1, 0.3, 0.5, 0.9]);
       const svg = parse(await post('/v1/precision-recall-curve', body, 'image/svg+xml'));
-      expect(asList(svg.polyline)[0].points.split(' ')).toHaveLength(curve.precision.length);
+      expect(asList(svg.polyline)[0].points.split(' ')).toHaveLength(2 * curve.precision.length - 1); // steps: two vertices a point
     });
   });
 

@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { toPlotX, toPlotY } from '../../src/plots/curve-svg.js';
+import { polylinePoints, toPlotX, toPlotY } from '../../src/plots/curve-svg.js';
 import { bodyPaths, testApp } from '../support/app.js';
 
 const multiclass = {
@@ -69,7 +69,12 @@ describe.each(bodyPaths)('curves ($path)', ({ config }) => {
     const json = (await post('/v1/precision-recall-curve', binary)).json();
     const res = await post('/v1/precision-recall-curve', binary, 'image/svg+xml');
     expect(XMLValidator.validate(res.body)).toBe(true);
-    expect(polylines(res.body)).toEqual([expectedPoints(json.recall, json.precision)]);
+    // Steps as scikit-learn's PrecisionRecallDisplay draws them (steps-post), and the chance level.
+    expect(polylines(res.body)).toEqual([polylinePoints({ x: json.recall, y: json.precision, steps: true })]);
+    expect(polylines(res.body)[0].split(' ')).toHaveLength(2 * json.precision.length - 1);
+    expect(json.prevalence).toBe(0.5);
+    const baseline = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(res.body).svg.line.find((l: { 'data-baseline'?: string }) => l['data-baseline'] === '0');
+    expect([Number(baseline.y1), Number(baseline.y2)]).toEqual([toPlotY(0.5), toPlotY(0.5)]);
     expect(res.body).toContain(`AP ${json.average_precision.toFixed(4)}`);
     expect([json.precision.at(-1), json.recall.at(-1)]).toEqual([1, 0]);
     expect(json.thresholds).toHaveLength(json.precision.length - 1);
