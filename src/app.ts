@@ -10,6 +10,7 @@ import requestLog from './plugins/request-log.js';
 import scoring from './plugins/scoring.js';
 import swagger from './plugins/swagger.js';
 import accepts from '@fastify/accepts';
+import arrowRoutes from './routes/arrow/index.js';
 import aurocRoutes from './routes/auroc/index.js';
 import averagePrecisionRoutes from './routes/average-precision/index.js';
 import curveRoutes from './routes/curves/index.js';
@@ -71,6 +72,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(averagePrecisionRoutes);
   await app.register(curveRoutes);
   await app.register(scoreRoutes);
+  await app.register(arrowRoutes);
   await app.ready();
   return app;
 }

@@ -24,17 +24,118 @@ describe('OpenAPI document', () => {
     expect(served).toEqual(committed);
   });
 
-  it('documents every operation with a summary, a description and a request example', () => {
-    const operations = Object.entries(served.paths).flatMap(([path, item]) =>
-      Object.entries(item as Record<string, any>).map(([method, op]) => ({ path, method, op })),
+  const operations = () =>
+    Object.entries(served.paths).flatMap(([path, item]) => Object.entries(item as Record<string, any>).map(([method, op]) => ({ path, method, op })));
+  const jsonOperations = () => operations().filter(({ op }) => op.requestBody?.content?.['application/json']);
+  /** Every value under `key` anywhere in the document, with its path. */
+  const valuesOf = (key: string) => {
+    const found: Array<{ path: string; value: unknown }> = [];
+    const walk = (node: unknown, path: string) => {
+      if (Array.isArray(node)) node.forEach((child, i) => walk(child, `${path}/${i}`));
+      else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node)) {
+          if (k === key) found.push({ path, value: v });
+          walk(v, `${path}/${k}`);
+        }
+      }
+    };
+    walk(served, '');
+    return found;
+  };
+
+  it('documents every operation with a unique operationId, a summary, a description and a real 200', () => {
+    const all = operations();
+    expect(all.map((o) => o.path)).toEqual(expect.arrayContaining(['/v1/focal-loss', '/v1/auroc', '/v1/score', '/v1/roc', '/v1/arrow/auroc']));
+    const ids = all.filter((o) => o.path.startsWith('/v1/')).map((o) => o.op.operationId);
+    expect(ids).toEqual(
+      expect.arrayContaining(['focalLoss', 'auroc', 'aurocCompare', 'averagePrecision', 'roc', 'precisionRecallCurve', 'score', 'focalLossArrow', 'aurocArrow', 'scoreArrow']),
     );
-    expect(operations.map((o) => o.path)).toEqual(expect.arrayContaining(['/v1/focal-loss', '/v1/auroc', '/v1/score', '/v1/roc']));
-    for (const { path, method, op } of operations) {
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const { path, method, op } of all) {
       expect(op.summary, `${method} ${path}`).toBeTruthy();
       expect(op.description, `${method} ${path}`).toBeTruthy();
-      if (method !== 'post') continue;
-      const media = op.requestBody.content['application/json'];
-      expect(media.example ?? Object.values(media.examples ?? {})[0], `${method} ${path}`).toBeTruthy();
+      expect(op.responses['200'].description, `${method} ${path}`).not.toMatch(/^Default Response$/);
+    }
+  });
+
+  it('has servers, a license and a contact', () => {
+    expect(served.servers.length).toBeGreaterThan(0);
+    expect(served.info.license.name).toBeTruthy();
+    expect(served.info.contact.name).toBeTruthy();
+  });
+
+  it('documents errors as application/problem+json with one Problem component, 401 with a bearer scheme, 406, and Retry-After on 503', () => {
+    expect(served.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const { path, op } of operations().filter((o) => o.path.startsWith('/v1/'))) {
+      expect(op.security, path).toEqual([{ bearerAuth: [] }, {}]);
+      for (const status of ['400', '401', '406', '413', '415', '503']) {
+        expect(op.responses[status]?.content, `${path} ${status}`).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
+      }
+      expect(op.responses['503'].headers['Retry-After'].schema.type).toBe('integer');
+    }
+    expect(JSON.stringify(served.paths)).not.toMatch(/"application\/json":\{"schema":\{"\$ref":"#\/components\/schemas\/Problem/);
+  });
+
+  it('names the shapes users hold (task, interval, curves, per-class values, metric results) as components, once each', () => {
+    const names = Object.keys(served.components.schemas);
+    for (const name of ['Task', 'Interval', 'RocCurve', 'PrecisionRecallCurve', 'PerClassValues', 'AurocResult', 'AveragePrecisionResult', 'FocalLossResult', 'ScoreResult', 'Problem']) {
+      expect(names, name).toContain(name);
+    }
+    // An input variant survives only where it differs from the output one.
+    for (const name of names.filter((n) => n.endsWith('Input'))) expect(served.components.schemas[name]).not.toEqual(served.components.schemas[name.slice(0, -5)]);
+  });
+
+  it('has no construct common generators reject: no `items: false`, no tuples, no `default: {}`', () => {
+    expect(valuesOf('items').filter((v) => v.value === false)).toEqual([]);
+    expect(valuesOf('prefixItems')).toEqual([]);
+    expect(valuesOf('default').filter((v) => v.value !== null && typeof v.value === 'object' && Object.keys(v.value as object).length === 0)).toEqual([]);
+  });
+
+  it('says what the server enforces: non-empty tensors of one depth per alternative, 32-bit labels, typed result tensors', () => {
+    const body = (path: string) => served.paths[path].post.requestBody.content['application/json'].schema;
+    const preds = body('/v1/focal-loss').properties.preds;
+    expect(preds.anyOf.map((alt: any) => JSON.stringify(alt))).toEqual([
+      '{"type":"array","minItems":1,"items":{"type":"number"}}',
+      '{"type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"type":"number"}}}',
+      '{"type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"type":"number"}}}}',
+    ]);
+    expect(body('/v1/auroc').properties.labels.anyOf[0].items).toEqual({ type: 'integer', format: 'int32', minimum: -2147483648, maximum: 2147483647 });
+    const result = served.components.schemas.FocalLossResult.properties;
+    for (const field of ['grad', 'losses', 'hess']) expect(JSON.stringify(result[field]), field).toMatch(/"items":\{"type":"number"\}/);
+    expect(body('/v1/average-precision').properties.ci.anyOf[0].$ref).toBe('#/components/schemas/BootstrapIntervalOptions');
+    expect(served.components.schemas.BootstrapIntervalOptions.properties.method).toMatchObject({ const: 'bootstrap' });
+  });
+
+  it('gives JSON operations no query parameters, and Arrow operations their options typed as the server reads them', () => {
+    for (const { path, op } of jsonOperations()) expect(op.parameters ?? [], path).toEqual([]);
+    const params = Object.fromEntries(served.paths['/v1/arrow/auroc'].post.parameters.map((p: any) => [p.name, p]));
+    expect(params['ci.method'].schema.enum).toEqual(['delong', 'bootstrap']);
+    expect(params['ci.level'].schema.type).toBe('number');
+    expect(params.max_fpr.schema.type).toBe('number');
+    expect(params.average.schema.enum).toEqual(['macro', 'weighted', 'micro', 'none']);
+    expect(params.thresholds.schema.anyOf.map((a: any) => a.type)).toEqual(['integer', 'array']);
+    const focal = Object.fromEntries(served.paths['/v1/arrow/focal-loss'].post.parameters.map((p: any) => [p.name, p]));
+    expect(focal.return_grad.schema.type).toBe('boolean');
+    const score = Object.fromEntries(served.paths['/v1/arrow/score'].post.parameters.map((p: any) => [p.name, p]));
+    expect(score['loss.gamma'].schema.type).toBe('number');
+    expect(score.metrics).toMatchObject({ style: 'form', explode: false, schema: { type: 'array' } });
+    expect(Object.keys(served.paths['/v1/arrow/auroc'].post.requestBody.content)).toEqual(['application/vnd.apache.arrow.stream']);
+  });
+
+  it('shows named request examples, each with the answer the app gives to it', async () => {
+    for (const { path, op } of jsonOperations()) {
+      const examples = op.requestBody.content['application/json'].examples;
+      const names = Object.keys(examples ?? {});
+      expect(names.length, path).toBeGreaterThan(1);
+      expect(names.some((n) => /^example\d+$/.test(n)), path).toBe(false);
+      const answers = op.responses['200'].content['application/json'].examples;
+      expect(Object.keys(answers), path).toEqual(names);
+      for (const name of names) {
+        const response = await app.inject({ method: 'POST', url: path, payload: examples[name].value });
+        expect(response.statusCode, `${path} ${name}`).toBe(200);
+        expect(answers[name].value, `${path} ${name}`).toEqual(response.json());
+        expect(answers[name].summary).toBe(examples[name].summary);
+      }
     }
   });
 

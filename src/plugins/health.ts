@@ -2,9 +2,9 @@ import fp from 'fastify-plugin';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { overloaded, shuttingDown } from '../errors.js';
-import { Problem } from '../schemas/common.js';
+import { okResponse, problemResponses } from '../schemas/common.js';
 
-const Health = z.object({ status: z.enum(['ok', 'ready']) });
+const Health = z.object({ status: z.enum(['ok', 'ready']) }).meta({ id: 'Health', description: 'The process is alive (ok) or ready to take batches (ready).' });
 
 /**
  * Liveness and readiness. `/healthz` answers while the process serves; `/readyz` only while the
@@ -34,10 +34,11 @@ export default fp(
       '/healthz',
       {
         schema: {
+          operationId: 'healthz',
           tags: ['operations'],
           summary: 'Liveness',
-          description: '200 while the process serves requests.',
-          response: { 200: Health },
+          description: '200 while the process serves requests (also while it drains on shutdown).',
+          response: okResponse('The process is alive.', { 'application/json': Health }),
         },
         logLevel: 'warn',
       },
@@ -47,10 +48,11 @@ export default fp(
       '/readyz',
       {
         schema: {
+          operationId: 'readyz',
           tags: ['operations'],
           summary: 'Readiness',
           description: '200 once the worker pool is up; 503 while shutting down or while the work queue is full.',
-          response: { 200: Health, 503: Problem },
+          response: { ...okResponse('The service takes batches.', { 'application/json': Health }), 503: problemResponses[503] },
         },
         logLevel: 'warn',
       },

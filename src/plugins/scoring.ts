@@ -5,6 +5,7 @@ import { Piscina } from 'piscina';
 import { maxElementsOf, type Config } from '../config.js';
 import { configureLimits } from '../scoring/limits.js';
 import { ProblemError, clientClosed, invalidField, notAcceptable, overloaded, shuttingDown, timedOut, unsupportedMediaType } from '../errors.js';
+import { ARROW_STREAM } from '../scoring/arrow-body.js';
 import { RawBody, ownBuffer } from '../scoring/raw-body.js';
 import { MEDIA_TYPES, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
 import type { PoolTask, WorkerReply } from '../workers/scoring-worker.js';
@@ -26,7 +27,7 @@ export interface Scoring {
    * than INLINE_MAX_BYTES to the pool, which decodes, validates, computes and encodes them off
    * the main thread. The one call a scoring route's handler makes.
    */
-  respond(request: FastifyRequest, reply: FastifyReply, task: ScoringTaskName): Promise<FastifyReply>;
+  respond(request: FastifyRequest, reply: FastifyReply, task: ScoringTaskName, options?: { arrowOnly?: boolean }): Promise<FastifyReply>;
   /** True while the queue is full: readiness turns 503 so a balancer sends elsewhere. */
   readonly saturated: boolean;
   /** Resolves once a worker thread answers (after start-up, or after one was replaced). */
@@ -119,11 +120,14 @@ export default fp(
     }
 
     const scoring: Scoring = {
-      async respond(request, reply, name) {
+      async respond(request, reply, name, { arrowOnly = false } = {}) {
         const task = scoringTasks[name];
         const format = negotiate(request, task.formats);
         const body = request.body;
         let input: ScoringInput;
+        if (arrowOnly && !(body instanceof RawBody && body.format === 'arrow')) {
+          throw unsupportedMediaType(`this operation takes ${ARROW_STREAM} bodies; send JSON to ${request.routeOptions.url?.replace('/arrow', '')}`);
+        }
         if (body instanceof RawBody) {
           if (body.format === 'arrow' && !task.arrowInput) throw unsupportedMediaType('this operation takes application/json bodies only');
           input = body.format === 'arrow' ? { kind: 'arrow', bytes: body.bytes, query: request.query as Record<string, unknown> } : { kind: 'json', bytes: body.bytes };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { labelTensor, numberTensor } from './common.js';
+import { labelTensor, namedExamples, numberTensor } from './common.js';
 import { Interval } from './confidence.js';
 import { rankingBatchFields } from './ranking.js';
 
@@ -13,7 +13,20 @@ export const AurocCompareRequest = z
     level: z.number().gt(0).lt(1).default(0.95).describe('Level of the interval of the difference.'),
   })
   .meta({
-    examples: [{ labels: [0, 0, 1, 1, 0, 1, 0], preds_a: [0.1, 0.35, 0.4, 0.8, 0.2, 0.75, 0.1], preds_b: [0.5, 0.92, 0.1, 0.1, 0.8, 0.95, 0.9] }],
+    ...namedExamples({
+      twoModels: {
+        summary: 'Two models on the same seven samples',
+        value: { labels: [0, 0, 1, 1, 0, 1, 0], preds_a: [0.1, 0.35, 0.4, 0.8, 0.2, 0.75, 0.1], preds_b: [0.5, 0.92, 0.1, 0.1, 0.8, 0.95, 0.9] },
+      },
+      closeModels: {
+        summary: 'Two close models on twelve samples',
+        value: {
+          labels: [0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1],
+          preds_a: [0.1, 0.35, 0.24, 0.8, 0.2, 0.85, 0.13, 0.85, 0.74, 0.58, 0.71, 0.25],
+          preds_b: [0.15, 0.3, 0.3, 0.75, 0.25, 0.8, 0.2, 0.7, 0.7, 0.6, 0.65, 0.3],
+        },
+      },
+    }),
   });
 export type AurocCompareRequest = z.infer<typeof AurocCompareRequest>;
 
@@ -25,5 +38,5 @@ export const AurocCompareResponse = z.object({
   z: z.number().nullable().describe('DeLong statistic; null when the variance of the difference is 0.'),
   p_value: z.number().nullable().describe('Two-sided.'),
   warnings: z.array(z.string()),
-});
+}).meta({ id: 'AurocComparison', description: "Two models' AUROCs on the same samples and DeLong's paired test." });
 export type AurocCompareResponse = z.infer<typeof AurocCompareResponse>;

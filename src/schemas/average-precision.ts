@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Task } from './common.js';
-import { ConfidenceOptions, Interval } from './confidence.js';
+import { Task, namedExamples } from './common.js';
+import { BootstrapOptions, Interval } from './confidence.js';
 import { Average, InputUsed, PerClass, Thresholds, rankingBatchFields } from './ranking.js';
 
 export const AveragePrecisionRequest = z
@@ -10,13 +10,20 @@ export const AveragePrecisionRequest = z
       '`macro` (default) and `weighted` (by positives) average the defined classes; `micro` pools every (sample, class) pair; `none` returns per_class only.',
     ),
     thresholds: Thresholds,
-    ci: ConfidenceOptions.describe('Bootstrap only for average precision.'),
+    ci: BootstrapOptions,
   })
   .meta({
-    examples: [
-      { preds: [0.1, 0.4, 0.35, 0.8], labels: [0, 0, 1, 1] },
-      { preds: [0.1, 0.4, 0.35, 0.8, 0.7, 0.2], labels: [0, 0, 1, 1, 1, 0], ci: { method: 'bootstrap', n_resamples: 1000, seed: 1 } },
-    ],
+    ...namedExamples({
+      binary: { summary: 'Binary scores', value: { preds: [0.1, 0.4, 0.35, 0.8], labels: [0, 0, 1, 1] } },
+      bootstrap: {
+        summary: 'Binary with a bootstrap 95% interval',
+        value: { preds: [0.1, 0.4, 0.35, 0.8, 0.7, 0.2], labels: [0, 0, 1, 1, 1, 0], ci: { method: 'bootstrap', n_resamples: 1000, seed: 1 } },
+      },
+      multiclassNone: {
+        summary: 'Multiclass logits, per class',
+        value: { preds: [[2.0, -1.0, 0.5], [0.1, 1.5, -0.3], [-0.7, 0.2, 2.2], [1.2, 0.3, -0.5]], labels: [0, 1, 2, 2], average: 'none' },
+      },
+    }),
   });
 
 export type AveragePrecisionRequest = z.infer<typeof AveragePrecisionRequest>;
@@ -29,6 +36,6 @@ export const AveragePrecisionResponse = z.object({
   per_class: PerClass.optional(),
   ci: Interval.nullable().optional(),
   warnings: z.array(z.string()),
-});
+}).meta({ id: 'AveragePrecisionResult', description: 'Average precision of one batch (also the `average_precision` entry of /v1/score).' });
 
 export type AveragePrecisionResponse = z.infer<typeof AveragePrecisionResponse>;

@@ -2,8 +2,20 @@ import { z } from 'zod';
 import { TypedTensor } from '../scoring/tensor.js';
 
 const number = { type: 'number' } as const;
-const integer = { type: 'integer' } as const;
-const arrayOf = (items: object) => ({ type: 'array', items }) as const;
+/** Labels and indices are 32-bit integers (the kernels hold them in Int32Array). */
+const int32 = { type: 'integer', format: 'int32', minimum: -2147483648, maximum: 2147483647 } as const;
+
+/**
+ * The JSON schema of a tensor of rank 1 to `maxRank`: one alternative per rank, each a nesting of
+ * exactly that depth with no empty level (what the flattening stage enforces), so generated
+ * clients get `number[] | number[][]` rather than arrays of anything.
+ */
+function tensorJsonSchema(maxRank: number, leaf: object, description: string): Record<string, unknown> {
+  const ranks: object[] = [];
+  let level: object = leaf;
+  for (let rank = 1; rank <= maxRank; rank++) ranks.push((level = { type: 'array', minItems: 1, items: level }));
+  return ranks.length === 1 ? { ...ranks[0], description } : { description, anyOf: ranks };
+}
 
 /**
  * The body fields that are tensors. The JSON decoder reads these straight into typed arrays
@@ -23,19 +35,37 @@ export const tensorSchemas = new WeakSet<z.ZodType>();
  * document still describes the full nesting.
  */
 export const numberTensor = (maxRank: number, description: string, leaf: object = number) => {
-  const levels = [leaf];
-  for (let rank = 2; rank <= maxRank; rank++) levels.push(arrayOf(levels[levels.length - 1]));
   // Validation only asks for an array; the document describes the nesting (via `meta`).
   const schema = z
     .custom<unknown[]>((value) => Array.isArray(value) || value instanceof TypedTensor, { message: 'expected an array' })
-    .meta({ type: 'array', description, items: levels.length === 1 ? leaf : { anyOf: levels.slice(0, maxRank) } });
+    .meta(tensorJsonSchema(maxRank, leaf, description));
   tensorSchemas.add(schema);
   return schema;
 };
 
-export const labelTensor = (maxRank: number, description: string) => numberTensor(maxRank, description, integer);
+export const labelTensor = (maxRank: number, description: string) => numberTensor(maxRank, description, int32);
 
-export const Task = z.enum(['binary', 'multiclass', 'multilabel']);
+/** A tensor in a response (`grad`, `losses`, `hess`): nested arrays of numbers, of rank 1 to `maxRank`. */
+export const tensorResult = (maxRank: number, description: string) =>
+  z.custom<unknown[]>((value) => Array.isArray(value), { message: 'expected an array' }).meta(tensorJsonSchema(maxRank, number, description));
+
+/** A request example as Swagger UI lists it: a title, and the body. */
+export interface NamedExample {
+  summary: string;
+  value: Record<string, unknown>;
+}
+
+/**
+ * Named request examples for an operation (Swagger UI's example menu). The document pairs each
+ * with the answer the app gives to it, computed when the document is written (so they cannot
+ * drift); see src/plugins/openapi-document.ts.
+ */
+export const namedExamples = (examples: Record<string, NamedExample>) => ({ 'x-examples': examples });
+
+/** A label value such as `ignore_index`: a 32-bit integer, as the labels themselves. */
+export const LabelValue = z.int32();
+
+export const Task = z.enum(['binary', 'multiclass', 'multilabel']).meta({ id: 'Task', description: 'The classification task: inferred from the shapes when a request does not say.' });
 export type Task = z.infer<typeof Task>;
 
 export const Problem = z
@@ -49,10 +79,24 @@ export const Problem = z
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' });
 
-/** The error responses every scoring operation documents. */
+/** A documented 200: its description, and the schema of each media type it answers in. */
+export const okResponse = (description: string, content: Record<string, z.ZodType>) => ({
+  200: { description, content: Object.fromEntries(Object.entries(content).map(([type, schema]) => [type, { schema }])) },
+});
+
+/** A documented error response: problem+json (what the error handler sends). */
+const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+
+/**
+ * The error responses every scoring operation documents. (`Retry-After` on 503 and the bearer
+ * scheme of 401 are added to the document where fastify-swagger cannot express them: see
+ * src/plugins/openapi-document.ts.)
+ */
 export const problemResponses = {
-  400: Problem.describe('Invalid input: `errors` names each field and index, e.g. `labels/3`.'),
-  413: Problem.describe('Body larger than BODY_LIMIT_BYTES.'),
-  415: Problem.describe('Unsupported Content-Type.'),
-  503: Problem.describe('Overloaded, timed out or shutting down: retry after `Retry-After` seconds.'),
+  400: problemResponse('Invalid input: `errors` names each field and index, e.g. `labels/3`, and says what is allowed.'),
+  401: problemResponse('Missing or wrong bearer token (only when the service runs with API_TOKENS).'),
+  406: problemResponse('The Accept header allows none of the formats this operation answers in.'),
+  413: problemResponse('Body larger than BODY_LIMIT_BYTES, or a tensor with more than MAX_ELEMENTS numbers.'),
+  415: problemResponse('A Content-Type this operation does not take, or a compressed body (Content-Encoding).'),
+  503: problemResponse('Overloaded, timed out or shutting down: retry after `Retry-After` seconds, ideally on another replica.'),
 } as const;

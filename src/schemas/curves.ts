@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Task } from './common.js';
+import { Task, namedExamples } from './common.js';
 import { InputUsed, Thresholds, rankingBatchFields } from './ranking.js';
 
 const maxPoints = z
@@ -9,7 +9,13 @@ const maxPoints = z
   .optional()
   .describe('At most this many points per curve, spread evenly along the curve (first and last kept).');
 
-const curveExample = { preds: [0.1, 0.4, 0.35, 0.8, 0.65, 0.2], labels: [0, 0, 1, 1, 1, 0] };
+const curveExamples = namedExamples({
+  binary: { summary: 'Binary scores', value: { preds: [0.1, 0.4, 0.35, 0.8, 0.65, 0.2], labels: [0, 0, 1, 1, 1, 0] } },
+  multiclass: {
+    summary: 'Multiclass probabilities: one curve per class',
+    value: { preds: [[0.7, 0.2, 0.1], [0.2, 0.5, 0.3], [0.1, 0.3, 0.6], [0.5, 0.3, 0.2], [0.3, 0.3, 0.4], [0.2, 0.6, 0.2]], labels: [0, 1, 2, 1, 2, 0] },
+  },
+});
 
 export const RocRequest = z
   .strictObject({
@@ -18,7 +24,7 @@ export const RocRequest = z
     max_points: maxPoints,
     thresholds: Thresholds,
   })
-  .meta({ examples: [curveExample] });
+  .meta(curveExamples);
 export type RocRequest = z.infer<typeof RocRequest>;
 
 const points = z.array(z.number());
@@ -33,7 +39,7 @@ export const RocCurve = z.object({
     `${thresholdsDoc} Exact curves start at the origin (fpr 0, tpr 0), whose threshold is the next double above the highest score (scikit-learn: +inf, which JSON lacks). Descending.`,
   ),
   auroc: z.number(),
-});
+}).meta({ id: 'RocCurve', description: 'One ROC curve: its points, their thresholds and the area under it.' });
 
 const undefinedCurve = 'null when the curve is undefined (no positive or no negative samples), with a warning.';
 
@@ -49,12 +55,12 @@ export const RocResponse = z.object({
     .optional()
     .describe(`Multiclass (one-vs-rest) and multilabel: one curve per class; ${undefinedCurve}`),
   warnings: z.array(z.string()),
-});
+}).meta({ id: 'RocResult', description: 'ROC curves of one batch.' });
 export type RocResponse = z.infer<typeof RocResponse>;
 
 export const PrecisionRecallRequest = z
   .strictObject({ ...rankingBatchFields, max_points: maxPoints, thresholds: Thresholds })
-  .meta({ examples: [curveExample] });
+  .meta(curveExamples);
 export type PrecisionRecallRequest = z.infer<typeof PrecisionRecallRequest>;
 
 export const PrecisionRecallCurve = z.object({
@@ -65,7 +71,7 @@ export const PrecisionRecallCurve = z.object({
   ),
   average_precision: z.number(),
   prevalence: z.number().describe('Positives over samples: the precision of a random ranking, the chance level of average precision.'),
-});
+}).meta({ id: 'PrecisionRecallCurve', description: 'One precision-recall curve: its points, their thresholds, its average precision and chance level.' });
 
 const undefinedPr = 'null when the curve is undefined (no positive samples: recall has no denominator), with a warning.';
 
@@ -79,5 +85,5 @@ export const PrecisionRecallResponse = z.object({
   prevalence: PrecisionRecallCurve.shape.prevalence.nullable().optional(),
   per_class: z.array(PrecisionRecallCurve.nullable()).optional().describe(`Multiclass (one-vs-rest) and multilabel: one curve per class; ${undefinedPr}`),
   warnings: z.array(z.string()),
-});
+}).meta({ id: 'PrecisionRecallResult', description: 'Precision-recall curves of one batch.' });
 export type PrecisionRecallResponse = z.infer<typeof PrecisionRecallResponse>;

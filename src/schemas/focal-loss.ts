@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { labelTensor, numberTensor, Task } from './common.js';
+import { LabelValue, labelTensor, namedExamples, numberTensor, tensorResult, Task } from './common.js';
 
 /** α when the request gives none: Lin et al.'s 0.25 (multiclass: class 0 as background). */
 export const DEFAULT_ALPHA = 0.25;
@@ -44,7 +44,7 @@ export const FocalLossRequest = z
     reduction: Reduction.default('mean').describe(
       '`mean` divides the sum by the number of contributing elements (not by the sum of weights).',
     ),
-    ignore_index: z.number().int().optional().describe('Elements with this label add no loss, no gradient and do not count.'),
+    ignore_index: LabelValue.optional().describe('Elements with this label add no loss, no gradient and do not count.'),
     return_grad: z.boolean().default(false).describe('Also return d(loss)/d(preds), shaped like preds.'),
     return_hess: z
       .boolean()
@@ -56,26 +56,20 @@ export const FocalLossRequest = z
     num_classes: z.number().int().min(1).optional().describe('When given, must equal C (multiclass) or L (multilabel).'),
   })
   .meta({
-    examples: [
-      {
-        preds: [
-          [2.0, -1.0, 0.5],
-          [0.1, 1.5, -0.3],
-          [-0.7, 0.2, 2.2],
-        ],
-        labels: [0, 1, 2],
-        return_grad: true,
+    ...namedExamples({
+      multiclassGrad: {
+        summary: 'Multiclass logits with the gradient (alpha 0.25: class 0 as background)',
+        value: { preds: [[2.0, -1.0, 0.5], [0.1, 1.5, -0.3], [-0.7, 0.2, 2.2]], labels: [0, 1, 2], alpha: 0.25, return_grad: true },
       },
-      { preds: [2.0, -3.0, 0.5, 1.2], labels: [0, 1, 1, 0], task: 'binary', return_grad: true, return_hess: true, min_hessian: 1e-6, reduction: 'sum' },
-      {
-        preds: [
-          [2.0, -1.0, 0.5, 0.1, 0.0],
-          [0.1, 1.5, -0.3, 0.2, 0.4],
-        ],
-        labels: [0, 2],
-        alpha: { effective_number: { beta: 0.9999, counts: [2, 3, 1, 2, 2] } },
+      boosting: {
+        summary: 'Binary logits: gradient and hessian for a boosting objective (sum)',
+        value: { preds: [2.0, -3.0, 0.5, 1.2], labels: [0, 1, 1, 0], task: 'binary', return_grad: true, return_hess: true, min_hessian: 1e-6, reduction: 'sum' },
       },
-    ],
+      classBalanced: {
+        summary: 'Class-balanced weights (Cui et al.) from class counts',
+        value: { preds: [[2.0, -1.0, 0.5, 0.1, 0.0], [0.1, 1.5, -0.3, 0.2, 0.4]], labels: [0, 2], alpha: { effective_number: { beta: 0.9999, counts: [2, 3, 1, 2, 2] } } },
+      },
+    }),
   });
 
 export type FocalLossRequest = z.infer<typeof FocalLossRequest>;
@@ -90,10 +84,10 @@ export const FocalLossResponse = z.object({
     .describe('Effective weight per class; for sigmoid focal loss [negatives, positives].'),
   count: z.number().int().describe('Contributing (not ignored) elements.'),
   loss: z.number().optional().describe('For mean and sum.'),
-  losses: z.array(z.unknown()).optional().describe('For reduction none: shaped like labels, 0 where ignored.'),
-  grad: z.array(z.unknown()).optional().describe('d(loss)/d(preds) (for none, of the sum of losses), shaped like preds.'),
-  hess: z.array(z.unknown()).optional().describe('d²(loss)/d(logit_i)² of the reduced loss (for none, of the sum of losses), shaped like preds, floored at min_hessian.'),
+  losses: tensorResult(2, 'For reduction none: shaped like labels, 0 where ignored.').optional(),
+  grad: tensorResult(3, 'd(loss)/d(preds) (for none, of the sum of losses), shaped like preds.').optional(),
+  hess: tensorResult(2, 'd²(loss)/d(logit_i)² of the reduced loss (for none, of the sum of losses), shaped like preds, floored at min_hessian.').optional(),
   warnings: z.array(z.string()),
-});
+}).meta({ id: 'FocalLossResult', description: 'The focal loss of one batch (also the `loss` entry of /v1/score).' });
 
 export type FocalLossResponse = z.infer<typeof FocalLossResponse>;

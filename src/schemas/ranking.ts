@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { labelTensor, numberTensor, Task } from './common.js';
+import { LabelValue, labelTensor, numberTensor, Task } from './common.js';
 
 /**
  * Fields shared by every ranking metric (AUROC, average precision, ROC and PR curves): the
@@ -17,12 +17,12 @@ export const rankingBatchFields = {
     .describe(
       '`auto` (torchmetrics): logits if any score lies outside [0, 1]. Exact metrics are rank-based and rank logits without squashing them: binary / multilabel logits as sent, multiclass logits by each class\'s log-odds z_c - logsumexp(z_j, j != c), which orders as softmax does without its ties at 1.0. Binned thresholds apply sigmoid (of the log-odds: softmax p_c).',
     ),
-  ignore_index: z.number().int().optional().describe('Samples (multilabel: entries) with this label are dropped.'),
+  ignore_index: LabelValue.optional().describe('Samples (multilabel: entries) with this label are dropped.'),
   num_classes: z.number().int().min(2).optional().describe('Multiclass: when given, must equal C.'),
   num_labels: z.number().int().min(1).optional().describe('Multilabel: when given, must equal L.'),
 };
 
-export const Average = z.enum(['macro', 'weighted', 'micro', 'none']);
+export const Average = z.enum(['macro', 'weighted', 'micro', 'none']).meta({ id: 'Average', description: 'How per-class values are averaged.' });
 export type Average = z.infer<typeof Average>;
 
 export const Thresholds = z
@@ -32,6 +32,6 @@ export const Thresholds = z
     '`null`: exact. An integer n: n thresholds evenly spaced on [0, 1]. An array: strictly increasing thresholds in [0, 1]. torchmetrics binned, constant-memory mode.',
   );
 
-export const InputUsed = z.enum(['probs', 'logits']).describe('How preds were interpreted.');
+export const InputUsed = z.enum(['probs', 'logits']).meta({ id: 'InputUsed', description: 'How preds were read, after `auto` was decided.' });
 
-export const PerClass = z.array(z.number().nullable()).describe('One value per class or label; null where undefined.');
+export const PerClass = z.array(z.number().nullable()).meta({ id: 'PerClassValues', description: 'One value per class or label; null where undefined.' });

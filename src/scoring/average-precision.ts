@@ -1,7 +1,6 @@
 import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts } from '../kernels/average-precision.js';
 import type { RankCounts } from '../kernels/rank-counts.js';
 import type { AveragePrecisionRequest, AveragePrecisionResponse } from '../schemas/average-precision.js';
-import { invalidField } from '../errors.js';
 import { averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
 import { BOOTSTRAP_UNDEFINED, bootstrapInterval } from './confidence.js';
 import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
@@ -16,7 +15,6 @@ export function averagePrecisionOfBatch(cache: RankCountsCache, options: Average
   const response = averagePrecisionPoint(cache, options);
   const ci = options.ci ?? null;
   if (ci === null) return response;
-  if (ci.method !== 'bootstrap') throw invalidField('ci/method', 'average precision has no DeLong interval; use "bootstrap"');
   const interval = bootstrapInterval(cache.batch, (resampled) => averagePrecisionPoint(resampled, options).average_precision, ci);
   return { ...response, ci: interval, warnings: interval ? response.warnings : [...response.warnings, BOOTSTRAP_UNDEFINED] };
 }

@@ -1,5 +1,5 @@
 import { invalidField } from '../errors.js';
-import type { ScoreRequest, ScoreResponse } from '../schemas/score.js';
+import { ScoreLossOptions, type ScoreRequest, type ScoreResponse } from '../schemas/score.js';
 import { AurocRequest } from '../schemas/auroc.js';
 import { AveragePrecisionRequest } from '../schemas/average-precision.js';
 import { aurocOfBatch } from './auroc.js';
@@ -12,6 +12,7 @@ import { flattenIntegers, flattenNumbers, type LabelTensor, type Tensor } from '
 
 /** Metric option defaults, taken from the metrics' own request schemas. */
 const aurocDefaults = AurocRequest.pick({ average: true, multi_class: true, max_fpr: true, thresholds: true, ci: true }).parse({});
+const lossDefaults = ScoreLossOptions.parse({});
 const apDefaults = AveragePrecisionRequest.pick({ average: true, thresholds: true, ci: true }).parse({});
 
 /** Metrics rank samples: [B, N, C] logits become B·N samples of C classes, [B, N] scores B·N. */
@@ -46,7 +47,8 @@ export function computeScore(request: ScoreRequest): ScoreResult {
   const preds = flattenNumbers('preds', request.preds, 3);
   const labels = flattenIntegers('labels', request.labels, 2);
   const focalBatch = focalLossBatchFromTensors(preds, labels, { ...request, num_classes: request.loss?.num_classes });
-  const loss = request.loss === null ? null : focalLossOfBatch(focalBatch, { ...request.loss, input: request.input, ignore_index: request.ignore_index });
+  const lossOptions = request.loss === undefined ? lossDefaults : request.loss;
+  const loss = lossOptions === null ? null : focalLossOfBatch(focalBatch, { ...lossOptions, input: request.input, ignore_index: request.ignore_index });
 
   const metrics: ScoreResult['metrics'] = {};
   if (request.metrics.length > 0) {
@@ -54,10 +56,10 @@ export function computeScore(request: ScoreRequest): ScoreResult {
     const batch = rankingBatchFromTensors(samples.preds, samples.labels, { task: focalBatch.task, input: request.input, ignore_index: request.ignore_index });
     const cache = new RankCountsCache(batch);
     request.metrics.forEach((metric, i) => {
-      const name = typeof metric === 'string' ? metric : metric.name;
-      if (name in metrics) throw invalidField(`metrics/${i}`, `"${name}" is requested twice`);
-      if (name === 'auroc') metrics.auroc = aurocOfBatch(cache, typeof metric === 'string' ? aurocDefaults : { ...aurocDefaults, ...metric });
-      else metrics.average_precision = averagePrecisionOfBatch(cache, typeof metric === 'string' ? apDefaults : { ...apDefaults, ...metric });
+      const entry = typeof metric !== 'string' ? metric : metric === 'auroc' ? { name: metric } : { name: metric };
+      if (entry.name in metrics) throw invalidField(`metrics/${i}`, `"${entry.name}" is requested twice`);
+      if (entry.name === 'auroc') metrics.auroc = aurocOfBatch(cache, { ...aurocDefaults, ...entry });
+      else metrics.average_precision = averagePrecisionOfBatch(cache, { ...apDefaults, ...entry });
     });
   }
   return { task: focalBatch.task, loss, metrics };

@@ -86,7 +86,7 @@ export const scoringTasks = {
   aurocCompare: task(AurocCompareRequest, computeAurocCompare, { json: identity }),
   averagePrecision: task(AveragePrecisionRequest, computeAveragePrecision, { json: identity }),
   roc: task(RocRequest, computeRoc, { json: identity, svg: rocSvg }),
-  precisionRecall: task(PrecisionRecallRequest, computePrecisionRecall, { json: identity, svg: precisionRecallSvg }),
+  precisionRecallCurve: task(PrecisionRecallRequest, computePrecisionRecall, { json: identity, svg: precisionRecallSvg }),
   score: task(ScoreRequest, computeScore, { json: scoreJson, arrow: scoreArrow }, true),
 } satisfies Record<string, ScoringTask>;
 

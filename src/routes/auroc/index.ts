@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AurocCompareRequest, AurocCompareResponse } from '../../schemas/auroc-compare.js';
 import { AurocRequest, AurocResponse } from '../../schemas/auroc.js';
-import { ARROW_MEDIA_TYPE, arrowQuery } from '../../schemas/arrow.js';
-import { problemResponses } from '../../schemas/common.js';
+import { okResponse, problemResponses } from '../../schemas/common.js';
 
 const aurocRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/auroc',
     {
       schema: {
+        operationId: 'auroc',
         tags: ['metrics'],
         summary: 'Area under the ROC curve',
         description: [
@@ -18,9 +18,10 @@ const aurocRoutes: FastifyPluginAsyncZod = async (app) => {
           'and left out of the averages (not counted as 0).',
         ].join(' '),
         body: AurocRequest,
-        consumes: ['application/json', ARROW_MEDIA_TYPE],
-        querystring: arrowQuery(AurocRequest),
-        response: { 200: AurocResponse, ...problemResponses },
+        response: {
+          ...okResponse('The AUROC (per class, per pair for one-vs-one), with its interval when asked.', { 'application/json': AurocResponse }),
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => app.scoring.respond(request, reply, 'auroc'),
@@ -30,6 +31,7 @@ const aurocRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/auroc/compare',
     {
       schema: {
+        operationId: 'aurocCompare',
         tags: ['metrics'],
         summary: 'Compare two models\' AUROC on the same samples (DeLong test)',
         description: [
@@ -37,7 +39,10 @@ const aurocRoutes: FastifyPluginAsyncZod = async (app) => {
           'the DeLong z statistic and the two-sided p-value (DeLong, DeLong & Clarke-Pearson 1988; fast algorithm of Sun & Xu 2014).',
         ].join(' '),
         body: AurocCompareRequest,
-        response: { 200: AurocCompareResponse, ...problemResponses },
+        response: {
+          ...okResponse('Both AUROCs, their difference with its DeLong interval, z and the two-sided p-value.', { 'application/json': AurocCompareResponse }),
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => app.scoring.respond(request, reply, 'aurocCompare'),

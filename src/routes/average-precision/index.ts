@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AveragePrecisionRequest, AveragePrecisionResponse } from '../../schemas/average-precision.js';
-import { problemResponses } from '../../schemas/common.js';
+import { okResponse, problemResponses } from '../../schemas/common.js';
 
 const averagePrecisionRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/average-precision',
     {
       schema: {
+        operationId: 'averagePrecision',
         tags: ['metrics'],
         summary: 'Average precision (area under the precision-recall curve, step-wise)',
         description: [
@@ -15,7 +16,10 @@ const averagePrecisionRoutes: FastifyPluginAsyncZod = async (app) => {
           '`null`, named in `warnings`, and left out of averages. Binned `thresholds` as torchmetrics.',
         ].join(' '),
         body: AveragePrecisionRequest,
-        response: { 200: AveragePrecisionResponse, ...problemResponses },
+        response: {
+          ...okResponse('The average precision (per class for multiclass and multilabel), with its interval when asked.', { 'application/json': AveragePrecisionResponse }),
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => app.scoring.respond(request, reply, 'averagePrecision'),

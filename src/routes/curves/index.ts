@@ -1,17 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { problemResponses } from '../../schemas/common.js';
+import { okResponse, problemResponses } from '../../schemas/common.js';
 import { PrecisionRecallRequest, PrecisionRecallResponse, RocRequest, RocResponse } from '../../schemas/curves.js';
 
 /** A curve answers JSON, or SVG when the client's Accept header prefers it. */
 const curveResponse = (json: z.ZodType, description: string) => ({
-  200: {
-    description,
-    content: {
-      'application/json': { schema: json },
-      'image/svg+xml': { schema: z.string().describe('The curves plotted, with the metric in the legend.') },
-    },
-  },
+  ...okResponse(description, { 'application/json': json, 'image/svg+xml': z.string().describe('The curves plotted, with the metric in the legend.') }),
   ...problemResponses,
 });
 
@@ -20,6 +14,7 @@ const curveRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/roc',
     {
       schema: {
+        operationId: 'roc',
         tags: ['metrics'],
         summary: 'ROC curve (JSON, or SVG with Accept: image/svg+xml)',
         description: [
@@ -28,7 +23,7 @@ const curveRoutes: FastifyPluginAsyncZod = async (app) => {
           '`max_points` caps each curve, keeping its shape. With `Accept: image/svg+xml` the answer is a plot.',
         ].join(' '),
         body: RocRequest,
-        response: curveResponse(RocResponse, 'The curve(s) as JSON, or their plot as SVG.'),
+        response: curveResponse(RocResponse, 'The ROC curve (per class for multiclass and multilabel) with its AUROC, as JSON; or the plot, as SVG.'),
       },
     },
     async (request, reply) => app.scoring.respond(request, reply, 'roc'),
@@ -38,6 +33,7 @@ const curveRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/precision-recall-curve',
     {
       schema: {
+        operationId: 'precisionRecallCurve',
         tags: ['metrics'],
         summary: 'Precision-recall curve (JSON, or SVG with Accept: image/svg+xml)',
         description: [
@@ -46,10 +42,13 @@ const curveRoutes: FastifyPluginAsyncZod = async (app) => {
           'each curve is included.',
         ].join(' '),
         body: PrecisionRecallRequest,
-        response: curveResponse(PrecisionRecallResponse, 'The curve(s) as JSON, or their plot as SVG.'),
+        response: curveResponse(
+          PrecisionRecallResponse,
+          'The precision-recall curve (per class for multiclass and multilabel) with its average precision and chance level, as JSON; or the plot, as SVG.',
+        ),
       },
     },
-    async (request, reply) => app.scoring.respond(request, reply, 'precisionRecall'),
+    async (request, reply) => app.scoring.respond(request, reply, 'precisionRecallCurve'),
   );
 };
 
