@@ -26,7 +26,8 @@ export function finishDocument(document: OpenApiDocument): OpenApiDocument {
   };
   for (const [path, item] of Object.entries(document.paths ?? {})) {
     for (const operation of Object.values(item)) {
-      if (path.startsWith('/v1/')) operation.security = [{ bearerAuth: [] }, {}];
+      // /v1/* takes the token when API_TOKENS is set (and nothing otherwise); health never does.
+      operation.security = path.startsWith('/v1/') ? [{ bearerAuth: [] }, {}] : [];
       const unavailable = operation.responses?.['503'];
       if (unavailable) {
         unavailable.headers = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } } };

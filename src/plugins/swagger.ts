@@ -7,7 +7,7 @@ import { finishDocument, type OpenApiDocument } from './openapi-document.js';
 export const openapiInfo = {
   title: 'Focal loss & AUROC scoring service',
   version: '0.1.0',
-  license: { name: 'UNLICENSED: proprietary, all rights reserved' },
+  license: { name: 'Proprietary: all rights reserved', identifier: 'LicenseRef-Proprietary' },
   contact: { name: 'Scoring service team' },
   description:
     'Scores a batch for class-imbalanced training: focal loss (Lin et al.) with its gradient, and ranking metrics that stay honest under imbalance (AUROC, ROC / PR curves, average precision). Semantics follow PyTorch, torchvision, scikit-learn and torchmetrics; parameter names follow those libraries. Errors are RFC 9457 application/problem+json.',

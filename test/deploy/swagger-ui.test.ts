@@ -21,6 +21,41 @@ describe('Swagger UI in a real browser', () => {
     await app?.close();
   });
 
+  it('renders every operation of the document, JSON operations without query fields', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    // Swagger UI shows an operation once under each of its tags.
+    const count = Object.values(document.paths as Record<string, Record<string, { tags?: string[] }>>)
+      .flatMap((item) => Object.values(item))
+      .reduce((n, operation) => n + Math.max(1, operation.tags?.length ?? 0), 0);
+    const page = await browser.newPage();
+    await page.goto(`${base}/docs`);
+    await page.locator('.opblock').first().waitFor();
+    expect(await page.locator('.opblock').count()).toBe(count);
+    const operation = page.locator('.opblock-post', { hasText: '/v1/auroc' }).first();
+    await operation.locator('.opblock-summary').click();
+    await expect.poll(() => operation.locator('.parameters-container').innerText()).toMatch(/No parameters/);
+    await page.close();
+  }, 60_000);
+
+  it('"Try it out" on the second named example answers what the document shows for it', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const post = document.paths['/v1/auroc'].post;
+    const [, second] = Object.entries(post.requestBody.content['application/json'].examples as Record<string, { summary: string }>);
+    const shown = post.responses['200'].content['application/json'].examples[second[0]].value;
+    const page = await browser.newPage();
+    await page.goto(`${base}/docs`);
+    const operation = page.locator('.opblock-post', { hasText: '/v1/auroc' }).first();
+    await operation.locator('.opblock-summary').click();
+    await operation.getByRole('button', { name: 'Try it out' }).click();
+    // The request body's example menu lists the examples by name.
+    await operation.locator('.opblock-section-request-body select.examples-select-element').selectOption({ label: second[1].summary });
+    await operation.getByRole('button', { name: 'Execute' }).click();
+    const body = operation.locator('.live-responses-table .response-col_description pre').first();
+    await body.waitFor({ timeout: 20_000 });
+    expect(JSON.parse(await body.innerText())).toEqual(shown);
+    await page.close();
+  }, 60_000);
+
   it('runs the seed AUROC example from /docs ("Try it out", "Execute") and shows 0.5', async () => {
     const page = await browser.newPage();
     await page.goto(`${base}/docs`);
