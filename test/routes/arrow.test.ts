@@ -54,6 +54,22 @@ describe.each(bodyPaths)('Arrow IPC bodies ($path)', ({ config }) => {
     }
   });
 
+  it('the Arrow operations take typed, dotted query options and answer as the JSON operations do', async () => {
+    const preds = [0.1, 0.35, 0.24, 0.8, 0.2, 0.85, 0.13, 0.85, 0.74, 0.58, 0.71, 0.25];
+    const labels = [0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1];
+    const body = arrowStream({ preds: column(Float64Array.from(preds)), labels: column(Int32Array.from(labels)) });
+    const res = await postArrow('/v1/arrow/auroc?ci.method=bootstrap&ci.n_resamples=50&ci.seed=3', body);
+    expect(res.statusCode, res.body).toBe(200);
+    const json = await app.inject({ method: 'POST', url: '/v1/auroc', payload: { preds, labels, ci: { method: 'bootstrap', n_resamples: 50, seed: 3 } } });
+    expect(res.json()).toEqual(json.json());
+  });
+
+  it('the Arrow operations refuse JSON bodies with a 415 that says where JSON goes', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/arrow/auroc', payload: { preds: [0.1, 0.9], labels: [0, 1] } });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().detail).toMatch(/application\/vnd\.apache\.arrow\.stream.*\/v1\/auroc/);
+  });
+
   it('focal loss answers Arrow when asked: grad as a FixedSizeList column, the rest in metadata', async () => {
     const c = loadCases('focal_loss.json')[0];
     const preds = c.request.preds as number[][];
