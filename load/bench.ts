@@ -44,7 +44,7 @@ const batch = (task: RankingBatch['task'], scores: Float64Array, labels: Int32Ar
   rows: labels.length,
   classes,
   scores,
-  sigmoidPending: false,
+  scoresAreLogOdds: false,
   labels,
   ignoreIndex: null,
   warnings: [],

@@ -77,7 +77,7 @@ export class RankCountsCache {
     if (!counts) {
       const { positives, negatives } = split();
       if (grid.values === null) counts = rankCountsFromSorted(positives, negatives);
-      else if (this.batch.sigmoidPending) {
+      else if (this.batch.scoresAreLogOdds) {
         // σ is monotone: the sorted order survives, on copies so exact metrics keep raw scores.
         counts = binnedRankCounts(sigmoidInPlace(positives.slice()), sigmoidInPlace(negatives.slice()), grid.values);
       } else counts = binnedRankCounts(positives, negatives, grid.values);

@@ -39,7 +39,7 @@ export interface RankingBatch {
    * them (binned thresholds on [0, 1]); exact metrics are rank-based and use them as they are,
    * which avoids the ties σ and softmax create where they saturate in float64.
    */
-  sigmoidPending: boolean;
+  scoresAreLogOdds: boolean;
   /** Binary: rows. Multiclass: rows (class indices). Multilabel: rows × classes. */
   labels: Int32Array;
   ignoreIndex: number | null;
@@ -126,7 +126,7 @@ export function rankingBatchFromTensors(
     warnings.push('input "auto": a score lies outside [0, 1], so preds were read as logits (torchmetrics\' rule); send "input" to say which they are');
   }
   const ranked = input === 'logits' && task === 'multiclass' ? logOddsRows(scores, classes) : scores;
-  return { task, input, rows, classes, scores: ranked, sigmoidPending: input === 'logits', labels: labels.data, ignoreIndex, warnings };
+  return { task, input, rows, classes, scores: ranked, scoresAreLogOdds: input === 'logits', labels: labels.data, ignoreIndex, warnings };
 }
 
 /** torchmetrics' `auto` rule: probabilities unless a kept score lies outside [0, 1]. */
