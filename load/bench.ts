@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { focalLossSoftmax } from '../src/kernels/focal-loss.js';
+import { logOddsRows } from '../src/kernels/log-odds.js';
 import { aurocOfBatch } from '../src/scoring/auroc.js';
 import { RankCountsCache } from '../src/scoring/rank-counts-cache.js';
 import { decodeJsonBody } from '../src/scoring/raw-body.js';
@@ -81,6 +82,9 @@ bench
   })
   .add('multiclass OvR AUROC, 1e5 × 10', () => {
     aurocOfBatch(new RankCountsCache(batch('multiclass', mcProbs, mc.labels, 10)), aurocOptions);
+  })
+  .add('multiclass OvR AUROC from logits (log-odds stage included), 1e5 × 10', () => {
+    aurocOfBatch(new RankCountsCache(batch('multiclass', logOddsRows(mc.logits, 10), mc.labels, 10)), aurocOptions);
   })
   .add('focal loss mean + grad, 1e6 × 10', () => {
     // As /v1/focal-loss runs it: the gradient takes the place of the request's own logits.

@@ -111,14 +111,18 @@ describe('OpenAPI document', () => {
     const params = Object.fromEntries(served.paths['/v1/arrow/auroc'].post.parameters.map((p: any) => [p.name, p]));
     expect(params['ci.method'].schema.enum).toEqual(['delong', 'bootstrap']);
     expect(params['ci.level'].schema.type).toBe('number');
-    expect(params.max_fpr.schema.type).toBe('number');
+    // A nullable option takes the word null, as the server reads it.
+    expect(params.max_fpr.schema.anyOf).toEqual([expect.objectContaining({ type: 'number' }), { type: 'string', enum: ['null'] }]);
     expect(params.average.schema.enum).toEqual(['macro', 'weighted', 'micro', 'none']);
-    expect(params.thresholds.schema.anyOf.map((a: any) => a.type)).toEqual(['integer', 'array']);
+    expect(params.thresholds.schema.anyOf.map((a: any) => a.type)).toEqual(['integer', 'array', 'string']);
+    expect(params.thresholds).toMatchObject({ style: 'form', explode: false });
     const focal = Object.fromEntries(served.paths['/v1/arrow/focal-loss'].post.parameters.map((p: any) => [p.name, p]));
     expect(focal.return_grad.schema.type).toBe('boolean');
     const score = Object.fromEntries(served.paths['/v1/arrow/score'].post.parameters.map((p: any) => [p.name, p]));
     expect(score['loss.gamma'].schema.type).toBe('number');
-    expect(score.metrics).toMatchObject({ style: 'form', explode: false, schema: { type: 'array' } });
+    expect(score.metrics).toMatchObject({ style: 'form', explode: false, schema: { type: 'array', items: { type: 'string', enum: ['auroc', 'average_precision'] } } });
+    expect(score.loss.schema).toEqual({ type: 'string', enum: ['null'] });
+    expect(focal['alpha.effective_number.beta'].schema.type).toBe('number');
     expect(Object.keys(served.paths['/v1/arrow/auroc'].post.requestBody.content)).toEqual(['application/vnd.apache.arrow.stream']);
   });
 

@@ -23,7 +23,7 @@ export function mediaTypesOf(request: FastifyRequest): string[] {
 function fromFastifyError(error: FastifyError, request: FastifyRequest): ProblemError | null {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return payloadTooLarge(error.message);
+      return payloadTooLarge(`the body is larger than BODY_LIMIT_BYTES (${request.routeOptions.bodyLimit} bytes): split the batch`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
       const sent = request.headers['content-type'] ?? 'none';
       return unsupportedMediaType(`Content-Type ${sent} is not accepted: this operation takes ${mediaTypesOf(request).join(' or ')}`);

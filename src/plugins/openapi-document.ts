@@ -33,7 +33,9 @@ export function finishDocument(document: OpenApiDocument): OpenApiDocument {
         unavailable.headers = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } } };
       }
       for (const parameter of operation.parameters ?? []) {
-        if (parameter.in === 'query' && parameter.schema?.type === 'array') Object.assign(parameter, { style: 'form', explode: false });
+        const schema = parameter.schema;
+        const list = schema?.type === 'array' || schema?.anyOf?.some((alternative) => alternative.type === 'array');
+        if (parameter.in === 'query' && list) Object.assign(parameter, { style: 'form', explode: false });
       }
       answerExamples(operation);
     }
@@ -126,7 +128,7 @@ function replaceRefs(node: unknown, from: string, to: string): unknown {
 
 interface Operation {
   operationId?: string;
-  parameters?: Array<{ in: string; schema?: { type?: string } }>;
+  parameters?: Array<{ in: string; schema?: { type?: string; anyOf?: Array<{ type?: string }> } }>;
   requestBody?: { content?: Record<string, { examples?: Record<string, { summary?: string; value: unknown }> }> };
   responses?: Record<string, { headers?: object; content?: Record<string, { examples?: Record<string, { summary?: string; value: unknown }> }> }>;
   security?: Array<Record<string, string[]>>;

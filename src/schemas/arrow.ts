@@ -39,12 +39,25 @@ function inlineDefs(schema: JsonSchema): JsonSchema {
   return resolve(schema) as JsonSchema;
 }
 
-/** One option field as query parameters: itself, or its object alternative's fields dotted. */
+/** An array's items as a comma list can carry them: objects cannot be written there. */
+function commaListItems(schema: JsonSchema): JsonSchema {
+  if (schema.type !== 'array' || typeof schema.items !== 'object' || schema.items === null) return schema;
+  const items = schema.items as JsonSchema;
+  if (!items.anyOf) return schema;
+  const scalars = items.anyOf.filter((s) => s.type !== 'object' && !('oneOf' in s) && !('anyOf' in s));
+  return { ...schema, items: scalars.length === 1 ? scalars[0] : { ...items, anyOf: scalars } };
+}
+
+/**
+ * One option field as query parameters: itself, with the alternatives text can carry (`null`
+ * as the word null), and its object alternative's fields under dotted names.
+ */
 function queryParameters(name: string, schema: JsonSchema): Record<string, JsonSchema> {
   const { anyOf, ...common } = schema;
   const alternatives = anyOf ?? [schema];
   const objects = alternatives.filter((s) => s.type === 'object');
-  const values = alternatives.filter((s) => s.type !== 'object' && s.type !== 'null');
+  const values: JsonSchema[] = alternatives.filter((s) => s.type !== 'object' && s.type !== 'null').map(commaListItems);
+  if (alternatives.some((s) => s.type === 'null')) values.push({ type: 'string', enum: ['null'] });
   const out: Record<string, JsonSchema> = {};
   if (values.length > 0) {
     const { description, default: fallback } = common;

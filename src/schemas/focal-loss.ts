@@ -34,7 +34,7 @@ export const FocalLossRequest = z
             counts: z.array(z.number().int().min(0)).min(2).optional().describe('Samples per class in the training set; from this batch when absent.'),
           }),
         }),
-      ])
+      ], { error: () => 'expected a number in [0, 1], an array of class weights (each >= 0), null, or {"effective_number": {"beta": 0 <= beta < 1, "counts": [...]}}' })
       .optional()
       .meta({ default: DEFAULT_ALPHA })
       .describe(

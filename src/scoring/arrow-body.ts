@@ -44,7 +44,7 @@ function column(table: Table, name: string): Column {
 }
 
 /** The primitive values of a column and the width of each row (1, or the FixedSizeList size). */
-function valuesOf(name: string, vector: Column, accept: (typeId: Type) => boolean, what: string): { values: NumericArray; width: number } {
+function valuesOf(name: string, vector: Column, accept: (typeId: Type) => boolean, what: string): { values: NumericArray; width: number; list: boolean } {
   const type = vector.type;
   const isList = type.typeId === Type.FixedSizeList;
   const leaf = isList ? (type as FixedSizeList).children[0].type : type;
@@ -56,7 +56,7 @@ function valuesOf(name: string, vector: Column, accept: (typeId: Type) => boolea
     const start = (leafData.offset + (isList ? data.offset * width : 0)) as number;
     return (leafData.values as NumericArray).subarray(start, start + data.length * width);
   });
-  if (chunks.length === 1) return { values: chunks[0], width }; // zero-copy view of the body
+  if (chunks.length === 1) return { values: chunks[0], width, list: isList }; // zero-copy view of the body
   const total = chunks.reduce((sum, c) => sum + c.length, 0);
   const Ctor = chunks[0].constructor as new (n: number) => NumericArray;
   const out = new Ctor(total);
@@ -65,7 +65,7 @@ function valuesOf(name: string, vector: Column, accept: (typeId: Type) => boolea
     (out as Float64Array).set(chunk as Float64Array, at);
     at += chunk.length;
   }
-  return { values: out, width };
+  return { values: out, width, list: isList };
 }
 
 const isFloat = (id: Type) => id === Type.Float;
@@ -99,24 +99,39 @@ const scalarOf = (text: string): unknown => {
   return text.trim() !== '' && Number.isFinite(n) ? n : text;
 };
 
+/** The schema of the option at a dotted path (`alpha.effective_number.counts`), through unions and wrappers. */
+function fieldAt(shape: Record<string, z.ZodType>, path: string[]): z.ZodType | undefined {
+  let field: z.ZodType | undefined = shape[path[0]];
+  for (const part of path.slice(1)) {
+    if (field === undefined) return undefined;
+    const inner = unwrap(field) as unknown as { _zod: { def: { type: string; shape?: Record<string, z.ZodType>; options?: z.ZodType[] } } };
+    const objects = inner._zod.def.type === 'object' ? [inner] : (inner._zod.def.options ?? []).map((o) => unwrap(o) as unknown as typeof inner);
+    field = objects.map((o) => o._zod.def.shape?.[part]).find((f) => f !== undefined);
+  }
+  return field;
+}
+
 /**
  * Query parameters as the JSON body's option fields: numbers, booleans and null are read as
- * such, arrays are comma-separated, and dotted names nest (`loss.gamma=2`). A field that only
- * takes arrays gets one even from a single value (`metrics=auroc`).
+ * such, arrays are comma-separated, and dotted names nest to any depth
+ * (`alpha.effective_number.beta=0.999`). A field that only takes arrays gets one even from a
+ * single value (`metrics=auroc`).
  */
 export function optionsFromQuery(query: Record<string, unknown>, shape: Record<string, z.ZodType>): Record<string, unknown> {
   const options: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(query)) {
     const text = Array.isArray(raw) ? raw.join(',') : String(raw);
-    const [head, ...rest] = key.split('.');
-    const field = shape[head];
-    const arrayOnly = field !== undefined && rest.length === 0 && (unwrap(field) as unknown as { _zod: { def: { type: string } } })._zod.def.type === 'array';
+    const path = key.split('.');
+    const field = fieldAt(shape, path);
+    const arrayOnly = field !== undefined && (unwrap(field) as unknown as { _zod: { def: { type: string } } })._zod.def.type === 'array';
     const value = arrayOnly || text.includes(',') ? text.split(',').map(scalarOf) : scalarOf(text);
-    if (rest.length === 0) options[key] = value;
-    else {
-      const parent = (options[head] ??= {}) as Record<string, unknown>;
-      if (typeof parent === 'object' && parent !== null) parent[rest.join('.')] = value;
+    let parent = options;
+    for (const part of path.slice(0, -1)) {
+      const next = (parent[part] ??= {});
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) break; // `a=1&a.b=2`: the schema reports it
+      parent = next as Record<string, unknown>;
     }
+    parent[path[path.length - 1]] = value;
   }
   return options;
 }
@@ -141,8 +156,9 @@ export function decodeArrowRequest(bytes: Uint8Array, query: Record<string, unkn
   const predsColumn = valuesOf('preds', column(table, 'preds'), isFloat, 'Float32 or Float64');
   const labelsColumn = valuesOf('labels', column(table, 'labels'), isInt, 'an integer type');
   const rows = table.numRows;
-  const predsShape = predsColumn.width === 1 ? [rows] : [rows, predsColumn.width];
-  const labelsShape = labelsColumn.width === 1 ? [rows] : [rows, labelsColumn.width];
+  // A FixedSizeList column is [rows, width] even for width 1: a [B, 1] binary head stays [B, 1].
+  const predsShape = predsColumn.list ? [rows, predsColumn.width] : [rows];
+  const labelsShape = labelsColumn.list ? [rows, labelsColumn.width] : [rows];
   return {
     ...(parsed.data as Record<string, unknown>),
     preds: new TypedTensor(predsColumn.values as Float64Array | Float32Array, predsShape),
@@ -163,8 +179,9 @@ export function encodeArrowResponse(fields: Record<string, unknown>, tensors: Re
     const rows = tensor.shape[0];
     const width = tensor.data.length / rows;
     const child = makeData({ type: new Float64(), length: tensor.data.length, data: Float64Array.from(tensor.data) });
+    // Rank 1 as a plain column, anything deeper as a FixedSizeList (width 1 included: [B, 1] stays so).
     columns[name] =
-      width === 1 ? makeVector(child) : makeVector(makeData({ type: new FixedSizeList(width, new Field('item', new Float64(), false)), length: rows, child }));
+      tensor.shape.length === 1 ? makeVector(child) : makeVector(makeData({ type: new FixedSizeList(width, new Field('item', new Float64(), false)), length: rows, child }));
   }
   const table = new Table(columns);
   const withMetadata = new Table(new Schema(table.schema.fields, metadata), table.batches);

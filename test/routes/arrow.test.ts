@@ -64,6 +64,36 @@ describe.each(bodyPaths)('Arrow IPC bodies ($path)', ({ config }) => {
     expect(res.json()).toEqual(json.json());
   });
 
+  it('reads a FixedSizeList(1) column as [B, 1] binary logits, and answers grad in that shape', async () => {
+    const preds = [1.5, -0.5, 0.25, 2, -1, 0.75];
+    const labels = [1, 0, 1, 1, 0, 0];
+    const body = arrowStream({ preds: column(Float32Array.from(preds), 1, undefined, true), labels: column(Int8Array.from(labels)) });
+    const json = await postArrow('/v1/arrow/focal-loss?return_grad=true', body);
+    expect(json.statusCode, json.body).toBe(200);
+    const reference = (await app.inject({ method: 'POST', url: '/v1/focal-loss', payload: { preds: preds.map((p) => [Math.fround(p)]), labels, return_grad: true } })).json();
+    expect(json.json()).toEqual(reference);
+    expect(json.json().warnings.join(' ')).toMatch(/\[6, 1\]/);
+    const arrow = await postArrow('/v1/arrow/focal-loss?return_grad=true', body, ARROW);
+    const table = tableFromIPC(arrow.rawPayload);
+    expect(String(table.getChild('grad')!.type)).toMatch(/FixedSizeList\[1\]/);
+    expect(table.schema.metadata.get('shape:grad')).toBe('[6,1]');
+  });
+
+  it('nests dotted query options to any depth, and reads null', async () => {
+    const preds = [1.5, -0.5, 0.25, 2];
+    const labels = [1, 0, 1, 0];
+    const body = arrowStream({ preds: column(Float64Array.from(preds)), labels: column(Int32Array.from(labels)) });
+    const res = await postArrow('/v1/arrow/focal-loss?alpha.effective_number.beta=0.999&alpha.effective_number.counts=100,10', body);
+    expect(res.statusCode, res.body).toBe(200);
+    const json = await app.inject({ method: 'POST', url: '/v1/focal-loss', payload: { preds, labels, alpha: { effective_number: { beta: 0.999, counts: [100, 10] } } } });
+    expect(res.json()).toEqual(json.json());
+    const metricsOnly = await postArrow('/v1/arrow/score?loss=null&metrics=auroc', body);
+    expect(metricsOnly.statusCode, metricsOnly.body).toBe(200);
+    const jsonMetrics = await app.inject({ method: 'POST', url: '/v1/score', payload: { preds, labels, loss: null, metrics: ['auroc'] } });
+    expect(metricsOnly.json()).toEqual(jsonMetrics.json());
+    expect(metricsOnly.json().loss).toBeNull();
+  });
+
   it('the Arrow operations refuse JSON bodies with a 415 that says where JSON goes', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/arrow/auroc', payload: { preds: [0.1, 0.9], labels: [0, 1] } });
     expect(res.statusCode).toBe(415);
