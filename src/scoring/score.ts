@@ -54,6 +54,8 @@ export function computeScore(request: ScoreRequest): ScoreResult {
   if (request.metrics.length > 0) {
     const samples = asSamples(preds, labels, focalBatch.task === 'multiclass');
     const batch = rankingBatchFromTensors(samples.preds, samples.labels, { task: focalBatch.task, input: request.input, ignore_index: request.ignore_index });
+    // What the loss's format stage decided ([B, 1] read as binary, one-hot labels) holds for the metrics too.
+    batch.warnings.push(...focalBatch.warnings);
     const cache = new RankCountsCache(batch);
     request.metrics.forEach((metric, i) => {
       const entry = typeof metric !== 'string' ? metric : metric === 'auroc' ? { name: metric } : { name: metric };
