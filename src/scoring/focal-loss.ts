@@ -217,7 +217,9 @@ export function focalLossOfBatch(
   }
 
   if (output.count === 0) warnings.push('every element is ignored: the loss and gradient are 0');
-  else if (output.loss === 0) warnings.push('every element\'s loss underflowed to 0 (predictions right with a confidence beyond float64): the loss and gradient are 0');
+  else if (output.loss === 0) {
+    warnings.push('every element\'s loss is 0: it underflowed (predictions right with a confidence beyond float64) or its class weight is 0; the gradient is 0 too');
+  }
   return {
     task,
     input: request.input,

@@ -47,7 +47,7 @@ describe('warnings for decisions the request did not state', () => {
   });
 
   it('a loss that underflowed to 0 for every element', async () => {
-    expect(await warningsOf('/v1/focal-loss', { preds: [[800, 0], [0, 900]], labels: [0, 1], alpha: null })).toMatch(/underflowed to 0/);
+    expect(await warningsOf('/v1/focal-loss', { preds: [[800, 0], [0, 900]], labels: [0, 1], alpha: null })).toMatch(/loss is 0: it underflowed/);
     expect(await warningsOf('/v1/focal-loss', { preds: [[50, 0]], labels: [0], alpha: null })).toBe('');
   });
 });
