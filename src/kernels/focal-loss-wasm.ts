@@ -1,4 +1,4 @@
-import type { FocalLossOptions, FocalLossOutput } from './focal-loss.js';
+import type { FocalLossOptions, FocalLossOutput } from './focal-loss-io.js';
 import { planReduction } from './reduction.js';
 import { WasmKernel, type WasmExports } from './wasm-module.js';
 import { wasmBase64 } from './wasm/focal-softmax.wasm.js';
