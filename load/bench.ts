@@ -17,9 +17,9 @@ import { focalLossSoftmax } from '../src/kernels/focal-loss.js';
 import { logOddsRows } from '../src/kernels/log-odds.js';
 import { aurocOfBatch } from '../src/scoring/auroc.js';
 import { RankCountsCache } from '../src/scoring/rank-counts-cache.js';
-import { decodeJsonBody } from '../src/scoring/raw-body.js';
+import { decodeJsonBody } from '../src/wire/json-body.js';
 import { flattenIntegers, flattenNumbers, nest } from '../src/scoring/tensor.js';
-import { tensorJson } from '../src/kernels/json-write.js';
+import { tensorJson } from '../src/wire/json-write.js';
 import type { RankingBatch } from '../src/scoring/ranking-batch.js';
 import { binaryBatch, multiclassBatch } from './data.js';
 

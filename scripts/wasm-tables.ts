@@ -1,13 +1,13 @@
 /**
  * `npx tsx scripts/wasm-tables.ts` (run by `npm run build:wasm`) writes the constant tables the
  * WebAssembly number conversions include, computed exactly with BigInt. The output is committed;
- * test/kernels/wasm-tables.test.ts fails when it drifts from this generator.
+ * test/wire/wasm-tables.test.ts fails when it drifts from this generator.
  *
- * - src/kernels/wasm/pow5-table.h, for reading numbers (json-numbers.c): 5^q, q = -342..308, as
+ * - src/wire/wasm/pow5-table.h, for reading numbers (json-numbers.c): 5^q, q = -342..308, as
  *   128-bit significands with the top bit set, the table of the Eisel-Lemire method (Lemire,
  *   "Number Parsing at a Gigabyte per Second", 2021), generated as fast_float's
  *   script/table_generation.py does: positive powers truncated, negative ones 2^b / 5^-q + 1.
- * - src/kernels/wasm/ryu-table.h, for writing them (json-write.c): Ryu's multipliers (Adams, "Ryū:
+ * - src/wire/wasm/ryu-table.h, for writing them (json-write.c): Ryu's multipliers (Adams, "Ryū:
  *   Fast Float-to-String Conversion", PLDI 2018): 5^i scaled to 125 bits (truncated) for i < 326,
  *   and floor(2^(bits(5^i) - 1 + 125) / 5^i) + 1 for i < 342.
  */
@@ -69,7 +69,7 @@ function ryuTable(): string {
   ]);
 }
 
-const at = (name: string) => fileURLToPath(new URL(`../src/kernels/wasm/${name}`, import.meta.url));
+const at = (name: string) => fileURLToPath(new URL(`../src/wire/wasm/${name}`, import.meta.url));
 
 /** Each generated header: where it is committed, and its text. */
 export const wasmTables = [

@@ -16,8 +16,8 @@ import averagePrecisionRoutes from './routes/average-precision/index.js';
 import curveRoutes from './routes/curves/index.js';
 import scoreRoutes from './routes/score/index.js';
 import focalLossRoutes from './routes/focal-loss/index.js';
-import { stringifyResponse } from './scoring/json-response.js';
-import { RawBody } from './scoring/raw-body.js';
+import { stringifyResponse } from './wire/json-response.js';
+import { RawBody } from './wire/json-body.js';
 
 export interface BuildOptions {
   /** Pino options; tests pass `false` to keep output clean. */

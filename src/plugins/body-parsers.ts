@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { unsupportedMediaType } from '../errors.js';
-import { ARROW_STREAM } from '../scoring/arrow-body.js';
-import { RawBody, decodeJsonBody } from '../scoring/raw-body.js';
+import { ARROW_STREAM } from '../wire/arrow.js';
+import { RawBody, decodeJsonBody } from '../wire/json-body.js';
 
 /**
  * The two body formats. JSON up to INLINE_MAX_BYTES is parsed here (cheap); larger JSON and

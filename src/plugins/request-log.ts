@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { RawBody } from '../scoring/raw-body.js';
+import { RawBody } from '../wire/json-body.js';
 import { shapeOf } from '../scoring/tensor.js';
 
 /**

@@ -5,8 +5,8 @@ import { Piscina } from 'piscina';
 import { maxElementsOf, type Config } from '../config.js';
 import { configureLimits } from '../scoring/limits.js';
 import { ProblemError, clientClosed, invalidField, notAcceptable, overloaded, shuttingDown, timedOut, unsupportedMediaType } from '../errors.js';
-import { ARROW_STREAM } from '../scoring/arrow-body.js';
-import { RawBody, ownBuffer } from '../scoring/raw-body.js';
+import { ARROW_STREAM } from '../wire/arrow.js';
+import { RawBody, ownBuffer } from '../wire/json-body.js';
 import { MEDIA_TYPES, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
 import type { PoolTask, WorkerReply } from '../workers/scoring-worker.js';
 

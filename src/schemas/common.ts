@@ -19,7 +19,7 @@ function tensorJsonSchema(maxRank: number, leaf: object, description: string): R
 
 /**
  * The body fields that are tensors. The JSON decoder reads these straight into typed arrays
- * (`src/scoring/raw-body.ts`); a tensor field missing here still works, through JSON.parse
+ * (`src/wire/json-body.ts`); a tensor field missing here still works, through JSON.parse
  * (test/json-body.test.ts checks that none is missing).
  */
 export const TENSOR_FIELDS: ReadonlySet<string> = new Set(['preds', 'labels', 'preds_a', 'preds_b']);

@@ -2,7 +2,7 @@ import { invalidField } from '../errors.js';
 import { focalLossSigmoid, focalLossSoftmax, type FocalLossOutput } from '../kernels/focal-loss.js';
 import type { Task } from '../schemas/common.js';
 import { DEFAULT_ALPHA, type FocalLossRequest, type FocalLossResponse } from '../schemas/focal-loss.js';
-import { encodeArrowResponse } from './arrow-body.js';
+import { encodeArrowResponse } from '../wire/arrow.js';
 import { binaryColumn, binaryColumnWarning, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, nest, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
 
 /** Validated, typed inputs of a focal-loss computation (the "format" stage's output). */

@@ -4,7 +4,7 @@ import { AurocRequest } from '../schemas/auroc.js';
 import { AveragePrecisionRequest } from '../schemas/average-precision.js';
 import { aurocOfBatch } from './auroc.js';
 import { averagePrecisionOfBatch } from './average-precision.js';
-import { encodeArrowResponse } from './arrow-body.js';
+import { encodeArrowResponse } from '../wire/arrow.js';
 import { focalLossBatchFromTensors, focalLossJson, focalLossOfBatch, type FocalLossResult } from './focal-loss.js';
 import { RankCountsCache } from './rank-counts-cache.js';
 import { rankingBatchFromTensors } from './ranking-batch.js';

@@ -7,14 +7,14 @@ import { AveragePrecisionRequest } from '../schemas/average-precision.js';
 import { PrecisionRecallRequest, RocRequest } from '../schemas/curves.js';
 import { FocalLossRequest } from '../schemas/focal-loss.js';
 import { ScoreRequest } from '../schemas/score.js';
-import { ARROW_STREAM, decodeArrowRequest } from './arrow-body.js';
+import { ARROW_STREAM, decodeArrowRequest } from '../wire/arrow.js';
 import { computeAurocCompare } from './auroc-compare.js';
 import { computeAuroc } from './auroc.js';
 import { computeAveragePrecision } from './average-precision.js';
 import { computePrecisionRecall, computeRoc } from './curves.js';
 import { assertFiniteResult } from './finite.js';
 import { computeFocalLoss, focalLossArrow, focalLossJson } from './focal-loss.js';
-import { decodeJsonBody, ownBuffer } from './raw-body.js';
+import { decodeJsonBody, ownBuffer } from '../wire/json-body.js';
 import { shapeOf } from './tensor.js';
 import { computeScore, scoreArrow, scoreJson } from './score.js';
 

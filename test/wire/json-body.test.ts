@@ -1,19 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ProblemError } from '../src/errors.js';
-import { TENSOR_FIELDS, tensorSchemas } from '../src/schemas/common.js';
-import { AurocCompareRequest } from '../src/schemas/auroc-compare.js';
-import { AurocRequest } from '../src/schemas/auroc.js';
-import { AveragePrecisionRequest } from '../src/schemas/average-precision.js';
-import { PrecisionRecallRequest, RocRequest } from '../src/schemas/curves.js';
-import { FocalLossRequest } from '../src/schemas/focal-loss.js';
-import { ScoreRequest } from '../src/schemas/score.js';
-import { decodeJsonBody } from '../src/scoring/raw-body.js';
-import { scoringTasks, type ScoringTaskName } from '../src/scoring/tasks.js';
-import { TypedTensor, nest } from '../src/scoring/tensor.js';
+import { ProblemError } from '../../src/errors.js';
+import { TENSOR_FIELDS, tensorSchemas } from '../../src/schemas/common.js';
+import { AurocCompareRequest } from '../../src/schemas/auroc-compare.js';
+import { AurocRequest } from '../../src/schemas/auroc.js';
+import { AveragePrecisionRequest } from '../../src/schemas/average-precision.js';
+import { PrecisionRecallRequest, RocRequest } from '../../src/schemas/curves.js';
+import { FocalLossRequest } from '../../src/schemas/focal-loss.js';
+import { ScoreRequest } from '../../src/schemas/score.js';
+import { decodeJsonBody } from '../../src/wire/json-body.js';
+import { scoringTasks, type ScoringTaskName } from '../../src/scoring/tasks.js';
+import { TypedTensor, nest } from '../../src/scoring/tensor.js';
 
 /**
- * The JSON body decoder reads tensors straight into typed arrays (src/kernels/wasm/json-numbers.c)
+ * The JSON body decoder reads tensors straight into typed arrays (src/wire/wasm/json-numbers.c)
  * and must agree with JSON.parse on every number, bit for bit, and on every body: the same value,
  * or the same refusal.
  */

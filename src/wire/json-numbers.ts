@@ -1,4 +1,4 @@
-import { WasmKernel, type WasmExports } from './wasm-module.js';
+import { WasmKernel, type WasmExports } from '../kernels/wasm-module.js';
 import { wasmBase64 } from './wasm/json-numbers.wasm.js';
 
 interface JsonNumbersExports extends WasmExports {
@@ -32,7 +32,7 @@ export interface JsonMember {
 }
 
 /**
- * Scans a JSON object (src/kernels/wasm/json-numbers.c): checks its grammar, and reads each
+ * Scans a JSON object (src/wire/wasm/json-numbers.c): checks its grammar, and reads each
  * member whose key `wantsTensor` names and whose value is a rectangular array of numbers (rank 1
  * to 4) straight into a Float64Array, converted exactly as JSON.parse converts. Other values are
  * returned as byte ranges for JSON.parse. Undefined when the scan declines: invalid JSON, keys

@@ -1,4 +1,4 @@
-import { WasmKernel, type WasmExports } from './wasm-module.js';
+import { WasmKernel, type WasmExports } from '../kernels/wasm-module.js';
 import { wasmBase64 } from './wasm/json-write.wasm.js';
 
 interface JsonWriteExports extends WasmExports {
@@ -9,7 +9,7 @@ const kernel = new WasmKernel<JsonWriteExports>(wasmBase64);
 
 /**
  * A tensor as nested JSON arrays, exactly the text JSON.stringify gives for them
- * (src/kernels/wasm/json-write.c: Ryu's shortest round-trip digits, ECMAScript's layout), about
+ * (src/wire/wasm/json-write.c: Ryu's shortest round-trip digits, ECMAScript's layout), about
  * four times as fast. Rank 1 to 4; a tensor with an empty dimension is written "[]"-style by
  * the caller's JSON.stringify instead.
  *

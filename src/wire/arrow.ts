@@ -13,7 +13,7 @@ import {
 } from 'apache-arrow';
 import type { z } from 'zod';
 import { fromZodIssues, invalidField, malformedBody } from '../errors.js';
-import { TypedTensor, pathOf, type Tensor } from './tensor.js';
+import { TypedTensor, pathOf, type Tensor } from '../scoring/tensor.js';
 
 /** The media type of an Arrow IPC stream (what pyarrow's `ipc.new_stream` writes). */
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { tensorJson } from '../src/kernels/json-write.js';
-import { stringifyResponse } from '../src/scoring/json-response.js';
-import { nest } from '../src/scoring/tensor.js';
+import { tensorJson } from '../../src/wire/json-write.js';
+import { stringifyResponse } from '../../src/wire/json-response.js';
+import { nest } from '../../src/scoring/tensor.js';
 
 /**
- * Tensors in responses are written by WebAssembly (src/kernels/wasm/json-write.c); the text must
+ * Tensors in responses are written by WebAssembly (src/wire/wasm/json-write.c); the text must
  * be JSON.stringify's, character for character.
  */
 describe('the tensor writer writes what JSON.stringify writes', () => {

@@ -1,5 +1,5 @@
-import { tensorJson } from '../kernels/json-write.js';
-import { tensorBehind } from './tensor.js';
+import { tensorJson } from './json-write.js';
+import { tensorBehind } from '../scoring/tensor.js';
 
 /** Below this many values JSON.stringify is as quick as a call into the writer. */
 const WRITER_MIN_VALUES = 32;
@@ -7,7 +7,7 @@ const WRITER_MIN_VALUES = 32;
 /**
  * A response object as JSON.stringify would write it, character for character, with the
  * tensors inside it (nested arrays built by `nest`, at any depth of plain objects) written from
- * their flat values by the WebAssembly writer (src/kernels/json-write.ts), about twice as fast.
+ * their flat values by the WebAssembly writer (src/wire/json-write.ts), about twice as fast.
  * Everything else goes through JSON.stringify.
  */
 export function stringifyResponse(data: unknown): string {

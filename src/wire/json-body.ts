@@ -1,8 +1,8 @@
 import sjson from 'secure-json-parse';
 import { malformedBody } from '../errors.js';
-import { scanJsonObject } from '../kernels/json-numbers.js';
+import { scanJsonObject } from './json-numbers.js';
 import { TENSOR_FIELDS } from '../schemas/common.js';
-import { TypedTensor } from './tensor.js';
+import { TypedTensor } from '../scoring/tensor.js';
 
 /**
  * A body that cannot spell `__proto__` or `constructor`, even with \u escapes: plain JSON.parse is
