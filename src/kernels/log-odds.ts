@@ -50,7 +50,7 @@ export function logOddsRows(logits: Float64Array, classes: number): Float64Array
     // of 700 that is the same sum rescaled; beyond, e^{v − top} underflows and it is summed anew.
     const gap = top - runnerUp;
     let topRivals: number;
-    if (gap < 700) topRivals = below[C - 2] / Math.exp(runnerUp - top);
+    if (gap < 700) topRivals = below[C - 2] / e[C - 2]; // e[C − 2] = e^{runnerUp − top}
     else {
       topRivals = 0;
       for (let k = 0; k < C - 2; k++) topRivals += Math.exp(sorted[k] - runnerUp);
