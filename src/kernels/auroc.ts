@@ -1,11 +1,17 @@
 import { NeumaierSum } from './neumaier-sum.js';
+import { nextUp } from './next-up.js';
 import type { SplitScores } from './class-split.js';
 import type { RankCounts } from './rank-counts.js';
 
 export interface RocCurve {
   fpr: Float64Array;
   tpr: Float64Array;
-  /** Score threshold of each point; the prepended origin gets +Infinity, as scikit-learn. */
+  /**
+   * Score threshold of each point. The prepended origin's is the next double above the top
+   * score: a threshold no score reaches (scikit-learn's +Infinity, which JSON lacks; "top + 1"
+   * equals the top score from 2^53 on). Above the largest double it is +Infinity, which the
+   * finite check answers as an overflow.
+   */
   thresholds: Float64Array;
 }
 
@@ -21,7 +27,7 @@ export function rocFromCounts(counts: RankCounts, fromOrigin: boolean): RocCurve
   const fpr = new Float64Array(T);
   const tpr = new Float64Array(T);
   const thresholds = new Float64Array(T);
-  if (fromOrigin) thresholds[0] = Infinity;
+  if (fromOrigin) thresholds[0] = nextUp(counts.thresholds[0] ?? -Infinity);
   const { positives: P, negatives: N } = counts;
   for (let k = 0; k < counts.thresholds.length; k++) {
     fpr[k + offset] = N > 0 ? counts.fps[k] / N : 0;

@@ -11,31 +11,6 @@ import { formatRankingBatch } from './ranking-batch.js';
 type RocCurve = z.infer<typeof RocCurveSchema>;
 type PrCurve = z.infer<typeof PrecisionRecallCurve>;
 
-const bits = new DataView(new ArrayBuffer(8));
-
-/**
- * The smallest double above `x` (IEEE 754 nextUp): +Infinity above `Number.MAX_VALUE`, the one
- * score no finite threshold lies above (the finite check then answers 400, as for an overflow).
- */
-export function nextUp(x: number): number {
-  if (Number.isNaN(x) || x === Infinity) return x;
-  if (x === Number.MAX_VALUE) return Infinity;
-  if (x === 0) return Number.MIN_VALUE;
-  bits.setFloat64(0, x);
-  bits.setBigUint64(0, bits.getBigUint64(0) + (x > 0 ? 1n : -1n));
-  return bits.getFloat64(0);
-}
-
-/**
- * Exact ROC thresholds with a finite origin: scikit-learn puts +Infinity there (a threshold no
- * score reaches), JSON has no Infinity, and "top score + 1" equals the top score from 2^53 on;
- * the next double above the top score is above it at any magnitude.
- */
-const finiteThresholds = (thresholds: Float64Array): Float64Array => {
-  if (thresholds.length > 1 && thresholds[0] === Infinity) thresholds[0] = nextUp(thresholds[1]);
-  return thresholds;
-};
-
 function rocCurve(counts: RankCounts, grid: Grid, request: RocRequest): RocCurve {
   const binned = grid.values !== null;
   const curve = rocFromCounts(counts, !binned);
@@ -48,11 +23,10 @@ function rocCurve(counts: RankCounts, grid: Grid, request: RocRequest): RocCurve
     const sub = evenlyAlongCurve(pick(curve.fpr, keep), pick(curve.tpr, keep), request.max_points);
     keep = sub.map((k) => keep[k]);
   }
-  const thresholds = binned ? curve.thresholds : finiteThresholds(curve.thresholds);
   return {
     fpr: pick(curve.fpr, keep),
     tpr: pick(curve.tpr, keep),
-    thresholds: pick(thresholds, keep),
+    thresholds: pick(curve.thresholds, keep),
     // Defined: the class has positives and negatives.
     auroc: (binned ? aurocFromBinnedCounts(counts, null) : aurocExact(counts, null)) as number,
   };
