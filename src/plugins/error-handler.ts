@@ -14,7 +14,7 @@ import {
 } from '../errors.js';
 
 /** The media types an operation takes, as its schema declares them (JSON when it does not). */
-export function mediaTypesOf(request: FastifyRequest): string[] {
+function mediaTypesOf(request: FastifyRequest): string[] {
   const consumes = (request.routeOptions.schema as { consumes?: string[] } | undefined)?.consumes;
   return consumes && consumes.length > 0 ? consumes : ['application/json'];
 }

@@ -6,27 +6,28 @@ const intervalFields = {
   seed: z.number().int().default(0).describe('Bootstrap only: the same seed gives the same interval.'),
 };
 
+/** Interval options taking `method` as given: a named component, null (the default) for none. */
+const intervalOptions = <M extends z.ZodType>(method: M, id: string, description: string) =>
+  z
+    .strictObject({ method, ...intervalFields })
+    .meta({ id, description })
+    .nullable()
+    .default(null)
+    .describe(`${description} null for none.`);
+
 /** The interval options of AUROC: DeLong or bootstrap. */
-export const ConfidenceOptions = z
-  .strictObject({
-    method: z.enum(['delong', 'bootstrap']).describe('`delong`: fast DeLong (Sun & Xu 2014), normal interval. `bootstrap`: percentile interval of resamples stratified by class.'),
-    ...intervalFields,
-  })
-  .meta({ id: 'IntervalOptions', description: 'A confidence interval for the metric.' })
-  .nullable()
-  .default(null)
-  .describe('A confidence interval for the metric; null for none.');
+export const ConfidenceOptions = intervalOptions(
+  z.enum(['delong', 'bootstrap']).describe('`delong`: fast DeLong (Sun & Xu 2014), normal interval. `bootstrap`: percentile interval of resamples stratified by class.'),
+  'IntervalOptions',
+  'A confidence interval for the metric.',
+);
 
 /** The interval options of metrics that DeLong does not cover (average precision): bootstrap only. */
-export const BootstrapOptions = z
-  .strictObject({
-    method: z.literal('bootstrap').describe('Percentile interval of resamples stratified by class (DeLong covers AUROC only).'),
-    ...intervalFields,
-  })
-  .meta({ id: 'BootstrapIntervalOptions', description: 'A bootstrap confidence interval for the metric.' })
-  .nullable()
-  .default(null)
-  .describe('A bootstrap confidence interval; null for none.');
+export const BootstrapOptions = intervalOptions(
+  z.literal('bootstrap').describe('Percentile interval of resamples stratified by class (DeLong covers AUROC only).'),
+  'BootstrapIntervalOptions',
+  'A bootstrap confidence interval for the metric.',
+);
 
 export const Interval = z
   .object({

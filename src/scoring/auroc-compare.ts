@@ -21,7 +21,7 @@ export function computeAurocCompare(request: AurocCompareRequest): AurocCompareR
     const sent = flattenNumbers(field, request[field], 2);
     // [N, 1] scores with [N] labels are one binary column, as everywhere else.
     const preds = binaryColumn(sent, labels, undefined) ?? sent;
-    if (preds !== sent) warnings.push(binaryColumnWarning(sent.shape).replace('preds', field));
+    if (preds !== sent) warnings.push(binaryColumnWarning(sent.shape, field));
     if (preds.shape.length !== 1 || preds.shape[0] !== labels.shape[0]) {
       throw invalidField(field, `expected ${labels.shape[0]} scores like labels ([N] or [N, 1]), got ${formatShape(sent.shape)}`);
     }
@@ -52,7 +52,7 @@ export function computeAurocCompare(request: AurocCompareRequest): AurocCompareR
   const difference = a.auroc - b.auroc;
   const variance = delongDifferenceVariance(a, b);
   if (variance === null) {
-    const reason = delongUndefinedReason(a.v10.length, a.v01.length) as string;
+    const reason = delongUndefinedReason(a.v10.length, a.v01.length);
     return { auroc_a: a.auroc, auroc_b: b.auroc, difference, ci: null, z: null, p_value: null, warnings: [...warnings, `no DeLong test (ci, z and p_value null): ${reason}`] };
   }
   const clamped = Math.max(0, variance);

@@ -10,13 +10,10 @@ const clip = (v: number) => Math.min(1, Math.max(0, v));
 /** A DeLong interval, or why there is none. */
 export type DelongResult = { interval: Interval; variance: number } | { interval: null; variance: null; reason: string };
 
-/** Why DeLong gives no interval for a class with these counts, or null when it gives one. */
-export function delongUndefinedReason(positives: number, negatives: number): string | null {
+/** Why DeLong gives no interval for a class with these counts (ones it gives none for). */
+export function delongUndefinedReason(positives: number, negatives: number): string {
   if (positives === 0 || negatives === 0) return 'the AUROC is undefined (no positive or no negative samples)';
-  if (positives < 2 || negatives < 2) {
-    return `DeLong's variance needs at least two positive and two negative samples (got ${positives} and ${negatives})`;
-  }
-  return null;
+  return `DeLong's variance needs at least two positive and two negative samples (got ${positives} and ${negatives})`;
 }
 
 /**
@@ -27,7 +24,7 @@ export function delongInterval(positives: Float64Array, negatives: Float64Array,
   const components = delongComponents(positives, negatives);
   const variance = components && delongVariance(components);
   if (components === null || variance === null) {
-    return { interval: null, variance: null, reason: delongUndefinedReason(positives.length, negatives.length) as string };
+    return { interval: null, variance: null, reason: delongUndefinedReason(positives.length, negatives.length) };
   }
   const half = normalQuantile(1 - (1 - level) / 2) * Math.sqrt(variance);
   return { interval: { lower: clip(components.auroc - half), upper: clip(components.auroc + half), level, method: 'delong' }, variance };

@@ -58,7 +58,7 @@ export function computeScore(request: ScoreRequest): ScoreResult {
     batch.warnings.push(...focalBatch.warnings);
     const cache = new RankCountsCache(batch);
     request.metrics.forEach((metric, i) => {
-      const entry = typeof metric !== 'string' ? metric : metric === 'auroc' ? { name: metric } : { name: metric };
+      const entry = typeof metric === 'string' ? { name: metric } : metric;
       if (entry.name in metrics) throw invalidField(`metrics/${i}`, `"${entry.name}" is requested twice`);
       if (entry.name === 'auroc') metrics.auroc = aurocOfBatch(cache, { ...aurocDefaults, ...entry });
       else metrics.average_precision = averagePrecisionOfBatch(cache, { ...apDefaults, ...entry });

@@ -236,8 +236,8 @@ export function binaryColumn(preds: Tensor, labels: LabelTensor, task: string | 
 }
 
 /** The warning that says a request was read by {@link binaryColumn}. */
-export const binaryColumnWarning = (shape: readonly number[]): string =>
-  `preds ${formatShape(shape)} with labels ${formatShape(shape.slice(0, -1))}: read as one binary score per element (task "binary")`;
+export const binaryColumnWarning = (shape: readonly number[], field = 'preds'): string =>
+  `${field} ${formatShape(shape)} with labels ${formatShape(shape.slice(0, -1))}: read as one binary score per element (task "binary")`;
 
 /**
  * The outer sizes of a nested array or a typed tensor (at most four): enough to tell a batch's
