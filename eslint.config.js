@@ -12,6 +12,8 @@ export default tseslint.config(
         'error',
         { object: 'process', property: 'env', message: 'Read the environment in src/config.ts only.' },
       ],
+      // `const { dropped, ...kept } = value` is how an object is copied without some fields.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
     },
   },
   { files: ['src/config.ts', 'test/**', 'load/**', 'scripts/**'], rules: { 'no-restricted-properties': 'off' } },

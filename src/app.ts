@@ -14,6 +14,7 @@ import arrowRoutes from './routes/arrow/index.js';
 import aurocRoutes from './routes/auroc/index.js';
 import averagePrecisionRoutes from './routes/average-precision/index.js';
 import curveRoutes from './routes/curves/index.js';
+import metricsRoutes from './routes/metrics/index.js';
 import scoreRoutes from './routes/score/index.js';
 import focalLossRoutes from './routes/focal-loss/index.js';
 import { stringifyResponse } from './wire/json-response.js';
@@ -70,6 +71,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(focalLossRoutes);
   await app.register(aurocRoutes);
   await app.register(averagePrecisionRoutes);
+  await app.register(metricsRoutes);
   await app.register(curveRoutes);
   await app.register(scoreRoutes);
   await app.register(arrowRoutes);

@@ -1,14 +1,52 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import { bodyPaths, testApp } from './support/app.js';
-import { loadCases, mismatch, referenceDir, vectorsDir } from './support/reference.js';
+import { metricNames } from '../src/metrics/registry.js';
+import { loadCases, mismatch, referenceDir, vectorsDir, type ReferenceCase } from './support/reference.js';
+
+/** The metrics a /v1/metrics case asks for. */
+const metricsOf = (c: ReferenceCase): string[] =>
+  ((c.request.metrics ?? []) as Array<string | { name: string }>).map((m) => (typeof m === 'string' ? m : m.name));
+
+/**
+ * The catalogue metrics of METRICS.md that the registry does not serve yet (issue 16). Their
+ * cases of classification.json are the only ones not run; the test below fails as soon as one
+ * of them joins the registry, so its cases cannot stay unrun.
+ */
+export const NOT_YET_SERVED = [
+  'calibration_error',
+  'log_loss',
+  'brier_score',
+  'hinge_loss',
+  'precision_at_fixed_recall',
+  'recall_at_fixed_precision',
+  'sensitivity_at_specificity',
+  'specificity_at_sensitivity',
+  'eer',
+  'logauc',
+  'coverage_error',
+  'ranking_average_precision',
+  'ranking_loss',
+];
+
+const served = (c: ReferenceCase) => metricsOf(c).every((name) => metricNames.includes(name));
 
 const files = [
-  { file: 'focal_loss.json', dir: referenceDir },
-  { file: 'auroc.json', dir: referenceDir },
-  { file: 'ranking.json', dir: referenceDir },
-  { file: 'correctness.json', dir: vectorsDir },
+  { file: 'focal_loss.json', dir: referenceDir, select: () => true },
+  { file: 'auroc.json', dir: referenceDir, select: () => true },
+  { file: 'ranking.json', dir: referenceDir, select: () => true },
+  { file: 'classification.json', dir: referenceDir, select: served },
+  { file: 'correctness.json', dir: vectorsDir, select: () => true },
 ];
+
+describe('classification.json coverage', () => {
+  it('runs every case except those of the metrics not yet served, which the registry lacks', () => {
+    const cases = loadCases('classification.json', referenceDir);
+    const unserved = new Set(cases.flatMap(metricsOf).filter((name) => !metricNames.includes(name)));
+    expect([...unserved].sort()).toEqual([...NOT_YET_SERVED].sort());
+    expect(cases.filter(served).length).toBe(56);
+  });
+});
 
 describe.each(bodyPaths)('reference vectors through the routes ($path)', ({ config }) => {
   let app: App;
@@ -17,8 +55,8 @@ describe.each(bodyPaths)('reference vectors through the routes ($path)', ({ conf
   });
   afterAll(() => app.close());
 
-  describe.each(files)('$file', ({ file, dir }) => {
-    const cases = loadCases(file, dir);
+  describe.each(files)('$file', ({ file, dir, select }) => {
+    const cases = loadCases(file, dir).filter(select);
 
     it('has cases', () => {
       expect(cases.length).toBeGreaterThan(0);

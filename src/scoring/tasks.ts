@@ -1,11 +1,13 @@
 import type { z } from 'zod';
 import { fromZodIssues } from '../errors.js';
+import { metricsSvg } from '../plots/confusion-matrix-svg.js';
 import { precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
 import { AurocCompareRequest } from '../schemas/auroc-compare.js';
 import { AurocRequest } from '../schemas/auroc.js';
 import { AveragePrecisionRequest } from '../schemas/average-precision.js';
 import { PrecisionRecallRequest, RocRequest } from '../schemas/curves.js';
 import { FocalLossRequest } from '../schemas/focal-loss.js';
+import { MetricsRequest } from '../schemas/metrics.js';
 import { ScoreRequest } from '../schemas/score.js';
 import { ARROW_STREAM, decodeArrowRequest } from '../wire/arrow.js';
 import { computeAurocCompare } from './auroc-compare.js';
@@ -14,6 +16,7 @@ import { computeAveragePrecision } from './average-precision.js';
 import { computePrecisionRecall, computeRoc } from './curves.js';
 import { assertFiniteResult } from './finite.js';
 import { computeFocalLoss, focalLossArrow, focalLossJson } from './focal-loss.js';
+import { computeMetricsRequest } from './metrics.js';
 import { decodeJsonBody, ownBuffer } from '../wire/json-body.js';
 import { shapeOf } from './tensor.js';
 import { computeScore, scoreArrow, scoreJson } from './score.js';
@@ -87,6 +90,7 @@ export const scoringTasks = {
   averagePrecision: task(AveragePrecisionRequest, computeAveragePrecision, { json: identity }),
   roc: task(RocRequest, computeRoc, { json: identity, svg: rocSvg }),
   precisionRecallCurve: task(PrecisionRecallRequest, computePrecisionRecall, { json: identity, svg: precisionRecallSvg }),
+  metrics: task(MetricsRequest, computeMetricsRequest, { json: identity, svg: metricsSvg }, true),
   score: task(ScoreRequest, computeScore, { json: scoreJson, arrow: scoreArrow }, true),
 } satisfies Record<string, ScoringTask>;
 

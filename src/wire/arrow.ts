@@ -111,11 +111,21 @@ function fieldAt(shape: Record<string, z.ZodType>, path: string[]): z.ZodType | 
   return field;
 }
 
+/** A query value written as JSON (`metrics=[{"name":"f1_score","average":"micro"}]`): what a comma list cannot carry. */
+function jsonOption(key: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidField(key, 'starts like JSON ([ or {) but is not valid JSON');
+  }
+}
+
 /**
  * Query parameters as the JSON body's option fields: numbers, booleans and null are read as
  * such, arrays are comma-separated, and dotted names nest to any depth
  * (`alpha.effective_number.beta=0.999`). A field that only takes arrays gets one even from a
- * single value (`metrics=auroc`).
+ * single value (`metrics=auroc`). A value starting with `[` or `{` is read as JSON, for lists
+ * of objects (`metrics=[{"name":"f1_score","average":"micro"}]`).
  */
 export function optionsFromQuery(query: Record<string, unknown>, shape: Record<string, z.ZodType>): Record<string, unknown> {
   const options: Record<string, unknown> = {};
@@ -124,7 +134,7 @@ export function optionsFromQuery(query: Record<string, unknown>, shape: Record<s
     const path = key.split('.');
     const field = fieldAt(shape, path);
     const arrayOnly = field !== undefined && (unwrap(field) as unknown as { _zod: { def: { type: string } } })._zod.def.type === 'array';
-    const value = arrayOnly || text.includes(',') ? text.split(',').map(scalarOf) : scalarOf(text);
+    const value = /^\s*[[{]/.test(text) ? jsonOption(key, text) : arrayOnly || text.includes(',') ? text.split(',').map(scalarOf) : scalarOf(text);
     let parent = options;
     for (const part of path.slice(0, -1)) {
       const next = (parent[part] ??= {});

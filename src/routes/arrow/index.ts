@@ -4,9 +4,11 @@ import { ARROW_MEDIA_TYPE, ARROW_REQUEST_DESCRIPTION, arrowBody, arrowQuery, arr
 import { AurocRequest, AurocResponse } from '../../schemas/auroc.js';
 import { okResponse, problemResponses } from '../../schemas/common.js';
 import { FocalLossRequest, FocalLossResponse } from '../../schemas/focal-loss.js';
+import { MetricsRequest, MetricsResponse } from '../../schemas/metrics.js';
 import { ScoreRequest, ScoreResponse } from '../../schemas/score.js';
 import type { ScoringTaskName } from '../../scoring/tasks.js';
 import { focalLossDescription } from '../focal-loss/index.js';
+import { metricsDescription } from '../metrics/index.js';
 import { scoreDescription } from '../score/index.js';
 
 /**
@@ -41,6 +43,14 @@ const arrowOperations: Array<{
     description: 'AUROC as /v1/auroc, of the Arrow columns `preds` and `labels`.',
     request: AurocRequest,
     response: AurocResponse,
+  },
+  {
+    path: '/v1/arrow/metrics',
+    task: 'metrics',
+    summary: 'Classification metrics, for a batch sent as Arrow',
+    description: `${metricsDescription} The metrics list goes in the query as JSON: \`metrics=["accuracy",{"name":"f1_score","average":"micro"}]\`.`,
+    request: MetricsRequest,
+    response: MetricsResponse,
   },
   {
     path: '/v1/arrow/score',

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import type { MetricConfig } from './batch.js';
+import { matricesOf } from './confusion-matrix.js';
+import { defineMetric, threshold, type MetricEntry } from './definition.js';
+import { confusionState } from './stat-scores.js';
+
+/** float32's machine epsilon, which torchmetrics' degenerate-matrix rule for MCC uses. */
+const FLOAT32_EPS = 2 ** -23;
+
+/** One matrix for the agreement metrics: multilabel's per-label 2 × 2 matrices summed (torchmetrics). */
+function agreementMatrix(counts: Float64Array, config: MetricConfig): number[][] {
+  const matrices = matricesOf(counts, config);
+  return matrices.reduce((sum, m) => sum.map((row, i) => row.map((v, j) => v + m[i][j])));
+}
+
+/**
+ * Matthews correlation coefficient of a confusion matrix (Gorodkin's R_K for C classes):
+ * (c·s − Σ t_k p_k) / √((s² − Σ p_k²)(s² − Σ t_k²)), torchmetrics' `_matthews_corrcoef_reduce`,
+ * including its rule for a 2 × 2 matrix with a zero marginal (a √ε-scaled numerator over
+ * ε-padded marginals, ε = 2^-23) rather than scikit-learn's 0; a C × C matrix with a zero
+ * marginal is 0.
+ */
+export function matthewsFromMatrix(m: number[][]): number {
+  if (m.length === 2) {
+    const [[tn, fp], [fn, tp]] = m;
+    if (tp + tn !== 0 && fp + fn === 0) return 1;
+    if (tp + tn === 0 && fp + fn !== 0) return -1;
+  }
+  const n = m.length;
+  let c = 0;
+  let s = 0;
+  let tkpk = 0;
+  let pkpk = 0;
+  let tktk = 0;
+  for (let k = 0; k < n; k++) {
+    let tk = 0;
+    let pk = 0;
+    for (let j = 0; j < n; j++) {
+      tk += m[k][j];
+      pk += m[j][k];
+    }
+    c += m[k][k];
+    s += tk;
+    tkpk += tk * pk;
+    pkpk += pk * pk;
+    tktk += tk * tk;
+  }
+  const numerator = c * s - tkpk;
+  const denominator = (s * s - pkpk) * (s * s - tktk);
+  if (denominator === 0 && n === 2) return degenerateMatthews(m);
+  if (denominator === 0) return 0;
+  return numerator / Math.sqrt(denominator);
+}
+
+/**
+ * torchmetrics' rule for a 2 × 2 matrix with a zero marginal, in the float32 arithmetic it runs
+ * in (its counts go through `.float()`, ε is a float32 tensor), each operation rounded to
+ * float32 in torch's order, so the answer is torchmetrics' to the last digit.
+ */
+function degenerateMatthews(m: number[][]): number {
+  const f = Math.fround;
+  const [[tn, fp], [fn, tp]] = m.map((row) => row.map(f));
+  const e = FLOAT32_EPS;
+  const root = f(Math.sqrt(e));
+  let numerator: number;
+  if (fn === 0 && tn === 0) numerator = f(root * f(tp - fp));
+  else if (fp === 0 && tn === 0) numerator = f(root * f(tp - fn));
+  else if (tp === 0 && fn === 0) numerator = f(root * f(tn - fp));
+  else if (tp === 0 && fp === 0) numerator = f(root * f(tn - fn));
+  else if (tp === 0) numerator = f(tn - f(fp * fn));
+  else if (tn === 0) numerator = f(tp - f(fp * fn));
+  else if (fp === 0 || fn === 0) numerator = f(tp * tn);
+  else return 0;
+  const padded = (a: number, b: number) => f(f(a + b) + e);
+  const denominator = f(f(f(padded(tp, fp) * padded(tp, fn)) * padded(tn, fp)) * padded(tn, fn));
+  return f(numerator / f(Math.sqrt(denominator)));
+}
+
+export const matthewsCorrcoef = defineMetric<{ threshold: number }, Float64Array>({
+  name: 'matthews_corrcoef',
+  summary: 'Correlation between labels and decisions, in [-1, 1].',
+  source: 'torchmetrics *_matthews_corrcoef',
+  tasks: ['binary', 'multiclass', 'multilabel'],
+  optionsFor: { binary: ['threshold'], multiclass: [], multilabel: ['threshold'] },
+  options: z.strictObject({ threshold }),
+  needsScores: false,
+  state: (options, config) => confusionState(config, options),
+  compute(counts, _options, config): MetricEntry {
+    const matrix = agreementMatrix(counts, config);
+    const warnings: string[] = [];
+    if (matrix.every((row) => row.every((v) => v === 0))) warnings.push('no samples: 0 by torchmetrics\' rule for an empty matrix');
+    return { matthews_corrcoef: matthewsFromMatrix(matrix), warnings };
+  },
+});
+
+type KappaWeights = 'linear' | 'quadratic' | 'none' | null;
+
+/**
+ * Cohen's kappa of a confusion matrix: 1 − Σ w·O / Σ w·E with E the outer product of the
+ * marginals over the total, and w 1 off the diagonal (unweighted), |i − j| (linear) or
+ * (i − j)² (quadratic), torchmetrics' `_cohen_kappa_reduce`. Null when Σ w·E is 0 (every sample
+ * in one class on both sides: no disagreement is possible by chance).
+ */
+export function cohenKappaFromMatrix(m: number[][], weights: KappaWeights): number | null {
+  const n = m.length;
+  const rows = m.map((row) => row.reduce((a, b) => a + b, 0));
+  const columns = m[0].map((_, j) => m.reduce((a, row) => a + row[j], 0));
+  const total = rows.reduce((a, b) => a + b, 0);
+  if (total === 0) return null;
+  let observed = 0;
+  let expected = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const w = weights === 'linear' ? Math.abs(i - j) : weights === 'quadratic' ? (i - j) ** 2 : i === j ? 0 : 1;
+      observed += w * m[i][j];
+      expected += w * ((rows[i] * columns[j]) / total);
+    }
+  }
+  return expected === 0 ? null : 1 - observed / expected;
+}
+
+export const cohenKappa = defineMetric<{ threshold: number; weights: KappaWeights }, Float64Array>({
+  name: 'cohen_kappa',
+  summary: 'Agreement between labels and decisions beyond chance; `weights` linear / quadratic for ordered classes.',
+  source: 'torchmetrics *_cohen_kappa',
+  tasks: ['binary', 'multiclass'],
+  optionsFor: { binary: ['threshold', 'weights'], multiclass: ['weights'] },
+  options: z.strictObject({
+    threshold,
+    weights: z.enum(['linear', 'quadratic', 'none']).nullable().default(null).describe('Disagreement weights: null / `none` (0 on the diagonal, 1 elsewhere), `linear` |i − j|, `quadratic` (i − j)².'),
+  }),
+  needsScores: false,
+  state: (options, config) => confusionState(config, options),
+  compute(counts, options, config): MetricEntry {
+    const value = cohenKappaFromMatrix(matricesOf(counts, config)[0], options.weights);
+    return {
+      cohen_kappa: value,
+      warnings: value === null ? ['cohen_kappa is 0/0 (no samples, or labels and decisions all in one class: no disagreement is possible by chance): undefined (null)'] : [],
+    };
+  },
+});

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { classLabel } from '../scoring/averaging.js';
+import type { MetricConfig } from './batch.js';
+import { averageOption, defineMetric, threshold, zeroDivision, type MetricEntry } from './definition.js';
+import { confusionState } from './stat-scores.js';
+
+/**
+ * The confusion state as matrices, label-major: binary one 2 × 2 [[tn, fp], [fn, tp]],
+ * multiclass one C × C, multilabel one 2 × 2 per label.
+ */
+export function matricesOf(counts: Float64Array, config: MetricConfig): number[][][] {
+  const size = config.task === 'multiclass' ? config.classes : 2;
+  const count = config.task === 'multilabel' ? config.classes : 1;
+  return Array.from({ length: count }, (_, m) =>
+    Array.from({ length: size }, (_, r) => Array.from(counts.subarray(m * size * size + r * size, m * size * size + (r + 1) * size))),
+  );
+}
+
+type Normalize = 'true' | 'pred' | 'all' | 'none' | null;
+
+/**
+ * torchmetrics' `_confusion_matrix_reduce`: rows divided by their sums (`true`), columns
+ * (`pred`), or everything by the total (`all`). A 0/0 cell is 0, as torchmetrics answers, with a
+ * warning naming the empty row or column.
+ */
+function normalizeMatrix(matrix: number[][], normalize: Normalize, who: string, warnings: string[]): number[][] {
+  if (normalize === null || normalize === 'none') return matrix;
+  const n = matrix.length;
+  const rowSums = matrix.map((row) => row.reduce((a, b) => a + b, 0));
+  const columnSums = matrix[0].map((_, j) => matrix.reduce((a, row) => a + row[j], 0));
+  const total = rowSums.reduce((a, b) => a + b, 0);
+  const denominator = (i: number, j: number) => (normalize === 'true' ? rowSums[i] : normalize === 'pred' ? columnSums[j] : total);
+  const empty = normalize === 'true' ? rowSums : normalize === 'pred' ? columnSums : [total];
+  const emptyNames = empty.flatMap((v, k) => (v === 0 ? [normalize === 'all' ? 'the matrix' : `${normalize === 'true' ? 'row' : 'column'} ${k}`] : []));
+  if (emptyNames.length > 0) warnings.push(`${who}: ${emptyNames.join(', ')} ${emptyNames.length > 1 ? 'are' : 'is'} empty; its normalized cells are 0, as torchmetrics answers`);
+  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (denominator(i, j) === 0 ? 0 : matrix[i][j] / denominator(i, j))));
+}
+
+interface ConfusionMatrixOptions {
+  threshold: number;
+  normalize: Normalize;
+}
+
+/** `confusion_matrix`: counts (label rows, predicted columns), or rates when normalized. */
+export const confusionMatrix = defineMetric<ConfusionMatrixOptions, Float64Array>({
+  name: 'confusion_matrix',
+  summary: 'Counts by label (rows) and decision (columns): [2][2], [C][C] or [L][2][2]; `normalize` true / pred / all.',
+  source: 'torchmetrics *_confusion_matrix',
+  tasks: ['binary', 'multiclass', 'multilabel'],
+  optionsFor: { binary: ['threshold', 'normalize'], multiclass: ['normalize'], multilabel: ['threshold', 'normalize'] },
+  options: z.strictObject({
+    threshold,
+    normalize: z
+      .enum(['true', 'pred', 'all', 'none'])
+      .nullable()
+      .default(null)
+      .describe('Divide each row (`true`), each column (`pred`) or everything (`all`) by its sum; null or `none`: counts.'),
+  }),
+  needsScores: false,
+  state: (options, config) => confusionState(config, options),
+  compute(counts, options, config): MetricEntry {
+    const warnings: string[] = [];
+    const matrices = matricesOf(counts, config).map((m, c) => normalizeMatrix(m, options.normalize, config.task === 'multilabel' ? classLabel('multilabel', c) : 'the matrix', warnings));
+    return { confusion_matrix: config.task === 'multilabel' ? matrices : matrices[0], normalize: options.normalize, warnings };
+  },
+});
+
+interface JaccardOptions {
+  threshold: number;
+  average: 'micro' | 'macro' | 'weighted' | 'none';
+  zero_division: 0 | 1;
+}
+
+/**
+ * `jaccard_index`: tp / (tp + fp + fn), torchmetrics' `_jaccard_index_reduce`. Macro leaves out
+ * multiclass classes that neither occur nor are predicted, and an `ignore_index` inside 0..C-1
+ * (micro takes that class's denominator out too); weighted weighs by support.
+ */
+export const jaccardIndex = defineMetric<JaccardOptions, Float64Array>({
+  name: 'jaccard_index',
+  summary: 'Intersection over union: tp / (tp + fp + fn).',
+  source: 'torchmetrics *_jaccard_index',
+  tasks: ['binary', 'multiclass', 'multilabel'],
+  optionsFor: { binary: ['threshold', 'zero_division'], multiclass: ['average', 'zero_division'], multilabel: ['threshold', 'average', 'zero_division'] },
+  options: z.strictObject({ threshold, average: averageOption, zero_division: zeroDivision }),
+  needsScores: false,
+  state: (options, config) => confusionState(config, options),
+  compute(counts, options, config): MetricEntry {
+    const warnings: string[] = [];
+    const zd = options.zero_division;
+    const { task, classes } = config;
+    const ratio = (num: number, den: number, who: string) => {
+      if (den !== 0) return num / den;
+      warnings.push(`${who}: jaccard_index is 0/0 (no samples and nothing predicted); ${zd} by zero_division`);
+      return zd;
+    };
+    if (task === 'binary') return { jaccard_index: ratio(counts[3], counts[3] + counts[1] + counts[2], 'the batch'), warnings };
+    const num = new Float64Array(classes);
+    const den = new Float64Array(classes);
+    const support = new Float64Array(classes);
+    const seen = new Float64Array(classes);
+    if (task === 'multilabel') {
+      for (let c = 0; c < classes; c++) {
+        const [, fp, fn, tp] = counts.subarray(4 * c, 4 * c + 4);
+        num[c] = tp;
+        den[c] = tp + fp + fn;
+        support[c] = tp + fn;
+      }
+    } else {
+      for (let c = 0; c < classes; c++) {
+        let row = 0;
+        let column = 0;
+        for (let j = 0; j < classes; j++) {
+          row += counts[c * classes + j];
+          column += counts[j * classes + c];
+        }
+        num[c] = counts[c * classes + c];
+        den[c] = row + column - num[c];
+        support[c] = row;
+        seen[c] = row + column;
+      }
+    }
+    const ignored = config.ignoreIndex !== null && config.ignoreIndex >= 0 && config.ignoreIndex < classes ? config.ignoreIndex : null;
+    if (options.average === 'micro') {
+      const total = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
+      const micro = ratio(total(num), total(den) - (ignored === null ? 0 : den[ignored]), 'the pooled (micro) counts');
+      return { jaccard_index: micro, per_class: Array.from(num, (n, c) => (den[c] === 0 ? zd : n / den[c])), warnings };
+    }
+    const perClass = Array.from(num, (n, c) => ratio(n, den[c], classLabel(task, c)));
+    if (options.average === 'none') return { jaccard_index: null, per_class: perClass, warnings };
+    let weighted = 0;
+    let norm = 0;
+    for (let c = 0; c < classes; c++) {
+      let w = options.average === 'weighted' ? support[c] : 1;
+      if (options.average === 'macro' && (c === ignored || (task === 'multiclass' && seen[c] === 0))) w = 0;
+      weighted += w * perClass[c];
+      norm += w;
+    }
+    if (norm === 0) {
+      warnings.push(`no class carries weight in the ${options.average} average: the jaccard_index is undefined (null)`);
+      return { jaccard_index: null, per_class: perClass, warnings };
+    }
+    return { jaccard_index: weighted / norm, per_class: perClass, warnings };
+  },
+});

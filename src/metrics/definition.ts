@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import type { Task } from '../schemas/common.js';
+import type { MetricConfig } from './batch.js';
+import type { StateSpec } from './state.js';
+
+/**
+ * One entry of a metrics response: the value under the metric's own name (a number, a matrix,
+ * or null where undefined or `average` is "none"), `per_class` where the metric averages over
+ * classes, metric-specific fields, and `warnings` naming what was undefined.
+ */
+export type MetricEntry = Record<string, unknown> & { warnings: string[] };
+
+/**
+ * A metric, declared once: its name, the tasks it exists for, its options (torchmetrics names
+ * and defaults), the state it needs, and how that state computes the answer. The stateless
+ * endpoints run `compute(update(init(), batch))`; sessions keep the state between batches.
+ */
+export interface MetricDefinition<O extends object = object, S = unknown> {
+  name: string;
+  /** One line for the OpenAPI document and the README table. */
+  summary: string;
+  /** The torchmetrics or scikit-learn function it follows. */
+  source: string;
+  tasks: readonly Task[];
+  /** The options each task takes (the task's torchmetrics functional's arguments). */
+  optionsFor: Partial<Record<Task, readonly (keyof O & string)[]>>;
+  /** Every option, with its default; parsed after the task is known. */
+  options: z.ZodType<O>;
+  /** Needs scores: class-index preds are a 400 naming `preds`. */
+  needsScores: boolean;
+  /** Checks between options and the batch that the schema cannot see; throws a 400 under `path`. */
+  check?(options: O, config: MetricConfig, path: string): void;
+  state(options: O, config: MetricConfig): StateSpec<S>;
+  compute(state: S, options: O, config: MetricConfig): MetricEntry;
+}
+
+/** Keeps each definition's own option and state types while the registry holds them alike. */
+export const defineMetric = <O extends object, S>(definition: MetricDefinition<O, S>): MetricDefinition<O, S> => definition;
+
+/** The options shared by the threshold family, with torchmetrics' defaults. */
+export const threshold = z.number().min(0).max(1).default(0.5).describe('Binary / multilabel: a score above it (σ of a logit) predicts positive.');
+export const averageOption = z
+  .enum(['micro', 'macro', 'weighted', 'none'])
+  .default('macro')
+  .describe('`micro` pools the counts; `macro` (default) and `weighted` (by support) average per-class values; `none` answers per_class only.');
+export const topK = z.number().int().min(1).default(1).describe('Multiclass with scores: a row predicts its k highest-scoring classes.');
+export const zeroDivision = z
+  .union([z.literal(0), z.literal(1)])
+  .default(0)
+  .describe('The value of a 0/0 (a warning names the class).');
+
+/** The option names of the stat-score family per task, as torchmetrics' `*_stat_scores`. */
+export const statScoreOptions = <E extends string = never>(...extra: E[]) => ({
+  binary: ['threshold', ...extra] as ('threshold' | E)[],
+  multiclass: ['average', 'top_k', ...extra] as ('average' | 'top_k' | E)[],
+  multilabel: ['threshold', 'average', ...extra] as ('threshold' | 'average' | E)[],
+});

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { ProblemError, invalidField, invalidRequest } from '../errors.js';
+import type { MetricBatch, MetricConfig } from './batch.js';
+import type { MetricDefinition, MetricEntry } from './definition.js';
+import { metricDefinition, metricNames } from './registry.js';
+import type { StateSpec } from './state.js';
+
+/** A metric as a request names it: its name, or an object with `name`, optional `key` and options. */
+export type MetricRequest = string | ({ name: string; key?: string | undefined } & Record<string, unknown>);
+
+/** A requested metric, checked against the batch's task, with its options parsed and its state chosen. */
+export interface ResolvedMetric {
+  /** The entry's name in the response. */
+  key: string;
+  definition: MetricDefinition<object, unknown>;
+  options: object;
+  state: StateSpec<unknown>;
+  /** Its index in the request, for error paths. */
+  index: number;
+}
+
+const quoted = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ');
+
+/**
+ * Checks each requested metric against the task (torchmetrics' argument validation): a known
+ * name, a task it exists for, only the options that task's functional takes, valid values, a
+ * unique key. Defaults are applied here, after the check, so an option sent is distinguishable
+ * from one defaulted.
+ *
+ * @throws {ProblemError} 400 naming `metrics/<i>` (and the option), with what is allowed
+ */
+export function resolveMetrics(requests: readonly MetricRequest[], config: MetricConfig): ResolvedMetric[] {
+  const keys = new Set<string>();
+  return requests.map((request, index) => {
+    const path = `metrics/${index}`;
+    const entry = typeof request === 'string' ? { name: request } : request;
+    const definition = metricDefinition(entry.name);
+    if (!definition) throw invalidField(typeof request === 'string' ? path : `${path}/name`, `unknown metric ${JSON.stringify(entry.name)}: allowed names are ${quoted(metricNames)}`);
+    if (!definition.tasks.includes(config.task)) {
+      throw invalidField(path, `${definition.name} exists for ${definition.tasks.join(', ')}; this batch is ${config.task}`);
+    }
+    const { name, key = definition.name, ...given } = entry;
+    if (typeof key !== 'string' || key.length === 0) throw invalidField(`${path}/key`, 'must be a non-empty string');
+    if (keys.has(key)) throw invalidField(path, `"${key}" is asked twice: give one of them another "key"`);
+    keys.add(key);
+    const allowed = definition.optionsFor[config.task] ?? [];
+    for (const option of Object.keys(given)) {
+      if (!(allowed as readonly string[]).includes(option)) {
+        const takes = allowed.length > 0 ? `takes ${quoted(allowed)}` : 'takes no options';
+        throw invalidField(`${path}/${option}`, `${config.task} ${definition.name} ${takes} (and "key")`);
+      }
+    }
+    if (definition.needsScores && config.classIndices) throw invalidField('preds', `${definition.name} ranks scores; preds are class indices: send scores [N, C]`);
+    const parsed = definition.options.safeParse(given);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw invalidField([path, ...issue.path.map(String)].join('/'), z.prettifyError(new z.ZodError([{ ...issue, path: [] }])).replace(/^✖ /, ''));
+    }
+    const options = parsed.data;
+    definition.check?.(options, config, path);
+    return { key, definition, options, state: definition.state(options, config), index };
+  });
+}
+
+/** The states of a set of metrics, one per compute group (shared key). */
+export type MetricStates = Map<string, unknown>;
+
+/** Empty states for the metrics' compute groups. */
+export function initStates(metrics: readonly ResolvedMetric[]): MetricStates {
+  const states: MetricStates = new Map();
+  for (const m of metrics) if (!states.has(m.state.key)) states.set(m.state.key, m.state.init());
+  return states;
+}
+
+/** Folds one batch into every compute group once. Pure: a new map of new states. */
+export function updateStates(metrics: readonly ResolvedMetric[], states: MetricStates, batch: MetricBatch): MetricStates {
+  const next: MetricStates = new Map();
+  for (const m of metrics) {
+    if (!next.has(m.state.key)) next.set(m.state.key, m.state.update(states.get(m.state.key), batch));
+  }
+  return next;
+}
+
+/** Merges two sets of states of the same metrics (ranks, replicas, sessions). */
+export function mergeStates(metrics: readonly ResolvedMetric[], a: MetricStates, b: MetricStates): MetricStates {
+  const merged: MetricStates = new Map();
+  for (const m of metrics) {
+    if (!merged.has(m.state.key)) merged.set(m.state.key, m.state.merge(a.get(m.state.key), b.get(m.state.key)));
+  }
+  return merged;
+}
+
+/** Each metric's entry, under its key, from the states. Errors about options name `metrics/<i>`. */
+export function computeMetrics(metrics: readonly ResolvedMetric[], states: MetricStates, config: MetricConfig): Record<string, MetricEntry> {
+  const out: Record<string, MetricEntry> = {};
+  for (const m of metrics) {
+    try {
+      out[m.key] = m.definition.compute(states.get(m.state.key), m.options, config);
+    } catch (error) {
+      throw underPath(error, `metrics/${m.index}`);
+    }
+  }
+  return out;
+}
+
+/** A 400 raised about an option (`ci/method`) re-addressed under the metric (`metrics/2/ci/method`). */
+function underPath(error: unknown, prefix: string): unknown {
+  if (!(error instanceof ProblemError) || error.status !== 400 || !error.problem.errors) return error;
+  const errors = error.problem.errors.map((e) => (/^(preds|labels)\b/.test(e.path) ? e : { ...e, path: `${prefix}/${e.path}` }));
+  return invalidRequest(`${errors[0].path}: ${errors[0].message}`, errors);
+}
+
+/** The stateless answer: `compute(update(init(), batch))` for every metric asked. */
+export function evaluateMetrics(requests: readonly MetricRequest[], batch: MetricBatch, config: MetricConfig): Record<string, MetricEntry> {
+  const metrics = resolveMetrics(requests, config);
+  return computeMetrics(metrics, updateStates(metrics, initStates(metrics), batch), config);
+}

@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import type { Task } from '../schemas/common.js';
+import { classLabel } from '../scoring/averaging.js';
+import type { MetricConfig } from './batch.js';
+import { averageOption, defineMetric, statScoreOptions, threshold, topK, zeroDivision, type MetricEntry } from './definition.js';
+import { checkTopK, statScoresOf, statState, type StatScores } from './stat-scores.js';
+
+/** A rate of the confusion counts: numerator and denominator. */
+type Rate = (tp: number, fp: number, tn: number, fn: number) => [number, number];
+
+interface RateOptions {
+  threshold: number;
+  average: 'micro' | 'macro' | 'weighted' | 'none';
+  top_k: number;
+  zero_division?: 0 | 1;
+}
+
+interface RateSpec {
+  name: string;
+  summary: string;
+  source: string;
+  /** The rate for a task (accuracy counts tn too in binary and multilabel). */
+  rate: (task: Task) => Rate;
+  /** What a 0 denominator means, for the warning. */
+  zeroReason: string;
+  /** Hamming distance: the answer is 1 − the rate. */
+  complement?: boolean;
+}
+
+/**
+ * The reduce stage of torchmetrics' stat-score metrics (`_precision_recall_reduce`,
+ * `_accuracy_reduce`, `_fbeta_reduce`, `_specificity_reduce`, ... and
+ * `_adjust_weights_safe_divide`): binary is the rate of the counts; micro the rate of the summed
+ * counts; macro the mean of per-class rates over the classes with tp + fp + fn > 0 (multiclass;
+ * tp + fn > 0 for top_k > 1; every label for multilabel); weighted by support (tp + fn). A 0/0
+ * rate is `zero_division` (0 where the metric has no such option), with a warning; an average
+ * over no weight is 0, as torchmetrics answers, with a warning.
+ */
+export function reduceRate(spec: RateSpec, s: StatScores, config: MetricConfig, options: RateOptions): MetricEntry {
+  const { task, classes } = config;
+  const rate = spec.rate(task);
+  const zd = options.zero_division ?? 0;
+  const f = (x: number) => (spec.complement ? 1 - x : x);
+  const warnings: string[] = [];
+  const ratio = ([num, den]: [number, number], who: string, note = ''): number => {
+    if (den !== 0) return num / den;
+    warnings.push(`${who}: ${spec.name} is 0/0 (${spec.zeroReason}); ${zd} by zero_division${note}`);
+    return zd;
+  };
+  if (task === 'binary') return { [spec.name]: f(ratio(rate(s.tp[0], s.fp[0], s.tn[0], s.fn[0]), 'the batch')), warnings };
+  if (options.average === 'micro') {
+    const total = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
+    const value = f(ratio(rate(total(s.tp), total(s.fp), total(s.tn), total(s.fn)), 'the pooled (micro) counts'));
+    return { [spec.name]: value, per_class: perClassRates(spec, s, config, zd), warnings };
+  }
+  const excluded = (c: number) =>
+    task === 'multiclass' && options.average === 'macro' && (options.top_k > 1 ? s.tp[c] + s.fn[c] === 0 : s.tp[c] + s.fp[c] + s.fn[c] === 0);
+  const perClass: number[] = [];
+  for (let c = 0; c < classes; c++) {
+    perClass.push(f(ratio(rate(s.tp[c], s.fp[c], s.tn[c], s.fn[c]), classLabel(task, c), excluded(c) ? ', left out of the macro average' : '')));
+  }
+  if (options.average === 'none') return { [spec.name]: null, per_class: perClass, warnings };
+  let weighted = 0;
+  let norm = 0;
+  for (let c = 0; c < classes; c++) {
+    const w = options.average === 'weighted' ? s.tp[c] + s.fn[c] : excluded(c) ? 0 : 1;
+    weighted += w * perClass[c];
+    norm += w;
+  }
+  if (norm === 0) warnings.push(`no class carries weight in the ${options.average} average: 0, as torchmetrics answers`);
+  return { [spec.name]: norm === 0 ? 0 : weighted / norm, per_class: perClass, warnings };
+}
+
+/** Per-class rates beside a micro average (its warnings are about the pooled counts). */
+function perClassRates(spec: RateSpec, s: StatScores, config: MetricConfig, zd: number): number[] {
+  const rate = spec.rate(config.task);
+  return Array.from({ length: config.classes }, (_, c) => {
+    const [num, den] = rate(s.tp[c], s.fp[c], s.tn[c], s.fn[c]);
+    const value = den !== 0 ? num / den : zd;
+    return spec.complement ? 1 - value : value;
+  });
+}
+
+const withZeroDivision = z.strictObject({ threshold, average: averageOption, top_k: topK, zero_division: zeroDivision });
+const withoutZeroDivision = z.strictObject({ threshold, average: averageOption, top_k: topK });
+
+function rateMetric(spec: RateSpec, takesZeroDivision: boolean) {
+  return defineMetric<RateOptions, Float64Array>({
+    name: spec.name,
+    summary: spec.summary,
+    source: spec.source,
+    tasks: ['binary', 'multiclass', 'multilabel'],
+    optionsFor: takesZeroDivision ? statScoreOptions('zero_division') : statScoreOptions(),
+    options: takesZeroDivision ? withZeroDivision : withoutZeroDivision,
+    needsScores: false,
+    check: (options, config, path) => checkTopK(options, config, path),
+    state: (options, config) => statState(config, options),
+    compute: (counts, options, config) => reduceRate(spec, statScoresOf(counts, config, options), config, options),
+  });
+}
+
+const recallRate: Rate = (tp, _fp, _tn, fn) => [tp, tp + fn];
+const agreementRate: Rate = (tp, fp, tn, fn) => [tp + tn, tp + fp + tn + fn];
+
+export const accuracy = rateMetric(
+  {
+    name: 'accuracy',
+    summary: 'Share of correct decisions (multiclass: per-class recall; top_k).',
+    source: 'torchmetrics *_accuracy',
+    rate: (task) => (task === 'multiclass' ? recallRate : agreementRate),
+    zeroReason: 'no samples',
+  },
+  false,
+);
+
+export const hammingDistance = rateMetric(
+  {
+    name: 'hamming_distance',
+    summary: 'Share of wrong decisions: 1 − accuracy.',
+    source: 'torchmetrics *_hamming_distance',
+    rate: (task) => (task === 'multiclass' ? recallRate : agreementRate),
+    zeroReason: 'no samples',
+    complement: true,
+  },
+  false,
+);
+
+export const precision = rateMetric(
+  { name: 'precision', summary: 'tp / (tp + fp).', source: 'torchmetrics *_precision', rate: () => (tp, fp) => [tp, tp + fp], zeroReason: 'nothing predicted positive' },
+  true,
+);
+
+export const recall = rateMetric({ name: 'recall', summary: 'tp / (tp + fn): sensitivity, true-positive rate.', source: 'torchmetrics *_recall', rate: () => recallRate, zeroReason: 'no positive samples' }, true);
+
+export const specificity = rateMetric(
+  { name: 'specificity', summary: 'tn / (tn + fp): true-negative rate.', source: 'torchmetrics *_specificity', rate: () => (_tp, fp, tn) => [tn, tn + fp], zeroReason: 'no negative samples' },
+  false,
+);
+
+export const negativePredictiveValue = rateMetric(
+  {
+    name: 'negative_predictive_value',
+    summary: 'tn / (tn + fn).',
+    source: 'torchmetrics *_negative_predictive_value',
+    rate: () => (_tp, _fp, tn, fn) => [tn, tn + fn],
+    zeroReason: 'nothing predicted negative',
+  },
+  true,
+);
+
+const fbetaRate =
+  (beta: number): Rate =>
+  (tp, fp, _tn, fn) => {
+    const b2 = beta * beta;
+    return [(1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp];
+  };
+
+export const f1Score = rateMetric(
+  { name: 'f1_score', summary: 'Harmonic mean of precision and recall.', source: 'torchmetrics *_f1_score', rate: () => fbetaRate(1), zeroReason: 'no positive samples and nothing predicted positive' },
+  true,
+);
+
+interface FbetaOptions extends RateOptions {
+  beta: number;
+}
+
+export const fbetaScore = defineMetric<FbetaOptions, Float64Array>({
+  name: 'fbeta_score',
+  summary: 'F-beta: recall weighs beta times as much as precision (`beta` required).',
+  source: 'torchmetrics *_fbeta_score',
+  tasks: ['binary', 'multiclass', 'multilabel'],
+  optionsFor: statScoreOptions('zero_division', 'beta'),
+  options: withZeroDivision.extend({ beta: z.number().gt(0).describe('Required: the weight of recall (> 0).') }),
+  needsScores: false,
+  check: (options, config, path) => checkTopK(options, config, path),
+  state: (options, config) => statState(config, options),
+  compute: (counts, options, config) =>
+    reduceRate(
+      { name: 'fbeta_score', summary: '', source: '', rate: () => fbetaRate(options.beta), zeroReason: 'no positive samples and nothing predicted positive' },
+      statScoresOf(counts, config, options),
+      config,
+      options,
+    ),
+});

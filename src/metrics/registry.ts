@@ -1,0 +1,39 @@
+import { cohenKappa, matthewsCorrcoef } from './agreement.js';
+import { balancedAccuracy, geometricMean } from './balanced.js';
+import { confusionMatrix, jaccardIndex } from './confusion-matrix.js';
+import type { MetricDefinition } from './definition.js';
+import { exactMatch } from './exact-match.js';
+import { auroc, averagePrecision } from './ranking.js';
+import { accuracy, f1Score, fbetaScore, hammingDistance, negativePredictiveValue, precision, recall, specificity } from './rates.js';
+import { statScores } from './stat-scores.js';
+
+/**
+ * Every metric the service answers, in catalogue order (METRICS.md). /v1/metrics, /v1/score,
+ * sessions, the OpenAPI document and the README table are all built from this list.
+ */
+export const metricDefinitions = [
+  statScores,
+  confusionMatrix,
+  accuracy,
+  precision,
+  recall,
+  specificity,
+  negativePredictiveValue,
+  f1Score,
+  fbetaScore,
+  jaccardIndex,
+  hammingDistance,
+  exactMatch,
+  matthewsCorrcoef,
+  cohenKappa,
+  balancedAccuracy,
+  geometricMean,
+  auroc,
+  averagePrecision,
+] as unknown as readonly MetricDefinition<object, unknown>[];
+
+export const metricNames: readonly string[] = metricDefinitions.map((d) => d.name);
+
+const byName = new Map(metricDefinitions.map((d) => [d.name, d]));
+
+export const metricDefinition = (name: string): MetricDefinition<object, unknown> | undefined => byName.get(name);

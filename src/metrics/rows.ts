@@ -1,0 +1,88 @@
+import type { RankingBatch } from '../scoring/ranking-batch.js';
+import { RankCountsCache } from '../scoring/rank-counts-cache.js';
+import { torchSigmoid } from '../kernels/stat-scores.js';
+import type { MetricBatch, MetricConfig } from './batch.js';
+import type { StateSpec } from './state.js';
+
+/**
+ * The state of the exact ranking metrics (AUROC, average precision, curves, intervals): the
+ * formatted rows themselves, as appended chunks (torchmetrics' list states, `dist_reduce_fx="cat"`).
+ * A chunk is never copied or changed; `update` and `merge` only append references.
+ */
+export interface RowsState {
+  chunks: readonly RankingBatch[];
+}
+
+/** The ranking view of a batch: what a chunk keeps (not the raw preds or class indices). */
+const rankingView = ({ preds, classIndices, ...ranking }: MetricBatch): RankingBatch => ranking;
+
+export const rowsState: StateSpec<RowsState> = {
+  key: 'rows',
+  init: () => ({ chunks: [] }),
+  update: (state, batch) => (batch.rows === 0 ? state : { chunks: [...state.chunks, rankingView(batch)] }),
+  merge: (a, b) => ({ chunks: [...a.chunks, ...b.chunks] }),
+};
+
+/**
+ * The rows of every chunk as one batch. Chunks that disagree on the scale (probabilities in one,
+ * logits in another: `auto` decides per batch, as torchmetrics' `update` does) are brought to
+ * probabilities first, σ of the logits or log-odds (multiclass log-odds σ is softmax's p_c),
+ * which is what torchmetrics ranks in every case.
+ * No chunk at all (a session before its first batch) is a batch of no rows.
+ */
+export function concatRows(state: RowsState, config: MetricConfig): RankingBatch {
+  const { chunks } = state;
+  if (chunks.length === 0) {
+    const { task, classes, ignoreIndex } = config;
+    return { task, input: 'probs', rows: 0, classes, scores: new Float64Array(0), scoresAreLogOdds: false, labels: new Int32Array(0), ignoreIndex, warnings: [] };
+  }
+  if (chunks.length === 1) return chunks[0];
+  const first = chunks[0];
+  const mixed = chunks.some((c) => c.scoresAreLogOdds !== first.scoresAreLogOdds);
+  let rows = 0;
+  let size = 0;
+  let labelSize = 0;
+  for (const c of chunks) {
+    rows += c.rows;
+    size += c.scores.length;
+    labelSize += c.labels.length;
+  }
+  const scores = new Float64Array(size);
+  const labels = new Int32Array(labelSize);
+  const warnings = new Set<string>();
+  let at = 0;
+  let labelAt = 0;
+  for (const c of chunks) {
+    if (mixed && c.scoresAreLogOdds) for (let i = 0; i < c.scores.length; i++) scores[at + i] = torchSigmoid(c.scores[i]);
+    else scores.set(c.scores, at);
+    labels.set(c.labels, labelAt);
+    at += c.scores.length;
+    labelAt += c.labels.length;
+    for (const w of c.warnings) warnings.add(w);
+  }
+  if (mixed) warnings.add('batches mixed probabilities and logits: logits were turned into probabilities (sigmoid / softmax) to rank them together');
+  return {
+    ...first,
+    input: mixed ? 'probs' : first.input,
+    scoresAreLogOdds: mixed ? false : first.scoresAreLogOdds,
+    rows,
+    scores,
+    labels,
+    warnings: [...warnings],
+  };
+}
+
+const caches = new WeakMap<RowsState, RankCountsCache>();
+
+/**
+ * The sorted counts of a rows state, built once per state and shared by every ranking metric
+ * computed from it (one sort per class for AUROC, AP and the curves of one request).
+ */
+export function rankCountsOf(state: RowsState, config: MetricConfig): RankCountsCache {
+  let cache = caches.get(state);
+  if (!cache) {
+    cache = new RankCountsCache(concatRows(state, config));
+    caches.set(state, cache);
+  }
+  return cache;
+}

@@ -1,0 +1,38 @@
+import type { MetricBatch } from './batch.js';
+
+/**
+ * A metric state as torchmetrics declares one (`add_state(name, default, dist_reduce_fx)`): how
+ * to make it empty, fold a batch into it, and merge two of them. Metrics whose `key` is equal
+ * share one state in a request (torchmetrics' compute groups), so twelve threshold metrics over
+ * one batch count it once. States are plain typed arrays (or lists of them): serializable, and
+ * merged without knowing the metric.
+ *
+ * `update` and `merge` are pure: they return a new state and leave their arguments as they were.
+ */
+export interface StateSpec<S> {
+  key: string;
+  init(): S;
+  update(state: S, batch: MetricBatch): S;
+  merge(a: S, b: S): S;
+}
+
+/**
+ * A state of `size` counts (float64: exact integers up to 2^53, and weighted counts later),
+ * merged by adding: `dist_reduce_fx="sum"`. `count` adds one batch's counts into a zeroed array.
+ */
+export function countsState(key: string, size: number, count: (into: Float64Array, batch: MetricBatch) => void): StateSpec<Float64Array> {
+  return {
+    key,
+    init: () => new Float64Array(size),
+    update(state, batch) {
+      const next = Float64Array.from(state);
+      count(next, batch);
+      return next;
+    },
+    merge(a, b) {
+      const out = new Float64Array(size);
+      for (let i = 0; i < size; i++) out[i] = a[i] + b[i];
+      return out;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { notAcceptable } from '../errors.js';
+import type { MetricsResponse } from '../schemas/metrics.js';
+
+const CELL_MAX = 64;
+const GRID = 448;
+const LEFT = 96;
+const TOP = 64;
+const SCALE_WIDTH = 16;
+
+const escapeXml = (text: string): string =>
+  text.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch] as string);
+
+/** A sequential white-to-blue scale (matplotlib's "Blues" end points) for t in [0, 1]. */
+function blue(t: number): string {
+  const mix = (a: number, b: number) => Math.round(a + (b - a) * t);
+  return `rgb(${mix(247, 8)},${mix(251, 48)},${mix(255, 107)})`;
+}
+
+const formatCell = (v: number, rates: boolean): string => (rates ? v.toFixed(3).replace(/\.?0+$/, '') || '0' : String(v));
+
+/**
+ * A confusion matrix as a heat map (scikit-learn's `ConfusionMatrixDisplay`): true labels down
+ * the rows, predicted labels across the columns, named by class index; each cell shows its count
+ * (or rate, when normalized) and is shaded by it on a colour scale drawn at the right.
+ * Multilabel matrices are drawn side by side, one 2 × 2 per label. Text colour flips to white on
+ * dark cells. Every cell carries `data-row`, `data-column` and `data-value` for tools.
+ */
+export function confusionMatrixSvg(matrices: number[][][], title: string, rates: boolean, labelNames: (m: number) => string): string {
+  const n = matrices[0].length;
+  const cell = Math.min(CELL_MAX, Math.floor(GRID / (n * Math.max(1, matrices.length))));
+  const panel = cell * n;
+  const gap = 56;
+  let max = 0;
+  for (const m of matrices) for (const row of m) for (const v of row) max = Math.max(max, v);
+  const width = LEFT + matrices.length * panel + (matrices.length - 1) * gap + 96;
+  const height = TOP + panel + 72;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<title>${escapeXml(title)}</title>`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="16">${escapeXml(title)}</text>`,
+  ];
+  matrices.forEach((m, k) => {
+    const x0 = LEFT + k * (panel + gap);
+    parts.push(`<g data-matrix="${k}">`);
+    if (matrices.length > 1) parts.push(`<text x="${x0 + panel / 2}" y="${TOP - 22}" text-anchor="middle">${escapeXml(labelNames(k))}</text>`);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const v = m[i][j];
+        const t = max > 0 ? v / max : 0;
+        const x = x0 + j * cell;
+        const y = TOP + i * cell;
+        parts.push(
+          `<rect data-row="${i}" data-column="${j}" data-value="${v}" x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${blue(t)}" stroke="#ffffff"/>`,
+          `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" fill="${t > 0.5 ? '#ffffff' : '#000000'}" font-size="${cell >= 40 ? 12 : 9}">${formatCell(v, rates)}</text>`,
+        );
+      }
+      parts.push(`<text x="${x0 - 6}" y="${TOP + i * cell + cell / 2 + 4}" text-anchor="end">${i}</text>`);
+      parts.push(`<text x="${x0 + i * cell + cell / 2}" y="${TOP + panel + 16}" text-anchor="middle">${i}</text>`);
+    }
+    parts.push(`<text x="${x0 + panel / 2}" y="${TOP + panel + 36}" text-anchor="middle">Predicted label</text>`, '</g>');
+  });
+  parts.push(`<text transform="translate(${LEFT - 40},${TOP + panel / 2}) rotate(-90)" text-anchor="middle">True label</text>`);
+  // The colour scale: five stops from 0 to the largest cell.
+  const sx = width - 64;
+  parts.push('<g data-colour-scale="">');
+  for (let s = 0; s < 5; s++) {
+    const t = 1 - s / 4;
+    parts.push(`<rect x="${sx}" y="${TOP + (s * panel) / 5}" width="${SCALE_WIDTH}" height="${panel / 5}" fill="${blue(t)}"/>`);
+    parts.push(`<text x="${sx + SCALE_WIDTH + 4}" y="${TOP + (s * panel) / 5 + 10}">${formatCell(Math.round(max * t * 1000) / 1000, rates)}</text>`);
+  }
+  parts.push('</g>', '</svg>');
+  return parts.join('\n');
+}
+
+/**
+ * The SVG answer of /v1/metrics: the first `confusion_matrix` entry as a heat map.
+ *
+ * @throws {ProblemError} 406 when no confusion_matrix was asked (nothing to draw)
+ */
+export function metricsSvg(result: MetricsResponse): string {
+  const entry = Object.entries(result.metrics).find(([, e]) => Array.isArray(e.confusion_matrix));
+  if (!entry) throw notAcceptable('image/svg+xml draws a confusion_matrix; ask for one in `metrics`, or accept application/json');
+  const [key, value] = entry;
+  const raw = value.confusion_matrix as number[][] | number[][][];
+  const matrices = (result.task === 'multilabel' ? raw : [raw]) as number[][][];
+  const rates = value.normalize !== null && value.normalize !== undefined && value.normalize !== 'none';
+  const title = `Confusion matrix (${key}${rates ? ', normalized' : ''}), ${result.task}`;
+  return confusionMatrixSvg(matrices, title, rates, (m) => `label ${m}`);
+}

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { metricDefinitions, metricNames } from '../metrics/registry.js';
+import { Task, namedExamples } from './common.js';
+import { PerClass, rankingBatchFields } from './ranking.js';
+
+/**
+ * A metric's options as a request sends them: every option optional, its default documented
+ * but not applied, so the task check (`resolveMetrics`) can tell an option sent from one
+ * defaulted; defaults are applied there, from the definition's own schema.
+ */
+function sentOptions(options: z.ZodObject): Record<string, z.ZodType> {
+  return Object.fromEntries(
+    Object.entries(options.shape).map(([name, field]) => {
+      if (!(field instanceof z.ZodDefault)) return [name, (field as z.ZodType).optional()];
+      const description = field.description;
+      return [name, (field.unwrap() as z.ZodType).optional().meta({ default: field.def.defaultValue, ...(description ? { description } : {}) })];
+    }),
+  );
+}
+
+const pascal = (name: string) => name.replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase());
+
+const MetricName = z.enum(metricNames as [string, ...string[]]).meta({ id: 'MetricName', description: 'A metric of the catalogue, with its default options.' });
+
+const MetricWithOptions = z.discriminatedUnion(
+  'name',
+  metricDefinitions.map((d) =>
+    z
+      .strictObject({
+        name: z.literal(d.name),
+        key: z.string().min(1).optional().describe('The entry\'s name in the response (default: the metric\'s name), to ask one metric twice.'),
+        ...sentOptions(d.options as unknown as z.ZodObject),
+      })
+      .meta({ id: `${pascal(d.name)}Metric`, description: `${d.summary} Tasks: ${d.tasks.join(', ')}. Follows ${d.source}.` }),
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+);
+
+const allowedNames = metricNames.map((n) => `"${n}"`).join(', ');
+
+/**
+ * One metric of a request: a name, or an object with `name`, optional `key` and that metric's
+ * options. An unknown name lists the names that exist; a known name with a bad option says
+ * what is wrong with the option (zod's union would say only "Invalid input").
+ */
+export const MetricSpec = z.union([MetricName, MetricWithOptions], {
+  error: (issue) => {
+    const input = issue.input as unknown;
+    const name = typeof input === 'string' ? input : input && typeof input === 'object' ? (input as { name?: unknown }).name : undefined;
+    if (typeof name !== 'string' || !metricNames.includes(name)) {
+      return `unknown metric ${JSON.stringify(name ?? input)}: allowed names are ${allowedNames}, or an object {"name": ..., options}`;
+    }
+    const inner = MetricWithOptions.safeParse(input);
+    const first = inner.success ? undefined : inner.error.issues[0];
+    if (!first) return `invalid ${name} options`;
+    const where = [...first.path].map(String).join('/');
+    return `${name}: ${where || 'options'}: ${first.code === 'unrecognized_keys' ? `unknown option ${first.keys.map((k) => `"${k}"`).join(', ')}` : first.message}`;
+  },
+});
+export type MetricSpec = z.infer<typeof MetricSpec>;
+
+export const MetricsRequest = z
+  .strictObject({
+    ...rankingBatchFields,
+    preds: rankingBatchFields.preds.describe(
+      'Binary: scores [N]. Multiclass: scores [N, C], or predicted class indices [N] (with task "multiclass" and num_classes). Multilabel: [N, L]. Probabilities or logits.',
+    ),
+    num_classes: rankingBatchFields.num_classes.describe('Multiclass: when given, must equal C; required with class-index preds.'),
+    metrics: z.array(MetricSpec).min(1).describe('Metric names, or objects with a name, an optional key and that metric\'s options (torchmetrics names and defaults).'),
+  })
+  .meta({
+    ...namedExamples({
+      multiclass: {
+        summary: 'Multiclass probabilities: accuracy, macro and micro F1, MCC',
+        value: {
+          preds: [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.3, 0.3, 0.4]],
+          labels: [0, 2, 1, 1, 2],
+          metrics: ['accuracy', 'f1_score', { name: 'f1_score', average: 'micro', key: 'f1_micro' }, 'matthews_corrcoef'],
+        },
+      },
+      binaryImbalanced: {
+        summary: 'Binary, 1 positive in 8: precision, recall, balanced accuracy, AUROC',
+        value: {
+          preds: [0.1, 0.3, 0.2, 0.6, 0.05, 0.4, 0.15, 0.7],
+          labels: [0, 0, 0, 0, 0, 0, 0, 1],
+          metrics: ['precision', 'recall', 'balanced_accuracy', 'auroc'],
+        },
+      },
+      confusionMatrix: {
+        summary: 'Class-index preds: the confusion matrix normalized by label (Accept image/svg+xml draws it)',
+        value: { preds: [0, 2, 1, 1, 0, 2], labels: [0, 2, 1, 0, 0, 1], task: 'multiclass', num_classes: 3, metrics: [{ name: 'confusion_matrix', normalize: 'true' }] },
+      },
+    }),
+  });
+export type MetricsRequest = z.infer<typeof MetricsRequest>;
+
+export const MetricResult = z
+  .looseObject({
+    per_class: PerClass.optional().describe('What `average: "none"` answers: one value per class or label.'),
+    warnings: z.array(z.string()).describe('What was undefined or decided (0/0 by zero_division, classes left out of an average).'),
+  })
+  .meta({
+    id: 'MetricResult',
+    description:
+      'One metric: its value under its own name (a number; a matrix for confusion_matrix; null where undefined or for average "none"), per_class where averaged over classes, fields of its own (stat_scores: tp, fp, tn, fn, support), and warnings.',
+  });
+
+export const MetricsInputUsed = z
+  .enum(['probs', 'logits', 'classes'])
+  .meta({ id: 'MetricsInputUsed', description: 'How preds were read, after `auto` was decided; `classes` for class-index preds.' });
+
+export const MetricsResponse = z
+  .object({
+    task: Task,
+    input: MetricsInputUsed,
+    metrics: z.record(z.string(), MetricResult).describe('Each metric asked, under its key.'),
+    warnings: z.array(z.string()).describe('Decisions about the batch that it did not state (logits inferred by auto, one-hot labels).'),
+  })
+  .meta({ id: 'MetricsResult', description: 'The metrics of one batch.' });
+export type MetricsResponse = z.infer<typeof MetricsResponse>;
