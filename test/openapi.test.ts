@@ -1,3 +1,4 @@
+import { metricNames } from '../src/metrics/registry.js';
 import { readFileSync } from 'node:fs';
 import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,7 +121,9 @@ describe('OpenAPI document', () => {
     expect(focal.return_grad.schema.type).toBe('boolean');
     const score = Object.fromEntries(served.paths['/v1/arrow/score'].post.parameters.map((p: any) => [p.name, p]));
     expect(score['loss.gamma'].schema.type).toBe('number');
-    expect(score.metrics).toMatchObject({ style: 'form', explode: false, schema: { type: 'array', items: { type: 'string', enum: ['auroc', 'average_precision'] } } });
+    expect(score.metrics).toMatchObject({ style: 'form', explode: false, schema: { type: 'array', items: { type: 'string', enum: metricNames } } });
+    const metrics = Object.fromEntries(served.paths['/v1/arrow/metrics'].post.parameters.map((p: any) => [p.name, p]));
+    expect(metrics.metrics).toMatchObject({ required: true, schema: { type: 'array', items: { type: 'string', enum: metricNames } } });
     expect(score.loss.schema).toEqual({ type: 'string', enum: ['null'] });
     expect(focal['alpha.effective_number.beta'].schema.type).toBe('number');
     expect(Object.keys(served.paths['/v1/arrow/auroc'].post.requestBody.content)).toEqual(['application/vnd.apache.arrow.stream']);

@@ -28,6 +28,8 @@ export interface FocalLossOptions {
 export interface FocalLossOutput {
   /** The reduced loss: the mean over contributing elements, or their sum (also for `none`). */
   loss: number;
+  /** The unreduced sum of the elements' losses (Neumaier-compensated): what a loss state accumulates. */
+  sum: number;
   /** Number of contributing (not ignored) elements. */
   count: number;
   /** Per-element losses, 0 where ignored (only with `withLosses`). */

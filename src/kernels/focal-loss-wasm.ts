@@ -75,6 +75,7 @@ export function focalLossSoftmaxWasm(
   );
   return {
     loss: reduce(sum),
+    sum,
     count,
     losses: withLosses ? new Float64Array(memory, lossesAt, rows).slice() : null,
     grad: withGrad ? copyOut(new Float64Array(memory, zAt, preds.length), options.gradInto) : null,

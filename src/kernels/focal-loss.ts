@@ -123,7 +123,7 @@ export function focalLossSoftmaxTs(
   }
 
   const sum = total.value;
-  return { loss: reduce(sum), count, losses, grad, hess: null };
+  return { loss: reduce(sum), sum, count, losses, grad, hess: null };
 }
 
 /** x^n for a small non-negative integer n, by multiplication (Math.pow is several times slower). */
@@ -224,5 +224,5 @@ export function focalLossSigmoid(
   }
 
   const sum = total.value;
-  return { loss: reduce(sum), count, losses, grad, hess };
+  return { loss: reduce(sum), sum, count, losses, grad, hess };
 }

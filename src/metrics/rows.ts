@@ -14,9 +14,10 @@ export interface RowsState {
 }
 
 /** The ranking view of a batch: what a chunk keeps (not the raw preds or class indices). */
-const rankingView = ({ preds, classIndices, ...ranking }: MetricBatch): RankingBatch => ranking;
+const rankingView = ({ preds, classIndices, ...ranking }: RankingBatch & Partial<Pick<MetricBatch, 'preds' | 'classIndices'>>): RankingBatch => ranking;
 
-export const rowsState: StateSpec<RowsState> = {
+/** Takes any ranking batch (a {@link MetricBatch} is one), so the ranking endpoints share it. */
+export const rowsState: StateSpec<RowsState> & { update(state: RowsState, batch: RankingBatch): RowsState } = {
   key: 'rows',
   init: () => ({ chunks: [] }),
   update: (state, batch) => (batch.rows === 0 ? state : { chunks: [...state.chunks, rankingView(batch)] }),
@@ -73,6 +74,14 @@ export function concatRows(state: RowsState, config: MetricConfig): RankingBatch
 }
 
 const caches = new WeakMap<RowsState, RankCountsCache>();
+
+const configOfRows = ({ task, classes, ignoreIndex }: RankingBatch): MetricConfig => ({ task, classes, ignoreIndex, classIndices: false });
+
+/**
+ * The ranking endpoints' stateless path: `update(init(), batch)` of the rows state, ready to
+ * compute (AUROC, average precision, the curves) with its counts shared.
+ */
+export const rankCountsOfBatch = (batch: RankingBatch): RankCountsCache => rankCountsOf(rowsState.update(rowsState.init(), batch), configOfRows(batch));
 
 /**
  * The sorted counts of a rows state, built once per state and shared by every ranking metric

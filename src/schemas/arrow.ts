@@ -16,8 +16,10 @@ export function arrowQuery(body: z.ZodObject) {
   const shape: Record<string, z.ZodType> = {};
   for (const [key, field] of Object.entries(body.shape as Record<string, z.ZodType>)) {
     if (key === 'preds' || key === 'labels') continue;
+    // A field the body cannot go without (`metrics` of /v1/metrics) is a required parameter.
+    const required = !field.safeParse(undefined).success;
     for (const [name, schema] of Object.entries(queryParameters(key, inlineDefs(z.toJSONSchema(field, { io: 'input', unrepresentable: 'any' }) as JsonSchema)))) {
-      shape[name] = z.unknown().optional().meta(schema);
+      shape[name] = required && name === key ? z.unknown().meta(schema) : z.unknown().optional().meta(schema);
     }
   }
   return z.looseObject(shape);

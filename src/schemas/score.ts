@@ -1,39 +1,13 @@
 import { z } from 'zod';
-import { AurocRequest, AurocResponse } from './auroc.js';
-import { AveragePrecisionRequest, AveragePrecisionResponse } from './average-precision.js';
 import { Task, namedExamples } from './common.js';
+import { MetricResult, MetricSpec } from './metrics.js';
+import { InputUsed } from './ranking.js';
 import { FocalLossRequest, FocalLossResponse } from './focal-loss.js';
 
 /** Focal-loss options inside /v1/score: the /v1/focal-loss fields that are not the batch. */
 export const ScoreLossOptions = FocalLossRequest.pick({ alpha: true, gamma: true, reduction: true, return_grad: true, num_classes: true }).meta({
   id: 'ScoreLossOptions',
   description: 'The /v1/focal-loss options, without the batch.',
-});
-
-const AurocMetric = AurocRequest.pick({ average: true, multi_class: true, max_fpr: true, thresholds: true, ci: true }).extend({ name: z.literal('auroc') });
-const AveragePrecisionMetric = AveragePrecisionRequest.pick({ average: true, thresholds: true, ci: true }).extend({
-  name: z.literal('average_precision'),
-});
-export const MetricName = z.enum(['auroc', 'average_precision']);
-const metricNames = MetricName.options.map((n) => `"${n}"`).join(', ');
-const MetricOptions = z.discriminatedUnion('name', [AurocMetric, AveragePrecisionMetric]);
-
-/**
- * A metric of /v1/score: a name, or an object with a name and that metric's options. An unknown
- * name says which names exist; a known name with a bad option says what is wrong with the
- * option (zod's union would say only "Invalid input").
- */
-const MetricEntry = z.union([MetricName, MetricOptions], {
-  error: (issue) => {
-    const input = issue.input as unknown;
-    const name = typeof input === 'string' ? input : input && typeof input === 'object' ? (input as { name?: unknown }).name : undefined;
-    if (typeof name !== 'string' || !(MetricName.options as readonly string[]).includes(name)) {
-      return `unknown metric ${JSON.stringify(name ?? input)}: allowed names are ${metricNames}, or an object {"name": ..., options}`;
-    }
-    const inner = MetricOptions.safeParse(input);
-    const first = inner.success ? undefined : inner.error.issues[0];
-    return first ? `${name}: ${[...first.path].map(String).join('/') || 'options'}: ${first.message}` : `invalid ${name} options`;
-  },
 });
 
 export const ScoreRequest = z
@@ -47,9 +21,9 @@ export const ScoreRequest = z
       .optional()
       .describe('Focal-loss options as in /v1/focal-loss (absent: their defaults); null skips the loss.'),
     metrics: z
-      .array(MetricEntry)
+      .array(MetricSpec)
       .default(['auroc'])
-      .describe('Metric names, or objects with a name and that metric\'s options. Metrics see [B, N, C] batches as B·N samples.'),
+      .describe('As in /v1/metrics: names, or objects with a name, an optional key and that metric\'s options. Metrics see [B, N, C] batches as B·N samples.'),
   })
   .meta({
     ...namedExamples({
@@ -73,8 +47,10 @@ export type ScoreRequest = z.infer<typeof ScoreRequest>;
 export const ScoreResponse = z
   .object({
     task: Task,
+    input: InputUsed.nullable().describe('How preds were read, after `auto` was decided (null with neither loss nor metrics).'),
     loss: FocalLossResponse.nullable(),
-    metrics: z.object({ auroc: AurocResponse.optional(), average_precision: AveragePrecisionResponse.optional() }),
+    metrics: z.record(z.string(), MetricResult).describe('Each metric asked, under its key, as /v1/metrics answers it.'),
+    warnings: z.array(z.string()).describe('Decisions about the batch that it did not state ([B, 1] read as binary, one-hot labels, logits inferred by auto).'),
   })
   .meta({ id: 'ScoreResult', description: 'The loss and metrics of one batch.' });
 export type ScoreResponse = z.infer<typeof ScoreResponse>;

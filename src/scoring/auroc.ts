@@ -1,3 +1,4 @@
+import { rankCountsOfBatch } from '../metrics/rows.js';
 import { invalidField } from '../errors.js';
 import { aurocExact, aurocFromBinnedCounts, aurocFromSplit } from '../kernels/auroc.js';
 import { splitSorted, type SplitScores } from '../kernels/class-split.js';
@@ -136,5 +137,5 @@ function aurocPoint(cache: RankCountsCache, options: AurocOptions): AurocRespons
  * @throws {ProblemError} 400 for input that breaks the contract
  */
 export function computeAuroc(request: AurocRequest): AurocResponse {
-  return aurocOfBatch(new RankCountsCache(formatRankingBatch(request)), request);
+  return aurocOfBatch(rankCountsOfBatch(formatRankingBatch(request)), request);
 }

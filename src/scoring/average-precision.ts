@@ -1,3 +1,4 @@
+import { rankCountsOfBatch } from '../metrics/rows.js';
 import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts } from '../kernels/average-precision.js';
 import type { RankCounts } from '../kernels/rank-counts.js';
 import type { AveragePrecisionRequest, AveragePrecisionResponse } from '../schemas/average-precision.js';
@@ -49,5 +50,5 @@ function averagePrecisionPoint(cache: RankCountsCache, options: AveragePrecision
  * @throws {ProblemError} 400 for input that breaks the contract
  */
 export function computeAveragePrecision(request: AveragePrecisionRequest): AveragePrecisionResponse {
-  return averagePrecisionOfBatch(new RankCountsCache(formatRankingBatch(request)), request);
+  return averagePrecisionOfBatch(rankCountsOfBatch(formatRankingBatch(request)), request);
 }

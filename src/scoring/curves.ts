@@ -1,3 +1,4 @@
+import { rankCountsOfBatch } from '../metrics/rows.js';
 import { aurocExact, aurocFromBinnedCounts, rocFromCounts } from '../kernels/auroc.js';
 import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts, precisionRecallFromCounts } from '../kernels/average-precision.js';
 import { allIndices, cornerIndices, evenlyAlongCurve, pick } from '../kernels/curve-points.js';
@@ -89,7 +90,7 @@ export function precisionRecallOfBatch(cache: RankCountsCache, request: Precisio
   return { task, input, ...(curves[0] ?? { precision: null, recall: null, thresholds: null, average_precision: null, prevalence: null }), warnings };
 }
 
-export const computeRoc = (request: RocRequest): RocResponse => rocOfBatch(new RankCountsCache(formatRankingBatch(request)), request);
+export const computeRoc = (request: RocRequest): RocResponse => rocOfBatch(rankCountsOfBatch(formatRankingBatch(request)), request);
 
 export const computePrecisionRecall = (request: PrecisionRecallRequest): PrecisionRecallResponse =>
-  precisionRecallOfBatch(new RankCountsCache(formatRankingBatch(request)), request);
+  precisionRecallOfBatch(rankCountsOfBatch(formatRankingBatch(request)), request);

@@ -1,3 +1,4 @@
+import { lossState } from '../metrics/focal-loss.js';
 import { invalidField } from '../errors.js';
 import { focalLossSigmoid, focalLossSoftmax, type FocalLossOutput } from '../kernels/focal-loss.js';
 import type { Task } from '../schemas/common.js';
@@ -227,7 +228,8 @@ export function focalLossOfBatch(
     gamma: request.gamma,
     alpha,
     count: output.count,
-    ...(output.losses ? { losses: { data: output.losses, shape: labels.shape } } : { loss: output.loss }),
+    // The loss as every metric is computed: compute(update(init(), batch)) of the loss state.
+    ...(output.losses ? { losses: { data: output.losses, shape: labels.shape } } : { loss: lossState.compute(lossState.update(lossState.init(), output), request.reduction) }),
     ...(output.grad ? { grad: { data: output.grad, shape: preds.shape } } : {}),
     ...(output.hess ? { hess: { data: output.hess, shape: preds.shape } } : {}),
     warnings,

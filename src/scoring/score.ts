@@ -1,19 +1,11 @@
-import { invalidField } from '../errors.js';
 import { ScoreLossOptions, type ScoreRequest, type ScoreResponse } from '../schemas/score.js';
-import { AurocRequest } from '../schemas/auroc.js';
-import { AveragePrecisionRequest } from '../schemas/average-precision.js';
-import { aurocOfBatch } from './auroc.js';
-import { averagePrecisionOfBatch } from './average-precision.js';
+import { configOf, metricBatchFromTensors } from '../metrics/batch.js';
+import { evaluateMetrics, type MetricRequest } from '../metrics/evaluate.js';
 import { encodeArrowResponse } from '../wire/arrow.js';
 import { focalLossBatchFromTensors, focalLossJson, focalLossOfBatch, type FocalLossResult } from './focal-loss.js';
-import { RankCountsCache } from './rank-counts-cache.js';
-import { rankingBatchFromTensors } from './ranking-batch.js';
 import { flattenIntegers, flattenNumbers, type LabelTensor, type Tensor } from './tensor.js';
 
-/** Metric option defaults, taken from the metrics' own request schemas. */
-const aurocDefaults = AurocRequest.pick({ average: true, multi_class: true, max_fpr: true, thresholds: true, ci: true }).parse({});
 const lossDefaults = ScoreLossOptions.parse({});
-const apDefaults = AveragePrecisionRequest.pick({ average: true, thresholds: true, ci: true }).parse({});
 
 /** Metrics rank samples: [B, N, C] logits become B·N samples of C classes, [B, N] scores B·N. */
 function asSamples(preds: Tensor, labels: LabelTensor, multiclass: boolean): { preds: Tensor; labels: LabelTensor } {
@@ -50,19 +42,16 @@ export function computeScore(request: ScoreRequest): ScoreResult {
   const lossOptions = request.loss === undefined ? lossDefaults : request.loss;
   const loss = lossOptions === null ? null : focalLossOfBatch(focalBatch, { ...lossOptions, input: request.input, ignore_index: request.ignore_index });
 
-  const metrics: ScoreResult['metrics'] = {};
+  let metrics: ScoreResult['metrics'] = {};
+  const warnings = [...focalBatch.warnings];
+  let input: ScoreResult['input'] = loss?.input ?? null;
   if (request.metrics.length > 0) {
     const samples = asSamples(preds, labels, focalBatch.task === 'multiclass');
-    const batch = rankingBatchFromTensors(samples.preds, samples.labels, { task: focalBatch.task, input: request.input, ignore_index: request.ignore_index });
+    const batch = metricBatchFromTensors(samples.preds, samples.labels, { task: focalBatch.task, input: request.input, ignore_index: request.ignore_index });
     // What the loss's format stage decided ([B, 1] read as binary, one-hot labels) holds for the metrics too.
-    batch.warnings.push(...focalBatch.warnings);
-    const cache = new RankCountsCache(batch);
-    request.metrics.forEach((metric, i) => {
-      const entry = typeof metric === 'string' ? { name: metric } : metric;
-      if (entry.name in metrics) throw invalidField(`metrics/${i}`, `"${entry.name}" is requested twice`);
-      if (entry.name === 'auroc') metrics.auroc = aurocOfBatch(cache, { ...aurocDefaults, ...entry });
-      else metrics.average_precision = averagePrecisionOfBatch(cache, { ...apDefaults, ...entry });
-    });
+    for (const w of batch.warnings) if (!warnings.includes(w)) warnings.push(w);
+    input = batch.input;
+    metrics = evaluateMetrics(request.metrics as MetricRequest[], { ...batch, warnings: [] }, configOf(batch));
   }
-  return { task: focalBatch.task, loss, metrics };
+  return { task: focalBatch.task, input, loss, metrics, warnings };
 }

@@ -1,6 +1,7 @@
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { metricNames } from '../../src/metrics/registry.js';
 import { ARROW, arrowStream, column } from '../support/arrow.js';
 import { bodyPaths, testApp } from '../support/app.js';
 import { loadCases, mismatch, vectorsDir } from '../support/reference.js';
@@ -49,6 +50,26 @@ describe.each(bodyPaths)('Arrow IPC bodies ($path)', ({ config }) => {
       });
       const query = new URLSearchParams(Object.entries(options).map(([k, v]): [string, string] => [k, String(v)])).toString();
       const res = await postArrow(`/v1/auroc?${query}`, body);
+      expect(res.statusCode, `${c.name}: ${res.body}`).toBe(200);
+      for (const [field, want] of Object.entries(c.expected)) expect(mismatch(res.json()[field], want, c.tolerance, field), c.name).toBeNull();
+    }
+  });
+
+  it('every served classification.json case sent to /v1/arrow/metrics (metrics as JSON in the query) matches', async () => {
+    const cases = loadCases('classification.json').filter((c) =>
+      (c.request.metrics as Array<string | { name: string }>).every((m) => metricNames.includes(typeof m === 'string' ? m : m.name)),
+    );
+    expect(cases.length).toBe(56);
+    for (const c of cases) {
+      const { preds, labels, metrics, ...options } = c.request as { preds: number[] | number[][]; labels: number[] | number[][]; metrics: unknown } & Record<string, unknown>;
+      const width = Array.isArray(preds[0]) ? (preds[0] as number[]).length : 1;
+      const labelWidth = Array.isArray(labels[0]) ? (labels[0] as number[]).length : 1;
+      const body = arrowStream({
+        preds: column(Float64Array.from(preds.flat()), width, undefined, Array.isArray(preds[0])),
+        labels: column(BigInt64Array.from(labels.flat().map(BigInt)), labelWidth),
+      });
+      const query = new URLSearchParams([...Object.entries(options).map(([k, v]): [string, string] => [k, String(v)]), ['metrics', JSON.stringify(metrics)]]).toString();
+      const res = await postArrow(`/v1/arrow/metrics?${query}`, body);
       expect(res.statusCode, `${c.name}: ${res.body}`).toBe(200);
       for (const [field, want] of Object.entries(c.expected)) expect(mismatch(res.json()[field], want, c.tolerance, field), c.name).toBeNull();
     }
