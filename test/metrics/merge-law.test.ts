@@ -1,0 +1,173 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { configOf, formatMetricBatch, type MetricBatch } from '../../src/metrics/batch.js';
+import { computeMetrics, initStates, mergeStates, resolveMetrics, updateStates, type MetricRequest, type MetricStates } from '../../src/metrics/evaluate.js';
+import { metricDefinitions } from '../../src/metrics/registry.js';
+import type { Task } from '../../src/schemas/common.js';
+
+/**
+ * The merge law every metric's state obeys (torchmetrics' `merge_state`, DDP sync): for random
+ * batches A and B of one configuration, compute(merge(update(init, A), update(init, B))) equals
+ * compute(update(init, A ++ B)); merge is associative and init is its identity. Count states must
+ * be equal exactly; computed values to 1e-12 (relative).
+ */
+
+interface Shape {
+  task: Task;
+  classes: number;
+  ignore: boolean;
+  input: 'probs' | 'logits';
+  /** Multiclass preds as class indices. */
+  indices: boolean;
+}
+
+/** Scores on a coarse grid, so ties (and scores equal to a threshold) are common. */
+const score = (input: 'probs' | 'logits') => (input === 'probs' ? fc.integer({ min: 0, max: 10 }).map((k) => k / 10) : fc.integer({ min: -8, max: 8 }).map((k) => k / 2));
+
+function rowsArb(shape: Shape, rows: number) {
+  const { task, classes, ignore, input, indices } = shape;
+  const label = (upper: number) => (ignore ? fc.oneof({ arbitrary: fc.integer({ min: 0, max: upper }), weight: 6 }, { arbitrary: fc.constant(-1), weight: 1 }) : fc.integer({ min: 0, max: upper }));
+  if (task === 'binary') return fc.record({ preds: fc.array(score(input), { minLength: rows, maxLength: rows }), labels: fc.array(label(1), { minLength: rows, maxLength: rows }) });
+  if (task === 'multilabel') {
+    const row = <T>(a: fc.Arbitrary<T>) => fc.array(a, { minLength: classes, maxLength: classes });
+    return fc.record({ preds: fc.array(row(score(input)), { minLength: rows, maxLength: rows }), labels: fc.array(row(label(1)), { minLength: rows, maxLength: rows }) });
+  }
+  const preds = indices
+    ? fc.array(fc.integer({ min: 0, max: classes - 1 }), { minLength: rows, maxLength: rows })
+    : fc.array(fc.array(score(input), { minLength: classes, maxLength: classes }), { minLength: rows, maxLength: rows });
+  return fc.record({ preds, labels: fc.array(label(classes - 1), { minLength: rows, maxLength: rows }) });
+}
+
+type Rows = { preds: unknown[]; labels: unknown[] };
+
+function batchOf(shape: Shape, rows: Rows): MetricBatch {
+  const batch = formatMetricBatch({
+    preds: rows.preds,
+    labels: rows.labels,
+    task: shape.task,
+    input: shape.indices ? 'auto' : shape.input,
+    ...(shape.ignore ? { ignore_index: -1 } : {}),
+    ...(shape.task === 'multiclass' ? { num_classes: shape.classes } : {}),
+  });
+  // Batch decisions are reported once per request, outside the states.
+  return { ...batch, warnings: [] };
+}
+
+/** Options a task's functional takes, drawn at random (ci left out: it only resamples the same rows). */
+function optionsArb(name: string, task: Task, classes: number): fc.Arbitrary<Record<string, unknown>> {
+  const definition = metricDefinitions.find((d) => d.name === name)!;
+  const allowed = new Set<string>(definition.optionsFor[task] ?? []);
+  const choices: Record<string, fc.Arbitrary<unknown>> = {
+    threshold: fc.constantFrom(0.3, 0.5, 0.7),
+    average: fc.constantFrom('micro', 'macro', 'weighted', 'none'),
+    top_k: fc.integer({ min: 1, max: classes }),
+    zero_division: fc.constantFrom(0, 1),
+    normalize: fc.constantFrom(null, 'true', 'pred', 'all'),
+    weights: fc.constantFrom(null, 'linear', 'quadratic'),
+    adjusted: fc.boolean(),
+    beta: fc.constantFrom(0.5, 2),
+    multi_class: fc.constantFrom('ovr', 'ovo'),
+    max_fpr: fc.constantFrom(null, 0.5),
+    thresholds: fc.constantFrom(null, 5),
+  };
+  const fields = Object.fromEntries(Object.entries(choices).filter(([k]) => allowed.has(k)));
+  return fc.record(fields, { requiredKeys: name === 'fbeta_score' ? ['beta'] : [] }).map((o) => {
+    // One-vs-one takes macro or weighted, and no binned thresholds (the route answers 400 otherwise).
+    if (o.multi_class === 'ovo') return { ...o, average: o.average === 'weighted' ? 'weighted' : 'macro', thresholds: null };
+    return o;
+  });
+}
+
+/** Equal to 1e-12 relative, field by field; exact for integers. */
+function close(a: unknown, b: unknown, path = ''): string | null {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Number.isInteger(a) && Number.isInteger(b)) return a === b ? null : `${path}: ${a} vs ${b}`;
+    return Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b)) ? null : `${path}: ${a} vs ${b}`;
+  }
+  if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) return close(Array.from(a as Float64Array), Array.from(b as Float64Array), path);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return `${path}: length ${a.length} vs ${b.length}`;
+    for (let i = 0; i < a.length; i++) {
+      const m = close(a[i], b[i], `${path}/${i}`);
+      if (m) return m;
+    }
+    return null;
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) {
+      const m = close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}/${k}`);
+      if (m) return m;
+    }
+    return null;
+  }
+  return Object.is(a, b) ? null : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+}
+
+/** Count states (typed arrays) must agree exactly, element for element. */
+function sameCounts(a: MetricStates, b: MetricStates): string | null {
+  for (const [key, state] of a) {
+    const other = b.get(key);
+    if (state instanceof Float64Array && !(other instanceof Float64Array && state.length === other.length && state.every((v, i) => v === other[i]))) {
+      return `${key}: [${Array.from(state as Float64Array)}] vs [${other instanceof Float64Array ? Array.from(other) : other}]`;
+    }
+  }
+  return null;
+}
+
+const shapes: Shape[] = [
+  { task: 'binary', classes: 1, ignore: false, input: 'probs', indices: false },
+  { task: 'binary', classes: 1, ignore: true, input: 'logits', indices: false },
+  { task: 'multiclass', classes: 3, ignore: false, input: 'probs', indices: false },
+  { task: 'multiclass', classes: 4, ignore: true, input: 'logits', indices: false },
+  { task: 'multiclass', classes: 3, ignore: false, input: 'probs', indices: true },
+  { task: 'multilabel', classes: 3, ignore: false, input: 'probs', indices: false },
+  { task: 'multilabel', classes: 2, ignore: true, input: 'logits', indices: false },
+];
+
+const cases = metricDefinitions.flatMap((d) =>
+  shapes.filter((s) => d.tasks.includes(s.task) && !(s.indices && d.needsScores)).map((shape) => ({ name: d.name, shape, label: `${d.name}, ${shape.task}${shape.indices ? ' class indices' : ''}${shape.ignore ? ', ignore_index' : ''}, ${shape.input}` })),
+);
+
+describe('the merge law, on every metric of the registry', () => {
+  it('covers every metric', () => {
+    expect(new Set(cases.map((c) => c.name))).toEqual(new Set(metricDefinitions.map((d) => d.name)));
+  });
+
+  it.each(cases)('$label', ({ name, shape }) => {
+    const part = (n: number) => rowsArb(shape, n);
+    const sizes = fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }));
+    const arb = sizes.chain(([a, b, c]) => fc.tuple(part(a), part(b), part(c), optionsArb(name, shape.task, shape.classes)));
+    fc.assert(
+      fc.property(arb, ([a, b, c, options]) => {
+        const [A, B, C] = [a, b, c].map((rows) => batchOf(shape, rows as Rows));
+        const AB = batchOf(shape, { preds: [...a.preds, ...b.preds], labels: [...a.labels, ...b.labels] });
+        const config = configOf(A);
+        let metrics;
+        try {
+          metrics = resolveMetrics([{ name, ...options } as MetricRequest], config);
+        } catch {
+          return true; // an option combination the task refuses (e.g. top_k above C with indices): a 400, not a state
+        }
+        const init = initStates(metrics);
+        const [sA, sB, sC] = [A, B, C].map((batch) => updateStates(metrics, init, batch));
+        const merged = mergeStates(metrics, sA, sB);
+        const joined = updateStates(metrics, init, AB);
+        const compute = (states: MetricStates) => computeMetrics(metrics, states, config);
+
+        expect(sameCounts(merged, joined)).toBeNull();
+        expect(close(compute(merged), compute(joined))).toBeNull();
+        // Associativity and identity.
+        const left = mergeStates(metrics, mergeStates(metrics, sA, sB), sC);
+        const right = mergeStates(metrics, sA, mergeStates(metrics, sB, sC));
+        expect(sameCounts(left, right)).toBeNull();
+        expect(close(compute(left), compute(right))).toBeNull();
+        expect(close(compute(mergeStates(metrics, init, sA)), compute(sA))).toBeNull();
+        expect(close(compute(mergeStates(metrics, sA, init)), compute(sA))).toBeNull();
+        // update is pure: the empty state is still empty.
+        expect(close(compute(init), compute(initStates(metrics)))).toBeNull();
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
