@@ -32,7 +32,8 @@ export function confusionMatrixSvg(matrices: number[][][], title: string, rates:
   const gap = 56;
   let max = 0;
   for (const m of matrices) for (const row of m) for (const v of row) max = Math.max(max, v);
-  const width = LEFT + matrices.length * panel + (matrices.length - 1) * gap + 96;
+  // Wide enough for the title at 16 px (about 8.5 px a character).
+  const width = Math.max(LEFT + matrices.length * panel + (matrices.length - 1) * gap + 96, Math.ceil(title.length * 8.5) + 40);
   const height = TOP + panel + 72;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
@@ -61,13 +62,15 @@ export function confusionMatrixSvg(matrices: number[][][], title: string, rates:
     parts.push(`<text x="${x0 + panel / 2}" y="${TOP + panel + 36}" text-anchor="middle">Predicted label</text>`, '</g>');
   });
   parts.push(`<text transform="translate(${LEFT - 40},${TOP + panel / 2}) rotate(-90)" text-anchor="middle">True label</text>`);
-  // The colour scale: five stops from 0 to the largest cell.
+  // The colour scale: a continuous gradient from 0 (bottom) to the largest cell (top), labelled at both ends and midway.
   const sx = width - 64;
-  parts.push('<g data-colour-scale="">');
-  for (let s = 0; s < 5; s++) {
-    const t = 1 - s / 4;
-    parts.push(`<rect x="${sx}" y="${TOP + (s * panel) / 5}" width="${SCALE_WIDTH}" height="${panel / 5}" fill="${blue(t)}"/>`);
-    parts.push(`<text x="${sx + SCALE_WIDTH + 4}" y="${TOP + (s * panel) / 5 + 10}">${formatCell(Math.round(max * t * 1000) / 1000, rates)}</text>`);
+  parts.push(
+    '<g data-colour-scale="">',
+    `<defs><linearGradient id="colour-scale" x1="0" y1="1" x2="0" y2="0"><stop offset="0" stop-color="${blue(0)}"/><stop offset="1" stop-color="${blue(1)}"/></linearGradient></defs>`,
+    `<rect x="${sx}" y="${TOP}" width="${SCALE_WIDTH}" height="${panel}" fill="url(#colour-scale)" stroke="#cccccc"/>`,
+  );
+  for (const t of [1, 0.5, 0]) {
+    parts.push(`<text x="${sx + SCALE_WIDTH + 4}" y="${TOP + (1 - t) * panel + 4}">${formatCell(Math.round(max * t * 1000) / 1000, rates || !Number.isInteger(max * t))}</text>`);
   }
   parts.push('</g>', '</svg>');
   return parts.join('\n');
@@ -84,7 +87,9 @@ export function metricsSvg(result: MetricsResponse): string {
   const [key, value] = entry;
   const raw = value.confusion_matrix as number[][] | number[][][];
   const matrices = (result.task === 'multilabel' ? raw : [raw]) as number[][][];
-  const rates = value.normalize !== null && value.normalize !== undefined && value.normalize !== 'none';
-  const title = `Confusion matrix (${key}${rates ? ', normalized' : ''}), ${result.task}`;
+  const normalize = value.normalize as string | null | undefined;
+  const rates = normalize !== null && normalize !== undefined && normalize !== 'none';
+  const how = { true: 'rates by true label', pred: 'rates by predicted label', all: 'shares of all samples' }[normalize as 'true'] ?? 'counts';
+  const title = `Confusion matrix${key === 'confusion_matrix' ? '' : ` "${key}"`}, ${result.task} (${how})`;
   return confusionMatrixSvg(matrices, title, rates, (m) => `label ${m}`);
 }

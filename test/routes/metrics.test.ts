@@ -1,0 +1,129 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { metricNames } from '../../src/metrics/registry.js';
+import { bodyPaths, testApp } from '../support/app.js';
+
+const multiclass = {
+  preds: [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.3, 0.3, 0.4]],
+  labels: [0, 2, 1, 1, 2],
+};
+const binary = { preds: [0.1, 0.3, 0.2, 0.6, 0.05, 0.4, 0.15, 0.7], labels: [0, 0, 0, 0, 0, 0, 0, 1] };
+
+describe.each(bodyPaths)('POST /v1/metrics ($path)', ({ config }) => {
+  let app: App;
+  beforeAll(async () => {
+    app = await testApp(config);
+  });
+  afterAll(() => app.close());
+
+  const post = (payload: object, accept = 'application/json') => app.inject({ method: 'POST', url: '/v1/metrics', payload, headers: { accept } });
+  const problem = async (payload: object) => {
+    const res = await post(payload);
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    return res.json().errors[0] as { path: string; message: string };
+  };
+
+  describe('bad input is a 400 naming the field and what is allowed', () => {
+    it.each([
+      ['an unknown metric name', { ...binary, metrics: ['f2_score'] }, 'metrics/0', /unknown metric "f2_score": allowed names are "stat_scores"/],
+      ['an unknown name in an object', { ...binary, metrics: ['accuracy', { name: 'auprc' }] }, 'metrics/1', /unknown metric "auprc"/],
+      ['an option the task does not take', { ...binary, metrics: [{ name: 'precision', top_k: 2 }] }, 'metrics/0/top_k', /binary precision takes "threshold", "zero_division"/],
+      ['a metric the task does not have', { ...binary, metrics: ['exact_match'] }, 'metrics/0', /exact_match exists for multiclass, multilabel; this batch is binary/],
+      ['an option out of range', { ...binary, metrics: [{ name: 'accuracy', threshold: 2 }] }, 'metrics/0/threshold', /<=1|1/],
+      ['an unknown option', { ...binary, metrics: [{ name: 'accuracy', thresold: 0.3 }] }, 'metrics/0/thresold', /unknown field "thresold"/],
+      ['fbeta without beta', { ...binary, metrics: ['fbeta_score'] }, 'metrics/0/beta', /expected number/i],
+      ['one key twice', { ...binary, metrics: ['recall', { name: 'recall', zero_division: 1 }] }, 'metrics/1', /"recall" is asked twice/],
+      ['top_k above the number of classes', { ...multiclass, metrics: [{ name: 'accuracy', top_k: 4 }] }, 'metrics/0/top_k', /at most the number of classes \(3\)/],
+      ['class-index preds without num_classes', { preds: [0, 2, 1], labels: [0, 1, 1], task: 'multiclass', metrics: ['accuracy'] }, 'num_classes', /required when multiclass preds are class indices/],
+      ['a class-index pred out of range', { preds: [0, 2, 1, 3], labels: [0, 1, 1, 0], task: 'multiclass', num_classes: 3, metrics: ['accuracy'] }, 'preds/3', /integers in 0\.\.2, got 3/],
+      ['a ranking metric of class indices', { preds: [0, 2, 1], labels: [0, 1, 1], task: 'multiclass', num_classes: 3, metrics: ['auroc'] }, 'preds', /auroc ranks scores/],
+      ['top_k with class indices', { preds: [0, 2, 1], labels: [0, 1, 1], task: 'multiclass', num_classes: 3, metrics: [{ name: 'recall', top_k: 2 }] }, 'metrics/0/top_k', /class indices/],
+      ['a label out of range', { ...multiclass, labels: [0, 2, 3, 1, 2], metrics: ['accuracy'] }, 'labels/2', /expected 0\.\.2/],
+      ['an empty metrics list', { ...binary, metrics: [] }, 'metrics', /at least 1|>=1/],
+      ['DeLong on a binned AUROC', { ...binary, metrics: [{ name: 'auroc', thresholds: 5, ci: { method: 'delong' } }] }, 'metrics/0/ci/method', /bootstrap/],
+    ])('%s', async (_what, payload, path, message) => {
+      const error = await problem(payload);
+      expect(error.path).toBe(path);
+      expect(error.message).toMatch(message);
+    });
+
+    it('lists every metric of the registry when a name is unknown', async () => {
+      const error = await problem({ ...binary, metrics: ['nope'] });
+      for (const name of metricNames) expect(error.message).toContain(`"${name}"`);
+    });
+  });
+
+  it('asks one metric twice under two keys, sharing one state', async () => {
+    const res = await post({ ...multiclass, metrics: ['f1_score', { name: 'f1_score', average: 'micro', key: 'f1_micro' }, { name: 'stat_scores', average: 'none' }] });
+    expect(res.statusCode, res.body).toBe(200);
+    const { metrics } = res.json();
+    expect(Object.keys(metrics)).toEqual(['f1_score', 'f1_micro', 'stat_scores']);
+    // Micro F1 of single-label multiclass is the accuracy: 4 of 5 rows right (row 3 predicts 0 for a 1).
+    expect(metrics.f1_micro.f1_score).toBe(0.8);
+    expect(metrics.stat_scores.tp).toEqual([1, 1, 2]);
+    expect(metrics.stat_scores.fp).toEqual([1, 0, 0]);
+  });
+
+  it('reports class-index input, and batch decisions once', async () => {
+    const indices = await post({ preds: [0, 2, 1], labels: [0, 1, 1], task: 'multiclass', num_classes: 3, metrics: ['accuracy'] });
+    expect(indices.json()).toMatchObject({ task: 'multiclass', input: 'classes', warnings: [] });
+    const logits = (await post({ preds: [2.5, -1, 0.3], labels: [1, 0, 1], metrics: ['accuracy', 'auroc'] })).json();
+    expect(logits.input).toBe('logits');
+    expect(logits.warnings.join(' ')).toMatch(/read as logits/);
+    expect(logits.metrics.auroc.warnings).toEqual([]);
+  });
+
+  it('answers null with a warning where a value is undefined, and names the class of a 0/0', async () => {
+    const { metrics } = (await post({ preds: [0.8123], labels: [1], metrics: ['cohen_kappa', { name: 'precision', threshold: 0.9 }] })).json();
+    expect(metrics.cohen_kappa.cohen_kappa).toBeNull();
+    expect(metrics.cohen_kappa.warnings[0]).toMatch(/undefined \(null\)/);
+    expect(metrics.precision).toEqual({ precision: 0, warnings: ['the batch: precision is 0/0 (nothing predicted positive); 0 by zero_division'] });
+  });
+
+  describe('Accept: image/svg+xml draws the confusion matrix', () => {
+    const parse = (svg: string) => {
+      expect(XMLValidator.validate(svg)).toBe(true);
+      return new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(svg).svg;
+    };
+    const cells = (svg: { g: unknown }) => {
+      const groups = ([] as Array<{ 'data-matrix'?: string; rect: Array<Record<string, string>>; text: unknown }>).concat(svg.g as never).filter((g) => g['data-matrix'] !== undefined);
+      return groups.map((g) => g.rect.map((r) => ({ row: Number(r['data-row']), column: Number(r['data-column']), value: Number(r['data-value']) })));
+    };
+
+    it('a C × C heat map: class indices on both axes, counts in the cells, a colour scale', async () => {
+      const body = { ...multiclass, metrics: ['accuracy', 'confusion_matrix'] };
+      const json = (await post(body)).json();
+      const res = await post(body, 'image/svg+xml');
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^image\/svg\+xml/);
+      const svg = parse(res.body);
+      const [matrix] = cells(svg);
+      expect(matrix).toHaveLength(9);
+      for (const cell of matrix) expect(cell.value).toBe(json.metrics.confusion_matrix.confusion_matrix[cell.row][cell.column]);
+      expect(res.body).toContain('True label');
+      expect(res.body).toContain('Predicted label');
+      expect(res.body).toMatch(/data-colour-scale/);
+      // Cell texts show the counts.
+      expect(res.body).toMatch(/>2<\/text>/);
+    });
+
+    it('rates when normalized, and one 2 × 2 per label for multilabel', async () => {
+      const normalized = await post({ ...multiclass, metrics: [{ name: 'confusion_matrix', normalize: 'true' }] }, 'image/svg+xml');
+      expect(normalized.body).toContain('rates by true label');
+      expect(normalized.body).toMatch(/>0\.5<\/text>/);
+      const multilabel = await post({ preds: [[0.9, 0.2], [0.3, 0.8], [0.6, 0.4]], labels: [[1, 0], [0, 1], [0, 0]], metrics: ['confusion_matrix'] }, 'image/svg+xml');
+      const matrices = cells(parse(multilabel.body));
+      expect(matrices).toHaveLength(2);
+      expect(matrices.every((m) => m.length === 4)).toBe(true);
+      expect(multilabel.body).toContain('label 1');
+    });
+
+    it('406 when no confusion_matrix was asked', async () => {
+      const res = await post({ ...multiclass, metrics: ['accuracy'] }, 'image/svg+xml');
+      expect(res.statusCode).toBe(406);
+      expect(res.json().detail).toMatch(/confusion_matrix/);
+    });
+  });
+});
