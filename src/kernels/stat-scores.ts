@@ -1,3 +1,6 @@
+import { WasmKernel, type WasmExports } from './wasm-module.js';
+import { wasmBase64 } from './wasm/stat-scores.wasm.js';
+
 /**
  * Confusion counts of hard decisions: the update stage of torchmetrics' threshold metrics
  * (`_binary_confusion_matrix_update`, `_multiclass_confusion_matrix_update`,
@@ -88,6 +91,40 @@ export function multiclassConfusionCounts(into: Float64Array, labels: Int32Array
     if (y === ignore) continue;
     into[y * classes + predicted[i]]++;
   }
+}
+
+interface StatScoresExports extends WasmExports {
+  confusion_from_scores(scores: number, labels: number, rows: number, classes: number, hasIgnore: number, ignore: number, counts: number): void;
+}
+
+const kernel = new WasmKernel<StatScoresExports>(wasmBase64);
+
+/** Rows copied into the WebAssembly memory per call: about 256 KiB of scores, warm in cache. */
+const chunkRows = (classes: number) => Math.max(2, Math.floor(32_768 / classes));
+
+/**
+ * A multiclass confusion matrix from scores, C × C row-major, counts[label · C + argmax]: the
+ * argmax (first index of the row's maximum, as `torch.argmax` on CPU) and the count in one pass,
+ * in WebAssembly (src/kernels/wasm/stat-scores.c: two rows per step, branch-free), fed in chunks
+ * so the memory it needs stays small. Same counts as {@link argmaxRows} then
+ * {@link multiclassConfusionCounts}. O(n · C).
+ *
+ * @param scores rows × classes, row-major
+ */
+export function confusionFromScores(into: Float64Array, scores: Float64Array, labels: Int32Array, rows: number, classes: number, ignore: number | null): void {
+  const step = Math.min(rows, chunkRows(classes));
+  const [scoresAt, labelsAt, countsAt] = kernel.layout(step * classes * 8, step * 4, classes * classes * 8);
+  const wasm = kernel.exports;
+  const counts = new Float64Array(wasm.memory.buffer, countsAt, classes * classes).fill(0);
+  const scoreView = new Float64Array(wasm.memory.buffer, scoresAt, step * classes);
+  const labelView = new Int32Array(wasm.memory.buffer, labelsAt, step);
+  for (let start = 0; start < rows; start += step) {
+    const n = Math.min(step, rows - start);
+    scoreView.set(scores.subarray(start * classes, (start + n) * classes));
+    labelView.set(labels.subarray(start, start + n));
+    wasm.confusion_from_scores(scoresAt, labelsAt, n, classes, ignore === null ? 0 : 1, ignore ?? 0, countsAt);
+  }
+  for (let k = 0; k < counts.length; k++) into[k] += counts[k];
 }
 
 /**

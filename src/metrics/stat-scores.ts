@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalidField } from '../errors.js';
-import { argmaxRows, binaryConfusionCounts, exactMatchCounts, multiclassConfusionCounts, topKStatCounts } from '../kernels/stat-scores.js';
+import { binaryConfusionCounts, confusionFromScores, exactMatchCounts, multiclassConfusionCounts, topKStatCounts } from '../kernels/stat-scores.js';
 import type { MetricBatch, MetricConfig } from './batch.js';
 import { averageOption, defineMetric, statScoreOptions, threshold, topK, type MetricEntry } from './definition.js';
 import { countsState, type StateSpec } from './state.js';
@@ -28,8 +28,8 @@ export function confusionState(config: MetricConfig, options: DecisionOptions): 
   const { task, classes } = config;
   if (task === 'multiclass') {
     return countsState('confusion', classes * classes, (into, batch) => {
-      const predicted = batch.classIndices ?? argmaxRows(batch.preds, batch.labels, batch.rows, classes, batch.ignoreIndex);
-      multiclassConfusionCounts(into, batch.labels, predicted, classes, batch.ignoreIndex);
+      if (batch.classIndices) multiclassConfusionCounts(into, batch.labels, batch.classIndices, classes, batch.ignoreIndex);
+      else confusionFromScores(into, batch.preds, batch.labels, batch.rows, classes, batch.ignoreIndex);
     });
   }
   const t = options.threshold ?? 0.5;
