@@ -7,6 +7,12 @@
  *   multiclass one-vs-rest AUROC, 100,000 × 10            vs scikit-learn roc_auc_score(ovr)
  *   JSON body to typed tensors, 64 × 10 and 100,000 × 10   vs JSON.parse (+ flattening)
  *   gradient to JSON text, 64 × 10 and 100,000 × 10       vs nest + JSON.stringify
+ *   the sixteen threshold metrics, 1,000,000 × 10 scores  vs torchmetrics (1 thread), one
+ *                                                          functional call each, and one
+ *                                                          multiclass_stat_scores call
+ *
+ * The reference libraries run in `REFERENCE_PYTHON` (default: ../.venv-ref/bin/python when it
+ * exists, else /usr/bin/python3); a library that is missing there is reported as n/a.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,9 +27,12 @@ import { decodeJsonBody } from '../src/wire/json-body.js';
 import { flattenIntegers, flattenNumbers, nest } from '../src/scoring/tensor.js';
 import { tensorJson } from '../src/wire/json-write.js';
 import type { RankingBatch } from '../src/scoring/ranking-batch.js';
+import { configOf, type MetricBatch } from '../src/metrics/batch.js';
+import { computeMetrics, initStates, resolveMetrics, updateStates, type MetricStates } from '../src/metrics/evaluate.js';
 import { binaryBatch, multiclassBatch } from './data.js';
 
-const PYTHON = '/usr/bin/python3';
+const venv = new URL('../../.venv-ref/bin/python', import.meta.url).pathname;
+const PYTHON = process.env.REFERENCE_PYTHON ?? (existsSync(venv) ? venv : '/usr/bin/python3');
 const focal = multiclassBatch(1_000_000, 10, 1);
 const binary = binaryBatch(1_000_000, 2);
 const mc = multiclassBatch(100_000, 10, 3);
@@ -75,6 +84,29 @@ const toTensors = (bytes: Buffer) => {
 const smallGrad = Float64Array.from(multiclassBatch(64, 10, 21).logits, (v) => v * 1e-3);
 const bigGrad = Float64Array.from(multiclassBatch(100_000, 10, 22).logits, (v) => v * 1e-3);
 
+// The threshold family over 1e6 × 10 probabilities, as a validation epoch would send it.
+const thresholdBatch = multiclassBatch(1_000_000, 10, 5);
+const thresholdProbs = thresholdBatch.logits.slice();
+for (let i = 0; i < 1_000_000; i++) {
+  let sum = 0;
+  for (let j = 0; j < 10; j++) sum += Math.exp(thresholdProbs[i * 10 + j]);
+  for (let j = 0; j < 10; j++) thresholdProbs[i * 10 + j] = Math.exp(thresholdProbs[i * 10 + j]) / sum;
+}
+const THRESHOLD_METRICS = [
+  'stat_scores', 'confusion_matrix', 'accuracy', 'precision', 'recall', 'specificity', 'negative_predictive_value', 'f1_score',
+  { name: 'fbeta_score', beta: 2 }, 'jaccard_index', 'hamming_distance', 'exact_match', 'matthews_corrcoef', 'cohen_kappa', 'balanced_accuracy', 'geometric_mean',
+];
+const metricBatch = (rows: number): MetricBatch => ({
+  ...batch('multiclass', thresholdProbs.subarray(0, rows * 10), thresholdBatch.labels.subarray(0, rows), 10),
+  preds: thresholdProbs.subarray(0, rows * 10),
+  classIndices: null,
+});
+const sixteen = resolveMetrics(THRESHOLD_METRICS, configOf(metricBatch(1)));
+const sixteenOf = (b: MetricBatch) => computeMetrics(sixteen, updateStates(sixteen, initStates(sixteen), b), configOf(b));
+const fullBatch = metricBatch(1_000_000);
+/** Bytes of the states the sixteen keep: typed arrays, whatever the number of rows. */
+const stateBytes = (states: MetricStates) => [...states.values()].reduce((n: number, s) => n + (s as Float64Array).byteLength, 0);
+
 const bench = new Bench({ time: 2000, warmupTime: 500 });
 bench
   .add('exact binary AUROC, 1e6', () => {
@@ -86,6 +118,7 @@ bench
   .add('multiclass OvR AUROC from logits (log-odds stage included), 1e5 × 10', () => {
     aurocOfBatch(new RankCountsCache(batch('multiclass', logOddsRows(mc.logits, 10), mc.labels, 10)), aurocOptions);
   })
+  .add('sixteen threshold metrics, 1e6 × 10', () => sixteenOf(fullBatch))
   .add('focal loss mean + grad, 1e6 × 10', () => {
     // As /v1/focal-loss runs it: the gradient takes the place of the request's own logits.
     focalLossSoftmax(focal.logits, focal.labels, 10, weights, { gamma: 2, reduction: 'mean', ignoreIndex: null, inputIsProbs: false, withLosses: false, withGrad: true, gradInto: gradBuffer });
@@ -104,7 +137,7 @@ bench
 await bench.run();
 
 const ms = (name: string) => (bench.tasks.find((t) => t.name.startsWith(name))!.result as unknown as { latency: { p50: number } }).latency.p50;
-const ours = { focal: ms('focal loss'), binary: ms('exact binary'), multiclass: ms('multiclass OvR') };
+const ours = { focal: ms('focal loss'), binary: ms('exact binary'), multiclass: ms('multiclass OvR'), sixteen: ms('sixteen threshold') };
 
 let reference: Record<string, number> = {};
 if (existsSync(PYTHON)) {
@@ -116,7 +149,9 @@ if (existsSync(PYTHON)) {
   write('binary_labels.i32', binary.labels);
   write('mc_probs.f64', mcProbs);
   write('mc_labels.i32', mc.labels);
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ focal: [1_000_000, 10], multiclass: [100_000, 10] }));
+  write('threshold_probs.f64', thresholdProbs);
+  write('threshold_labels.i32', thresholdBatch.labels);
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ focal: [1_000_000, 10], multiclass: [100_000, 10], threshold: [1_000_000, 10] }));
   try {
     reference = JSON.parse(execFileSync(PYTHON, [new URL('./reference_bench.py', import.meta.url).pathname, dir], { encoding: 'utf8' }));
   } catch (error) {
@@ -136,7 +171,15 @@ console.table([
   row('focal loss mean + grad, 1e6 × 10', ours.focal, reference.torch_focal_ms, 'torch 1 thread', 0.4),
   row('exact binary AUROC, 1e6', ours.binary, reference.sklearn_binary_ms, 'sklearn', 0.15),
   row('multiclass OvR AUROC, 1e5 × 10', ours.multiclass, reference.sklearn_multiclass_ms, 'sklearn', 0.25),
+  row('16 threshold metrics, 1e6 × 10 (vs 14 torchmetrics calls)', ours.sixteen, reference.torchmetrics_threshold_family_ms, 'torchmetrics 1 thread', 0.2),
+  row('16 threshold metrics, 1e6 × 10 (vs one multiclass_stat_scores)', ours.sixteen, reference.torchmetrics_stat_scores_ms, 'torchmetrics 1 thread', 1),
 ]);
+console.table(
+  [10_000, 1_000_000].map((rows) => {
+    const b = metricBatch(rows);
+    return { 'sixteen threshold metrics': `${rows.toLocaleString('en')} rows`, 'state bytes': stateBytes(updateStates(sixteen, initStates(sixteen), b)), 'compute groups': initStates(sixteen).size };
+  }),
+);
 const decode = (rows: string, bytes: Buffer) => {
   const mine = ms(`JSON body to tensors, ${rows} (decoder)`);
   const parse = ms(`JSON body to tensors, ${rows} (JSON.parse`);

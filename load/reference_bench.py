@@ -58,4 +58,35 @@ try:
 except ImportError:
     pass
 
+try:
+    import torch
+    from torchmetrics.functional import classification as tmf
+
+    torch.set_num_threads(1)
+    rows, classes = meta["threshold"]
+    preds = torch.from_numpy(np.fromfile(f"{d}/threshold_probs.f64", dtype=np.float64).reshape(rows, classes))
+    target = torch.from_numpy(np.fromfile(f"{d}/threshold_labels.i32", dtype=np.int32).astype(np.int64))
+    # The fourteen of the sixteen that torchmetrics has, one functional call each, as users call them
+    # (balanced accuracy and the geometric mean are scikit-learn / imbalanced-learn).
+    calls = [
+        lambda: tmf.multiclass_stat_scores(preds, target, num_classes=classes),
+        lambda: tmf.multiclass_confusion_matrix(preds, target, num_classes=classes),
+        lambda: tmf.multiclass_accuracy(preds, target, num_classes=classes),
+        lambda: tmf.multiclass_precision(preds, target, num_classes=classes),
+        lambda: tmf.multiclass_recall(preds, target, num_classes=classes),
+        lambda: tmf.multiclass_specificity(preds, target, num_classes=classes),
+        lambda: tmf.multiclass_negative_predictive_value(preds, target, num_classes=classes),
+        lambda: tmf.multiclass_f1_score(preds, target, num_classes=classes),
+        lambda: tmf.multiclass_fbeta_score(preds, target, beta=2.0, num_classes=classes),
+        lambda: tmf.multiclass_jaccard_index(preds, target, num_classes=classes),
+        lambda: tmf.multiclass_hamming_distance(preds, target, num_classes=classes),
+        lambda: tmf.multiclass_exact_match(preds, target, num_classes=classes),
+        lambda: tmf.multiclass_matthews_corrcoef(preds, target, num_classes=classes),
+        lambda: tmf.multiclass_cohen_kappa(preds, target, num_classes=classes),
+    ]
+    out["torchmetrics_threshold_family_ms"] = median_ms(lambda: [call() for call in calls], 5)
+    out["torchmetrics_stat_scores_ms"] = median_ms(calls[0], 7)
+except ImportError:
+    pass
+
 print(json.dumps(out))

@@ -83,10 +83,25 @@ const rowsOf = (flat: Float64Array, width: number, digits?: number) =>
 
 const smallFocal = multiclassBatch(64, 10, 11);
 const bigFocal = multiclassBatch(100_000, 10, 12);
+// Probabilities of the small batch (softmax of its logits), rounded as clients print them.
+const smallProbs = smallFocal.logits.slice();
+for (let i = 0; i < smallProbs.length / 10; i++) {
+  let sum = 0;
+  for (let j = 0; j < 10; j++) sum += Math.exp(smallProbs[i * 10 + j]);
+  for (let j = 0; j < 10; j++) smallProbs[i * 10 + j] = Math.exp(smallProbs[i * 10 + j]) / sum;
+}
+const SIXTEEN = [
+  'stat_scores', 'confusion_matrix', 'accuracy', 'precision', 'recall', 'specificity', 'negative_predictive_value', 'f1_score',
+  { name: 'fbeta_score', beta: 2 }, 'jaccard_index', 'hamming_distance', 'exact_match', 'matthews_corrcoef', 'cohen_kappa', 'balanced_accuracy', 'geometric_mean',
+];
 const smallBinary = binaryBatch(256, 13);
 const arrowBinary = binaryBatch(1_000_000, 14);
 
-const scenarios: Array<{ name: string; load: Load; health?: boolean; rows?: number }> = [
+/**
+ * A scenario runs its load against the service and the same load against the bare Fastify
+ * baseline; with `against`, the baseline is instead another operation of the same service.
+ */
+const scenarios: Array<{ name: string; load: Load; health?: boolean; rows?: number; against?: { name: string; load: Load } }> = [
   {
     name: 'small focal loss, 64 x 10 JSON, 32 connections',
     load: { path: '/v1/focal-loss', body: json({ preds: rowsOf(smallFocal.logits, 10), labels: Array.from(smallFocal.labels) }), contentType: 'application/json', connections: 32 },
@@ -112,6 +127,20 @@ const scenarios: Array<{ name: string; load: Load; health?: boolean; rows?: numb
       body: json({ preds: rowsOf(smallFocal.logits, 10), labels: Array.from(smallFocal.labels), metrics: ['auroc', 'average_precision'] }),
       contentType: 'application/json',
       connections: 32,
+    },
+  },
+  {
+    // Measured against /v1/auroc on the same batch and server, rounds alternating.
+    name: 'sixteen threshold metrics of a 64 x 10 batch vs /v1/auroc of it, 32 connections',
+    load: {
+      path: '/v1/metrics',
+      body: json({ preds: rowsOf(smallProbs, 10), labels: Array.from(smallFocal.labels), metrics: SIXTEEN }),
+      contentType: 'application/json',
+      connections: 32,
+    },
+    against: {
+      name: '/v1/auroc',
+      load: { path: '/v1/auroc', body: json({ preds: rowsOf(smallProbs, 10), labels: Array.from(smallFocal.labels) }), contentType: 'application/json', connections: 32 },
     },
   },
   {
@@ -147,15 +176,16 @@ for (const scenario of scenarios) {
   // Both servers run side by side; rounds alternate between them and medians are compared, so
   // drift on a noisy machine hits both alike.
   const kinds = scenario.rows ? (['service'] as const) : (['baseline', 'service'] as const);
-  const servers = Object.fromEntries(await Promise.all(kinds.map(async (kind) => [kind, await start(kind)] as const))) as Record<string, Server>;
-  for (const kind of kinds) await fire(servers[kind].url, scenario.load, 1); // warm-up
+  const servers = Object.fromEntries(await Promise.all(kinds.map(async (kind) => [kind, await start(scenario.against ? 'service' : kind)] as const))) as Record<string, Server>;
+  const loadOf = (kind: string) => (kind === 'baseline' && scenario.against ? scenario.against.load : scenario.load);
+  for (const kind of kinds) await fire(servers[kind].url, loadOf(kind), 1); // warm-up
   const rounds = Math.max(1, Math.min(ROUNDS, Math.floor(SECONDS)));
   const samples: Record<string, Array<{ rps: number; p50: number; p99: number; mbps: number; non2xx: number; healthP99?: number }>> = {};
   for (let round = 0; round < rounds; round++) {
     for (const kind of kinds) {
       const server = servers[kind];
       const [run, health] = await Promise.all([
-        fire(server.url, scenario.load, SECONDS / rounds),
+        fire(server.url, loadOf(kind), SECONDS / rounds),
         scenario.health ? probeHealth(server.url, SECONDS / rounds) : Promise.resolve(null),
       ]);
       (samples[kind] ??= []).push({
@@ -185,7 +215,7 @@ for (const scenario of scenarios) {
   for (const [kind, r] of Object.entries(results)) {
     table.push({
       scenario: scenario.name,
-      server: kind,
+      server: kind === 'baseline' && scenario.against ? `service, ${scenario.against.name}` : kind,
       'req/s': r.rps.toFixed(1),
       'p50 ms': String(r.p50),
       'p99 ms': String(r.p99),
