@@ -4,11 +4,23 @@ import type { MetricConfig } from './batch.js';
 import { averageOption, defineMetric, threshold, zeroDivision, type MetricEntry } from './definition.js';
 import { confusionState } from './stat-scores.js';
 
+const matrices = new WeakMap<Float64Array, number[][][]>();
+
 /**
  * The confusion state as matrices, label-major: binary one 2 × 2 [[tn, fp], [fn, tp]],
- * multiclass one C × C, multilabel one 2 × 2 per label.
+ * multiclass one C × C, multilabel one 2 × 2 per label. Made once per state and shared by the
+ * metrics that read it (the caller must not modify them).
  */
 export function matricesOf(counts: Float64Array, config: MetricConfig): number[][][] {
+  let made = matrices.get(counts);
+  if (!made) {
+    made = toMatrices(counts, config);
+    matrices.set(counts, made);
+  }
+  return made;
+}
+
+function toMatrices(counts: Float64Array, config: MetricConfig): number[][][] {
   const size = config.task === 'multiclass' ? config.classes : 2;
   const count = config.task === 'multilabel' ? config.classes : 1;
   return Array.from({ length: count }, (_, m) =>
@@ -60,8 +72,8 @@ export const confusionMatrix = defineMetric<ConfusionMatrixOptions, Float64Array
   state: (options, config) => confusionState(config, options),
   compute(counts, options, config): MetricEntry {
     const warnings: string[] = [];
-    const matrices = matricesOf(counts, config).map((m, c) => normalizeMatrix(m, options.normalize, config.task === 'multilabel' ? classLabel('multilabel', c) : 'the matrix', warnings));
-    return { confusion_matrix: config.task === 'multilabel' ? matrices : matrices[0], normalize: options.normalize, warnings };
+    const normalized = matricesOf(counts, config).map((m, c) => normalizeMatrix(m, options.normalize, config.task === 'multilabel' ? classLabel('multilabel', c) : 'the matrix', warnings));
+    return { confusion_matrix: config.task === 'multilabel' ? normalized : normalized[0], normalize: options.normalize, warnings };
   },
 });
 

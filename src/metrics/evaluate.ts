@@ -30,36 +30,53 @@ const quoted = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', 
  * @throws {ProblemError} 400 naming `metrics/<i>` (and the option), with what is allowed
  */
 export function resolveMetrics(requests: readonly MetricRequest[], config: MetricConfig): ResolvedMetric[] {
-  const keys = new Set<string>();
-  return requests.map((request, index) => {
-    const path = `metrics/${index}`;
-    const entry = typeof request === 'string' ? { name: request } : request;
-    const definition = metricDefinition(entry.name);
-    if (!definition) throw invalidField(typeof request === 'string' ? path : `${path}/name`, `unknown metric ${JSON.stringify(entry.name)}: allowed names are ${quoted(metricNames)}`);
-    if (!definition.tasks.includes(config.task)) {
-      throw invalidField(path, `${definition.name} exists for ${definition.tasks.join(', ')}; this batch is ${config.task}`);
+  const cacheKey = `${config.task}|${config.classes}|${config.ignoreIndex}|${config.classIndices}|${JSON.stringify(requests)}`;
+  let metrics = resolved.get(cacheKey);
+  if (!metrics) {
+    const keys = new Set<string>();
+    metrics = requests.map((request, index) => resolveOne(request, index, config, keys));
+    if (resolved.size >= RESOLVED_KEPT) resolved.delete(resolved.keys().next().value as string);
+    resolved.set(cacheKey, metrics);
+  }
+  return metrics;
+}
+
+/**
+ * Metric lists already checked, by configuration and request text: a training loop asks the same
+ * list every batch, and the checks (a zod parse of each metric's options) cost more than the
+ * counting. Resolved metrics are never modified.
+ */
+const resolved = new Map<string, ResolvedMetric[]>();
+const RESOLVED_KEPT = 256;
+
+function resolveOne(request: MetricRequest, index: number, config: MetricConfig, keys: Set<string>): ResolvedMetric {
+  const path = `metrics/${index}`;
+  const entry = typeof request === 'string' ? { name: request } : request;
+  const definition = metricDefinition(entry.name);
+  if (!definition) throw invalidField(typeof request === 'string' ? path : `${path}/name`, `unknown metric ${JSON.stringify(entry.name)}: allowed names are ${quoted(metricNames)}`);
+  if (!definition.tasks.includes(config.task)) {
+    throw invalidField(path, `${definition.name} exists for ${definition.tasks.join(', ')}; this batch is ${config.task}`);
+  }
+  const { name, key = definition.name, ...given } = entry;
+  if (typeof key !== 'string' || key.length === 0) throw invalidField(`${path}/key`, 'must be a non-empty string');
+  if (keys.has(key)) throw invalidField(path, `"${key}" is asked twice: give one of them another "key"`);
+  keys.add(key);
+  const allowed = definition.optionsFor[config.task] ?? [];
+  for (const option of Object.keys(given)) {
+    if (!(allowed as readonly string[]).includes(option)) {
+      const takes = allowed.length > 0 ? `takes ${quoted(allowed)}` : 'takes no options';
+      throw invalidField(`${path}/${option}`, `${config.task} ${definition.name} ${takes} (and "key")`);
     }
-    const { name, key = definition.name, ...given } = entry;
-    if (typeof key !== 'string' || key.length === 0) throw invalidField(`${path}/key`, 'must be a non-empty string');
-    if (keys.has(key)) throw invalidField(path, `"${key}" is asked twice: give one of them another "key"`);
-    keys.add(key);
-    const allowed = definition.optionsFor[config.task] ?? [];
-    for (const option of Object.keys(given)) {
-      if (!(allowed as readonly string[]).includes(option)) {
-        const takes = allowed.length > 0 ? `takes ${quoted(allowed)}` : 'takes no options';
-        throw invalidField(`${path}/${option}`, `${config.task} ${definition.name} ${takes} (and "key")`);
-      }
-    }
-    if (definition.needsScores && config.classIndices) throw invalidField('preds', `${definition.name} ranks scores; preds are class indices: send scores [N, C]`);
-    const parsed = definition.options.safeParse(given);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw invalidField([path, ...issue.path.map(String)].join('/'), z.prettifyError(new z.ZodError([{ ...issue, path: [] }])).replace(/^✖ /, ''));
-    }
-    const options = parsed.data;
-    definition.check?.(options, config, path);
-    return { key, definition, options, state: definition.state(options, config), index };
-  });
+  }
+  if (definition.needsScores && config.classIndices) throw invalidField('preds', `${definition.name} ranks scores; preds are class indices: send scores [N, C]`);
+  const parsed = definition.options.safeParse(given);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw invalidField([path, ...issue.path.map(String)].join('/'), z.prettifyError(new z.ZodError([{ ...issue, path: [] }])).replace(/^✖ /, ''));
+  }
+  const options = parsed.data;
+  definition.check?.(options, config, path);
+  return { key, definition, options, state: definition.state(options, config), index };
 }
 
 /** The states of a set of metrics, one per compute group (shared key). */

@@ -42,23 +42,24 @@ export function reduceRate(spec: RateSpec, s: StatScores, config: MetricConfig, 
   const zd = options.zero_division ?? 0;
   const f = (x: number) => (spec.complement ? 1 - x : x);
   const warnings: string[] = [];
-  const ratio = ([num, den]: [number, number], who: string, note = ''): number => {
+  /** The rate of class `c` (-1: the pooled counts); a 0/0 is zero_division and a warning. */
+  const rateOf = (tp: number, fp: number, tn: number, fn: number, c: number, excluded = false): number => {
+    const [num, den] = rate(tp, fp, tn, fn);
     if (den !== 0) return num / den;
-    warnings.push(`${who}: ${spec.name} is 0/0 (${spec.zeroReason}); ${zd} by zero_division${note}`);
+    const who = c < 0 ? (task === 'binary' ? 'the batch' : 'the pooled (micro) counts') : classLabel(task, c);
+    warnings.push(`${who}: ${spec.name} is 0/0 (${spec.zeroReason}); ${zd} by zero_division${excluded ? ', left out of the macro average' : ''}`);
     return zd;
   };
-  if (task === 'binary') return { [spec.name]: f(ratio(rate(s.tp[0], s.fp[0], s.tn[0], s.fn[0]), 'the batch')), warnings };
+  const sum = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
+  if (task === 'binary') return { [spec.name]: f(rateOf(s.tp[0], s.fp[0], s.tn[0], s.fn[0], -1)), warnings };
   if (options.average === 'micro') {
-    const total = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
-    const value = f(ratio(rate(total(s.tp), total(s.fp), total(s.tn), total(s.fn)), 'the pooled (micro) counts'));
+    const value = f(rateOf(sum(s.tp), sum(s.fp), sum(s.tn), sum(s.fn), -1));
     return { [spec.name]: value, per_class: perClassRates(spec, s, config, zd), warnings };
   }
-  const excluded = (c: number) =>
-    task === 'multiclass' && options.average === 'macro' && (options.top_k > 1 ? s.tp[c] + s.fn[c] === 0 : s.tp[c] + s.fp[c] + s.fn[c] === 0);
-  const perClass: number[] = [];
-  for (let c = 0; c < classes; c++) {
-    perClass.push(f(ratio(rate(s.tp[c], s.fp[c], s.tn[c], s.fn[c]), classLabel(task, c), excluded(c) ? ', left out of the macro average' : '')));
-  }
+  const macro = task === 'multiclass' && options.average === 'macro';
+  const excluded = (c: number) => macro && (options.top_k > 1 ? s.tp[c] + s.fn[c] === 0 : s.tp[c] + s.fp[c] + s.fn[c] === 0);
+  const perClass: number[] = new Array(classes);
+  for (let c = 0; c < classes; c++) perClass[c] = f(rateOf(s.tp[c], s.fp[c], s.tn[c], s.fn[c], c, excluded(c)));
   if (options.average === 'none') return { [spec.name]: null, per_class: perClass, warnings };
   let weighted = 0;
   let norm = 0;

@@ -60,8 +60,23 @@ export function statState(config: MetricConfig, options: DecisionOptions): State
   return config.task === 'multiclass' && k > 1 ? topKState(config, k) : confusionState(config, options);
 }
 
-/** tp, fp, tn, fn per class from a {@link statState}. */
+/** Derived once per state: states never change once made, so a state's stat scores are fixed. */
+const derived = new WeakMap<Float64Array, StatScores>();
+
+/**
+ * tp, fp, tn, fn per class from a {@link statState}, derived once per state and shared by every
+ * metric of its compute group (the caller must not modify them).
+ */
 export function statScoresOf(counts: Float64Array, config: MetricConfig, options: DecisionOptions): StatScores {
+  let s = derived.get(counts);
+  if (!s) {
+    s = deriveStatScores(counts, config, options);
+    derived.set(counts, s);
+  }
+  return s;
+}
+
+function deriveStatScores(counts: Float64Array, config: MetricConfig, options: DecisionOptions): StatScores {
   const n = config.classes;
   const s: StatScores = { tp: new Float64Array(n), fp: new Float64Array(n), tn: new Float64Array(n), fn: new Float64Array(n) };
   if (config.task === 'multiclass' && (options.top_k ?? 1) > 1) {
