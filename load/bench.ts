@@ -29,7 +29,7 @@ import { tensorJson } from '../src/wire/json-write.js';
 import type { RankingBatch } from '../src/scoring/ranking-batch.js';
 import { configOf, type MetricBatch } from '../src/metrics/batch.js';
 import { computeMetrics, initStates, resolveMetrics, updateStates, type MetricStates } from '../src/metrics/evaluate.js';
-import { binaryBatch, multiclassBatch } from './data.js';
+import { THRESHOLD_FAMILY, binaryBatch, multiclassBatch, softmaxRows } from './data.js';
 
 const venv = new URL('../../.venv-ref/bin/python', import.meta.url).pathname;
 const PYTHON = process.env.REFERENCE_PYTHON ?? (existsSync(venv) ? venv : '/usr/bin/python3');
@@ -37,12 +37,7 @@ const focal = multiclassBatch(1_000_000, 10, 1);
 const binary = binaryBatch(1_000_000, 2);
 const mc = multiclassBatch(100_000, 10, 3);
 // scikit-learn's multiclass AUROC wants probabilities: softmax the logits once, up front.
-const mcProbs = mc.logits.slice();
-for (let i = 0; i < 100_000; i++) {
-  let sum = 0;
-  for (let j = 0; j < 10; j++) sum += Math.exp(mcProbs[i * 10 + j]);
-  for (let j = 0; j < 10; j++) mcProbs[i * 10 + j] = Math.exp(mcProbs[i * 10 + j]) / sum;
-}
+const mcProbs = softmaxRows(mc.logits, 10);
 
 const gradBuffer = new Float64Array(focal.logits.length);
 const weights = Float64Array.from({ length: 10 }, (_, c) => (c === 0 ? 0.25 : 0.75));
@@ -86,22 +81,13 @@ const bigGrad = Float64Array.from(multiclassBatch(100_000, 10, 22).logits, (v) =
 
 // The threshold family over 1e6 × 10 probabilities, as a validation epoch would send it.
 const thresholdBatch = multiclassBatch(1_000_000, 10, 5);
-const thresholdProbs = thresholdBatch.logits.slice();
-for (let i = 0; i < 1_000_000; i++) {
-  let sum = 0;
-  for (let j = 0; j < 10; j++) sum += Math.exp(thresholdProbs[i * 10 + j]);
-  for (let j = 0; j < 10; j++) thresholdProbs[i * 10 + j] = Math.exp(thresholdProbs[i * 10 + j]) / sum;
-}
-const THRESHOLD_METRICS = [
-  'stat_scores', 'confusion_matrix', 'accuracy', 'precision', 'recall', 'specificity', 'negative_predictive_value', 'f1_score',
-  { name: 'fbeta_score', beta: 2 }, 'jaccard_index', 'hamming_distance', 'exact_match', 'matthews_corrcoef', 'cohen_kappa', 'balanced_accuracy', 'geometric_mean',
-];
+const thresholdProbs = softmaxRows(thresholdBatch.logits, 10);
 const metricBatch = (rows: number): MetricBatch => ({
   ...batch('multiclass', thresholdProbs.subarray(0, rows * 10), thresholdBatch.labels.subarray(0, rows), 10),
   preds: thresholdProbs.subarray(0, rows * 10),
   classIndices: null,
 });
-const sixteen = resolveMetrics(THRESHOLD_METRICS, configOf(metricBatch(1)));
+const sixteen = resolveMetrics(THRESHOLD_FAMILY, configOf(metricBatch(1)));
 const sixteenOf = (b: MetricBatch) => computeMetrics(sixteen, updateStates(sixteen, initStates(sixteen), b), configOf(b));
 const fullBatch = metricBatch(1_000_000);
 /** Bytes of the states the sixteen keep: typed arrays, whatever the number of rows. */

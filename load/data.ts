@@ -39,3 +39,20 @@ export function binaryBatch(n: number, seed = 2) {
   }
   return { scores, labels };
 }
+
+/** Softmax of each row of `logits` [rows, classes]: probabilities, as a model's head gives them. */
+export function softmaxRows(logits: Float64Array, classes: number): Float64Array {
+  const out = new Float64Array(logits.length);
+  for (let base = 0; base < logits.length; base += classes) {
+    let sum = 0;
+    for (let j = 0; j < classes; j++) sum += (out[base + j] = Math.exp(logits[base + j]));
+    for (let j = 0; j < classes; j++) out[base + j] /= sum;
+  }
+  return out;
+}
+
+/** The sixteen threshold metrics of issue 15, as a request lists them. */
+export const THRESHOLD_FAMILY = [
+  'stat_scores', 'confusion_matrix', 'accuracy', 'precision', 'recall', 'specificity', 'negative_predictive_value', 'f1_score',
+  { name: 'fbeta_score', beta: 2 }, 'jaccard_index', 'hamming_distance', 'exact_match', 'matthews_corrcoef', 'cohen_kappa', 'balanced_accuracy', 'geometric_mean',
+];

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Float32, Int8, Table, makeData, makeVector, tableToIPC } from 'apache-arrow';
-import { binaryBatch, multiclassBatch } from './data.js';
+import { THRESHOLD_FAMILY, binaryBatch, multiclassBatch, softmaxRows } from './data.js';
 import { freePort } from '../scripts/free-port.js';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 10);
@@ -83,17 +83,8 @@ const rowsOf = (flat: Float64Array, width: number, digits?: number) =>
 
 const smallFocal = multiclassBatch(64, 10, 11);
 const bigFocal = multiclassBatch(100_000, 10, 12);
-// Probabilities of the small batch (softmax of its logits), rounded as clients print them.
-const smallProbs = smallFocal.logits.slice();
-for (let i = 0; i < smallProbs.length / 10; i++) {
-  let sum = 0;
-  for (let j = 0; j < 10; j++) sum += Math.exp(smallProbs[i * 10 + j]);
-  for (let j = 0; j < 10; j++) smallProbs[i * 10 + j] = Math.exp(smallProbs[i * 10 + j]) / sum;
-}
-const SIXTEEN = [
-  'stat_scores', 'confusion_matrix', 'accuracy', 'precision', 'recall', 'specificity', 'negative_predictive_value', 'f1_score',
-  { name: 'fbeta_score', beta: 2 }, 'jaccard_index', 'hamming_distance', 'exact_match', 'matthews_corrcoef', 'cohen_kappa', 'balanced_accuracy', 'geometric_mean',
-];
+// Probabilities of the small batch (softmax of its logits).
+const smallProbs = softmaxRows(smallFocal.logits, 10);
 const smallBinary = binaryBatch(256, 13);
 const arrowBinary = binaryBatch(1_000_000, 14);
 
@@ -134,7 +125,7 @@ const scenarios: Array<{ name: string; load: Load; health?: boolean; rows?: numb
     name: 'sixteen threshold metrics of a 64 x 10 batch vs /v1/auroc of it, 32 connections',
     load: {
       path: '/v1/metrics',
-      body: json({ preds: rowsOf(smallProbs, 10), labels: Array.from(smallFocal.labels), metrics: SIXTEEN }),
+      body: json({ preds: rowsOf(smallProbs, 10), labels: Array.from(smallFocal.labels), metrics: THRESHOLD_FAMILY }),
       contentType: 'application/json',
       connections: 32,
     },
