@@ -1,3 +1,4 @@
+import sjson from 'secure-json-parse';
 import {
   Field,
   FixedSizeList,
@@ -101,22 +102,27 @@ const scalarOf = (text: string): unknown => {
 
 /** The schema of the option at a dotted path (`alpha.effective_number.counts`), through unions and wrappers. */
 function fieldAt(shape: Record<string, z.ZodType>, path: string[]): z.ZodType | undefined {
-  let field: z.ZodType | undefined = shape[path[0]];
+  // Own properties only: `constructor` or `toString` must not reach Object.prototype's.
+  const own = (fields: Record<string, z.ZodType> | undefined, name: string) => (fields && Object.hasOwn(fields, name) ? fields[name] : undefined);
+  let field: z.ZodType | undefined = own(shape, path[0]);
   for (const part of path.slice(1)) {
     if (field === undefined) return undefined;
     const inner = unwrap(field) as unknown as { _zod: { def: { type: string; shape?: Record<string, z.ZodType>; options?: z.ZodType[] } } };
     const objects = inner._zod.def.type === 'object' ? [inner] : (inner._zod.def.options ?? []).map((o) => unwrap(o) as unknown as typeof inner);
-    field = objects.map((o) => o._zod.def.shape?.[part]).find((f) => f !== undefined);
+    field = objects.map((o) => own(o._zod.def.shape, part)).find((f) => f !== undefined);
   }
   return field;
 }
 
+/** Names that would reach an object's prototype when used as a property to write. */
+const FORBIDDEN_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** A query value written as JSON (`metrics=[{"name":"f1_score","average":"micro"}]`): what a comma list cannot carry. */
 function jsonOption(key: string, text: string): unknown {
   try {
-    return JSON.parse(text);
+    return sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch {
-    throw invalidField(key, 'starts like JSON ([ or {) but is not valid JSON');
+    throw invalidField(key, 'starts like JSON ([ or {) but is not valid JSON, or names __proto__ or constructor');
   }
 }
 
@@ -132,6 +138,9 @@ export function optionsFromQuery(query: Record<string, unknown>, shape: Record<s
   for (const [key, raw] of Object.entries(query)) {
     const text = Array.isArray(raw) ? raw.join(',') : String(raw);
     const path = key.split('.');
+    // A dotted name builds nested objects: `a.__proto__.x` would write into Object.prototype.
+    const unsafe = path.find((part) => FORBIDDEN_NAMES.has(part));
+    if (unsafe !== undefined) throw invalidField(key, `"${unsafe}" is not an option name`);
     const field = fieldAt(shape, path);
     const arrayOnly = field !== undefined && (unwrap(field) as unknown as { _zod: { def: { type: string } } })._zod.def.type === 'array';
     const value = /^\s*[[{]/.test(text) ? jsonOption(key, text) : arrayOnly || text.includes(',') ? text.split(',').map(scalarOf) : scalarOf(text);

@@ -187,6 +187,19 @@ describe.each(bodyPaths)('Arrow IPC bodies ($path)', ({ config }) => {
       expect(res.json().errors[0].path).toBe('average');
     });
 
+    it('query names that reach a prototype are refused, and leave Object.prototype alone', async () => {
+      for (const query of ['a.__proto__.ignore_index=1', '__proto__.polluted=1', 'ci.constructor.prototype.x=1', 'constructor=1', 'toString=1', 'metrics=[{"name":"accuracy","__proto__":{"x":1}}]']) {
+        const res = await postArrow(`/v1/arrow/metrics?metrics=accuracy&${query}`.replace('metrics=accuracy&metrics=', 'metrics='), arrowStream(good));
+        expect(res.statusCode, `${query}: ${res.body}`).toBe(400);
+        expect(res.headers['content-type']).toMatch(/problem\+json/);
+      }
+      expect(({} as Record<string, unknown>).ignore_index).toBeUndefined();
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      // And the next request is answered as if nothing happened.
+      const res = await postArrow('/v1/arrow/auroc', arrowStream({ preds: column(new Float64Array([0.2, 0.8, 0.3, 0.1])), labels: column(new Int8Array([0, 1, 1, 0])) }));
+      expect(res.json().auroc).toBe(1);
+    });
+
     it('an Arrow body on a JSON-only route is 415', async () => {
       const res = await postArrow('/v1/roc', arrowStream(good));
       expect(res.statusCode).toBe(415);
