@@ -84,13 +84,36 @@ export const clientClosed = problemFactory('ERR_CLIENT_CLOSED', 499, 'client-clo
 export const invalidField = (path: string, message: string): ProblemError =>
   invalidRequest(`${path}: ${message}`, [{ path, message }]);
 
+/** A zod issue as far as the error list needs it (zod's own type, without its import). */
+interface ZodIssueLike {
+  path: ReadonlyArray<PropertyKey>;
+  message: string;
+  code?: string;
+  keys?: readonly string[];
+  errors?: ReadonlyArray<ReadonlyArray<ZodIssueLike>>;
+}
+
+/**
+ * A union's failure, told by the alternative the input got furthest into: one whose issues all
+ * lie inside the input (a field of the object it matched) rather than at its root. So
+ * `{"name": "accuracy", "threshold": "0.5"}` in a list of metric names or objects is reported at
+ * `metrics/0/threshold`, not as "invalid input" at `metrics/0`. Otherwise the union's own issue.
+ */
+function narrowed(issue: ZodIssueLike): ZodIssueLike[] {
+  if (issue.code !== 'invalid_union' || !issue.errors) return [issue];
+  // A discriminated union that matched no option (an unknown `name`) got nowhere inside either.
+  const noMatch = (i: ZodIssueLike) => i.code === 'invalid_union' && (i.errors?.length ?? 0) === 0;
+  const inside = (i: ZodIssueLike) => !noMatch(i) && (i.path.length > 0 || (i.code === 'unrecognized_keys' && (i.keys?.length ?? 0) > 0));
+  const reached = issue.errors.find((alternative) => alternative.length > 0 && alternative.every(inside));
+  if (!reached) return [issue];
+  return reached.flatMap((i) => narrowed({ ...i, path: [...issue.path, ...i.path] }));
+}
+
 /** Shapes zod issues (main thread or worker) into the `errors` list of a 400. */
-export function fromZodIssues(
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; keys?: readonly string[] }>,
-): ProblemError {
+export function fromZodIssues(issues: ReadonlyArray<ZodIssueLike>): ProblemError {
   const pathOf = (parts: ReadonlyArray<PropertyKey>) => parts.map(String).join('/') || '(body)';
   // An unknown key is named by its own path (`averag`), so a misspelt option is easy to spot.
-  const errors = issues.flatMap((issue) =>
+  const errors = issues.flatMap(narrowed).flatMap((issue) =>
     issue.keys && issue.keys.length > 0
       ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: `unknown field "${key}"` }))
       : [{ path: pathOf(issue.path), message: issue.message }],

@@ -37,6 +37,7 @@ const files = [
   { file: 'ranking.json', dir: referenceDir, select: () => true },
   { file: 'classification.json', dir: referenceDir, select: served },
   { file: 'correctness.json', dir: vectorsDir, select: () => true },
+  { file: 'metrics.json', dir: vectorsDir, select: () => true },
 ];
 
 describe('classification.json coverage', () => {

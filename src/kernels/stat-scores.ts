@@ -2,11 +2,11 @@ import { WasmKernel, type WasmExports } from './wasm-module.js';
 import { wasmBase64 } from './wasm/stat-scores.wasm.js';
 
 /**
- * Confusion counts of hard decisions: the update stage of torchmetrics' threshold metrics
- * (`_binary_confusion_matrix_update`, `_multiclass_confusion_matrix_update`,
- * `_multiclass_stat_scores_update` with `top_k`, `_multilabel_confusion_matrix_update`).
- * Every function adds into `into` (counts as float64: exact up to 2^53) and skips samples whose
- * label is `ignore`. O(n) unless stated.
+ * Counts of hard decisions: the update stage of torchmetrics' threshold metrics
+ * (`_binary_confusion_matrix_update`, `_multiclass_stat_scores_update`,
+ * `_multiclass_confusion_matrix_update`, `_multilabel_confusion_matrix_update`). The counting
+ * functions add into `into` (counts as float64: exact up to 2^53) and skip samples whose label
+ * is `ignore`. O(n) unless stated.
  */
 
 /**
@@ -54,36 +54,70 @@ export function binaryConfusionCounts(
   into[offset + 3] += tp;
 }
 
+interface StatScoresExports extends WasmExports {
+  argmax_rows(scores: number, rows: number, classes: number, out: number): void;
+}
+
+const kernel = new WasmKernel<StatScoresExports>(wasmBase64);
+
+/** Rows copied into the WebAssembly memory per call: about 256 KiB of scores, warm in cache. */
+const chunkRows = (classes: number) => Math.max(2, Math.floor(32_768 / classes));
+
 /**
  * The predicted class of each row: the first index of the row's maximum, as `torch.argmax` on
- * CPU. Rows whose label is `ignore` get -1.
+ * CPU. In WebAssembly (src/kernels/wasm/stat-scores.c: two rows per step, branch-free, so an
+ * unpredictable maximum costs no mispredicted branch), fed in chunks so the memory it needs
+ * stays small. O(n · C).
  *
  * @param scores rows × classes, row-major
+ * @returns one class index per row
  */
-export function argmaxRows(scores: Float64Array, labels: Int32Array, rows: number, classes: number, ignore: number | null): Int32Array {
+export function argmaxRows(scores: Float64Array, rows: number, classes: number): Int32Array {
   const out = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    if (labels[i] === ignore) {
+  const step = Math.max(1, Math.min(rows, chunkRows(classes)));
+  const [scoresAt, outAt] = kernel.layout(step * classes * 8, step * 4);
+  const wasm = kernel.exports;
+  const scoreView = new Float64Array(wasm.memory.buffer, scoresAt, step * classes);
+  const outView = new Int32Array(wasm.memory.buffer, outAt, step);
+  for (let start = 0; start < rows; start += step) {
+    const n = Math.min(step, rows - start);
+    scoreView.set(scores.subarray(start * classes, (start + n) * classes));
+    wasm.argmax_rows(scoresAt, n, classes, outAt);
+    out.set(outView.subarray(0, n), start);
+  }
+  return out;
+}
+
+/**
+ * torchmetrics 1.9's top-k prediction (`_refine_preds_oh`): a row predicts its label when the
+ * label is among its k highest scores, else its highest score's class. Ties are broken towards
+ * the lower index, at the k-th place and at the top (`torch.topk` leaves that order
+ * unspecified). Rows whose label is not a class (ignored) get -1. O(n · C), whatever k.
+ */
+export function topKPredictions(scores: Float64Array, labels: Int32Array, rows: number, classes: number, k: number): Int32Array {
+  const out = new Int32Array(rows);
+  for (let i = 0, base = 0; i < rows; i++, base += classes) {
+    const y = labels[i];
+    if (y < 0 || y >= classes) {
       out[i] = -1;
       continue;
     }
-    const base = i * classes;
+    const sy = scores[base + y];
+    let ahead = 0; // classes ranked above the label: a higher score, or the same score and a lower index
     let best = 0;
-    let max = scores[base];
-    for (let c = 1; c < classes; c++) {
-      if (scores[base + c] > max) {
-        max = scores[base + c];
-        best = c;
-      }
+    for (let c = 0; c < classes; c++) {
+      const v = scores[base + c];
+      if (v > sy || (v === sy && c < y)) ahead++;
+      if (v > scores[base + best]) best = c;
     }
-    out[i] = best;
+    out[i] = ahead < k ? y : best;
   }
   return out;
 }
 
 /**
  * A multiclass confusion matrix, C × C row-major, counts[label · C + predicted]
- * (`_multiclass_confusion_matrix_update`). Samples with label `ignore` are skipped.
+ * (`_multiclass_confusion_matrix_update`). Samples with label `ignore` are skipped. O(n).
  */
 export function multiclassConfusionCounts(into: Float64Array, labels: Int32Array, predicted: Int32Array, classes: number, ignore: number | null): void {
   for (let i = 0; i < labels.length; i++) {
@@ -93,68 +127,36 @@ export function multiclassConfusionCounts(into: Float64Array, labels: Int32Array
   }
 }
 
-interface StatScoresExports extends WasmExports {
-  confusion_from_scores(scores: number, labels: number, rows: number, classes: number, hasIgnore: number, ignore: number, counts: number): void;
-}
-
-const kernel = new WasmKernel<StatScoresExports>(wasmBase64);
-
-/** Rows copied into the WebAssembly memory per call: about 256 KiB of scores, warm in cache. */
-const chunkRows = (classes: number) => Math.max(2, Math.floor(32_768 / classes));
-
 /**
- * A multiclass confusion matrix from scores, C × C row-major, counts[label · C + argmax]: the
- * argmax (first index of the row's maximum, as `torch.argmax` on CPU) and the count in one pass,
- * in WebAssembly (src/kernels/wasm/stat-scores.c: two rows per step, branch-free), fed in chunks
- * so the memory it needs stays small. Same counts as {@link argmaxRows} then
- * {@link multiclassConfusionCounts}. O(n · C).
- *
- * @param scores rows × classes, row-major
+ * Multiclass stat scores from one predicted class per row (`_multiclass_stat_scores_update`),
+ * added into `into` as [tn, fp, fn, tp] per class, the layout of the binary counts: a right row
+ * is a true positive of its class; a wrong one a false positive of the predicted class and a
+ * false negative of its label; every other class counts it a true negative. Samples with label
+ * `ignore` are skipped. O(n + C): the state is 4 · C numbers, however many classes.
  */
-export function confusionFromScores(into: Float64Array, scores: Float64Array, labels: Int32Array, rows: number, classes: number, ignore: number | null): void {
-  const step = Math.min(rows, chunkRows(classes));
-  const [scoresAt, labelsAt, countsAt] = kernel.layout(step * classes * 8, step * 4, classes * classes * 8);
-  const wasm = kernel.exports;
-  const counts = new Float64Array(wasm.memory.buffer, countsAt, classes * classes).fill(0);
-  const scoreView = new Float64Array(wasm.memory.buffer, scoresAt, step * classes);
-  const labelView = new Int32Array(wasm.memory.buffer, labelsAt, step);
-  for (let start = 0; start < rows; start += step) {
-    const n = Math.min(step, rows - start);
-    scoreView.set(scores.subarray(start * classes, (start + n) * classes));
-    labelView.set(labels.subarray(start, start + n));
-    wasm.confusion_from_scores(scoresAt, labelsAt, n, classes, ignore === null ? 0 : 1, ignore ?? 0, countsAt);
-  }
-  for (let k = 0; k < counts.length; k++) into[k] += counts[k];
-}
-
-/**
- * Top-k stat scores per class, counted into `into` as [tp, fp, tn, fn] × C (class-major): a row
- * predicts the k classes of highest score, ties broken towards the lower index (torchmetrics'
- * `select_topk` through `torch.topk`, which does the same on CPU). O(n · C · k).
- */
-export function topKStatCounts(into: Float64Array, scores: Float64Array, labels: Int32Array, rows: number, classes: number, k: number, ignore: number | null): void {
-  const chosen = new Uint8Array(classes);
+export function multiclassStatCounts(into: Float64Array, labels: Int32Array, predicted: Int32Array, classes: number, ignore: number | null): void {
   let kept = 0;
-  for (let i = 0; i < rows; i++) {
+  const add = new Float64Array(4 * classes);
+  for (let i = 0; i < labels.length; i++) {
     const y = labels[i];
     if (y === ignore) continue;
     kept++;
-    chosen.fill(0);
-    const base = i * classes;
-    for (let pick = 0; pick < k; pick++) {
-      let best = -1;
-      for (let c = 0; c < classes; c++) {
-        if (chosen[c] === 0 && (best < 0 || scores[base + c] > scores[base + best])) best = c;
-      }
-      chosen[best] = 1;
-    }
-    for (let c = 0; c < classes; c++) {
-      if (chosen[c] === 1) into[4 * c + (c === y ? 0 : 1)]++;
-      else if (c === y) into[4 * c + 3]++;
+    const p = predicted[i];
+    if (p === y) add[4 * y + 3]++;
+    else {
+      add[4 * p + 1]++;
+      add[4 * y + 2]++;
     }
   }
-  // Every kept row that neither predicts nor is class c is a true negative of c.
-  for (let c = 0; c < classes; c++) into[4 * c + 2] += kept - into[4 * c] - into[4 * c + 1] - into[4 * c + 3];
+  for (let c = 0; c < classes; c++) {
+    const fp = add[4 * c + 1];
+    const fn = add[4 * c + 2];
+    const tp = add[4 * c + 3];
+    into[4 * c] += kept - fp - fn - tp;
+    into[4 * c + 1] += fp;
+    into[4 * c + 2] += fn;
+    into[4 * c + 3] += tp;
+  }
 }
 
 /**

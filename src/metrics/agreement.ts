@@ -1,54 +1,36 @@
 import { z } from 'zod';
-import type { MetricConfig } from './batch.js';
 import { matricesOf } from './confusion-matrix.js';
 import { defineMetric, threshold, type MetricEntry } from './definition.js';
-import { confusionState } from './stat-scores.js';
+import { checkMatrixClasses, confusionState, statScoresOf, statState } from './stat-scores.js';
 
 /** float32's machine epsilon, which torchmetrics' degenerate-matrix rule for MCC uses. */
 const FLOAT32_EPS = 2 ** -23;
 
-/** One matrix for the agreement metrics: multilabel's per-label 2 × 2 matrices summed (torchmetrics). */
-function agreementMatrix(counts: Float64Array, config: MetricConfig): number[][] {
-  const matrices = matricesOf(counts, config);
-  return matrices.reduce((sum, m) => sum.map((row, i) => row.map((v, j) => v + m[i][j])));
-}
-
 /**
- * Matthews correlation coefficient of a confusion matrix (Gorodkin's R_K for C classes):
+ * Matthews correlation coefficient (Gorodkin's R_K for C classes) from the trace c, the total s,
+ * and the true (t_k) and predicted (p_k) count of each class:
  * (c·s − Σ t_k p_k) / √((s² − Σ p_k²)(s² − Σ t_k²)), torchmetrics' `_matthews_corrcoef_reduce`,
- * including its rule for a 2 × 2 matrix with a zero marginal (a √ε-scaled numerator over
- * ε-padded marginals, ε = 2^-23) rather than scikit-learn's 0; a C × C matrix with a zero
- * marginal is 0.
+ * whose rules for a 2 × 2 matrix [[tn, fp], [fn, tp]] (1 or −1 when it is all right or all
+ * wrong; with a zero marginal a √ε-scaled numerator over ε-padded marginals, ε = 2^-23) it
+ * follows rather than scikit-learn's 0; a C × C matrix with a zero marginal is 0.
  */
-export function matthewsFromMatrix(m: number[][]): number {
-  if (m.length === 2) {
-    const [[tn, fp], [fn, tp]] = m;
+export function matthewsCorrcoefOf(trace: number, total: number, truths: ArrayLike<number>, predictions: ArrayLike<number>, binary: number[][] | null): number {
+  if (binary) {
+    const [[tn, fp], [fn, tp]] = binary;
     if (tp + tn !== 0 && fp + fn === 0) return 1;
     if (tp + tn === 0 && fp + fn !== 0) return -1;
   }
-  const n = m.length;
-  let c = 0;
-  let s = 0;
   let tkpk = 0;
   let pkpk = 0;
   let tktk = 0;
-  for (let k = 0; k < n; k++) {
-    let tk = 0;
-    let pk = 0;
-    for (let j = 0; j < n; j++) {
-      tk += m[k][j];
-      pk += m[j][k];
-    }
-    c += m[k][k];
-    s += tk;
-    tkpk += tk * pk;
-    pkpk += pk * pk;
-    tktk += tk * tk;
+  for (let k = 0; k < truths.length; k++) {
+    tkpk += truths[k] * predictions[k];
+    pkpk += predictions[k] * predictions[k];
+    tktk += truths[k] * truths[k];
   }
-  const numerator = c * s - tkpk;
-  const denominator = (s * s - pkpk) * (s * s - tktk);
-  if (denominator === 0 && n === 2) return degenerateMatthews(m);
-  if (denominator === 0) return 0;
+  const numerator = trace * total - tkpk;
+  const denominator = (total * total - pkpk) * (total * total - tktk);
+  if (denominator === 0) return binary ? degenerateMatthews(binary) : 0;
   return numerator / Math.sqrt(denominator);
 }
 
@@ -84,12 +66,28 @@ export const matthewsCorrcoef = defineMetric<{ threshold: number }, Float64Array
   optionsFor: { binary: ['threshold'], multiclass: [], multilabel: ['threshold'] },
   options: z.strictObject({ threshold }),
   needsScores: false,
-  state: (options, config) => confusionState(config, options),
+  state: (options, config) => statState(config, options),
   compute(counts, _options, config): MetricEntry {
-    const matrix = agreementMatrix(counts, config);
+    const { tp, fp, tn, fn } = statScoresOf(counts, config);
+    const sum = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
     const warnings: string[] = [];
-    if (matrix.every((row) => row.every((v) => v === 0))) warnings.push('no samples: 0 by torchmetrics\' rule for an empty matrix');
-    return { matthews_corrcoef: matthewsFromMatrix(matrix), warnings };
+    let value: number;
+    if (config.task === 'multiclass') {
+      // One prediction per row: every class counts every kept row once.
+      const total = tn[0] + fp[0] + fn[0] + tp[0];
+      if (total === 0) warnings.push("no samples: 0 by torchmetrics' rule for an empty matrix");
+      value = matthewsCorrcoefOf(sum(tp), total, tp.map((t, c) => t + fn[c]), tp.map((t, c) => t + fp[c]), null);
+    } else {
+      // Multilabel: the labels' 2 × 2 matrices summed, as torchmetrics does.
+      const m = [
+        [sum(tn), sum(fp)],
+        [sum(fn), sum(tp)],
+      ];
+      const total = m[0][0] + m[0][1] + m[1][0] + m[1][1];
+      if (total === 0) warnings.push("no samples: 0 by torchmetrics' rule for an empty matrix");
+      value = matthewsCorrcoefOf(m[0][0] + m[1][1], total, [m[0][0] + m[0][1], m[1][0] + m[1][1]], [m[0][0] + m[1][0], m[0][1] + m[1][1]], m);
+    }
+    return { matthews_corrcoef: value, warnings };
   },
 });
 
@@ -130,6 +128,7 @@ export const cohenKappa = defineMetric<{ threshold: number; weights: KappaWeight
     weights: z.enum(['linear', 'quadratic', 'none']).nullable().default(null).describe('Disagreement weights: null / `none` (0 on the diagonal, 1 elsewhere), `linear` |i − j|, `quadratic` (i − j)².'),
   }),
   needsScores: false,
+  check: (_options, config, path) => checkMatrixClasses('cohen_kappa', config, path),
   state: (options, config) => confusionState(config, options),
   compute(counts, options, config): MetricEntry {
     const value = cohenKappaFromMatrix(matricesOf(counts, config)[0], options.weights);

@@ -1,16 +1,14 @@
 import { z } from 'zod';
 import type { MetricConfig } from './batch.js';
-import { matricesOf } from './confusion-matrix.js';
 import { defineMetric, threshold, type MetricEntry } from './definition.js';
-import { confusionState } from './stat-scores.js';
+import { classCounts, statState } from './stat-scores.js';
 
-/** Per-class recall from a label-major matrix, with each class's support and predictions. */
+/** Per-class recall, with each class's support and predictions (binary: classes 0 and 1). */
 function recalls(counts: Float64Array, config: MetricConfig) {
-  const m = matricesOf(counts, config)[0];
-  return m.map((row, c) => {
-    const support = row.reduce((a, b) => a + b, 0);
-    const predicted = m.reduce((a, r) => a + r[c], 0);
-    return { recall: support === 0 ? 0 : m[c][c] / support, support, predicted };
+  const { tp, fp, fn } = classCounts(counts, config);
+  return Array.from(tp, (t, c) => {
+    const support = t + fn[c];
+    return { recall: support === 0 ? 0 : t / support, support, predicted: t + fp[c] };
   });
 }
 
@@ -28,7 +26,7 @@ export const balancedAccuracy = defineMetric<{ threshold: number; adjusted: bool
   optionsFor: { binary: ['threshold', 'adjusted'], multiclass: ['adjusted'] },
   options: z.strictObject({ threshold, adjusted: z.boolean().default(false).describe('Rescale so that chance scores 0 (scikit-learn).') }),
   needsScores: false,
-  state: (options, config) => confusionState(config, options),
+  state: (options, config) => statState(config, options),
   compute(counts, options, config): MetricEntry {
     const present = recalls(counts, config).filter((r) => r.support > 0);
     if (present.length === 0) return { balanced_accuracy: null, warnings: ['no labelled samples: balanced_accuracy is undefined (null)'] };
@@ -55,7 +53,7 @@ export const geometricMean = defineMetric<{ threshold: number }, Float64Array>({
   optionsFor: { binary: ['threshold'], multiclass: [] },
   options: z.strictObject({ threshold }),
   needsScores: false,
-  state: (options, config) => confusionState(config, options),
+  state: (options, config) => statState(config, options),
   compute(counts, _options, config): MetricEntry {
     const present = recalls(counts, config).filter((r) => r.support > 0 || r.predicted > 0);
     if (present.length === 0) return { geometric_mean: null, warnings: ['no samples: geometric_mean is undefined (null)'] };

@@ -1,4 +1,4 @@
-import { invalidField } from '../errors.js';
+import { invalidField, payloadTooLarge } from '../errors.js';
 import type { Task } from '../schemas/common.js';
 import { rankingBatchFromTensors, type RankingBatch, type RankingBatchRequest } from '../scoring/ranking-batch.js';
 import { flattenIntegers, flattenNumbers, pathOf, type LabelTensor, type Tensor } from '../scoring/tensor.js';
@@ -50,12 +50,27 @@ export function metricBatchFromTensors(preds: Tensor, labels: LabelTensor, reque
     return classIndexBatch(preds, labels, request);
   }
   const batch = rankingBatchFromTensors(preds, labels, request);
+  checkClasses(batch.classes, 'preds');
   return { ...batch, preds: preds.data, classIndices: null };
+}
+
+/**
+ * The most classes (or labels) a metrics batch may have: per-class states and answers grow with
+ * it, and class-index preds let a tiny body name any number.
+ */
+export const MAX_CLASSES = 32_768;
+
+function checkClasses(classes: number, field: string): void {
+  if (classes > MAX_CLASSES) {
+    const message = `at most ${MAX_CLASSES} classes per metrics batch (per-class states and answers grow with them); got ${classes}`;
+    throw payloadTooLarge(`${field}: ${message}`, [{ path: field, message }]);
+  }
 }
 
 function classIndexBatch(preds: Tensor, labels: LabelTensor, request: Omit<RankingBatchRequest, 'preds' | 'labels'>): MetricBatch {
   const classes = request.num_classes;
   if (classes === undefined) throw invalidField('num_classes', 'is required when multiclass preds are class indices [N] (it cannot be inferred from them)');
+  checkClasses(classes, 'num_classes');
   const rows = preds.shape[0];
   if (labels.shape[0] !== rows) throw invalidField('labels', `needs one label per prediction: preds has ${rows}, labels ${labels.shape[0]}`);
   if (request.input !== 'auto') throw invalidField('input', `class-index preds are neither probabilities nor logits; leave input out (got "${request.input}")`);

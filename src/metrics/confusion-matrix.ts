@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { classLabel } from '../scoring/averaging.js';
 import type { MetricConfig } from './batch.js';
 import { averageOption, defineMetric, threshold, zeroDivision, type MetricEntry } from './definition.js';
-import { confusionState } from './stat-scores.js';
+import { checkMatrixClasses, confusionState, statScoresOf, statState } from './stat-scores.js';
 
 const matrices = new WeakMap<Float64Array, number[][][]>();
 
@@ -69,6 +69,7 @@ export const confusionMatrix = defineMetric<ConfusionMatrixOptions, Float64Array
       .describe('Divide each row (`true`), each column (`pred`) or everything (`all`) by its sum; null or `none`: counts.'),
   }),
   needsScores: false,
+  check: (_options, config, path) => checkMatrixClasses('confusion_matrix', config, path),
   state: (options, config) => confusionState(config, options),
   compute(counts, options, config): MetricEntry {
     const warnings: string[] = [];
@@ -96,7 +97,7 @@ export const jaccardIndex = defineMetric<JaccardOptions, Float64Array>({
   optionsFor: { binary: ['threshold', 'zero_division'], multiclass: ['average', 'zero_division'], multilabel: ['threshold', 'average', 'zero_division'] },
   options: z.strictObject({ threshold, average: averageOption, zero_division: zeroDivision }),
   needsScores: false,
-  state: (options, config) => confusionState(config, options),
+  state: (options, config) => statState(config, options),
   compute(counts, options, config): MetricEntry {
     const warnings: string[] = [];
     const zd = options.zero_division;
@@ -106,32 +107,13 @@ export const jaccardIndex = defineMetric<JaccardOptions, Float64Array>({
       warnings.push(`${who}: jaccard_index is 0/0 (no samples and nothing predicted); ${zd} by zero_division`);
       return zd;
     };
-    if (task === 'binary') return { jaccard_index: ratio(counts[3], counts[3] + counts[1] + counts[2], 'the batch'), warnings };
-    const num = new Float64Array(classes);
-    const den = new Float64Array(classes);
-    const support = new Float64Array(classes);
-    const seen = new Float64Array(classes);
-    if (task === 'multilabel') {
-      for (let c = 0; c < classes; c++) {
-        const [, fp, fn, tp] = counts.subarray(4 * c, 4 * c + 4);
-        num[c] = tp;
-        den[c] = tp + fp + fn;
-        support[c] = tp + fn;
-      }
-    } else {
-      for (let c = 0; c < classes; c++) {
-        let row = 0;
-        let column = 0;
-        for (let j = 0; j < classes; j++) {
-          row += counts[c * classes + j];
-          column += counts[j * classes + c];
-        }
-        num[c] = counts[c * classes + c];
-        den[c] = row + column - num[c];
-        support[c] = row;
-        seen[c] = row + column;
-      }
-    }
+    const { tp, fp, fn } = statScoresOf(counts, config);
+    if (task === 'binary') return { jaccard_index: ratio(tp[0], tp[0] + fp[0] + fn[0], 'the batch'), warnings };
+    const num = tp;
+    const den = tp.map((t, c) => t + fp[c] + fn[c]);
+    const support = tp.map((t, c) => t + fn[c]);
+    // Multiclass: a class that neither occurs nor is predicted (its row and column are empty).
+    const seen = tp.map((t, c) => 2 * t + fp[c] + fn[c]);
     const ignored = config.ignoreIndex !== null && config.ignoreIndex >= 0 && config.ignoreIndex < classes ? config.ignoreIndex : null;
     if (options.average === 'micro') {
       const total = (v: Float64Array) => v.reduce((a, b) => a + b, 0);

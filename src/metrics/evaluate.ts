@@ -19,6 +19,8 @@ export interface ResolvedMetric {
   index: number;
 }
 
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 const quoted = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ');
 
 /**
@@ -59,6 +61,8 @@ function resolveOne(request: MetricRequest, index: number, config: MetricConfig,
   }
   const { name, key = definition.name, ...given } = entry;
   if (typeof key !== 'string' || key.length === 0) throw invalidField(`${path}/key`, 'must be a non-empty string');
+  // The key names a property of the answer: one that is an object's prototype cannot be.
+  if (RESERVED_KEYS.has(key)) throw invalidField(`${path}/key`, `"${key}" is reserved; choose another key`);
   if (keys.has(key)) throw invalidField(path, `"${key}" is asked twice: give one of them another "key"`);
   keys.add(key);
   const allowed = definition.optionsFor[config.task] ?? [];

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { defineMetric, threshold, type MetricEntry } from './definition.js';
-import { confusionState, exactMatchState } from './stat-scores.js';
+import { exactMatchState, statScoresOf, statState } from './stat-scores.js';
 
 /**
- * `exact_match`: the share of samples whose every decision is right. Multiclass: the trace of
- * the confusion matrix over its total (micro accuracy). Multilabel: rows whose kept labels all
+ * `exact_match`: the share of samples whose every decision is right. Multiclass: the rows
+ * predicted right over the rows (micro accuracy). Multilabel: rows whose kept labels all
  * match. Ignored samples (multiclass) and rows with every entry ignored (multilabel) are left
  * out, where torchmetrics counts them as matches. No sample: 0 (torchmetrics), with a warning.
  */
@@ -16,16 +16,15 @@ export const exactMatch = defineMetric<{ threshold: number }, Float64Array>({
   optionsFor: { multiclass: [], multilabel: ['threshold'] },
   options: z.strictObject({ threshold }),
   needsScores: false,
-  state: (options, config) => (config.task === 'multiclass' ? confusionState(config, options) : exactMatchState(options)),
+  state: (options, config) => (config.task === 'multiclass' ? statState(config, options) : exactMatchState(options)),
   compute(counts, _options, config): MetricEntry {
     let matched = counts[0];
     let rows = counts[1];
     if (config.task === 'multiclass') {
-      const n = config.classes;
-      matched = 0;
-      rows = 0;
-      for (let i = 0; i < n * n; i++) rows += counts[i];
-      for (let c = 0; c < n; c++) matched += counts[c * n + c];
+      // One prediction per row: the true positives are the rows right; every class counts every row.
+      const { tp, fp, tn, fn } = statScoresOf(counts, config);
+      matched = tp.reduce((a, b) => a + b, 0);
+      rows = tn[0] + fp[0] + fn[0] + tp[0];
     }
     if (rows === 0) return { exact_match: 0, warnings: ['no samples: exact_match is 0/0; 0, as torchmetrics answers'] };
     return { exact_match: matched / rows, warnings: [] };

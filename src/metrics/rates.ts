@@ -25,6 +25,12 @@ interface RateSpec {
   zeroReason: string;
   /** Hamming distance: the answer is 1 − the rate. */
   complement?: boolean;
+  /**
+   * torchmetrics passes `top_k` to this metric's reduce step, so with top_k > 1 its macro
+   * average leaves out the classes with tp + fn = 0 instead of tp + fp + fn = 0 (accuracy,
+   * precision, recall, negative predictive value; not specificity, F-scores, Hamming distance).
+   */
+  topKExclusion?: boolean;
 }
 
 /**
@@ -47,7 +53,8 @@ export function reduceRate(spec: RateSpec, s: StatScores, config: MetricConfig, 
     const [num, den] = rate(tp, fp, tn, fn);
     if (den !== 0) return num / den;
     const who = c < 0 ? (task === 'binary' ? 'the batch' : 'the pooled (micro) counts') : classLabel(task, c);
-    warnings.push(`${who}: ${spec.name} is 0/0 (${spec.zeroReason}); ${zd} by zero_division${excluded ? ', left out of the macro average' : ''}`);
+    const value = spec.complement ? `its accuracy is 0/0 (${spec.zeroReason}), ${zd}, so ${spec.name} is ${1 - zd}` : `${spec.name} is 0/0 (${spec.zeroReason}); ${zd} by zero_division`;
+    warnings.push(`${who}: ${value}${excluded ? ', left out of the macro average' : ''}`);
     return zd;
   };
   const sum = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
@@ -57,7 +64,8 @@ export function reduceRate(spec: RateSpec, s: StatScores, config: MetricConfig, 
     return { [spec.name]: value, per_class: perClassRates(spec, s, config, zd), warnings };
   }
   const macro = task === 'multiclass' && options.average === 'macro';
-  const excluded = (c: number) => macro && (options.top_k > 1 ? s.tp[c] + s.fn[c] === 0 : s.tp[c] + s.fp[c] + s.fn[c] === 0);
+  const supportOnly = spec.topKExclusion === true && options.top_k > 1;
+  const excluded = (c: number) => macro && (supportOnly ? s.tp[c] + s.fn[c] === 0 : s.tp[c] + s.fp[c] + s.fn[c] === 0);
   const perClass: number[] = new Array(classes);
   for (let c = 0; c < classes; c++) perClass[c] = f(rateOf(s.tp[c], s.fp[c], s.tn[c], s.fn[c], c, excluded(c)));
   if (options.average === 'none') return { [spec.name]: null, per_class: perClass, warnings };
@@ -96,7 +104,7 @@ function rateMetric(spec: RateSpec, takesZeroDivision: boolean) {
     needsScores: false,
     check: (options, config, path) => checkTopK(options, config, path),
     state: (options, config) => statState(config, options),
-    compute: (counts, options, config) => reduceRate(spec, statScoresOf(counts, config, options), config, options),
+    compute: (counts, options, config) => reduceRate(spec, statScoresOf(counts, config), config, options),
   });
 }
 
@@ -110,6 +118,7 @@ export const accuracy = rateMetric(
     source: 'torchmetrics *_accuracy',
     rate: (task) => (task === 'multiclass' ? recallRate : agreementRate),
     zeroReason: 'no samples',
+    topKExclusion: true,
   },
   false,
 );
@@ -127,11 +136,11 @@ export const hammingDistance = rateMetric(
 );
 
 export const precision = rateMetric(
-  { name: 'precision', summary: 'tp / (tp + fp).', source: 'torchmetrics *_precision', rate: () => (tp, fp) => [tp, tp + fp], zeroReason: 'nothing predicted positive' },
+  { name: 'precision', summary: 'tp / (tp + fp).', source: 'torchmetrics *_precision', rate: () => (tp, fp) => [tp, tp + fp], zeroReason: 'nothing predicted positive', topKExclusion: true },
   true,
 );
 
-export const recall = rateMetric({ name: 'recall', summary: 'tp / (tp + fn): sensitivity, true-positive rate.', source: 'torchmetrics *_recall', rate: () => recallRate, zeroReason: 'no positive samples' }, true);
+export const recall = rateMetric({ name: 'recall', summary: 'tp / (tp + fn): sensitivity, true-positive rate.', source: 'torchmetrics *_recall', rate: () => recallRate, zeroReason: 'no positive samples', topKExclusion: true }, true);
 
 export const specificity = rateMetric(
   { name: 'specificity', summary: 'tn / (tn + fp): true-negative rate.', source: 'torchmetrics *_specificity', rate: () => (_tp, fp, tn) => [tn, tn + fp], zeroReason: 'no negative samples' },
@@ -145,15 +154,25 @@ export const negativePredictiveValue = rateMetric(
     source: 'torchmetrics *_negative_predictive_value',
     rate: () => (_tp, _fp, tn, fn) => [tn, tn + fn],
     zeroReason: 'nothing predicted negative',
+    topKExclusion: true,
   },
   true,
 );
 
+/**
+ * F-beta as torchmetrics writes it, (1 + β²)·tp / ((1 + β²)·tp + β²·fn + fp); where that
+ * overflows (β² or its products beyond float64), the same ratio divided through by β², which
+ * tends to recall as β grows.
+ */
 const fbetaRate =
   (beta: number): Rate =>
   (tp, fp, _tn, fn) => {
     const b2 = beta * beta;
-    return [(1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp];
+    const num = (1 + b2) * tp;
+    const den = num + b2 * fn + fp;
+    if (Number.isFinite(den)) return [num, den];
+    const scaled = (1 / b2 + 1) * tp;
+    return [scaled, scaled + fn + fp / b2];
   };
 
 export const f1Score = rateMetric(
@@ -178,7 +197,7 @@ export const fbetaScore = defineMetric<FbetaOptions, Float64Array>({
   compute: (counts, options, config) =>
     reduceRate(
       { name: 'fbeta_score', summary: '', source: '', rate: () => fbetaRate(options.beta), zeroReason: 'no positive samples and nothing predicted positive' },
-      statScoresOf(counts, config, options),
+      statScoresOf(counts, config),
       config,
       options,
     ),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { invalidField } from '../errors.js';
-import { binaryConfusionCounts, confusionFromScores, exactMatchCounts, multiclassConfusionCounts, topKStatCounts } from '../kernels/stat-scores.js';
+import { invalidField, payloadTooLarge } from '../errors.js';
+import { argmaxRows, binaryConfusionCounts, exactMatchCounts, multiclassConfusionCounts, multiclassStatCounts, topKPredictions } from '../kernels/stat-scores.js';
 import type { MetricBatch, MetricConfig } from './batch.js';
 import { averageOption, defineMetric, statScoreOptions, threshold, topK, type MetricEntry } from './definition.js';
 import { countsState, type StateSpec } from './state.js';
@@ -19,45 +19,77 @@ export interface DecisionOptions {
   top_k?: number;
 }
 
+/** The predicted classes of a batch, per top_k, made once however many metrics read them. */
+const predictions = new WeakMap<MetricBatch, Map<number, Int32Array>>();
+
 /**
- * The confusion state of a task: binary [tn, fp, fn, tp]; multiclass the C × C matrix
- * (label-major); multilabel [tn, fp, fn, tp] per label. Threshold metrics, the confusion matrix,
- * Jaccard, MCC and kappa all read it, so one request counts the batch once per threshold.
+ * One predicted class per row of a multiclass batch: the class indices sent, the argmax of the
+ * scores (k = 1), or torchmetrics' top-k rule ({@link topKPredictions}).
  */
-export function confusionState(config: MetricConfig, options: DecisionOptions): StateSpec<Float64Array> {
+export function predictedClasses(batch: MetricBatch, k: number): Int32Array {
+  if (batch.classIndices) return batch.classIndices;
+  let byK = predictions.get(batch);
+  if (!byK) predictions.set(batch, (byK = new Map()));
+  let predicted = byK.get(k);
+  if (!predicted) {
+    predicted = k === 1 ? argmaxRows(batch.preds, batch.rows, batch.classes) : topKPredictions(batch.preds, batch.labels, batch.rows, batch.classes, k);
+    byK.set(k, predicted);
+  }
+  return predicted;
+}
+
+/**
+ * The stat-score state (torchmetrics' `tp`, `fp`, `tn`, `fn` states): [tn, fp, fn, tp] per
+ * class (binary: one), 4 · C numbers whatever the number of rows. Binary and multilabel count
+ * `p > threshold`; multiclass one predicted class per row (argmax, or the top-k rule). Every
+ * threshold metric but the confusion matrix and kappa reads it, so one request counts the batch
+ * once per threshold (or top_k).
+ */
+export function statState(config: MetricConfig, options: DecisionOptions): StateSpec<Float64Array> {
   const { task, classes } = config;
   if (task === 'multiclass') {
-    return countsState('confusion', classes * classes, (into, batch) => {
-      if (batch.classIndices) multiclassConfusionCounts(into, batch.labels, batch.classIndices, classes, batch.ignoreIndex);
-      else confusionFromScores(into, batch.preds, batch.labels, batch.rows, classes, batch.ignoreIndex);
+    const k = options.top_k ?? 1;
+    return countsState(`stat_scores:top_k=${k}`, 4 * classes, (into, batch) => {
+      multiclassStatCounts(into, batch.labels, predictedClasses(batch, k), classes, batch.ignoreIndex);
     });
   }
   const t = options.threshold ?? 0.5;
-  return countsState(`confusion:${t}`, 4 * classes, (into, batch) => {
+  return countsState(`stat_scores:threshold=${t}`, 4 * classes, (into, batch) => {
     const logits = batch.input === 'logits';
     for (let c = 0; c < classes; c++) binaryConfusionCounts(into, 4 * c, batch.preds, batch.labels, c, classes, batch.rows, t, logits, batch.ignoreIndex);
   });
 }
 
-/** Multiclass top-k (k > 1): [tp, fp, tn, fn] per class. */
-function topKState(config: MetricConfig, k: number): StateSpec<Float64Array> {
-  return countsState(`top_k:${k}`, 4 * config.classes, (into, batch) => {
-    topKStatCounts(into, batch.preds, batch.labels, batch.rows, config.classes, k, batch.ignoreIndex);
+/**
+ * The confusion-matrix state: multiclass the C × C matrix, label-major (torchmetrics' `confmat`);
+ * binary and multilabel their stat-score state, whose 2 × 2 per label it is. Multiclass is
+ * limited to {@link MAX_MATRIX_CLASSES} classes (see {@link checkMatrixClasses}).
+ */
+export function confusionState(config: MetricConfig, options: DecisionOptions): StateSpec<Float64Array> {
+  const { task, classes } = config;
+  if (task !== 'multiclass') return statState(config, options);
+  return countsState('confusion_matrix', classes * classes, (into, batch) => {
+    multiclassConfusionCounts(into, batch.labels, predictedClasses(batch, 1), classes, batch.ignoreIndex);
   });
+}
+
+/** The most classes a C × C state may have: 1,048,576 counts (8 MiB), an ImageNet-1k matrix. */
+export const MAX_MATRIX_CLASSES = 1024;
+
+/** 413 for a multiclass C × C state beyond {@link MAX_MATRIX_CLASSES}. */
+export function checkMatrixClasses(name: string, config: MetricConfig, path: string): void {
+  if (config.task === 'multiclass' && config.classes > MAX_MATRIX_CLASSES) {
+    const message = `${name} keeps a C × C matrix: at most ${MAX_MATRIX_CLASSES} classes (this batch has ${config.classes}, ${(config.classes ** 2).toLocaleString('en')} counts)`;
+    throw payloadTooLarge(`${path}: ${message}`, [{ path, message }]);
+  }
 }
 
 /** Multilabel exact match: [rows matched, rows counted]. */
 export function exactMatchState(options: DecisionOptions): StateSpec<Float64Array> {
   const t = options.threshold ?? 0.5;
-  return countsState(`exact_match:${t}`, 2, (into, batch: MetricBatch) => {
+  return countsState(`exact_match:threshold=${t}`, 2, (into, batch: MetricBatch) => {
     exactMatchCounts(into, batch.preds, batch.labels, batch.rows, batch.classes, t, batch.input === 'logits', batch.ignoreIndex);
   });
-}
-
-/** The state the stat-score metrics read: the confusion state, or top-k counts for k > 1. */
-export function statState(config: MetricConfig, options: DecisionOptions): StateSpec<Float64Array> {
-  const k = options.top_k ?? 1;
-  return config.task === 'multiclass' && k > 1 ? topKState(config, k) : confusionState(config, options);
 }
 
 /** Derived once per state: states never change once made, so a state's stat scores are fixed. */
@@ -67,50 +99,30 @@ const derived = new WeakMap<Float64Array, StatScores>();
  * tp, fp, tn, fn per class from a {@link statState}, derived once per state and shared by every
  * metric of its compute group (the caller must not modify them).
  */
-export function statScoresOf(counts: Float64Array, config: MetricConfig, options: DecisionOptions): StatScores {
+export function statScoresOf(counts: Float64Array, config: MetricConfig): StatScores {
   let s = derived.get(counts);
   if (!s) {
-    s = deriveStatScores(counts, config, options);
-    derived.set(counts, s);
-  }
-  return s;
-}
-
-function deriveStatScores(counts: Float64Array, config: MetricConfig, options: DecisionOptions): StatScores {
-  const n = config.classes;
-  const s: StatScores = { tp: new Float64Array(n), fp: new Float64Array(n), tn: new Float64Array(n), fn: new Float64Array(n) };
-  if (config.task === 'multiclass' && (options.top_k ?? 1) > 1) {
-    for (let c = 0; c < n; c++) {
-      s.tp[c] = counts[4 * c];
-      s.fp[c] = counts[4 * c + 1];
-      s.tn[c] = counts[4 * c + 2];
-      s.fn[c] = counts[4 * c + 3];
-    }
-  } else if (config.task === 'multiclass') {
-    let total = 0;
-    for (let i = 0; i < n * n; i++) total += counts[i];
-    for (let c = 0; c < n; c++) {
-      let row = 0;
-      let column = 0;
-      for (let j = 0; j < n; j++) {
-        row += counts[c * n + j];
-        column += counts[j * n + c];
-      }
-      const tp = counts[c * n + c];
-      s.tp[c] = tp;
-      s.fn[c] = row - tp;
-      s.fp[c] = column - tp;
-      s.tn[c] = total - row - column + tp;
-    }
-  } else {
+    const n = config.classes;
+    s = { tp: new Float64Array(n), fp: new Float64Array(n), tn: new Float64Array(n), fn: new Float64Array(n) };
     for (let c = 0; c < n; c++) {
       s.tn[c] = counts[4 * c];
       s.fp[c] = counts[4 * c + 1];
       s.fn[c] = counts[4 * c + 2];
       s.tp[c] = counts[4 * c + 3];
     }
+    derived.set(counts, s);
   }
   return s;
+}
+
+/**
+ * The per-class counts of the classes themselves: multiclass and multilabel as they are; binary
+ * as its two classes, 0 (whose positives are the negatives) and 1.
+ */
+export function classCounts(counts: Float64Array, config: MetricConfig): StatScores {
+  const s = statScoresOf(counts, config);
+  if (config.task !== 'binary') return s;
+  return { tp: Float64Array.of(s.tn[0], s.tp[0]), fp: Float64Array.of(s.fn[0], s.fp[0]), tn: Float64Array.of(s.tp[0], s.tn[0]), fn: Float64Array.of(s.fp[0], s.fn[0]) };
 }
 
 /** 400 for `top_k` above the number of classes (torchmetrics' rule), or above 1 with class-index preds. */
@@ -140,7 +152,7 @@ export const statScores = defineMetric<z.output<typeof StatScoresOptions>, Float
   check: (options, config, path) => checkTopK(options, config, path),
   state: (options, config) => statState(config, options),
   compute(counts, options, config): MetricEntry {
-    const s = statScoresOf(counts, config, options);
+    const s = statScoresOf(counts, config);
     const support = s.tp.map((tp, c) => tp + s.fn[c]);
     const fields = { tp: s.tp, fp: s.fp, tn: s.tn, fn: s.fn, support };
     const warnings: string[] = [];

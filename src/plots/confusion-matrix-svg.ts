@@ -2,6 +2,9 @@ import { notAcceptable } from '../errors.js';
 import type { MetricsResponse } from '../schemas/metrics.js';
 
 const CELL_MAX = 64;
+const CELL_MIN = 6;
+/** The most classes (multiclass) or labels (multilabel) one heat map draws: 16,384 cells. */
+export const MAX_DRAWN = 128;
 const GRID = 448;
 const LEFT = 96;
 const TOP = 64;
@@ -27,7 +30,8 @@ const formatCell = (v: number, rates: boolean): string => (rates ? v.toFixed(3).
  */
 export function confusionMatrixSvg(matrices: number[][][], title: string, rates: boolean, labelNames: (m: number) => string): string {
   const n = matrices[0].length;
-  const cell = Math.min(CELL_MAX, Math.floor(GRID / (n * Math.max(1, matrices.length))));
+  const cell = Math.max(CELL_MIN, Math.min(CELL_MAX, Math.floor(GRID / (n * Math.max(1, matrices.length)))));
+  const labelled = cell >= 20; // counts fit in the cells
   const panel = cell * n;
   const gap = 56;
   let max = 0;
@@ -53,11 +57,16 @@ export function confusionMatrixSvg(matrices: number[][][], title: string, rates:
         const y = TOP + i * cell;
         parts.push(
           `<rect data-row="${i}" data-column="${j}" data-value="${v}" x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${blue(t)}" stroke="#ffffff"/>`,
-          `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" fill="${t > 0.5 ? '#ffffff' : '#000000'}" font-size="${cell >= 40 ? 12 : 9}">${formatCell(v, rates)}</text>`,
         );
+        if (labelled) {
+          parts.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" fill="${t > 0.5 ? '#ffffff' : '#000000'}" font-size="${cell >= 40 ? 12 : 9}">${formatCell(v, rates)}</text>`);
+        }
       }
-      parts.push(`<text x="${x0 - 6}" y="${TOP + i * cell + cell / 2 + 4}" text-anchor="end">${i}</text>`);
-      parts.push(`<text x="${x0 + i * cell + cell / 2}" y="${TOP + panel + 16}" text-anchor="middle">${i}</text>`);
+      // Axis labels: every class while they fit, else every tenth.
+      if (labelled || i % 10 === 0) {
+        parts.push(`<text x="${x0 - 6}" y="${TOP + i * cell + cell / 2 + 4}" text-anchor="end">${i}</text>`);
+        parts.push(`<text x="${x0 + i * cell + cell / 2}" y="${TOP + panel + 16}" text-anchor="middle">${i}</text>`);
+      }
     }
     parts.push(`<text x="${x0 + panel / 2}" y="${TOP + panel + 36}" text-anchor="middle">Predicted label</text>`, '</g>');
   });
@@ -83,10 +92,18 @@ export function confusionMatrixSvg(matrices: number[][][], title: string, rates:
  */
 export function metricsSvg(result: MetricsResponse): string {
   const entry = Object.entries(result.metrics).find(([, e]) => Array.isArray(e.confusion_matrix));
-  if (!entry) throw notAcceptable('image/svg+xml draws a confusion_matrix; ask for one in `metrics`, or accept application/json');
+  if (!entry) {
+    const message = 'image/svg+xml draws a confusion_matrix: ask for one, or accept application/json';
+    throw notAcceptable(`metrics: ${message}`, [{ path: 'metrics', message }]);
+  }
   const [key, value] = entry;
   const raw = value.confusion_matrix as number[][] | number[][][];
   const matrices = (result.task === 'multilabel' ? raw : [raw]) as number[][][];
+  const drawn = Math.max(matrices.length, matrices[0].length);
+  if (drawn > MAX_DRAWN) {
+    const message = `a heat map is drawn for at most ${MAX_DRAWN} ${result.task === 'multilabel' ? 'labels' : 'classes'} (this one has ${drawn}); accept application/json for the matrix`;
+    throw notAcceptable(`metrics: ${message}`, [{ path: 'metrics', message }]);
+  }
   const normalize = value.normalize as string | null | undefined;
   const rates = normalize !== null && normalize !== undefined && normalize !== 'none';
   const how = { true: 'rates by true label', pred: 'rates by predicted label', all: 'shares of all samples' }[normalize as 'true'] ?? 'counts';

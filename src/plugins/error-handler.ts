@@ -63,10 +63,12 @@ export default fp(
       let problem: ProblemError | null;
       if (error instanceof ProblemError) problem = error;
       else if (hasZodFastifySchemaValidationErrors(error)) {
+        // The zod issue as fastify-type-provider-zod carries it: code as keyword, the rest in params.
         const issues = error.validation.map((issue) => ({
           path: issue.instancePath.split('/').filter(Boolean),
           message: issue.message ?? 'invalid',
-          keys: (issue.params as { keys?: string[] }).keys,
+          code: issue.keyword,
+          ...(issue.params as { keys?: string[]; errors?: [] }),
         }));
         problem = fromZodIssues(issues);
       } else problem = fromFastifyError(error, request);

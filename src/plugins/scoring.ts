@@ -59,14 +59,18 @@ function whileClientWaits(reply: FastifyReply): { signal: AbortSignal; release: 
   return { signal: controller.signal, release: () => reply.raw.off('close', onClose) };
 }
 
-/** The format a client asked for among those the task offers; JSON when it does not say. */
-function negotiate(request: FastifyRequest, formats: OutputFormat[]): OutputFormat {
+/**
+ * The format a client asked for among those the task offers (JSON when it does not say), and
+ * JSON as the fallback when the client takes it too and asked for something else.
+ */
+function negotiate(request: FastifyRequest, formats: OutputFormat[]): { format: OutputFormat; fallback: OutputFormat | null } {
   const accept = request.headers.accept;
-  if (accept === undefined || accept === '*/*' || accept === 'application/json') return 'json';
+  if (accept === undefined || accept === '*/*' || accept === 'application/json') return { format: 'json', fallback: null };
   const mediaTypes = formats.map((f) => MEDIA_TYPES[f].split(';')[0]);
   const chosen = request.accepts().type(mediaTypes);
   if (chosen === false) throw notAcceptable(`this operation answers ${mediaTypes.join(' or ')}`);
-  return formats[mediaTypes.indexOf(chosen as string)];
+  const format = formats[mediaTypes.indexOf(chosen as string)];
+  return { format, fallback: format !== 'json' && request.accepts().type(['application/json']) !== false ? 'json' : null };
 }
 
 export default fp(
@@ -91,7 +95,7 @@ export default fp(
     let onDrained: (() => void) | undefined;
     let closing = false;
 
-    async function runInPool(task: PoolTask, clientGone: AbortSignal): Promise<{ bytes: Buffer; shape: number[] | undefined }> {
+    async function runInPool(task: PoolTask, clientGone: AbortSignal): Promise<{ bytes: Buffer; format: OutputFormat; shape: number[] | undefined }> {
       if (closing) throw shuttingDown('the service is shutting down; retry on another instance', undefined, { 'Retry-After': '1' });
       if (admitted >= capacity) throw overloaded('the work queue is full; retry shortly', undefined, { 'Retry-After': '1' });
       admitted++;
@@ -115,14 +119,14 @@ export default fp(
         admitted--;
         if (admitted === 0) onDrained?.();
       }
-      if ('bytes' in reply) return { bytes: Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength), shape: reply.shape };
+      if ('bytes' in reply) return { bytes: Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength), format: reply.format, shape: reply.shape };
       throw ProblemError.from(reply);
     }
 
     const scoring: Scoring = {
       async respond(request, reply, name, { arrowOnly = false } = {}) {
         const task = scoringTasks[name];
-        const format = negotiate(request, task.formats);
+        const { format, fallback } = negotiate(request, task.formats);
         const body = request.body;
         let input: ScoringInput;
         if (arrowOnly && !(body instanceof RawBody && body.format === 'arrow')) {
@@ -138,22 +142,25 @@ export default fp(
         }
 
         let payload: object | string | Uint8Array;
+        let answered: OutputFormat;
         if (input.kind !== 'validated' && input.bytes.byteLength > config.INLINE_MAX_BYTES) {
           const client = whileClientWaits(reply);
           try {
-            const answer = await runInPool({ task: name, input: { ...input, bytes: ownBuffer(input.bytes) }, format }, client.signal);
+            const answer = await runInPool({ task: name, input: { ...input, bytes: ownBuffer(input.bytes) }, format, fallback }, client.signal);
             payload = answer.bytes;
+            answered = answer.format;
             request.batchShape = answer.shape;
           } finally {
             client.release();
           }
         } else {
-          const outcome = task.execute(input, format);
+          const outcome = task.execute(input, format, fallback);
           payload = outcome.payload;
+          answered = outcome.format;
           request.batchShape = outcome.shape;
           if (payload instanceof Uint8Array) payload = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
         }
-        return reply.type(MEDIA_TYPES[format]).send(payload as never);
+        return reply.type(MEDIA_TYPES[answered]).send(payload as never);
       },
       get saturated() {
         return admitted >= capacity;

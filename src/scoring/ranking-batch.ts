@@ -66,16 +66,22 @@ export function formatRankingBatch(request: RankingBatchRequest): RankingBatch {
 /** {@link formatRankingBatch} for tensors already flattened (e.g. by /v1/score's loss stage). */
 export function rankingBatchFromTensors(
   sent: Tensor,
-  labels: LabelTensor,
+  sentLabels: LabelTensor,
   request: Omit<RankingBatchRequest, 'preds' | 'labels'>,
   /** The request field the scores came from, for error paths (`preds_b/2`). */
   predsField = 'preds',
 ): RankingBatch {
   const warnings: string[] = [];
+  let labels = sentLabels;
   const column = binaryColumn(sent, labels, request.task);
   if (column && request.task === undefined) warnings.push(binaryColumnWarning(sent.shape));
-  const preds = column ?? sent;
+  let preds = column ?? sent;
   const task = inferTask(preds.shape.length, labels.shape.length, request.task);
+  if (task === 'binary' && preds.shape.length > 1 && sameShape(preds.shape, labels.shape)) {
+    // Binary scores of any shape are one score per element, as torchmetrics flattens them.
+    preds = { data: preds.data, shape: [preds.data.length] };
+    labels = { data: labels.data, shape: [labels.data.length] };
+  }
   const ignoreIndex = request.ignore_index ?? null;
   const oneHot = request.task === undefined && task === 'multilabel' ? oneHotWarning(labels, ignoreIndex) : null;
   if (oneHot) warnings.push(oneHot);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { fromZodIssues } from '../errors.js';
+import { ProblemError, fromZodIssues } from '../errors.js';
 import { metricsSvg } from '../plots/confusion-matrix-svg.js';
 import { precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
 import { AurocCompareRequest } from '../schemas/auroc-compare.js';
@@ -37,9 +37,10 @@ export type ScoringInput =
 
 type Encoders<R> = { json: (result: R) => object } & Partial<Record<'svg' | 'arrow', (result: R) => string | Uint8Array>>;
 
-/** An encoded answer, and the shape of the batch it answered (for the request log). */
+/** An encoded answer, the format it is in, and the shape of the batch it answered (for the request log). */
 export interface ScoringOutcome {
   payload: object | string | Uint8Array;
+  format: OutputFormat;
   /** The outer sizes of `preds` (of `preds_a` for comparisons), as the request log reports them. */
   shape: number[] | undefined;
 }
@@ -49,8 +50,12 @@ export interface ScoringTask {
   formats: OutputFormat[];
   /** Whether the route takes Arrow request bodies. */
   arrowInput: boolean;
-  /** Decodes (if raw), validates (if not yet), computes and encodes one request. */
-  execute(input: ScoringInput, format: OutputFormat): ScoringOutcome;
+  /**
+   * Decodes (if raw), validates (if not yet), computes and encodes one request in `format`, or
+   * in `fallback` (a format the client also accepts) when this answer cannot be drawn in it
+   * (an SVG asked of metrics without a confusion matrix).
+   */
+  execute(input: ScoringInput, format: OutputFormat, fallback?: OutputFormat | null): ScoringOutcome;
 }
 
 const identity = <R extends object>(result: R): object => result;
@@ -64,16 +69,22 @@ function task<S extends z.ZodObject, R>(schema: S, compute: (request: z.output<S
   return {
     formats: ['json', ...(Object.keys(encoders).filter((f) => f !== 'json') as OutputFormat[])],
     arrowInput,
-    execute(input, format) {
+    execute(input, format, fallback = null) {
       let request: z.output<S>;
       if (input.kind === 'validated') request = input.body as z.output<S>;
       else if (input.kind === 'json') request = validate(decodeJsonBody(input.bytes));
       else request = decodeArrowRequest(input.bytes, input.query, schema) as z.output<S>;
-      const encode = encoders[format] ?? encoders.json;
       const result = compute(request);
       assertFiniteResult(result);
       const batch = request as { preds?: unknown; preds_a?: unknown };
-      return { payload: encode(result), shape: shapeOf(batch.preds ?? batch.preds_a) };
+      const shape = shapeOf(batch.preds ?? batch.preds_a);
+      try {
+        return { payload: (encoders[format] ?? encoders.json)(result), format, shape };
+      } catch (error) {
+        // An encoder that cannot draw this answer says 406; a client that also takes `fallback` gets that.
+        if (!(fallback && error instanceof ProblemError && error.status === 406)) throw error;
+        return { payload: (encoders[fallback] ?? encoders.json)(result), format: fallback, shape };
+      }
     },
   };
 }

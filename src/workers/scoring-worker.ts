@@ -14,17 +14,18 @@ export interface PoolTask {
   task: ScoringTaskName;
   input: Exclude<ScoringInput, { kind: 'validated' }>;
   format: OutputFormat;
+  fallback: OutputFormat | null;
 }
 
 /** What a worker answers: the response bytes (transferred) with the batch's shape, or a problem for the client. */
-export type WorkerReply = { bytes: Uint8Array; shape: number[] | undefined } | { problem: Problem; headers: Record<string, string> };
+export type WorkerReply = { bytes: Uint8Array; format: OutputFormat; shape: number[] | undefined } | { problem: Problem; headers: Record<string, string> };
 
-export function score({ task, input, format }: PoolTask): WorkerReply {
+export function score({ task, input, format, fallback }: PoolTask): WorkerReply {
   try {
-    const { payload, shape } = scoringTasks[task].execute(input, format);
-    const bytes = resultBytes(payload);
+    const outcome = scoringTasks[task].execute(input, format, fallback);
+    const bytes = resultBytes(outcome.payload);
     // Posted with the bytes' buffer in the transfer list: the answer moves, it is not copied.
-    return move({ [transferableSymbol]: bytes.buffer, [valueSymbol]: { bytes, shape } }) as unknown as WorkerReply;
+    return move({ [transferableSymbol]: bytes.buffer, [valueSymbol]: { bytes, format: outcome.format, shape: outcome.shape } }) as unknown as WorkerReply;
   } catch (error) {
     if (error instanceof ProblemError) return error.toJSON();
     throw error;

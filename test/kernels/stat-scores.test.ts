@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { argmaxRows, binaryConfusionCounts, confusionFromScores, multiclassConfusionCounts, topKStatCounts } from '../../src/kernels/stat-scores.js';
+import { argmaxRows, binaryConfusionCounts, multiclassConfusionCounts, multiclassStatCounts, topKPredictions } from '../../src/kernels/stat-scores.js';
 
 /** Rows of scores on a coarse grid (ties within a row are common) and labels, some ignored (-1). */
 const batchArb = fc.integer({ min: 2, max: 7 }).chain((classes) =>
@@ -15,59 +15,78 @@ const batchArb = fc.integer({ min: 2, max: 7 }).chain((classes) =>
   ),
 );
 
+/** The first index of each row's maximum, written plainly: what torch.argmax answers. */
+function firstMaxima(scores: Float64Array, rows: number, classes: number): number[] {
+  return Array.from({ length: rows }, (_, i) => {
+    const row = Array.from(scores.subarray(i * classes, (i + 1) * classes));
+    return row.indexOf(Math.max(...row));
+  });
+}
+
 describe('stat-score kernels', () => {
-  it('the WebAssembly confusion matrix equals argmax (first maximum) then counting, for odd and even row counts and ignored rows', () => {
+  it('the WebAssembly argmax is the first index of each row maximum, for odd and even row counts', () => {
     fc.assert(
-      fc.property(batchArb, ({ classes, rows, scores, labels, ignore }) => {
+      fc.property(batchArb, ({ classes, rows, scores }) => {
         const s = Float64Array.from(scores);
-        // Without ignore_index every label must be a class.
-        const y = Int32Array.from(labels, (v) => (ignore === null && v < 0 ? 0 : v));
-        const expected = new Float64Array(classes * classes);
-        multiclassConfusionCounts(expected, y, argmaxRows(s, y, rows, classes, ignore), classes, ignore);
-        const got = new Float64Array(classes * classes);
-        confusionFromScores(got, s, y, rows, classes, ignore);
-        expect(Array.from(got)).toEqual(Array.from(expected));
+        expect(Array.from(argmaxRows(s, rows, classes))).toEqual(firstMaxima(s, rows, classes));
       }),
       { numRuns: 300 },
     );
   });
 
-  it('argmax takes the first maximum, as torch.argmax', () => {
-    expect(Array.from(argmaxRows(new Float64Array([0.5, 0.5, 0.2, 0.9, 0.9, 0.9]), new Int32Array([0, 1]), 2, 3, null))).toEqual([0, 0]);
-  });
-
-  it('a chunked call equals one over all rows (more rows than one chunk holds)', () => {
+  it('argmax over more rows than one chunk holds', () => {
     const classes = 3;
     const rows = 40_001;
     const s = Float64Array.from({ length: rows * classes }, (_, i) => ((i * 7919) % 13) / 13);
-    const y = Int32Array.from({ length: rows }, (_, i) => i % classes);
-    const expected = new Float64Array(classes * classes);
-    multiclassConfusionCounts(expected, y, argmaxRows(s, y, rows, classes, null), classes, null);
-    const got = new Float64Array(classes * classes);
-    confusionFromScores(got, s, y, rows, classes, null);
-    expect(Array.from(got)).toEqual(Array.from(expected));
-    expect(got.reduce((a, b) => a + b, 0)).toBe(rows);
+    expect(Array.from(argmaxRows(s, rows, classes))).toEqual(firstMaxima(s, rows, classes));
   });
 
-  it('top-1 stat scores equal those of the confusion matrix; every kept row is tp, fp, tn or fn of each class once', () => {
+  it('top-k predicts the label when it ranks among the k highest (ties: lower index first), else the first maximum', () => {
     fc.assert(
-      fc.property(batchArb, fc.integer({ min: 1, max: 7 }), ({ classes, rows, scores, labels, ignore }, k) => {
+      fc.property(batchArb, fc.integer({ min: 1, max: 7 }), ({ classes, rows, scores, labels }, k) => {
+        const s = Float64Array.from(scores);
+        const y = Int32Array.from(labels);
+        const got = topKPredictions(s, y, rows, classes, Math.min(k, classes));
+        const maxima = firstMaxima(s, rows, classes);
+        for (let i = 0; i < rows; i++) {
+          if (y[i] < 0) {
+            expect(got[i]).toBe(-1);
+            continue;
+          }
+          const order = Array.from({ length: classes }, (_, c) => c).sort((a, b) => s[i * classes + b] - s[i * classes + a] || a - b);
+          expect(got[i]).toBe(order.slice(0, Math.min(k, classes)).includes(y[i]) ? y[i] : maxima[i]);
+        }
+        // top_k 1 is the argmax.
+        const top1 = topKPredictions(s, y, rows, classes, 1);
+        for (let i = 0; i < rows; i++) if (y[i] >= 0) expect(top1[i]).toBe(maxima[i]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('stat counts equal those read off the confusion matrix, for every class', () => {
+    fc.assert(
+      fc.property(batchArb, ({ classes, rows, scores, labels, ignore }) => {
         const s = Float64Array.from(scores);
         const y = Int32Array.from(labels, (v) => (ignore === null && v < 0 ? 0 : v));
-        const topK = Math.min(k, classes);
+        const predicted = argmaxRows(s, rows, classes);
+        const matrix = new Float64Array(classes * classes);
+        multiclassConfusionCounts(matrix, y, predicted, classes, ignore);
         const stats = new Float64Array(4 * classes);
-        topKStatCounts(stats, s, y, rows, classes, topK, ignore);
-        const kept = y.filter((v) => v !== ignore).length;
-        for (let c = 0; c < classes; c++) expect(stats[4 * c] + stats[4 * c + 1] + stats[4 * c + 2] + stats[4 * c + 3]).toBe(kept);
-        // Each kept row predicts k classes: Σ (tp + fp) = k · kept.
-        expect(Array.from({ length: classes }, (_, c) => stats[4 * c] + stats[4 * c + 1]).reduce((a, b) => a + b, 0)).toBe(topK * kept);
-        if (topK === 1) {
-          const matrix = new Float64Array(classes * classes);
-          confusionFromScores(matrix, s, y, rows, classes, ignore);
-          for (let c = 0; c < classes; c++) expect(stats[4 * c]).toBe(matrix[c * classes + c]);
+        multiclassStatCounts(stats, y, predicted, classes, ignore);
+        const total = matrix.reduce((a, b) => a + b, 0);
+        for (let c = 0; c < classes; c++) {
+          let row = 0;
+          let column = 0;
+          for (let j = 0; j < classes; j++) {
+            row += matrix[c * classes + j];
+            column += matrix[j * classes + c];
+          }
+          const tp = matrix[c * classes + c];
+          expect([stats[4 * c], stats[4 * c + 1], stats[4 * c + 2], stats[4 * c + 3]]).toEqual([total - row - column + tp, column - tp, row - tp, tp]);
         }
       }),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
   });
 

@@ -42,11 +42,29 @@ describe.each(bodyPaths)('POST /v1/metrics ($path)', ({ config }) => {
       ['top_k with class indices', { preds: [0, 2, 1], labels: [0, 1, 1], task: 'multiclass', num_classes: 3, metrics: [{ name: 'recall', top_k: 2 }] }, 'metrics/0/top_k', /class indices/],
       ['a label out of range', { ...multiclass, labels: [0, 2, 3, 1, 2], metrics: ['accuracy'] }, 'labels/2', /expected 0\.\.2/],
       ['an empty metrics list', { ...binary, metrics: [] }, 'metrics', /at least 1|>=1/],
+      ['an option of the wrong type', { ...binary, metrics: [{ name: 'accuracy', threshold: '0.5' }] }, 'metrics/0/threshold', /expected number/],
+      ['a fractional top_k', { ...multiclass, metrics: [{ name: 'recall', top_k: 1.5 }] }, 'metrics/0/top_k', /expected int/],
+      ['a key that is not a string', { ...binary, metrics: [{ name: 'recall', key: 5 }] }, 'metrics/0/key', /expected string/],
+      ['a key that names a prototype', { ...binary, metrics: [{ name: 'accuracy', key: '__proto__' }] }, 'metrics/0/key', /reserved/],
+      ['a bad average', { ...multiclass, metrics: [{ name: 'f1_score', average: 'mean' }] }, 'metrics/0/average', /micro/],
       ['DeLong on a binned AUROC', { ...binary, metrics: [{ name: 'auroc', thresholds: 5, ci: { method: 'delong' } }] }, 'metrics/0/ci/method', /bootstrap/],
     ])('%s', async (_what, payload, path, message) => {
       const error = await problem(payload);
       expect(error.path).toBe(path);
       expect(error.message).toMatch(message);
+    });
+
+    it('413 for more classes than a state may hold, naming what sets them', async () => {
+      const tooMany = await post({ preds: [0, 0], labels: [0, 0], task: 'multiclass', num_classes: 40_000, metrics: ['accuracy'] });
+      expect(tooMany.statusCode).toBe(413);
+      expect(tooMany.json().errors[0].path).toBe('num_classes');
+      const matrix = await post({ preds: [0, 0], labels: [0, 0], task: 'multiclass', num_classes: 2000, metrics: ['accuracy', 'confusion_matrix'] });
+      expect(matrix.statusCode).toBe(413);
+      expect(matrix.json().errors[0]).toMatchObject({ path: 'metrics/1', message: expect.stringMatching(/at most 1024 classes/) });
+      // Metrics of per-class counts take them: 4 · C numbers.
+      const wide = await post({ preds: [0, 1999], labels: [0, 1999], task: 'multiclass', num_classes: 2000, metrics: ['accuracy', { name: 'f1_score', average: 'micro' }, 'matthews_corrcoef'] });
+      expect(wide.statusCode, wide.body).toBe(200);
+      expect(wide.json().metrics.f1_score.f1_score).toBe(1);
     });
 
     it('lists every metric of the registry when a name is unknown', async () => {
@@ -120,10 +138,30 @@ describe.each(bodyPaths)('POST /v1/metrics ($path)', ({ config }) => {
       expect(multilabel.body).toContain('label 1');
     });
 
-    it('406 when no confusion_matrix was asked', async () => {
+    it('406 when no confusion_matrix was asked, or JSON when the client takes it too', async () => {
       const res = await post({ ...multiclass, metrics: ['accuracy'] }, 'image/svg+xml');
       expect(res.statusCode).toBe(406);
-      expect(res.json().detail).toMatch(/confusion_matrix/);
+      expect(res.json().errors[0]).toMatchObject({ path: 'metrics', message: expect.stringMatching(/confusion_matrix/) });
+      const either = await post({ ...multiclass, metrics: ['accuracy'] }, 'image/svg+xml, application/json;q=0.5');
+      expect(either.statusCode).toBe(200);
+      expect(either.headers['content-type']).toMatch(/^application\/json/);
+      expect(either.json().metrics.accuracy.accuracy).toBeCloseTo(0.8333333333, 9);
+    });
+
+    it('draws up to 128 classes, small cells without their counts; more is 406', async () => {
+      const classes = 100;
+      const labels = Array.from({ length: 300 }, (_, i) => i % classes);
+      const preds = labels.map((y, i) => (i % 3 === 0 ? (y + 1) % classes : y));
+      const res = await post({ preds, labels, task: 'multiclass', num_classes: classes, metrics: ['confusion_matrix'] }, 'image/svg+xml');
+      expect(res.statusCode).toBe(200);
+      const [matrix] = cells(parse(res.body));
+      expect(matrix).toHaveLength(classes * classes);
+      const doc = parse(res.body);
+      const panel = ([] as Array<Record<string, unknown>>).concat(doc.g as never).find((g) => g['data-matrix'] !== undefined) as { rect: Array<Record<string, string>> };
+      expect(Number(panel.rect[0].width)).toBeGreaterThanOrEqual(4);
+      const wide = await post({ preds: [0, 1], labels: [0, 1], task: 'multiclass', num_classes: 200, metrics: ['confusion_matrix'] }, 'image/svg+xml');
+      expect(wide.statusCode).toBe(406);
+      expect(wide.json().errors[0].message).toMatch(/at most 128 classes/);
     });
   });
 });

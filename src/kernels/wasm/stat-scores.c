@@ -1,27 +1,13 @@
 /*
- * Multiclass confusion counts from scores: each row's predicted class is the first index of its
- * maximum (torch.argmax on CPU), counted at counts[label * classes + predicted]. Two rows are
- * compared per step in the lanes of a f64x2 vector, branch-free, so a row's unpredictable
- * maximum costs no mispredicted branches. Rows whose label is `ignore` (when has_ignore) are
- * skipped. See src/kernels/stat-scores.ts (confusionFromScores), which feeds it in chunks.
+ * The predicted class of each row of scores: the first index of the row's maximum (torch.argmax
+ * on CPU). Two rows are compared per step in the lanes of a f64x2 vector, branch-free, so a
+ * row's unpredictable maximum costs no mispredicted branches. See src/kernels/stat-scores.ts
+ * (argmaxRows), which feeds it in chunks.
  */
 #include <stdint.h>
 #include <wasm_simd128.h>
 
-static inline int32_t argmax_row(const double *row, int32_t classes) {
-  int32_t best = 0;
-  double max = row[0];
-  for (int32_t c = 1; c < classes; c++) {
-    if (row[c] > max) {
-      max = row[c];
-      best = c;
-    }
-  }
-  return best;
-}
-
-void confusion_from_scores(const double *scores, const int32_t *labels, int32_t rows, int32_t classes, int32_t has_ignore,
-                           int32_t ignore, double *counts) {
+void argmax_rows(const double *scores, int32_t rows, int32_t classes, int32_t *out) {
   int32_t i = 0;
   for (; i + 1 < rows; i += 2) {
     const double *a = scores + (int64_t)i * classes;
@@ -34,11 +20,19 @@ void confusion_from_scores(const double *scores, const int32_t *labels, int32_t 
       max = wasm_v128_bitselect(v, max, greater);
       best = wasm_v128_bitselect(wasm_i64x2_splat(c), best, greater);
     }
-    int32_t ya = labels[i], yb = labels[i + 1];
-    if (!has_ignore || ya != ignore) counts[ya * classes + (int32_t)wasm_i64x2_extract_lane(best, 0)] += 1.0;
-    if (!has_ignore || yb != ignore) counts[yb * classes + (int32_t)wasm_i64x2_extract_lane(best, 1)] += 1.0;
+    out[i] = (int32_t)wasm_i64x2_extract_lane(best, 0);
+    out[i + 1] = (int32_t)wasm_i64x2_extract_lane(best, 1);
   }
-  if (i < rows && (!has_ignore || labels[i] != ignore)) {
-    counts[labels[i] * classes + argmax_row(scores + (int64_t)i * classes, classes)] += 1.0;
+  if (i < rows) {
+    const double *row = scores + (int64_t)i * classes;
+    int32_t best = 0;
+    double max = row[0];
+    for (int32_t c = 1; c < classes; c++) {
+      if (row[c] > max) {
+        max = row[c];
+        best = c;
+      }
+    }
+    out[i] = best;
   }
 }

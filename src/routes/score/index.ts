@@ -3,9 +3,10 @@ import { okResponse, problemResponses } from '../../schemas/common.js';
 import { ScoreRequest, ScoreResponse } from '../../schemas/score.js';
 
 export const scoreDescription = [
-  'Takes the batch once, with `loss` (the /v1/focal-loss options, or null) and `metrics` (names, or objects with',
-  'a name and options). Each part of the answer equals what its own endpoint returns for the same batch; the',
-  'metrics share one sort per class.',
+  'Takes the batch once, with `loss` (the /v1/focal-loss options, or null) and `metrics` (as in /v1/metrics: names,',
+  'or objects with a name and options). Each part of the answer equals what its own endpoint returns for the same',
+  'batch and the same `input`, which here defaults to `logits` (the loss\'s default; /v1/metrics defaults to `auto`)',
+  'and applies to the metrics too. Metrics of one state share it.',
 ].join(' ');
 
 const scoreRoutes: FastifyPluginAsyncZod = async (app) => {
