@@ -67,8 +67,8 @@ export const matthewsCorrcoef = defineMetric<{ threshold: number }, Float64Array
   options: z.strictObject({ threshold }),
   needsScores: false,
   state: (options, config) => statState(config, options),
-  compute(counts, _options, config): MetricEntry {
-    const { tp, fp, tn, fn } = statScoresOf(counts, config);
+  compute(counts, _options, config, derived): MetricEntry {
+    const { tp, fp, tn, fn } = statScoresOf(counts, config, derived);
     const sum = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
     const warnings: string[] = [];
     let value: number;
@@ -130,8 +130,8 @@ export const cohenKappa = defineMetric<{ threshold: number; weights: KappaWeight
   needsScores: false,
   check: (_options, config, path) => checkMatrixClasses('cohen_kappa', config, path),
   state: (options, config) => confusionState(config, options),
-  compute(counts, options, config): MetricEntry {
-    const value = cohenKappaFromMatrix(matricesOf(counts, config)[0], options.weights);
+  compute(counts, options, config, derived): MetricEntry {
+    const value = cohenKappaFromMatrix(matricesOf(counts, config, derived)[0], options.weights);
     return {
       cohen_kappa: value,
       warnings: value === null ? ['cohen_kappa is 0/0 (no samples, or labels and decisions all in one class: no disagreement is possible by chance): undefined (null)'] : [],

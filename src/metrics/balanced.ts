@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { MetricConfig } from './batch.js';
-import { defineMetric, threshold, type MetricEntry } from './definition.js';
+import { defineMetric, threshold, type Derived, type MetricEntry } from './definition.js';
 import { classCounts, statState } from './stat-scores.js';
 
 /** Per-class recall, with each class's support and predictions (binary: classes 0 and 1). */
-function recalls(counts: Float64Array, config: MetricConfig) {
-  const { tp, fp, fn } = classCounts(counts, config);
+function recalls(counts: Float64Array, config: MetricConfig, derived: Derived) {
+  const { tp, fp, fn } = classCounts(counts, config, derived);
   return Array.from(tp, (t, c) => {
     const support = t + fn[c];
     return { recall: support === 0 ? 0 : t / support, support, predicted: t + fp[c] };
@@ -27,8 +27,8 @@ export const balancedAccuracy = defineMetric<{ threshold: number; adjusted: bool
   options: z.strictObject({ threshold, adjusted: z.boolean().default(false).describe('Rescale so that chance scores 0 (scikit-learn).') }),
   needsScores: false,
   state: (options, config) => statState(config, options),
-  compute(counts, options, config): MetricEntry {
-    const present = recalls(counts, config).filter((r) => r.support > 0);
+  compute(counts, options, config, derived): MetricEntry {
+    const present = recalls(counts, config, derived).filter((r) => r.support > 0);
     if (present.length === 0) return { balanced_accuracy: null, warnings: ['no labelled samples: balanced_accuracy is undefined (null)'] };
     let score = present.reduce((a, r) => a + r.recall, 0) / present.length;
     if (options.adjusted) {
@@ -54,8 +54,8 @@ export const geometricMean = defineMetric<{ threshold: number }, Float64Array>({
   options: z.strictObject({ threshold }),
   needsScores: false,
   state: (options, config) => statState(config, options),
-  compute(counts, _options, config): MetricEntry {
-    const present = recalls(counts, config).filter((r) => r.support > 0 || r.predicted > 0);
+  compute(counts, _options, config, derived): MetricEntry {
+    const present = recalls(counts, config, derived).filter((r) => r.support > 0 || r.predicted > 0);
     if (present.length === 0) return { geometric_mean: null, warnings: ['no samples: geometric_mean is undefined (null)'] };
     const warnings = present.some((r) => r.support === 0) ? ['a class is predicted but absent from the labels: its recall is 0/0, counted as 0 (imbalanced-learn)'] : [];
     const value = present.length === 2 ? Math.sqrt(present[0].recall * present[1].recall) : Math.exp(present.reduce((a, r) => a + Math.log(r.recall), 0) / present.length);

@@ -1,31 +1,32 @@
 import { z } from 'zod';
 import { classLabel } from '../scoring/averaging.js';
 import type { MetricConfig } from './batch.js';
-import { averageOption, defineMetric, threshold, zeroDivision, type MetricEntry } from './definition.js';
+import { averageOption, defineMetric, threshold, underived, zeroDivision, type Derived, type MetricEntry } from './definition.js';
 import { checkMatrixClasses, confusionState, statScoresOf, statState } from './stat-scores.js';
-
-const matrices = new WeakMap<Float64Array, number[][][]>();
 
 /**
  * The confusion state as matrices, label-major: binary one 2 × 2 [[tn, fp], [fn, tp]],
- * multiclass one C × C, multilabel one 2 × 2 per label. Made once per state and shared by the
- * metrics that read it (the caller must not modify them).
+ * multiclass one C × C, multilabel one 2 × 2 per label. Made once per compute group and shared
+ * by the metrics that read it (who must not modify them).
  */
-export function matricesOf(counts: Float64Array, config: MetricConfig): number[][][] {
-  let made = matrices.get(counts);
-  if (!made) {
-    made = toMatrices(counts, config);
-    matrices.set(counts, made);
-  }
-  return made;
+export function matricesOf(counts: Float64Array, config: MetricConfig, derived: Derived = underived): number[][][] {
+  return derived('matrices', () => toMatrices(counts, config));
 }
 
 function toMatrices(counts: Float64Array, config: MetricConfig): number[][][] {
   const size = config.task === 'multiclass' ? config.classes : 2;
   const count = config.task === 'multilabel' ? config.classes : 1;
-  return Array.from({ length: count }, (_, m) =>
-    Array.from({ length: size }, (_, r) => Array.from(counts.subarray(m * size * size + r * size, m * size * size + (r + 1) * size))),
-  );
+  const out: number[][][] = [];
+  for (let m = 0, at = 0; m < count; m++) {
+    const matrix: number[][] = [];
+    for (let r = 0; r < size; r++) {
+      const row: number[] = new Array(size);
+      for (let j = 0; j < size; j++) row[j] = counts[at++];
+      matrix.push(row);
+    }
+    out.push(matrix);
+  }
+  return out;
 }
 
 type Normalize = 'true' | 'pred' | 'all' | 'none' | null;
@@ -71,9 +72,9 @@ export const confusionMatrix = defineMetric<ConfusionMatrixOptions, Float64Array
   needsScores: false,
   check: (_options, config, path) => checkMatrixClasses('confusion_matrix', config, path),
   state: (options, config) => confusionState(config, options),
-  compute(counts, options, config): MetricEntry {
+  compute(counts, options, config, derived): MetricEntry {
     const warnings: string[] = [];
-    const normalized = matricesOf(counts, config).map((m, c) => normalizeMatrix(m, options.normalize, config.task === 'multilabel' ? classLabel('multilabel', c) : 'the matrix', warnings));
+    const normalized = matricesOf(counts, config, derived).map((m, c) => normalizeMatrix(m, options.normalize, config.task === 'multilabel' ? classLabel('multilabel', c) : 'the matrix', warnings));
     return { confusion_matrix: config.task === 'multilabel' ? normalized : normalized[0], normalize: options.normalize, warnings };
   },
 });
@@ -98,7 +99,7 @@ export const jaccardIndex = defineMetric<JaccardOptions, Float64Array>({
   options: z.strictObject({ threshold, average: averageOption, zero_division: zeroDivision }),
   needsScores: false,
   state: (options, config) => statState(config, options),
-  compute(counts, options, config): MetricEntry {
+  compute(counts, options, config, derived): MetricEntry {
     const warnings: string[] = [];
     const zd = options.zero_division;
     const { task, classes } = config;
@@ -107,13 +108,18 @@ export const jaccardIndex = defineMetric<JaccardOptions, Float64Array>({
       warnings.push(`${who}: jaccard_index is 0/0 (no samples and nothing predicted); ${zd} by zero_division`);
       return zd;
     };
-    const { tp, fp, fn } = statScoresOf(counts, config);
+    const { tp, fp, fn } = statScoresOf(counts, config, derived);
     if (task === 'binary') return { jaccard_index: ratio(tp[0], tp[0] + fp[0] + fn[0], 'the batch'), warnings };
     const num = tp;
-    const den = tp.map((t, c) => t + fp[c] + fn[c]);
-    const support = tp.map((t, c) => t + fn[c]);
+    const den = new Float64Array(classes);
+    const support = new Float64Array(classes);
     // Multiclass: a class that neither occurs nor is predicted (its row and column are empty).
-    const seen = tp.map((t, c) => 2 * t + fp[c] + fn[c]);
+    const seen = new Float64Array(classes);
+    for (let c = 0; c < classes; c++) {
+      den[c] = tp[c] + fp[c] + fn[c];
+      support[c] = tp[c] + fn[c];
+      seen[c] = den[c] + tp[c];
+    }
     const ignored = config.ignoreIndex !== null && config.ignoreIndex >= 0 && config.ignoreIndex < classes ? config.ignoreIndex : null;
     if (options.average === 'micro') {
       const total = (v: Float64Array) => v.reduce((a, b) => a + b, 0);

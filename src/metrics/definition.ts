@@ -11,6 +11,15 @@ import type { StateSpec } from './state.js';
 export type MetricEntry = Record<string, unknown> & { warnings: string[] };
 
 /**
+ * Values derived from one state (its stat scores, its matrices, its sorted counts), made once
+ * and shared by every metric of its compute group within one compute.
+ */
+export type Derived = <T>(name: string, make: () => T) => T;
+
+/** No sharing: each value made where it is asked for. */
+export const underived: Derived = (_name, make) => make();
+
+/**
  * A metric, declared once: its name, the tasks it exists for, its options (torchmetrics names
  * and defaults), the state it needs, and how that state computes the answer. The stateless
  * endpoints run `compute(update(init(), batch))`; sessions keep the state between batches.
@@ -31,7 +40,7 @@ export interface MetricDefinition<O extends object = object, S = unknown> {
   /** Checks between options and the batch that the schema cannot see; throws a 400 under `path`. */
   check?(options: O, config: MetricConfig, path: string): void;
   state(options: O, config: MetricConfig): StateSpec<S>;
-  compute(state: S, options: O, config: MetricConfig): MetricEntry;
+  compute(state: S, options: O, config: MetricConfig, derived: Derived): MetricEntry;
 }
 
 /** Keeps each definition's own option and state types while the registry holds them alike. */

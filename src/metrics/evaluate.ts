@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProblemError, invalidField, invalidRequest } from '../errors.js';
 import type { MetricBatch, MetricConfig } from './batch.js';
-import type { MetricDefinition, MetricEntry } from './definition.js';
+import type { Derived, MetricDefinition, MetricEntry } from './definition.js';
 import { metricDefinition, metricNames } from './registry.js';
 import type { StateSpec } from './state.js';
 
@@ -114,14 +114,27 @@ export function mergeStates(metrics: readonly ResolvedMetric[], a: MetricStates,
 /** Each metric's entry, under its key, from the states. Errors about options name `metrics/<i>`. */
 export function computeMetrics(metrics: readonly ResolvedMetric[], states: MetricStates, config: MetricConfig): Record<string, MetricEntry> {
   const out: Record<string, MetricEntry> = {};
+  const groups = new Map<string, Derived>();
   for (const m of metrics) {
+    let derived = groups.get(m.state.key);
+    if (!derived) groups.set(m.state.key, (derived = sharedWithin(new Map())));
     try {
-      out[m.key] = m.definition.compute(states.get(m.state.key), m.options, config);
+      out[m.key] = m.definition.compute(states.get(m.state.key), m.options, config, derived);
     } catch (error) {
       throw underPath(error, `metrics/${m.index}`);
     }
   }
   return out;
+}
+
+/** A {@link Derived} that keeps each value in `values`, by name. */
+function sharedWithin(values: Map<string, unknown>): Derived {
+  return <T>(name: string, make: () => T): T => {
+    if (values.has(name)) return values.get(name) as T;
+    const value = make();
+    values.set(name, value);
+    return value;
+  };
 }
 
 /** A 400 raised about an option (`ci/method`) re-addressed under the metric (`metrics/2/ci/method`). */

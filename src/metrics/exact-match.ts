@@ -17,12 +17,12 @@ export const exactMatch = defineMetric<{ threshold: number }, Float64Array>({
   options: z.strictObject({ threshold }),
   needsScores: false,
   state: (options, config) => (config.task === 'multiclass' ? statState(config, options) : exactMatchState(options)),
-  compute(counts, _options, config): MetricEntry {
+  compute(counts, _options, config, derived): MetricEntry {
     let matched = counts[0];
     let rows = counts[1];
     if (config.task === 'multiclass') {
       // One prediction per row: the true positives are the rows right; every class counts every row.
-      const { tp, fp, tn, fn } = statScoresOf(counts, config);
+      const { tp, fp, tn, fn } = statScoresOf(counts, config, derived);
       matched = tp.reduce((a, b) => a + b, 0);
       rows = tn[0] + fp[0] + fn[0] + tp[0];
     }

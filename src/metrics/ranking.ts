@@ -23,7 +23,7 @@ export const auroc = defineMetric<AurocOptions, RowsState>({
   options: AurocRequest.pick({ average: true, multi_class: true, max_fpr: true, thresholds: true, ci: true }),
   needsScores: true,
   state: () => rowsState,
-  compute: (state, options, config: MetricConfig) => entryOf(aurocOfBatch(rankCountsOf(state, config), options)),
+  compute: (state, options, config: MetricConfig, derived) => entryOf(aurocOfBatch(rankCountsOf(state, config, derived), options)),
 });
 
 /** `average_precision`: as /v1/average-precision. */
@@ -36,5 +36,5 @@ export const averagePrecision = defineMetric<AveragePrecisionOptions, RowsState>
   options: AveragePrecisionRequest.pick({ average: true, thresholds: true, ci: true }),
   needsScores: true,
   state: () => rowsState,
-  compute: (state, options, config) => entryOf(averagePrecisionOfBatch(rankCountsOf(state, config), options)),
+  compute: (state, options, config, derived) => entryOf(averagePrecisionOfBatch(rankCountsOf(state, config, derived), options)),
 });

@@ -104,7 +104,7 @@ function rateMetric(spec: RateSpec, takesZeroDivision: boolean) {
     needsScores: false,
     check: (options, config, path) => checkTopK(options, config, path),
     state: (options, config) => statState(config, options),
-    compute: (counts, options, config) => reduceRate(spec, statScoresOf(counts, config), config, options),
+    compute: (counts, options, config, derived) => reduceRate(spec, statScoresOf(counts, config, derived), config, options),
   });
 }
 
@@ -194,10 +194,10 @@ export const fbetaScore = defineMetric<FbetaOptions, Float64Array>({
   needsScores: false,
   check: (options, config, path) => checkTopK(options, config, path),
   state: (options, config) => statState(config, options),
-  compute: (counts, options, config) =>
+  compute: (counts, options, config, derived) =>
     reduceRate(
       { name: 'fbeta_score', summary: '', source: '', rate: () => fbetaRate(options.beta), zeroReason: 'no positive samples and nothing predicted positive' },
-      statScoresOf(counts, config),
+      statScoresOf(counts, config, derived),
       config,
       options,
     ),

@@ -3,6 +3,7 @@ import { RankCountsCache } from '../scoring/rank-counts-cache.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
 import type { MetricBatch, MetricConfig } from './batch.js';
 import type { StateSpec } from './state.js';
+import { underived, type Derived } from './definition.js';
 
 /**
  * The state of the exact ranking metrics (AUROC, average precision, curves, intervals): the
@@ -73,8 +74,6 @@ export function concatRows(state: RowsState, config: MetricConfig): RankingBatch
   };
 }
 
-const caches = new WeakMap<RowsState, RankCountsCache>();
-
 const configOfRows = ({ task, classes, ignoreIndex }: RankingBatch): MetricConfig => ({ task, classes, ignoreIndex, classIndices: false });
 
 /**
@@ -84,14 +83,9 @@ const configOfRows = ({ task, classes, ignoreIndex }: RankingBatch): MetricConfi
 export const rankCountsOfBatch = (batch: RankingBatch): RankCountsCache => rankCountsOf(rowsState.update(rowsState.init(), batch), configOfRows(batch));
 
 /**
- * The sorted counts of a rows state, built once per state and shared by every ranking metric
- * computed from it (one sort per class for AUROC, AP and the curves of one request).
+ * The sorted counts of a rows state, made once per compute group and shared by every ranking
+ * metric computed from it (one sort per class for AUROC, AP and the curves of one request).
  */
-export function rankCountsOf(state: RowsState, config: MetricConfig): RankCountsCache {
-  let cache = caches.get(state);
-  if (!cache) {
-    cache = new RankCountsCache(concatRows(state, config));
-    caches.set(state, cache);
-  }
-  return cache;
+export function rankCountsOf(state: RowsState, config: MetricConfig, derived: Derived = underived): RankCountsCache {
+  return derived('rank_counts', () => new RankCountsCache(concatRows(state, config)));
 }

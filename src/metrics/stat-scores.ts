@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { invalidField, payloadTooLarge } from '../errors.js';
 import { argmaxRows, binaryConfusionCounts, exactMatchCounts, multiclassConfusionCounts, multiclassStatCounts, topKPredictions } from '../kernels/stat-scores.js';
 import type { MetricBatch, MetricConfig } from './batch.js';
-import { averageOption, defineMetric, statScoreOptions, threshold, topK, type MetricEntry } from './definition.js';
+import { averageOption, defineMetric, statScoreOptions, threshold, topK, underived, type Derived, type MetricEntry } from './definition.js';
 import { countsState, type StateSpec } from './state.js';
 
 /** tp, fp, tn, fn per class (binary: one class), as torchmetrics' `_stat_scores_update` returns them. */
@@ -19,8 +19,11 @@ export interface DecisionOptions {
   top_k?: number;
 }
 
-/** The predicted classes of a batch, per top_k, made once however many metrics read them. */
-const predictions = new WeakMap<MetricBatch, Map<number, Int32Array>>();
+/**
+ * Where a batch keeps its predicted classes per top_k once made, however many metrics read them:
+ * a symbol-keyed property (a WeakMap costs garbage-collection time on every request).
+ */
+const PREDICTED = Symbol('predicted classes');
 
 /**
  * One predicted class per row of a multiclass batch: the class indices sent, the argmax of the
@@ -28,8 +31,8 @@ const predictions = new WeakMap<MetricBatch, Map<number, Int32Array>>();
  */
 export function predictedClasses(batch: MetricBatch, k: number): Int32Array {
   if (batch.classIndices) return batch.classIndices;
-  let byK = predictions.get(batch);
-  if (!byK) predictions.set(batch, (byK = new Map()));
+  const holder = batch as MetricBatch & { [PREDICTED]?: Map<number, Int32Array> };
+  const byK = (holder[PREDICTED] ??= new Map());
   let predicted = byK.get(k);
   if (!predicted) {
     predicted = k === 1 ? argmaxRows(batch.preds, batch.rows, batch.classes) : topKPredictions(batch.preds, batch.labels, batch.rows, batch.classes, k);
@@ -92,35 +95,30 @@ export function exactMatchState(options: DecisionOptions): StateSpec<Float64Arra
   });
 }
 
-/** Derived once per state: states never change once made, so a state's stat scores are fixed. */
-const derived = new WeakMap<Float64Array, StatScores>();
-
 /**
- * tp, fp, tn, fn per class from a {@link statState}, derived once per state and shared by every
- * metric of its compute group (the caller must not modify them).
+ * tp, fp, tn, fn per class from a {@link statState}, made once per compute group (`derived`)
+ * and shared by its metrics (who must not modify them).
  */
-export function statScoresOf(counts: Float64Array, config: MetricConfig): StatScores {
-  let s = derived.get(counts);
-  if (!s) {
+export function statScoresOf(counts: Float64Array, config: MetricConfig, derived: Derived = underived): StatScores {
+  return derived('stat_scores', () => {
     const n = config.classes;
-    s = { tp: new Float64Array(n), fp: new Float64Array(n), tn: new Float64Array(n), fn: new Float64Array(n) };
+    const s: StatScores = { tp: new Float64Array(n), fp: new Float64Array(n), tn: new Float64Array(n), fn: new Float64Array(n) };
     for (let c = 0; c < n; c++) {
       s.tn[c] = counts[4 * c];
       s.fp[c] = counts[4 * c + 1];
       s.fn[c] = counts[4 * c + 2];
       s.tp[c] = counts[4 * c + 3];
     }
-    derived.set(counts, s);
-  }
-  return s;
+    return s;
+  });
 }
 
 /**
  * The per-class counts of the classes themselves: multiclass and multilabel as they are; binary
  * as its two classes, 0 (whose positives are the negatives) and 1.
  */
-export function classCounts(counts: Float64Array, config: MetricConfig): StatScores {
-  const s = statScoresOf(counts, config);
+export function classCounts(counts: Float64Array, config: MetricConfig, derived: Derived = underived): StatScores {
+  const s = statScoresOf(counts, config, derived);
   if (config.task !== 'binary') return s;
   return { tp: Float64Array.of(s.tn[0], s.tp[0]), fp: Float64Array.of(s.fn[0], s.fp[0]), tn: Float64Array.of(s.tp[0], s.tn[0]), fn: Float64Array.of(s.fp[0], s.fn[0]) };
 }
@@ -151,8 +149,8 @@ export const statScores = defineMetric<z.output<typeof StatScoresOptions>, Float
   needsScores: false,
   check: (options, config, path) => checkTopK(options, config, path),
   state: (options, config) => statState(config, options),
-  compute(counts, options, config): MetricEntry {
-    const s = statScoresOf(counts, config);
+  compute(counts, options, config, derived): MetricEntry {
+    const s = statScoresOf(counts, config, derived);
     const support = s.tp.map((tp, c) => tp + s.fn[c]);
     const fields = { tp: s.tp, fp: s.fp, tn: s.tn, fn: s.fn, support };
     const warnings: string[] = [];

@@ -15,30 +15,47 @@ import { internalError, invalidField } from '../errors.js';
  * @throws {ProblemError} 400 for an overflow, 500 for NaN
  */
 export function assertFiniteResult(result: unknown): void {
-  const bad = firstNonFinite(result, '');
+  const path: Array<string | number> = [];
+  const bad = firstNonFinite(result, path);
   if (bad === null) return;
-  if (Number.isNaN(bad.value)) throw internalError(`the result's ${bad.path || 'value'} is NaN: an undefined value was not answered as null`);
-  throw invalidField('preds', `values so large that the result (${bad.path}) overflows float64; rescale the inputs`);
+  const where = path.reverse().join('/');
+  if (Number.isNaN(bad)) throw internalError(`the result's ${where || 'value'} is NaN: an undefined value was not answered as null`);
+  throw invalidField('preds', `values so large that the result (${where}) overflows float64; rescale the inputs`);
 }
 
-function firstNonFinite(value: unknown, path: string): { path: string; value: number } | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? null : { path, value };
+/**
+ * The first value that is not finite, or null; its path is pushed onto `path` innermost first,
+ * only once one is found (no path strings are built while everything is fine).
+ */
+function firstNonFinite(value: unknown, path: Array<string | number>): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : value;
   if (value === null || typeof value !== 'object') return null;
   if (ArrayBuffer.isView(value)) {
     if (!(value instanceof Float64Array || value instanceof Float32Array)) return null;
-    for (let i = 0; i < value.length; i++) if (!Number.isFinite(value[i])) return { path: `${path}/${i}`, value: value[i] };
+    for (let i = 0; i < value.length; i++) {
+      if (!Number.isFinite(value[i])) {
+        path.push(i);
+        return value[i];
+      }
+    }
     return null;
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const bad = firstNonFinite(value[i], `${path}/${i}`);
-      if (bad) return bad;
+      const bad = firstNonFinite(value[i], path);
+      if (bad !== null) {
+        path.push(i);
+        return bad;
+      }
     }
     return null;
   }
-  for (const [key, child] of Object.entries(value)) {
-    const bad = firstNonFinite(child, path ? `${path}/${key}` : key);
-    if (bad) return bad;
+  for (const key in value) {
+    const bad = firstNonFinite((value as Record<string, unknown>)[key], path);
+    if (bad !== null) {
+      path.push(key);
+      return bad;
+    }
   }
   return null;
 }
