@@ -60,6 +60,9 @@ interface StatScoresExports extends WasmExports {
 
 const kernel = new WasmKernel<StatScoresExports>(wasmBase64);
 
+/** Scores up to which the JavaScript loop is quicker than a call into WebAssembly. */
+const SMALL_BATCH = 4096;
+
 /** Rows copied into the WebAssembly memory per call: about 256 KiB of scores, warm in cache. */
 const chunkRows = (classes: number) => Math.max(2, Math.floor(32_768 / classes));
 
@@ -74,6 +77,15 @@ const chunkRows = (classes: number) => Math.max(2, Math.floor(32_768 / classes))
  */
 export function argmaxRows(scores: Float64Array, rows: number, classes: number): Int32Array {
   const out = new Int32Array(rows);
+  if (rows * classes <= SMALL_BATCH) {
+    // A small batch costs less than the copy into WebAssembly memory: the same rule in JavaScript.
+    for (let i = 0, base = 0; i < rows; i++, base += classes) {
+      let best = 0;
+      for (let c = 1; c < classes; c++) if (scores[base + c] > scores[base + best]) best = c;
+      out[i] = best;
+    }
+    return out;
+  }
   const step = Math.max(1, Math.min(rows, chunkRows(classes)));
   const [scoresAt, outAt] = kernel.layout(step * classes * 8, step * 4);
   const wasm = kernel.exports;

@@ -34,6 +34,16 @@ describe('stat-score kernels', () => {
     );
   });
 
+  it('argmax in WebAssembly (large batches) equals the JavaScript loop (small ones), ties included', () => {
+    const classes = 7;
+    const rows = 5_001; // 35,007 scores: past the JavaScript threshold, odd
+    const s = Float64Array.from({ length: rows * classes }, (_, i) => ((i * 104_729) % 5) / 5);
+    const large = argmaxRows(s, rows, classes);
+    const small = Int32Array.from({ length: rows }, (_, i) => argmaxRows(s.subarray(i * classes, (i + 1) * classes), 1, classes)[0]);
+    expect(Array.from(large)).toEqual(Array.from(small));
+    expect(Array.from(large)).toEqual(firstMaxima(s, rows, classes));
+  });
+
   it('argmax over more rows than one chunk holds', () => {
     const classes = 3;
     const rows = 40_001;
