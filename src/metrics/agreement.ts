@@ -76,7 +76,9 @@ export const matthewsCorrcoef = defineMetric<{ threshold: number }, Float64Array
       // One prediction per row: every class counts every kept row once.
       const total = tn[0] + fp[0] + fn[0] + tp[0];
       if (total === 0) warnings.push("no samples: 0 by torchmetrics' rule for an empty matrix");
-      value = matthewsCorrcoefOf(sum(tp), total, tp.map((t, c) => t + fn[c]), tp.map((t, c) => t + fp[c]), null);
+      // Two classes make a 2 × 2 matrix, [[n00, n01], [n10, n11]], which torchmetrics' 2 × 2 rules apply to.
+      const square = tp.length === 2 ? [[tp[0], fn[0]], [fn[1], tp[1]]] : null;
+      value = matthewsCorrcoefOf(sum(tp), total, tp.map((t, c) => t + fn[c]), tp.map((t, c) => t + fp[c]), square);
     } else {
       // Multilabel: the labels' 2 × 2 matrices summed, as torchmetrics does.
       const m = [

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { classLabel } from '../scoring/averaging.js';
+import { classLabel, classesPhrase } from '../scoring/averaging.js';
 import type { MetricConfig } from './batch.js';
 import { averageOption, defineMetric, threshold, underived, zeroDivision, type Derived, type MetricEntry } from './definition.js';
 import { checkMatrixClasses, confusionState, statScoresOf, statState } from './stat-scores.js';
@@ -70,6 +70,7 @@ export const confusionMatrix = defineMetric<ConfusionMatrixOptions, Float64Array
       .describe('Divide each row (`true`), each column (`pred`) or everything (`all`) by its sum; null or `none`: counts.'),
   }),
   needsScores: false,
+  answerSize: (config) => (config.task === 'multiclass' ? config.classes ** 2 : 4 * config.classes),
   check: (_options, config, path) => checkMatrixClasses('confusion_matrix', config, path),
   state: (options, config) => confusionState(config, options),
   compute(counts, options, config, derived): MetricEntry {
@@ -103,9 +104,10 @@ export const jaccardIndex = defineMetric<JaccardOptions, Float64Array>({
     const warnings: string[] = [];
     const zd = options.zero_division;
     const { task, classes } = config;
+    const what = `jaccard_index is 0/0 (no samples and nothing predicted); ${zd} by zero_division`;
     const ratio = (num: number, den: number, who: string) => {
       if (den !== 0) return num / den;
-      warnings.push(`${who}: jaccard_index is 0/0 (no samples and nothing predicted); ${zd} by zero_division`);
+      warnings.push(`${who}: ${what}`);
       return zd;
     };
     const { tp, fp, fn } = statScoresOf(counts, config, derived);
@@ -126,7 +128,9 @@ export const jaccardIndex = defineMetric<JaccardOptions, Float64Array>({
       const micro = ratio(total(num), total(den) - (ignored === null ? 0 : den[ignored]), 'the pooled (micro) counts');
       return { jaccard_index: micro, per_class: Array.from(num, (n, c) => (den[c] === 0 ? zd : n / den[c])), warnings };
     }
-    const perClass = Array.from(num, (n, c) => ratio(n, den[c], classLabel(task, c)));
+    const empty: number[] = [];
+    const perClass = Array.from(num, (n, c) => (den[c] !== 0 ? n / den[c] : (empty.push(c), zd)));
+    if (empty.length > 0) warnings.push(`${classesPhrase(task, empty)}: ${what}`);
     if (options.average === 'none') return { jaccard_index: null, per_class: perClass, warnings };
     let weighted = 0;
     let norm = 0;

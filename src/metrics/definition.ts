@@ -35,6 +35,8 @@ export interface MetricDefinition<O extends object = object, S = unknown> {
   optionsFor: Partial<Record<Task, readonly (keyof O & string)[]>>;
   /** Every option, with its default; parsed after the task is known. */
   options: z.ZodType<O>;
+  /** How many numbers its answer holds at most (default: one per class, `per_class`). */
+  answerSize?(config: MetricConfig): number;
   /** Needs scores: class-index preds are a 400 naming `preds`. */
   needsScores: boolean;
   /** Checks between options and the batch that the schema cannot see; throws a 400 under `path`. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProblemError, invalidField, invalidRequest } from '../errors.js';
+import { ProblemError, invalidField, invalidRequest, payloadTooLarge } from '../errors.js';
 import type { MetricBatch, MetricConfig } from './batch.js';
 import type { Derived, MetricDefinition, MetricEntry } from './definition.js';
 import { metricDefinition, metricNames } from './registry.js';
@@ -37,6 +37,7 @@ export function resolveMetrics(requests: readonly MetricRequest[], config: Metri
   if (!metrics) {
     const keys = new Set<string>();
     metrics = requests.map((request, index) => resolveOne(request, index, config, keys));
+    checkAnswerSize(metrics, config);
     if (resolved.size >= RESOLVED_KEPT) resolved.delete(resolved.keys().next().value as string);
     resolved.set(cacheKey, metrics);
   }
@@ -81,6 +82,23 @@ function resolveOne(request: MetricRequest, index: number, config: MetricConfig,
   const options = parsed.data;
   definition.check?.(options, config, path);
   return { key, definition, options, state: definition.state(options, config), index };
+}
+
+/**
+ * The most numbers one answer may hold (per-class values of every entry, matrices): a list of
+ * metrics multiplies the classes of a batch, and a small body could otherwise ask for hundreds
+ * of megabytes of answer. About 20 MB of JSON.
+ */
+export const MAX_ANSWER_VALUES = 1 << 20;
+
+/** @throws {ProblemError} 413 naming `metrics` when the answer would exceed {@link MAX_ANSWER_VALUES} */
+function checkAnswerSize(metrics: readonly ResolvedMetric[], config: MetricConfig): void {
+  let size = 0;
+  for (const m of metrics) size += m.definition.answerSize?.(config) ?? config.classes;
+  if (size > MAX_ANSWER_VALUES) {
+    const message = `${metrics.length} metrics of ${config.classes} classes would answer ${size.toLocaleString('en')} values; at most ${MAX_ANSWER_VALUES.toLocaleString('en')} per request: ask fewer metrics, or split them over requests`;
+    throw payloadTooLarge(`metrics: ${message}`, [{ path: 'metrics', message }]);
+  }
 }
 
 /** The states of a set of metrics, one per compute group (shared key). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Task } from '../schemas/common.js';
-import { classLabel } from '../scoring/averaging.js';
+import { classesPhrase } from '../scoring/averaging.js';
 import type { MetricConfig } from './batch.js';
 import { averageOption, defineMetric, statScoreOptions, threshold, topK, zeroDivision, type MetricEntry } from './definition.js';
 import { checkTopK, statScoresOf, statState, type StatScores } from './stat-scores.js';
@@ -48,14 +48,21 @@ export function reduceRate(spec: RateSpec, s: StatScores, config: MetricConfig, 
   const zd = options.zero_division ?? 0;
   const f = (x: number) => (spec.complement ? 1 - x : x);
   const warnings: string[] = [];
-  /** The rate of class `c` (-1: the pooled counts); a 0/0 is zero_division and a warning. */
+  const what = spec.complement ? `its accuracy is 0/0 (${spec.zeroReason}), ${zd}, so ${spec.name} is ${1 - zd}` : `${spec.name} is 0/0 (${spec.zeroReason}); ${zd} by zero_division`;
+  // Classes whose rate is 0/0, told in one warning each kind (kept in, or left out of the macro average).
+  const zeroKept: number[] = [];
+  const zeroLeftOut: number[] = [];
+  /** The rate of class `c` (-1: the pooled counts); a 0/0 is zero_division, noted for a warning. */
   const rateOf = (tp: number, fp: number, tn: number, fn: number, c: number, excluded = false): number => {
     const [num, den] = rate(tp, fp, tn, fn);
     if (den !== 0) return num / den;
-    const who = c < 0 ? (task === 'binary' ? 'the batch' : 'the pooled (micro) counts') : classLabel(task, c);
-    const value = spec.complement ? `its accuracy is 0/0 (${spec.zeroReason}), ${zd}, so ${spec.name} is ${1 - zd}` : `${spec.name} is 0/0 (${spec.zeroReason}); ${zd} by zero_division`;
-    warnings.push(`${who}: ${value}${excluded ? ', left out of the macro average' : ''}`);
+    if (c < 0) warnings.push(`${task === 'binary' ? 'the batch' : 'the pooled (micro) counts'}: ${what}`);
+    else (excluded ? zeroLeftOut : zeroKept).push(c);
     return zd;
+  };
+  const flush = () => {
+    if (zeroKept.length > 0) warnings.push(`${classesPhrase(task, zeroKept)}: ${what}`);
+    if (zeroLeftOut.length > 0) warnings.push(`${classesPhrase(task, zeroLeftOut)}: ${what}, left out of the macro average`);
   };
   const sum = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
   if (task === 'binary') return { [spec.name]: f(rateOf(s.tp[0], s.fp[0], s.tn[0], s.fn[0], -1)), warnings };
@@ -68,6 +75,7 @@ export function reduceRate(spec: RateSpec, s: StatScores, config: MetricConfig, 
   const excluded = (c: number) => macro && (supportOnly ? s.tp[c] + s.fn[c] === 0 : s.tp[c] + s.fp[c] + s.fn[c] === 0);
   const perClass: number[] = new Array(classes);
   for (let c = 0; c < classes; c++) perClass[c] = f(rateOf(s.tp[c], s.fp[c], s.tn[c], s.fn[c], c, excluded(c)));
+  flush();
   if (options.average === 'none') return { [spec.name]: null, per_class: perClass, warnings };
   let weighted = 0;
   let norm = 0;

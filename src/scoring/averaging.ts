@@ -25,6 +25,28 @@ export function averageDefined(values: ReadonlyArray<number | null>, weights: Ar
 /** How warnings name class `c` of a batch: "the batch" (binary), "class c" or "label c". */
 export const classLabel = (task: Task, c: number): string => (task === 'binary' ? 'the batch' : `${task === 'multiclass' ? 'class' : 'label'} ${c}`);
 
+/**
+ * Classes (or labels) named in one phrase, runs as ranges, at most eight items:
+ * "class 3", "classes 1, 4 and 7", "labels 0–15999", "classes 0–3, 5, 9 and 120 more".
+ * One warning per metric then names every class it concerns, however many there are.
+ */
+export function classesPhrase(task: Task, classes: readonly number[]): string {
+  const noun = task === 'multiclass' ? 'class' : 'label';
+  if (classes.length === 1) return `${noun} ${classes[0]}`;
+  const runs: string[] = [];
+  for (let i = 0; i < classes.length; ) {
+    let j = i;
+    while (j + 1 < classes.length && classes[j + 1] === classes[j] + 1) j++;
+    runs.push(j > i + 1 ? `${classes[i]}–${classes[j]}` : j === i + 1 ? `${classes[i]}, ${classes[j]}` : `${classes[i]}`);
+    i = j + 1;
+  }
+  const items = runs.join(', ').split(', ');
+  const shown = items.slice(0, 8);
+  const rest = items.length - shown.length;
+  const list = rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.length > 1 ? `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}` : shown[0];
+  return `${noun}es ${list}`.replace(/^labeles/, 'labels');
+}
+
 /** The warning for a class whose metric is undefined. */
 export function undefinedClassWarning(metric: string, who: string, positives: number, negatives: number): string {
   const missing = positives === 0 && negatives === 0 ? 'no samples' : positives === 0 ? 'no positive samples' : 'no negative samples';

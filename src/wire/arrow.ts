@@ -145,9 +145,13 @@ export function optionsFromQuery(query: Record<string, unknown>, shape: Record<s
     const arrayOnly = field !== undefined && (unwrap(field) as unknown as { _zod: { def: { type: string } } })._zod.def.type === 'array';
     const value = /^\s*[[{]/.test(text) ? jsonOption(key, text) : arrayOnly || text.includes(',') ? text.split(',').map(scalarOf) : scalarOf(text);
     let parent = options;
-    for (const part of path.slice(0, -1)) {
-      const next = (parent[part] ??= {});
-      if (typeof next !== 'object' || next === null || Array.isArray(next)) break; // `a=1&a.b=2`: the schema reports it
+    for (let depth = 0; depth < path.length - 1; depth++) {
+      const part = path[depth];
+      // Own members only: `toString.x` must not find Object.prototype's toString.
+      const next = Object.hasOwn(parent, part) ? parent[part] : (parent[part] = {});
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+        throw invalidField(key, `"${path.slice(0, depth + 1).join('.')}" has a value of its own, so it takes no field "${path[depth + 1]}"`);
+      }
       parent = next as Record<string, unknown>;
     }
     parent[path[path.length - 1]] = value;

@@ -188,7 +188,19 @@ describe.each(bodyPaths)('Arrow IPC bodies ($path)', ({ config }) => {
     });
 
     it('query names that reach a prototype are refused, and leave Object.prototype alone', async () => {
-      for (const query of ['a.__proto__.ignore_index=1', '__proto__.polluted=1', 'ci.constructor.prototype.x=1', 'constructor=1', 'toString=1', 'metrics=[{"name":"accuracy","__proto__":{"x":1}}]']) {
+      for (const query of [
+        'a.__proto__.ignore_index=1',
+        '__proto__.polluted=1',
+        'ci.constructor.prototype.x=1',
+        'constructor=1',
+        'toString=1',
+        'metrics=[{"name":"accuracy","__proto__":{"x":1}}]',
+        // A dotted name under a scalar, an array or an inherited method has nowhere to go.
+        'toString.ignore_index=1',
+        'valueOf.ignore_index=1',
+        'task=binary&task.ignore_index=1',
+        'metrics.ignore_index=1',
+      ]) {
         const res = await postArrow(`/v1/arrow/metrics?metrics=accuracy&${query}`.replace('metrics=accuracy&metrics=', 'metrics='), arrowStream(good));
         expect(res.statusCode, `${query}: ${res.body}`).toBe(400);
         expect(res.headers['content-type']).toMatch(/problem\+json/);

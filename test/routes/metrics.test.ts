@@ -67,6 +67,20 @@ describe.each(bodyPaths)('POST /v1/metrics ($path)', ({ config }) => {
       expect(wide.json().metrics.f1_score.f1_score).toBe(1);
     });
 
+    it('413 for an answer of more than 1,048,576 values, and one warning per kind of 0/0 however many classes', async () => {
+      const many = Array.from({ length: 40 }, (_, i) => ({ name: 'recall', key: `r${i}` }));
+      const big = await post({ preds: [0], labels: [0], task: 'multiclass', num_classes: 30_000, metrics: many });
+      expect(big.statusCode).toBe(413);
+      expect(big.json().errors[0]).toMatchObject({ path: 'metrics', message: expect.stringMatching(/1,200,000 values; at most 1,048,576/) });
+      const res = await post({ preds: [0], labels: [0], task: 'multiclass', num_classes: 30_000, metrics: [{ name: 'recall', average: 'none' }, { name: 'precision', average: 'weighted' }, 'jaccard_index'] });
+      expect(res.statusCode, res.body).toBe(200);
+      const { metrics } = res.json();
+      expect(metrics.recall.warnings).toEqual(['classes 1–29999: recall is 0/0 (no positive samples); 0 by zero_division']);
+      expect(metrics.precision.warnings).toEqual(['classes 1–29999: precision is 0/0 (nothing predicted positive); 0 by zero_division']);
+      expect(metrics.jaccard_index.warnings).toEqual(['classes 1–29999: jaccard_index is 0/0 (no samples and nothing predicted); 0 by zero_division']);
+      expect(res.body.length).toBeLessThan(400_000);
+    });
+
     it('lists every metric of the registry when a name is unknown', async () => {
       const error = await problem({ ...binary, metrics: ['nope'] });
       for (const name of metricNames) expect(error.message).toContain(`"${name}"`);
