@@ -198,7 +198,12 @@ export const fbetaScore = defineMetric<FbetaOptions, Float64Array>({
   source: 'torchmetrics *_fbeta_score',
   tasks: ['binary', 'multiclass', 'multilabel'],
   optionsFor: statScoreOptions('zero_division', 'beta'),
-  options: withZeroDivision.extend({ beta: z.number().gt(0).describe('Required: the weight of recall (> 0).') }),
+  options: withZeroDivision.extend({
+    beta: z
+      .number({ error: (issue) => (issue.input === undefined ? 'is required: fbeta_score needs beta > 0 (recall weighs beta times as much as precision)' : undefined) })
+      .gt(0)
+      .describe('Required: the weight of recall (> 0).'),
+  }),
   needsScores: false,
   check: (options, config, path) => checkTopK(options, config, path),
   state: (options, config) => statState(config, options),

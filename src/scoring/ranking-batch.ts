@@ -114,7 +114,9 @@ export function rankingBatchFromTensors(
     if (y === ignoreIndex) continue;
     if (y < 0 || y > upper) {
       const allowed = task === 'multiclass' ? `0..${upper}` : '0 or 1';
-      throw invalidField(pathOf('labels', labels.shape, i), `expected ${allowed}${ignoreIndex === null ? '' : ` or ignore_index ${ignoreIndex}`}, got ${y}`);
+      // Class indices in both preds and labels read as binary when nothing says otherwise.
+      const hint = task === 'binary' && request.task === undefined && y > 1 ? '; for multiclass class indices send task "multiclass" and num_classes' : '';
+      throw invalidField(pathOf('labels', labels.shape, i), `expected ${allowed}${ignoreIndex === null ? '' : ` or ignore_index ${ignoreIndex}`}, got ${y}${hint}`);
     }
   }
   // Every sample ignored (a batch of padding) is no error: each metric answers null and says why.
