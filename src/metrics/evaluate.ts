@@ -73,7 +73,7 @@ function resolveOne(request: MetricRequest, index: number, config: MetricConfig,
       throw invalidField(`${path}/${option}`, `${config.task} ${definition.name} ${takes} (and "key")`);
     }
   }
-  if (definition.needsScores && config.classIndices) throw invalidField('preds', `${definition.name} ranks scores; preds are class indices: send scores [N, C]`);
+  if (definition.needsScores && config.classIndices) throw invalidField('preds', `${definition.name} needs scores (probabilities or logits); preds are class indices: send scores [N, C]`);
   const parsed = definition.options.safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,4 +1,6 @@
 import { cohenKappa, matthewsCorrcoef } from './agreement.js';
+import { calibrationError } from './calibration-error.js';
+import { brierScore, hingeLoss, logLoss } from './losses.js';
 import { balancedAccuracy, geometricMean } from './balanced.js';
 import { confusionMatrix, jaccardIndex } from './confusion-matrix.js';
 import type { MetricDefinition } from './definition.js';
@@ -28,6 +30,10 @@ export const metricDefinitions = [
   cohenKappa,
   balancedAccuracy,
   geometricMean,
+  calibrationError,
+  logLoss,
+  brierScore,
+  hingeLoss,
   auroc,
   averagePrecision,
 ] as unknown as readonly MetricDefinition<object, unknown>[];

@@ -8,8 +8,8 @@ import type { Task } from '../../src/schemas/common.js';
 /**
  * The merge law every metric's state obeys (torchmetrics' `merge_state`, DDP sync): for random
  * batches A and B of one configuration, compute(merge(update(init, A), update(init, B))) equals
- * compute(update(init, A ++ B)); merge is associative and init is its identity. Count states must
- * be equal exactly; computed values to 1e-12 (relative).
+ * compute(update(init, A ++ B)); merge is associative and init is its identity. Counts must be
+ * equal exactly; sums of floating values and computed values to 1e-12 (relative).
  */
 
 interface Shape {
@@ -69,6 +69,10 @@ function optionsArb(name: string, task: Task, classes: number): fc.Arbitrary<Rec
     multi_class: fc.constantFrom('ovr', 'ovo'),
     max_fpr: fc.constantFrom(null, 0.5),
     thresholds: fc.constantFrom(null, 5),
+    n_bins: fc.integer({ min: 1, max: 12 }),
+    norm: fc.constantFrom('l1', 'l2', 'max'),
+    squared: fc.boolean(),
+    multiclass_mode: fc.constantFrom('crammer-singer', 'one-vs-all'),
   };
   const fields = Object.fromEntries(Object.entries(choices).filter(([k]) => allowed.has(k)));
   return fc.record(fields, { requiredKeys: name === 'fbeta_score' ? ['beta'] : [] }).map((o) => {
@@ -104,13 +108,17 @@ function close(a: unknown, b: unknown, path = ''): string | null {
   return Object.is(a, b) ? null : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
 }
 
-/** Count states (typed arrays) must agree exactly, element for element. */
+/**
+ * Typed-array states must agree element for element: counts exactly, sums of floating values
+ * (Σ confidence, Σ loss) to 1e-12, since adding in another order may round otherwise.
+ */
 function sameCounts(a: MetricStates, b: MetricStates): string | null {
   for (const [key, state] of a) {
     const other = b.get(key);
-    if (state instanceof Float64Array && !(other instanceof Float64Array && state.length === other.length && state.every((v, i) => v === other[i]))) {
-      return `${key}: [${Array.from(state as Float64Array)}] vs [${other instanceof Float64Array ? Array.from(other) : other}]`;
-    }
+    if (!(state instanceof Float64Array)) continue;
+    if (!(other instanceof Float64Array) || state.length !== other.length) return `${key}: states of different shapes`;
+    const differs = close(Array.from(state), Array.from(other));
+    if (differs) return `${key}${differs}: [${Array.from(state)}] vs [${Array.from(other)}]`;
   }
   return null;
 }

@@ -39,7 +39,7 @@ describe.each(bodyPaths)('POST /v1/metrics ($path)', ({ config }) => {
       ['top_k above the number of classes', { ...multiclass, metrics: [{ name: 'accuracy', top_k: 4 }] }, 'metrics/0/top_k', /at most the number of classes \(3\)/],
       ['class-index preds without num_classes', { preds: [0, 2, 1], labels: [0, 1, 1], task: 'multiclass', metrics: ['accuracy'] }, 'num_classes', /required when multiclass preds are class indices/],
       ['a class-index pred out of range', { preds: [0, 2, 1, 3], labels: [0, 1, 1, 0], task: 'multiclass', num_classes: 3, metrics: ['accuracy'] }, 'preds/3', /integers in 0\.\.2, got 3/],
-      ['a ranking metric of class indices', { preds: [0, 2, 1], labels: [0, 1, 1], task: 'multiclass', num_classes: 3, metrics: ['auroc'] }, 'preds', /auroc ranks scores/],
+      ['a ranking metric of class indices', { preds: [0, 2, 1], labels: [0, 1, 1], task: 'multiclass', num_classes: 3, metrics: ['auroc'] }, 'preds', /auroc needs scores/],
       ['top_k with class indices', { preds: [0, 2, 1], labels: [0, 1, 1], task: 'multiclass', num_classes: 3, metrics: [{ name: 'recall', top_k: 2 }] }, 'metrics/0/top_k', /class indices/],
       ['a label out of range', { ...multiclass, labels: [0, 2, 3, 1, 2], metrics: ['accuracy'] }, 'labels/2', /expected 0\.\.2/],
       ['an empty metrics list', { ...binary, metrics: [] }, 'metrics', /at least 1|>=1/],
@@ -48,6 +48,10 @@ describe.each(bodyPaths)('POST /v1/metrics ($path)', ({ config }) => {
       ['a key that is not a string', { ...binary, metrics: [{ name: 'recall', key: 5 }] }, 'metrics/0/key', /expected string/],
       ['a key that names a prototype', { ...binary, metrics: [{ name: 'accuracy', key: '__proto__' }] }, 'metrics/0/key', /reserved/],
       ['a bad average', { ...multiclass, metrics: [{ name: 'f1_score', average: 'mean' }] }, 'metrics/0/average', /micro/],
+      ['n_bins below 1', { ...binary, metrics: [{ name: 'calibration_error', n_bins: 0 }] }, 'metrics/0/n_bins', />=1/],
+      ['multiclass_mode on a binary batch', { ...binary, metrics: [{ name: 'hinge_loss', multiclass_mode: 'one-vs-all' }] }, 'metrics/0/multiclass_mode', /binary hinge_loss takes "squared"/],
+      ['a multiclass-only calibration on multilabel', { preds: [[0.2, 0.9]], labels: [[0, 1]], metrics: ['calibration_error'] }, 'metrics/0', /exists for binary, multiclass/],
+      ['log loss of class indices', { preds: [0, 2, 1], labels: [0, 1, 1], task: 'multiclass', num_classes: 3, metrics: ['log_loss'] }, 'preds', /log_loss needs scores/],
       ['DeLong on a binned AUROC', { ...binary, metrics: [{ name: 'auroc', thresholds: 5, ci: { method: 'delong' } }] }, 'metrics/0/ci/method', /bootstrap/],
     ])('%s', async (_what, payload, path, message) => {
       const error = await problem(payload);

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import type { MetricBatch } from './batch.js';
+import { defineMetric, type MetricEntry } from './definition.js';
+import { probabilitiesOf } from './probabilities.js';
+import { countsState } from './state.js';
+
+/**
+ * The bin of a confidence: the largest i with i/n ≤ confidence, so bin i is [i/n, (i+1)/n) and
+ * a confidence of exactly 1 lands in bin n, as torchmetrics' `bucketize(right=True) - 1` does.
+ */
+function binOf(confidence: number, n: number): number {
+  let i = Math.min(n, Math.floor(confidence * n));
+  if (i < n && (i + 1) / n <= confidence) i++;
+  if (i > 0 && i / n > confidence) i--;
+  return i;
+}
+
+/**
+ * Adds each kept sample's confidence and correctness to its bin, state [count, Σ confidence,
+ * Σ accuracy] × (n + 1): binary confidence is p itself and accuracy the label; multiclass the
+ * top probability and whether its class (the first maximum) is the label
+ * (`_binary_calibration_error_update`, `_multiclass_calibration_error_update`). O(n · C).
+ */
+function countBins(into: Float64Array, batch: MetricBatch, n: number): void {
+  const p = probabilitiesOf(batch);
+  const { rows, classes, labels, ignoreIndex } = batch;
+  for (let i = 0; i < rows; i++) {
+    const y = labels[i];
+    if (y === ignoreIndex) continue;
+    let confidence: number;
+    let accuracy: number;
+    if (batch.task === 'binary') {
+      confidence = p[i];
+      accuracy = y;
+    } else {
+      let best = 0;
+      for (let c = 1; c < classes; c++) if (p[i * classes + c] > p[i * classes + best]) best = c;
+      confidence = p[i * classes + best];
+      accuracy = best === y ? 1 : 0;
+    }
+    const b = 3 * binOf(confidence, n);
+    into[b]++;
+    into[b + 1] += confidence;
+    into[b + 2] += accuracy;
+  }
+}
+
+interface CalibrationOptions {
+  n_bins: number;
+  norm: 'l1' | 'l2' | 'max';
+}
+
+/**
+ * `calibration_error`: the expected (l1), root-mean-square (l2) or maximum gap between accuracy
+ * and confidence over equal-width bins, each weighed by its share of samples (Naeini et al.
+ * 2015; torchmetrics' `_ce_compute`). `bins` gives each bin's edges, count, mean confidence and
+ * accuracy (null when empty) for a reliability diagram; a bin [1, 1] is added when some
+ * confidence is exactly 1, where torchmetrics counts it apart too. Null with no sample.
+ */
+export const calibrationError = defineMetric<CalibrationOptions, Float64Array>({
+  name: 'calibration_error',
+  summary: 'Gap between confidence and accuracy over equal-width bins (l1: expected, l2, max), with the bins.',
+  source: 'torchmetrics *_calibration_error',
+  tasks: ['binary', 'multiclass'],
+  optionsFor: { binary: ['n_bins', 'norm'], multiclass: ['n_bins', 'norm'] },
+  options: z.strictObject({
+    n_bins: z.number().int().min(1).max(10_000).default(15).describe('Equal-width bins on [0, 1].'),
+    norm: z.enum(['l1', 'l2', 'max']).default('l1').describe('`l1`: expected calibration error; `l2`: root of the weighted squared gaps; `max`: the largest gap.'),
+  }),
+  needsScores: true,
+  state: (options) => countsState(`calibration:n_bins=${options.n_bins}`, 3 * (options.n_bins + 1), (into, batch) => countBins(into, batch, options.n_bins)),
+  compute(bins, options): MetricEntry {
+    const n = options.n_bins;
+    let total = 0;
+    for (let b = 0; b <= n; b++) total += bins[3 * b];
+    const lower: number[] = [];
+    const upper: number[] = [];
+    const count: number[] = [];
+    const confidence: Array<number | null> = [];
+    const accuracy: Array<number | null> = [];
+    let l1 = 0;
+    let l2 = 0;
+    let max = 0;
+    for (let b = 0; b <= n; b++) {
+      const k = bins[3 * b];
+      if (b === n && k === 0) break; // the bin of confidences equal to 1, shown only when used
+      lower.push(b / n);
+      upper.push(b === n ? 1 : (b + 1) / n);
+      count.push(k);
+      confidence.push(k > 0 ? bins[3 * b + 1] / k : null);
+      accuracy.push(k > 0 ? bins[3 * b + 2] / k : null);
+      if (k === 0) continue;
+      const gap = Math.abs(bins[3 * b + 2] / k - bins[3 * b + 1] / k);
+      const share = k / total;
+      l1 += gap * share;
+      l2 += gap * gap * share;
+      max = Math.max(max, gap);
+    }
+    const binsOut = { lower, upper, count, confidence, accuracy };
+    if (total === 0) return { calibration_error: null, bins: binsOut, warnings: ['no samples: the calibration error is undefined (null)'] };
+    const value = options.norm === 'l1' ? l1 : options.norm === 'max' ? max : l2 > 0 ? Math.sqrt(l2) : 0;
+    return { calibration_error: value, bins: binsOut, warnings: [] };
+  },
+});

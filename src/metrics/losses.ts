@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import type { MetricBatch, MetricConfig } from './batch.js';
+import { defineMetric, type MetricEntry } from './definition.js';
+import { probabilitiesOf } from './probabilities.js';
+import { countsState } from './state.js';
+
+/** float64's machine epsilon: scikit-learn's `log_loss` clips probabilities to [ε, 1 − ε]. */
+const EPS = 2 ** -52;
+const clip = (p: number) => Math.min(1 - EPS, Math.max(EPS, p));
+
+/** A mean of a [Σ, count] state: null (with a warning) when nothing was counted. */
+function meanOf(name: string, sum: number, count: number): MetricEntry {
+  if (count === 0) return { [name]: null, warnings: [`no samples: ${name} is undefined (null)`] };
+  return { [name]: sum / count, warnings: [] };
+}
+
+/**
+ * Adds each kept element's cross-entropy as scikit-learn's `log_loss` computes it: the
+ * probabilities of a row (binary: [1 − p, p]) clipped to [ε, 1 − ε] and renormalised to sum to
+ * 1, then −log of the true class's. State: [Σ, count] (binary, multiclass) or per label
+ * (multilabel, whose log loss is the mean over labels of each label's).
+ */
+function countLogLoss(into: Float64Array, batch: MetricBatch): void {
+  const p = probabilitiesOf(batch);
+  const { rows, classes, labels, ignoreIndex, task } = batch;
+  if (task === 'multiclass') {
+    for (let i = 0; i < rows; i++) {
+      const y = labels[i];
+      if (y === ignoreIndex) continue;
+      let sum = 0;
+      for (let c = 0; c < classes; c++) sum += clip(p[i * classes + c]);
+      into[0] -= Math.log(clip(p[i * classes + y]) / sum);
+      into[1]++;
+    }
+    return;
+  }
+  for (let i = 0; i < p.length; i++) {
+    const y = labels[i];
+    if (y === ignoreIndex) continue;
+    const positive = clip(p[i]);
+    const negative = clip(1 - p[i]);
+    const at = task === 'multilabel' ? 2 * (i % classes) : 0;
+    into[at] -= Math.log((y === 1 ? positive : negative) / (positive + negative));
+    into[at + 1]++;
+  }
+}
+
+export const logLoss = defineMetric<object, Float64Array>({
+  name: 'log_loss',
+  summary: 'Cross-entropy of the probabilities (clipped to [ε, 1 − ε]); multilabel: the mean over labels.',
+  source: 'scikit-learn log_loss',
+  tasks: ['binary', 'multiclass', 'multilabel'],
+  optionsFor: { binary: [], multiclass: [], multilabel: [] },
+  options: z.strictObject({}),
+  needsScores: true,
+  state: (_options, config) => countsState('log_loss', config.task === 'multilabel' ? 2 * config.classes : 2, countLogLoss),
+  compute(state, _options, config: MetricConfig): MetricEntry {
+    if (config.task !== 'multilabel') return meanOf('log_loss', state[0], state[1]);
+    let total = 0;
+    let labels = 0;
+    const empty: number[] = [];
+    for (let c = 0; c < config.classes; c++) {
+      if (state[2 * c + 1] === 0) empty.push(c);
+      else {
+        total += state[2 * c] / state[2 * c + 1];
+        labels++;
+      }
+    }
+    if (labels === 0) return { log_loss: null, warnings: ['no samples: log_loss is undefined (null)'] };
+    const warnings = empty.length > 0 ? [`labels ${empty.join(', ')} have no samples: left out of the mean over labels`] : [];
+    return { log_loss: total / labels, warnings };
+  },
+});
+
+/**
+ * Adds each kept sample's squared error: (p − y)² (binary; multilabel per entry) or
+ * Σ_c (p_c − [c = y])² (multiclass, Brier 1950). State [Σ, count].
+ */
+function countBrier(into: Float64Array, batch: MetricBatch): void {
+  const p = probabilitiesOf(batch);
+  const { rows, classes, labels, ignoreIndex, task } = batch;
+  if (task === 'multiclass') {
+    for (let i = 0; i < rows; i++) {
+      const y = labels[i];
+      if (y === ignoreIndex) continue;
+      for (let c = 0; c < classes; c++) into[0] += (p[i * classes + c] - (c === y ? 1 : 0)) ** 2;
+      into[1]++;
+    }
+    return;
+  }
+  for (let i = 0; i < p.length; i++) {
+    if (labels[i] === ignoreIndex) continue;
+    into[0] += (p[i] - labels[i]) ** 2;
+    into[1]++;
+  }
+}
+
+export const brierScore = defineMetric<object, Float64Array>({
+  name: 'brier_score',
+  summary: 'Mean squared error of the probabilities against the labels (multiclass: summed over classes).',
+  source: 'scikit-learn brier_score_loss; Brier (1950) for multiclass',
+  tasks: ['binary', 'multiclass', 'multilabel'],
+  optionsFor: { binary: [], multiclass: [], multilabel: [] },
+  options: z.strictObject({}),
+  needsScores: true,
+  state: () => countsState('brier_score', 2, countBrier),
+  compute: (state) => meanOf('brier_score', state[0], state[1]),
+});
+
+interface HingeOptions {
+  squared: boolean;
+  multiclass_mode: 'crammer-singer' | 'one-vs-all';
+}
+
+/**
+ * Adds each kept sample's hinge measure max(0, 1 − margin) (squared if asked), as torchmetrics'
+ * `_binary_hinge_loss_update` / `_multiclass_hinge_loss_update` on probabilities: binary margin
+ * p for a positive and −p for a negative; Crammer–Singer p_y − max_{c≠y} p_c; one-vs-all per
+ * class, p_c for the label's class and −p_c for the others. State [Σ per class…, count].
+ */
+function countHinge(into: Float64Array, batch: MetricBatch, options: HingeOptions): void {
+  const p = probabilitiesOf(batch);
+  const { rows, classes, labels, ignoreIndex, task } = batch;
+  const measure = (margin: number) => {
+    const m = Math.max(0, 1 - margin);
+    return options.squared ? m * m : m;
+  };
+  const countAt = into.length - 1;
+  for (let i = 0; i < rows; i++) {
+    const y = labels[i];
+    if (y === ignoreIndex) continue;
+    into[countAt]++;
+    if (task === 'binary') into[0] += measure(y === 1 ? p[i] : -p[i]);
+    else if (options.multiclass_mode === 'crammer-singer') {
+      let other = -Infinity;
+      for (let c = 0; c < classes; c++) if (c !== y && p[i * classes + c] > other) other = p[i * classes + c];
+      into[0] += measure(p[i * classes + y] - other);
+    } else {
+      for (let c = 0; c < classes; c++) into[c] += measure(c === y ? p[i * classes + c] : -p[i * classes + c]);
+    }
+  }
+}
+
+export const hingeLoss = defineMetric<HingeOptions, Float64Array>({
+  name: 'hinge_loss',
+  summary: 'Mean hinge loss of the probabilities (`squared`; multiclass Crammer–Singer, or one-vs-all per class).',
+  source: 'torchmetrics *_hinge_loss',
+  tasks: ['binary', 'multiclass'],
+  optionsFor: { binary: ['squared'], multiclass: ['squared', 'multiclass_mode'] },
+  options: z.strictObject({
+    squared: z.boolean().default(false).describe('Square each sample\'s hinge.'),
+    multiclass_mode: z
+      .enum(['crammer-singer', 'one-vs-all'])
+      .default('crammer-singer')
+      .describe('`crammer-singer`: margin of the true class over the best other; `one-vs-all`: one binary hinge per class (answered per_class only).'),
+  }),
+  needsScores: true,
+  state: (options, config) => {
+    const perClass = config.task === 'multiclass' && options.multiclass_mode === 'one-vs-all';
+    const key = `hinge:squared=${options.squared}:${config.task === 'multiclass' ? options.multiclass_mode : 'binary'}`;
+    return countsState(key, (perClass ? config.classes : 1) + 1, (into, batch) => countHinge(into, batch, options));
+  },
+  compute(state, options, config): MetricEntry {
+    const count = state[state.length - 1];
+    if (!(config.task === 'multiclass' && options.multiclass_mode === 'one-vs-all')) return meanOf('hinge_loss', state[0], count);
+    if (count === 0) return { hinge_loss: null, per_class: Array.from({ length: config.classes }, () => null), warnings: ['no samples: hinge_loss is undefined (null)'] };
+    return { hinge_loss: null, per_class: Array.from(state.subarray(0, config.classes), (s) => s / count), warnings: [] };
+  },
+});
