@@ -97,8 +97,8 @@ export const calibrationError = defineMetric<CalibrationOptions, Float64Array>({
       max = Math.max(max, gap);
     }
     const binsOut = { lower, upper, count, confidence, accuracy };
-    if (total === 0) return { calibration_error: null, bins: binsOut, warnings: ['no samples: the calibration error is undefined (null)'] };
+    if (total === 0) return { calibration_error: null, norm: options.norm, bins: binsOut, warnings: ['no samples: the calibration error is undefined (null)'] };
     const value = options.norm === 'l1' ? l1 : options.norm === 'max' ? max : l2 > 0 ? Math.sqrt(l2) : 0;
-    return { calibration_error: value, bins: binsOut, warnings: [] };
+    return { calibration_error: value, norm: options.norm, bins: binsOut, warnings: [] };
   },
 });

@@ -1,5 +1,6 @@
 import { notAcceptable } from '../errors.js';
 import type { MetricsResponse } from '../schemas/metrics.js';
+import { reliabilitySvg, type CalibrationBins } from './reliability-svg.js';
 
 const CELL_MAX = 64;
 const CELL_MIN = 6;
@@ -86,17 +87,22 @@ export function confusionMatrixSvg(matrices: number[][][], title: string, rates:
 }
 
 /**
- * The SVG answer of /v1/metrics: the first `confusion_matrix` entry as a heat map.
+ * The SVG answer of /v1/metrics: the first `confusion_matrix` (a heat map) or `calibration_error`
+ * (a reliability diagram) asked.
  *
- * @throws {ProblemError} 406 when no confusion_matrix was asked (nothing to draw)
+ * @throws {ProblemError} 406 naming `metrics` when neither was asked, or the matrix is too large to draw
  */
 export function metricsSvg(result: MetricsResponse): string {
-  const entry = Object.entries(result.metrics).find(([, e]) => Array.isArray(e.confusion_matrix));
+  const entry = Object.entries(result.metrics).find(([, e]) => Array.isArray(e.confusion_matrix) || e.bins !== undefined);
   if (!entry) {
-    const message = 'image/svg+xml draws a confusion_matrix: ask for one, or accept application/json';
+    const message = 'image/svg+xml draws a confusion_matrix or a calibration_error: ask for one, or accept application/json';
     throw notAcceptable(`metrics: ${message}`, [{ path: 'metrics', message }]);
   }
   const [key, value] = entry;
+  if (value.bins !== undefined) {
+    const title = `Reliability diagram${key === 'calibration_error' ? '' : ` "${key}"`}, ${result.task}`;
+    return reliabilitySvg(value.bins as CalibrationBins, value.calibration_error as number | null, String(value.norm ?? 'l1'), title);
+  }
   const raw = value.confusion_matrix as number[][] | number[][][];
   const matrices = (result.task === 'multilabel' ? raw : [raw]) as number[][][];
   const drawn = Math.max(matrices.length, matrices[0].length);

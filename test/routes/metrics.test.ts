@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { metricNames } from '../../src/metrics/registry.js';
 import { bodyPaths, testApp } from '../support/app.js';
+import { loadCases } from '../support/reference.js';
 
 const multiclass = {
   preds: [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.3, 0.3, 0.4]],
@@ -155,6 +156,20 @@ describe.each(bodyPaths)('POST /v1/metrics ($path)', ({ config }) => {
       expect(matrices).toHaveLength(2);
       expect(matrices.every((m) => m.length === 4)).toBe(true);
       expect(multilabel.body).toContain('label 1');
+    });
+
+    it('a reliability diagram for calibration_error: a bar per non-empty bin at its accuracy, counts below, the error in the legend', async () => {
+      const c = loadCases('classification.json').find((x) => x.name.startsWith('multiclass calibration_error n_bins 10'))!;
+      const json = (await post(c.request)).json().metrics.calibration_error;
+      const res = await post(c.request, 'image/svg+xml');
+      expect(res.statusCode).toBe(200);
+      const svg = parse(res.body);
+      const rects = ([] as Array<Record<string, string>>).concat(svg.rect as never);
+      const bars = rects.filter((r) => r['data-bin'] !== undefined);
+      expect(bars.map((r) => Number(r['data-bin']))).toEqual(json.bins.count.flatMap((n: number, b: number) => (n > 0 ? [b] : [])));
+      for (const bar of bars) expect(Number(bar['data-accuracy'])).toBe(json.bins.accuracy[Number(bar['data-bin'])]);
+      expect(rects.filter((r) => r['data-count-bar'] !== undefined)).toHaveLength(10);
+      expect(res.body).toContain(`calibration error (l2) = ${json.calibration_error.toFixed(4)}`);
     });
 
     it('406 when no confusion_matrix was asked, or JSON when the client takes it too', async () => {

@@ -7,7 +7,8 @@ export const metricsDescription = [
   'Takes the batch once and any number of metrics of the catalogue (torchmetrics 1.9 names, options and defaults;',
   'see MetricName for the list). Metrics that read the same state share it: the whole threshold family counts the',
   'batch once. `key` names an entry, so one metric can be asked twice. Undefined values are null with a warning.',
-  'With `Accept: image/svg+xml` and a `confusion_matrix` in `metrics`, the answer is its heat map.',
+  'With `Accept: image/svg+xml`, the first `confusion_matrix` (a heat map) or `calibration_error` (a reliability',
+  'diagram) in `metrics` is drawn.',
 ].join(' ');
 
 const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -17,13 +18,13 @@ const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'metrics',
         tags: ['metrics'],
-        summary: 'Classification metrics of one batch (JSON, or a confusion-matrix heat map as SVG)',
+        summary: 'Classification metrics of one batch (JSON, or a confusion-matrix heat map or reliability diagram as SVG)',
         description: `${metricsDescription} Arrow bodies: POST /v1/arrow/metrics.`,
         body: MetricsRequest,
         response: {
           ...okResponse('Each metric asked, under its key; or, as SVG, the confusion matrix drawn.', {
             'application/json': MetricsResponse,
-            'image/svg+xml': z.string().describe('The first confusion_matrix asked, as a heat map (counts, or rates when normalized).'),
+            'image/svg+xml': z.string().describe('The first confusion_matrix asked as a heat map (counts, or rates when normalized), or the first calibration_error as a reliability diagram.'),
           }),
           ...problemResponses,
         },
