@@ -1,6 +1,7 @@
 import { cohenKappa, matthewsCorrcoef } from './agreement.js';
 import { calibrationError } from './calibration-error.js';
 import { brierScore, hingeLoss, logLoss } from './losses.js';
+import { coverageError, rankingAveragePrecision, rankingLoss } from './multilabel-ranking.js';
 import { balancedAccuracy, geometricMean } from './balanced.js';
 import { confusionMatrix, jaccardIndex } from './confusion-matrix.js';
 import type { MetricDefinition } from './definition.js';
@@ -34,6 +35,9 @@ export const metricDefinitions = [
   logLoss,
   brierScore,
   hingeLoss,
+  coverageError,
+  rankingAveragePrecision,
+  rankingLoss,
   auroc,
   averagePrecision,
 ] as unknown as readonly MetricDefinition<object, unknown>[];
