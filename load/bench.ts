@@ -88,6 +88,11 @@ const metricBatch = (rows: number): MetricBatch => ({
   classIndices: null,
 });
 const sixteen = resolveMetrics(THRESHOLD_FAMILY, configOf(metricBatch(1)));
+// Issue 16's probabilistic trio, each on its own, as a caller asks for one of them.
+const probabilistic = Object.fromEntries(
+  ['calibration_error', 'log_loss', 'brier_score'].map((name) => [name, resolveMetrics([name], configOf(metricBatch(1)))]),
+);
+const metricOf = (name: string, b: MetricBatch) => computeMetrics(probabilistic[name], updateStates(probabilistic[name], initStates(probabilistic[name]), b), configOf(b));
 const sixteenOf = (b: MetricBatch) => computeMetrics(sixteen, updateStates(sixteen, initStates(sixteen), b), configOf(b));
 const fullBatch = metricBatch(1_000_000);
 /** Bytes of the states the sixteen keep: typed arrays, whatever the number of rows. */
@@ -105,6 +110,9 @@ bench
     aurocOfBatch(new RankCountsCache(batch('multiclass', logOddsRows(mc.logits, 10), mc.labels, 10)), aurocOptions);
   })
   .add('sixteen threshold metrics, 1e6 × 10', () => sixteenOf(fullBatch))
+  .add('calibration_error, 1e6 × 10', () => metricOf('calibration_error', { ...fullBatch }))
+  .add('log_loss, 1e6 × 10', () => metricOf('log_loss', { ...fullBatch }))
+  .add('brier_score, 1e6 × 10', () => metricOf('brier_score', { ...fullBatch }))
   .add('focal loss mean + grad, 1e6 × 10', () => {
     // As /v1/focal-loss runs it: the gradient takes the place of the request's own logits.
     focalLossSoftmax(focal.logits, focal.labels, 10, weights, { gamma: 2, reduction: 'mean', ignoreIndex: null, inputIsProbs: false, withLosses: false, withGrad: true, gradInto: gradBuffer });
@@ -123,7 +131,15 @@ bench
 await bench.run();
 
 const ms = (name: string) => (bench.tasks.find((t) => t.name.startsWith(name))!.result as unknown as { latency: { p50: number } }).latency.p50;
-const ours = { focal: ms('focal loss'), binary: ms('exact binary'), multiclass: ms('multiclass OvR'), sixteen: ms('sixteen threshold') };
+const ours = {
+  focal: ms('focal loss'),
+  binary: ms('exact binary'),
+  multiclass: ms('multiclass OvR'),
+  sixteen: ms('sixteen threshold'),
+  calibration: ms('calibration_error'),
+  logLoss: ms('log_loss'),
+  brier: ms('brier_score'),
+};
 
 let reference: Record<string, number> = {};
 if (existsSync(PYTHON)) {
@@ -159,6 +175,9 @@ console.table([
   row('multiclass OvR AUROC, 1e5 × 10', ours.multiclass, reference.sklearn_multiclass_ms, 'sklearn', 0.25),
   row('16 threshold metrics, 1e6 × 10 (vs 14 torchmetrics calls)', ours.sixteen, reference.torchmetrics_threshold_family_ms, 'torchmetrics 1 thread', 0.2),
   row('16 threshold metrics, 1e6 × 10 (vs one multiclass_stat_scores)', ours.sixteen, reference.torchmetrics_stat_scores_ms, 'torchmetrics 1 thread', 1),
+  row('calibration_error (15 bins, l1), 1e6 × 10', ours.calibration, reference.torchmetrics_calibration_ms, 'torchmetrics 1 thread', 0.3),
+  row('log_loss, 1e6 × 10', ours.logLoss, reference.sklearn_log_loss_ms, 'sklearn', 0.3),
+  row('brier_score, 1e6 × 10', ours.brier, reference.brier_ms, 'sklearn / numpy', 0.3),
 ]);
 console.table(
   [10_000, 1_000_000].map((rows) => {

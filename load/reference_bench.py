@@ -86,6 +86,22 @@ try:
     ]
     out["torchmetrics_threshold_family_ms"] = median_ms(lambda: [call() for call in calls], 5)
     out["torchmetrics_stat_scores_ms"] = median_ms(calls[0], 7)
+    out["torchmetrics_calibration_ms"] = median_ms(lambda: tmf.multiclass_calibration_error(preds, target, num_classes=classes, n_bins=15), 5)
+except ImportError:
+    pass
+
+try:
+    from sklearn.metrics import brier_score_loss, log_loss
+
+    rows, classes = meta["threshold"]
+    probs = np.fromfile(f"{d}/threshold_probs.f64", dtype=np.float64).reshape(rows, classes)
+    labels = np.fromfile(f"{d}/threshold_labels.i32", dtype=np.int32)
+    out["sklearn_log_loss_ms"] = median_ms(lambda: log_loss(labels, probs, labels=list(range(classes))), 5)
+    onehot = np.eye(classes)[labels]
+    try:  # scikit-learn >= 1.7 takes multiclass probabilities
+        out["brier_ms"] = median_ms(lambda: brier_score_loss(labels, probs, labels=list(range(classes))), 5)
+    except (TypeError, ValueError):
+        out["brier_ms"] = median_ms(lambda: float(np.mean(np.sum((probs - onehot) ** 2, axis=1))), 5)
 except ImportError:
     pass
 

@@ -16,6 +16,21 @@ export interface MetricBatch extends RankingBatch {
   classIndices: Int32Array | null;
 }
 
+/**
+ * A value derived from a batch (its predicted classes, its probabilities), made once however many
+ * metrics read it, and kept on the batch under a symbol that is not enumerable: copies of the
+ * batch (`{ ...batch }`, the chunks a rows state keeps) do not carry it along. A WeakMap here cost
+ * garbage-collection time on every request.
+ */
+export function derivedFromBatch<T>(batch: MetricBatch, key: symbol, make: () => T): T {
+  const holder = batch as MetricBatch & Record<symbol, T | undefined>;
+  const known = holder[key];
+  if (known !== undefined) return known;
+  const value = make();
+  Object.defineProperty(holder, key, { value, enumerable: false });
+  return value;
+}
+
 /** The fields of a batch a metric's configuration depends on: the same for every batch of a session. */
 export interface MetricConfig {
   task: Task;

@@ -1,5 +1,5 @@
 import { probabilities } from '../kernels/probabilities.js';
-import type { MetricBatch } from './batch.js';
+import { derivedFromBatch, type MetricBatch } from './batch.js';
 
 /** Where a batch keeps its probabilities once made, however many metrics read them. */
 const PROBABILITIES = Symbol('probabilities');
@@ -9,6 +9,5 @@ const PROBABILITIES = Symbol('probabilities');
  * logits, as torchmetrics' `normalize_logits_if_needed`), made once per batch.
  */
 export function probabilitiesOf(batch: MetricBatch): Float64Array {
-  const holder = batch as MetricBatch & { [PROBABILITIES]?: Float64Array };
-  return (holder[PROBABILITIES] ??= probabilities(batch.preds, batch.rows, batch.classes, batch.task === 'multiclass', batch.input === 'logits'));
+  return derivedFromBatch(batch, PROBABILITIES, () => probabilities(batch.preds, batch.rows, batch.classes, batch.task === 'multiclass', batch.input === 'logits'));
 }

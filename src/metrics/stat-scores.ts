@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { invalidField, payloadTooLarge } from '../errors.js';
 import { argmaxRows, binaryConfusionCounts, exactMatchCounts, multiclassConfusionCounts, multiclassStatCounts, topKPredictions } from '../kernels/stat-scores.js';
-import type { MetricBatch, MetricConfig } from './batch.js';
+import { derivedFromBatch, type MetricBatch, type MetricConfig } from './batch.js';
 import { averageOption, defineMetric, statScoreOptions, threshold, topK, underived, type Derived, type MetricEntry } from './definition.js';
 import { countsState, type StateSpec } from './state.js';
 
@@ -19,10 +19,7 @@ export interface DecisionOptions {
   top_k?: number;
 }
 
-/**
- * Where a batch keeps its predicted classes per top_k once made, however many metrics read them:
- * a symbol-keyed property (a WeakMap costs garbage-collection time on every request).
- */
+/** Where a batch keeps its predicted classes per top_k (see derivedFromBatch). */
 const PREDICTED = Symbol('predicted classes');
 
 /**
@@ -31,8 +28,7 @@ const PREDICTED = Symbol('predicted classes');
  */
 export function predictedClasses(batch: MetricBatch, k: number): Int32Array {
   if (batch.classIndices) return batch.classIndices;
-  const holder = batch as MetricBatch & { [PREDICTED]?: Map<number, Int32Array> };
-  const byK = (holder[PREDICTED] ??= new Map());
+  const byK = derivedFromBatch(batch, PREDICTED, () => new Map<number, Int32Array>());
   let predicted = byK.get(k);
   if (!predicted) {
     predicted = k === 1 ? argmaxRows(batch.preds, batch.rows, batch.classes) : topKPredictions(batch.preds, batch.labels, batch.rows, batch.classes, k);
