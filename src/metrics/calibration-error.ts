@@ -1,19 +1,24 @@
 import { z } from 'zod';
 import type { MetricBatch } from './batch.js';
 import { defineMetric, type MetricEntry } from './definition.js';
+import { argmaxRows } from '../kernels/stat-scores.js';
 import { probabilitiesOf } from './probabilities.js';
+import { predictedClasses } from './stat-scores.js';
 import { countsState } from './state.js';
 
 /**
  * The bin of a confidence: the largest i with i/n ≤ confidence, so bin i is [i/n, (i+1)/n) and
  * a confidence of exactly 1 lands in bin n, as torchmetrics' `bucketize(right=True) - 1` does.
  */
-function binOf(confidence: number, n: number): number {
+function binOf(confidence: number, n: number, edges: Float64Array): number {
   let i = Math.min(n, Math.floor(confidence * n));
-  if (i < n && (i + 1) / n <= confidence) i++;
-  if (i > 0 && i / n > confidence) i--;
+  if (i < n && edges[i + 1] <= confidence) i++;
+  if (i > 0 && edges[i] > confidence) i--;
   return i;
 }
+
+/** The bin edges i/n, i = 0..n, as the bins report them. */
+const edgesOf = (n: number): Float64Array => Float64Array.from({ length: n + 1 }, (_, i) => i / n);
 
 /**
  * Adds each kept sample's confidence and correctness to its bin, state [count, Σ confidence,
@@ -24,6 +29,9 @@ function binOf(confidence: number, n: number): number {
 function countBins(into: Float64Array, batch: MetricBatch, n: number): void {
   const p = probabilitiesOf(batch);
   const { rows, classes, labels, ignoreIndex } = batch;
+  // Each row's top class: the argmax of its probabilities (of the scores sent, when they are probabilities).
+  const top = batch.task === 'binary' ? null : batch.input === 'logits' ? argmaxRows(p, rows, classes) : predictedClasses(batch, 1);
+  const edges = edgesOf(n);
   for (let i = 0; i < rows; i++) {
     const y = labels[i];
     if (y === ignoreIndex) continue;
@@ -33,12 +41,11 @@ function countBins(into: Float64Array, batch: MetricBatch, n: number): void {
       confidence = p[i];
       accuracy = y;
     } else {
-      let best = 0;
-      for (let c = 1; c < classes; c++) if (p[i * classes + c] > p[i * classes + best]) best = c;
+      const best = (top as Int32Array)[i];
       confidence = p[i * classes + best];
       accuracy = best === y ? 1 : 0;
     }
-    const b = 3 * binOf(confidence, n);
+    const b = 3 * binOf(confidence, n, edges);
     into[b]++;
     into[b + 1] += confidence;
     into[b + 2] += accuracy;
