@@ -56,6 +56,7 @@ export function binaryConfusionCounts(
 
 interface StatScoresExports extends WasmExports {
   argmax_rows(scores: number, rows: number, classes: number, out: number): void;
+  confusion_from_scores(scores: number, labels: number, rows: number, classes: number, hasIgnore: number, ignore: number, counts: number): void;
 }
 
 const kernel = new WasmKernel<StatScoresExports>(wasmBase64);
@@ -98,6 +99,29 @@ export function argmaxRows(scores: Float64Array, rows: number, classes: number):
     out.set(outView.subarray(0, n), start);
   }
   return out;
+}
+
+/**
+ * A multiclass confusion matrix from scores, C × C row-major, counts[label · C + argmax], added
+ * into `into`: {@link argmaxRows} and {@link multiclassConfusionCounts} in one pass in
+ * WebAssembly, fed in chunks (no predicted classes are written out). O(n · C).
+ *
+ * @param scores rows × classes, row-major
+ */
+export function confusionFromScores(into: Float64Array, scores: Float64Array, labels: Int32Array, rows: number, classes: number, ignore: number | null): void {
+  const step = Math.min(rows, chunkRows(classes));
+  const [scoresAt, labelsAt, countsAt] = kernel.layout(step * classes * 8, step * 4, classes * classes * 8);
+  const wasm = kernel.exports;
+  const counts = new Float64Array(wasm.memory.buffer, countsAt, classes * classes).fill(0);
+  const scoreView = new Float64Array(wasm.memory.buffer, scoresAt, step * classes);
+  const labelView = new Int32Array(wasm.memory.buffer, labelsAt, step);
+  for (let start = 0; start < rows; start += step) {
+    const n = Math.min(step, rows - start);
+    scoreView.set(scores.subarray(start * classes, (start + n) * classes));
+    labelView.set(labels.subarray(start, start + n));
+    wasm.confusion_from_scores(scoresAt, labelsAt, n, classes, ignore === null ? 0 : 1, ignore ?? 0, countsAt);
+  }
+  for (let k = 0; k < counts.length; k++) into[k] += counts[k];
 }
 
 /**

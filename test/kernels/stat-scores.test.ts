@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { argmaxRows, binaryConfusionCounts, multiclassConfusionCounts, multiclassStatCounts, topKPredictions } from '../../src/kernels/stat-scores.js';
+import { argmaxRows, binaryConfusionCounts, confusionFromScores, multiclassConfusionCounts, multiclassStatCounts, topKPredictions } from '../../src/kernels/stat-scores.js';
 
 /** Rows of scores on a coarse grid (ties within a row are common) and labels, some ignored (-1). */
 const batchArb = fc.integer({ min: 2, max: 7 }).chain((classes) =>
@@ -49,6 +49,30 @@ describe('stat-score kernels', () => {
     const rows = 40_001;
     const s = Float64Array.from({ length: rows * classes }, (_, i) => ((i * 7919) % 13) / 13);
     expect(Array.from(argmaxRows(s, rows, classes))).toEqual(firstMaxima(s, rows, classes));
+  });
+
+  it('the fused WebAssembly confusion matrix equals argmax then counting (ties, ignored rows, odd counts, several chunks)', () => {
+    fc.assert(
+      fc.property(batchArb, ({ classes, rows, scores, labels, ignore }) => {
+        const s = Float64Array.from(scores);
+        const y = Int32Array.from(labels, (v) => (ignore === null && v < 0 ? 0 : v));
+        const expected = new Float64Array(classes * classes);
+        multiclassConfusionCounts(expected, y, Int32Array.from(firstMaxima(s, rows, classes)), classes, ignore);
+        const got = new Float64Array(classes * classes);
+        confusionFromScores(got, s, y, rows, classes, ignore);
+        expect(Array.from(got)).toEqual(Array.from(expected));
+      }),
+      { numRuns: 300 },
+    );
+    const classes = 3;
+    const rows = 40_001;
+    const s = Float64Array.from({ length: rows * classes }, (_, i) => ((i * 7919) % 13) / 13);
+    const y = Int32Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? -1 : i % classes));
+    const expected = new Float64Array(classes * classes);
+    multiclassConfusionCounts(expected, y, argmaxRows(s, rows, classes), classes, -1);
+    const got = new Float64Array(classes * classes);
+    confusionFromScores(got, s, y, rows, classes, -1);
+    expect(Array.from(got)).toEqual(Array.from(expected));
   });
 
   it('top-k predicts the label when it ranks among the k highest (ties: lower index first), else the first maximum', () => {

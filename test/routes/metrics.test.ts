@@ -104,6 +104,18 @@ describe.each(bodyPaths)('POST /v1/metrics ($path)', ({ config }) => {
     expect(metrics.stat_scores.fp).toEqual([1, 0, 0]);
   });
 
+  it('a large batch (argmax and counts in WebAssembly) answers what its argmax sent as class indices answers', async () => {
+    const rows = 2_001;
+    const classes = 5;
+    const preds = Array.from({ length: rows }, (_, i) => Array.from({ length: classes }, (_, c) => ((i * 31 + c * 17) % 11) / 10));
+    const labels = Array.from({ length: rows }, (_, i) => (i % 13 === 0 ? -1 : (i * 7) % classes));
+    const argmax = preds.map((row) => row.indexOf(Math.max(...row)));
+    const names = ['stat_scores', 'confusion_matrix', 'accuracy', 'precision', 'recall', 'specificity', 'negative_predictive_value', 'f1_score', 'jaccard_index', 'hamming_distance', 'exact_match', 'matthews_corrcoef', 'cohen_kappa', 'balanced_accuracy', 'geometric_mean'];
+    const fromScores = (await post({ preds, labels, ignore_index: -1, metrics: names })).json();
+    const fromIndices = (await post({ preds: argmax, labels, ignore_index: -1, task: 'multiclass', num_classes: classes, metrics: names })).json();
+    expect(fromScores.metrics).toEqual(fromIndices.metrics);
+  });
+
   it('reports class-index input, and batch decisions once', async () => {
     const indices = await post({ preds: [0, 2, 1], labels: [0, 1, 1], task: 'multiclass', num_classes: 3, metrics: ['accuracy'] });
     expect(indices.json()).toMatchObject({ task: 'multiclass', input: 'classes', warnings: [] });

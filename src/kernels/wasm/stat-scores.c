@@ -1,8 +1,10 @@
 /*
  * The predicted class of each row of scores: the first index of the row's maximum (torch.argmax
  * on CPU). Two rows are compared per step in the lanes of a f64x2 vector, branch-free, so a
- * row's unpredictable maximum costs no mispredicted branches. See src/kernels/stat-scores.ts
- * (argmaxRows), which feeds it in chunks.
+ * row's unpredictable maximum costs no mispredicted branches. argmax_rows writes the classes;
+ * confusion_from_scores counts them straight into a C × C matrix, counts[label * C + predicted],
+ * skipping rows whose label is `ignore` (when has_ignore). See src/kernels/stat-scores.ts
+ * (argmaxRows, confusionFromScores), which feeds them in chunks.
  */
 #include <stdint.h>
 #include <wasm_simd128.h>
@@ -34,5 +36,37 @@ void argmax_rows(const double *scores, int32_t rows, int32_t classes, int32_t *o
       }
     }
     out[i] = best;
+  }
+}
+
+void confusion_from_scores(const double *scores, const int32_t *labels, int32_t rows, int32_t classes, int32_t has_ignore,
+                           int32_t ignore, double *counts) {
+  int32_t i = 0;
+  for (; i + 1 < rows; i += 2) {
+    const double *a = scores + (int64_t)i * classes;
+    const double *b = a + classes;
+    v128_t max = wasm_f64x2_make(a[0], b[0]);
+    v128_t best = wasm_i64x2_splat(0);
+    for (int32_t c = 1; c < classes; c++) {
+      v128_t v = wasm_f64x2_make(a[c], b[c]);
+      v128_t greater = wasm_f64x2_gt(v, max); /* strict: the first maximum stays */
+      max = wasm_v128_bitselect(v, max, greater);
+      best = wasm_v128_bitselect(wasm_i64x2_splat(c), best, greater);
+    }
+    int32_t ya = labels[i], yb = labels[i + 1];
+    if (!has_ignore || ya != ignore) counts[ya * classes + (int32_t)wasm_i64x2_extract_lane(best, 0)] += 1.0;
+    if (!has_ignore || yb != ignore) counts[yb * classes + (int32_t)wasm_i64x2_extract_lane(best, 1)] += 1.0;
+  }
+  if (i < rows && (!has_ignore || labels[i] != ignore)) {
+    const double *row = scores + (int64_t)i * classes;
+    int32_t best = 0;
+    double max = row[0];
+    for (int32_t c = 1; c < classes; c++) {
+      if (row[c] > max) {
+        max = row[c];
+        best = c;
+      }
+    }
+    counts[labels[i] * classes + best] += 1.0;
   }
 }
