@@ -104,11 +104,16 @@ export function argmaxRows(scores: Float64Array, rows: number, classes: number):
 /**
  * A multiclass confusion matrix from scores, C × C row-major, counts[label · C + argmax], added
  * into `into`: {@link argmaxRows} and {@link multiclassConfusionCounts} in one pass in
- * WebAssembly, fed in chunks (no predicted classes are written out). O(n · C).
+ * WebAssembly, fed in chunks (no predicted classes are written out); a small batch in JavaScript.
+ * O(n · C).
  *
  * @param scores rows × classes, row-major
  */
 export function confusionFromScores(into: Float64Array, scores: Float64Array, labels: Int32Array, rows: number, classes: number, ignore: number | null): void {
+  if (rows * classes <= SMALL_BATCH) {
+    multiclassConfusionCounts(into, labels, argmaxRows(scores, rows, classes), classes, ignore);
+    return;
+  }
   const step = Math.min(rows, chunkRows(classes));
   const [scoresAt, labelsAt, countsAt] = kernel.layout(step * classes * 8, step * 4, classes * classes * 8);
   const wasm = kernel.exports;
@@ -234,4 +239,23 @@ export function exactMatchCounts(
   }
   into[0] += matched;
   into[1] += counted;
+}
+
+/** Adds the stat scores [tn, fp, fn, tp] per class that a C × C confusion matrix holds. O(C²). */
+export function statCountsFromMatrix(into: Float64Array, matrix: Float64Array, classes: number): void {
+  let total = 0;
+  for (let i = 0; i < matrix.length; i++) total += matrix[i];
+  for (let c = 0; c < classes; c++) {
+    let row = 0;
+    let column = 0;
+    for (let j = 0; j < classes; j++) {
+      row += matrix[c * classes + j];
+      column += matrix[j * classes + c];
+    }
+    const tp = matrix[c * classes + c];
+    into[4 * c] += total - row - column + tp;
+    into[4 * c + 1] += column - tp;
+    into[4 * c + 2] += row - tp;
+    into[4 * c + 3] += tp;
+  }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalidField, payloadTooLarge } from '../errors.js';
-import { argmaxRows, binaryConfusionCounts, confusionFromScores, exactMatchCounts, multiclassConfusionCounts, multiclassStatCounts, topKPredictions } from '../kernels/stat-scores.js';
+import { argmaxRows, binaryConfusionCounts, confusionFromScores, exactMatchCounts, multiclassConfusionCounts, multiclassStatCounts, statCountsFromMatrix, topKPredictions } from '../kernels/stat-scores.js';
 import { derivedFromBatch, type MetricBatch, type MetricConfig } from './batch.js';
 import { averageOption, defineMetric, statScoreOptions, threshold, topK, underived, type Derived, type MetricEntry } from './definition.js';
 import { countsState, type StateSpec } from './state.js';
@@ -86,30 +86,12 @@ function batchConfusion(batch: MetricBatch): Float64Array {
   return derivedFromBatch(batch, CONFUSION, () => {
     const { rows, classes, labels, ignoreIndex } = batch;
     const matrix = new Float64Array(classes * classes);
-    if (batch.classIndices || rows * classes <= 4096) multiclassConfusionCounts(matrix, labels, predictedClasses(batch, 1), classes, ignoreIndex);
+    if (batch.classIndices) multiclassConfusionCounts(matrix, labels, batch.classIndices, classes, ignoreIndex);
     else confusionFromScores(matrix, batch.preds, labels, rows, classes, ignoreIndex);
     return matrix;
   });
 }
 
-/** Adds the stat scores [tn, fp, fn, tp] per class that a C × C confusion matrix holds. O(C²). */
-function statCountsFromMatrix(into: Float64Array, matrix: Float64Array, classes: number): void {
-  let total = 0;
-  for (let i = 0; i < matrix.length; i++) total += matrix[i];
-  for (let c = 0; c < classes; c++) {
-    let row = 0;
-    let column = 0;
-    for (let j = 0; j < classes; j++) {
-      row += matrix[c * classes + j];
-      column += matrix[j * classes + c];
-    }
-    const tp = matrix[c * classes + c];
-    into[4 * c] += total - row - column + tp;
-    into[4 * c + 1] += column - tp;
-    into[4 * c + 2] += row - tp;
-    into[4 * c + 3] += tp;
-  }
-}
 
 /** The most classes a C × C state may have: 1,048,576 counts (8 MiB), an ImageNet-1k matrix. */
 export const MAX_MATRIX_CLASSES = 1024;

@@ -9,34 +9,41 @@
 #include <stdint.h>
 #include <wasm_simd128.h>
 
+/* The first maxima of rows a and b, in lanes 0 and 1. */
+static inline v128_t argmax_pair(const double *a, const double *b, int32_t classes) {
+  v128_t max = wasm_f64x2_make(a[0], b[0]);
+  v128_t best = wasm_i64x2_splat(0);
+  for (int32_t c = 1; c < classes; c++) {
+    v128_t v = wasm_f64x2_make(a[c], b[c]);
+    v128_t greater = wasm_f64x2_gt(v, max); /* strict: the first maximum stays */
+    max = wasm_v128_bitselect(v, max, greater);
+    best = wasm_v128_bitselect(wasm_i64x2_splat(c), best, greater);
+  }
+  return best;
+}
+
+/* The first maximum of one row (the odd row at the end). */
+static inline int32_t argmax_one(const double *row, int32_t classes) {
+  int32_t best = 0;
+  double max = row[0];
+  for (int32_t c = 1; c < classes; c++) {
+    if (row[c] > max) {
+      max = row[c];
+      best = c;
+    }
+  }
+  return best;
+}
+
 void argmax_rows(const double *scores, int32_t rows, int32_t classes, int32_t *out) {
   int32_t i = 0;
   for (; i + 1 < rows; i += 2) {
     const double *a = scores + (int64_t)i * classes;
-    const double *b = a + classes;
-    v128_t max = wasm_f64x2_make(a[0], b[0]);
-    v128_t best = wasm_i64x2_splat(0);
-    for (int32_t c = 1; c < classes; c++) {
-      v128_t v = wasm_f64x2_make(a[c], b[c]);
-      v128_t greater = wasm_f64x2_gt(v, max); /* strict: the first maximum stays */
-      max = wasm_v128_bitselect(v, max, greater);
-      best = wasm_v128_bitselect(wasm_i64x2_splat(c), best, greater);
-    }
+    v128_t best = argmax_pair(a, a + classes, classes);
     out[i] = (int32_t)wasm_i64x2_extract_lane(best, 0);
     out[i + 1] = (int32_t)wasm_i64x2_extract_lane(best, 1);
   }
-  if (i < rows) {
-    const double *row = scores + (int64_t)i * classes;
-    int32_t best = 0;
-    double max = row[0];
-    for (int32_t c = 1; c < classes; c++) {
-      if (row[c] > max) {
-        max = row[c];
-        best = c;
-      }
-    }
-    out[i] = best;
-  }
+  if (i < rows) out[i] = argmax_one(scores + (int64_t)i * classes, classes);
 }
 
 void confusion_from_scores(const double *scores, const int32_t *labels, int32_t rows, int32_t classes, int32_t has_ignore,
@@ -44,29 +51,10 @@ void confusion_from_scores(const double *scores, const int32_t *labels, int32_t 
   int32_t i = 0;
   for (; i + 1 < rows; i += 2) {
     const double *a = scores + (int64_t)i * classes;
-    const double *b = a + classes;
-    v128_t max = wasm_f64x2_make(a[0], b[0]);
-    v128_t best = wasm_i64x2_splat(0);
-    for (int32_t c = 1; c < classes; c++) {
-      v128_t v = wasm_f64x2_make(a[c], b[c]);
-      v128_t greater = wasm_f64x2_gt(v, max); /* strict: the first maximum stays */
-      max = wasm_v128_bitselect(v, max, greater);
-      best = wasm_v128_bitselect(wasm_i64x2_splat(c), best, greater);
-    }
+    v128_t best = argmax_pair(a, a + classes, classes);
     int32_t ya = labels[i], yb = labels[i + 1];
     if (!has_ignore || ya != ignore) counts[ya * classes + (int32_t)wasm_i64x2_extract_lane(best, 0)] += 1.0;
     if (!has_ignore || yb != ignore) counts[yb * classes + (int32_t)wasm_i64x2_extract_lane(best, 1)] += 1.0;
   }
-  if (i < rows && (!has_ignore || labels[i] != ignore)) {
-    const double *row = scores + (int64_t)i * classes;
-    int32_t best = 0;
-    double max = row[0];
-    for (int32_t c = 1; c < classes; c++) {
-      if (row[c] > max) {
-        max = row[c];
-        best = c;
-      }
-    }
-    counts[labels[i] * classes + best] += 1.0;
-  }
+  if (i < rows && (!has_ignore || labels[i] != ignore)) counts[labels[i] * classes + argmax_one(scores + (int64_t)i * classes, classes)] += 1.0;
 }
