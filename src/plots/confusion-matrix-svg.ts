@@ -1,6 +1,4 @@
-import { notAcceptable } from '../errors.js';
-import type { MetricsResponse } from '../schemas/metrics.js';
-import { reliabilitySvg, type CalibrationBins } from './reliability-svg.js';
+import { escapeXml, svgOpening } from './svg.js';
 
 const CELL_MAX = 64;
 const CELL_MIN = 6;
@@ -10,9 +8,6 @@ const GRID = 448;
 const LEFT = 96;
 const TOP = 64;
 const SCALE_WIDTH = 16;
-
-const escapeXml = (text: string): string =>
-  text.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch] as string);
 
 /** A sequential white-to-blue scale (matplotlib's "Blues" end points) for t in [0, 1]. */
 function blue(t: number): string {
@@ -40,12 +35,7 @@ export function confusionMatrixSvg(matrices: number[][][], title: string, rates:
   // Wide enough for the title at 16 px (about 8.5 px a character).
   const width = Math.max(LEFT + matrices.length * panel + (matrices.length - 1) * gap + 96, Math.ceil(title.length * 8.5) + 40);
   const height = TOP + panel + 72;
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    `<title>${escapeXml(title)}</title>`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${width / 2}" y="24" text-anchor="middle" font-size="16">${escapeXml(title)}</text>`,
-  ];
+  const parts = svgOpening(width, height, title, width / 2, 24);
   matrices.forEach((m, k) => {
     const x0 = LEFT + k * (panel + gap);
     parts.push(`<g data-matrix="${k}">`);
@@ -84,35 +74,4 @@ export function confusionMatrixSvg(matrices: number[][][], title: string, rates:
   }
   parts.push('</g>', '</svg>');
   return parts.join('\n');
-}
-
-/**
- * The SVG answer of /v1/metrics: the first `confusion_matrix` (a heat map) or `calibration_error`
- * (a reliability diagram) asked.
- *
- * @throws {ProblemError} 406 naming `metrics` when neither was asked, or the matrix is too large to draw
- */
-export function metricsSvg(result: MetricsResponse): string {
-  const entry = Object.entries(result.metrics).find(([, e]) => Array.isArray(e.confusion_matrix) || e.bins !== undefined);
-  if (!entry) {
-    const message = 'image/svg+xml draws a confusion_matrix or a calibration_error: ask for one, or accept application/json';
-    throw notAcceptable(`metrics: ${message}`, [{ path: 'metrics', message }]);
-  }
-  const [key, value] = entry;
-  if (value.bins !== undefined) {
-    const title = `Reliability diagram${key === 'calibration_error' ? '' : ` "${key}"`}, ${result.task}`;
-    return reliabilitySvg(value.bins as CalibrationBins, value.calibration_error as number | null, String(value.norm ?? 'l1'), title);
-  }
-  const raw = value.confusion_matrix as number[][] | number[][][];
-  const matrices = (result.task === 'multilabel' ? raw : [raw]) as number[][][];
-  const drawn = Math.max(matrices.length, matrices[0].length);
-  if (drawn > MAX_DRAWN) {
-    const message = `a heat map is drawn for at most ${MAX_DRAWN} ${result.task === 'multilabel' ? 'labels' : 'classes'} (this one has ${drawn}); accept application/json for the matrix`;
-    throw notAcceptable(`metrics: ${message}`, [{ path: 'metrics', message }]);
-  }
-  const normalize = value.normalize as string | null | undefined;
-  const rates = normalize !== null && normalize !== undefined && normalize !== 'none';
-  const how = { true: 'rates by true label', pred: 'rates by predicted label', all: 'shares of all samples' }[normalize as 'true'] ?? 'counts';
-  const title = `Confusion matrix${key === 'confusion_matrix' ? '' : ` "${key}"`}, ${result.task} (${how})`;
-  return confusionMatrixSvg(matrices, title, rates, (m) => `label ${m}`);
 }

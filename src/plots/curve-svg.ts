@@ -1,3 +1,5 @@
+import { escapeXml, svgOpening } from './svg.js';
+
 /** One line of a plot: its points in unit coordinates and its legend entry. */
 export interface PlotSeries {
   label: string;
@@ -25,9 +27,6 @@ const LEFT = (WIDTH - PLOT) / 2;
 const TOP = 48;
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
-const escapeXml = (text: string): string =>
-  text.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch] as string);
-
 /** Plot coordinates of a unit-square point, rounded to 0.01 px. */
 export const toPlotX = (x: number): number => Math.round((LEFT + x * PLOT) * 100) / 100;
 export const toPlotY = (y: number): number => Math.round((TOP + (1 - y) * PLOT) * 100) / 100;
@@ -52,12 +51,7 @@ export function curveSvg(spec: PlotSpec): string {
   const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
   // Room below the axes for the legend, one entry a line (labels are long enough to collide in two columns).
   const height = TOP + PLOT + 70 + spec.series.length * 16;
-  parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
-    `<title>${escapeXml(spec.title)}</title>`,
-    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${LEFT + PLOT / 2}" y="28" text-anchor="middle" font-size="16">${escapeXml(spec.title)}</text>`,
-  );
+  parts.push(...svgOpening(WIDTH, height, spec.title, LEFT + PLOT / 2));
   for (const t of ticks) {
     parts.push(
       `<line x1="${toPlotX(t)}" y1="${TOP}" x2="${toPlotX(t)}" y2="${TOP + PLOT}" stroke="#eeeeee"/>`,

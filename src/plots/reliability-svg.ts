@@ -1,4 +1,5 @@
 import { toPlotX, toPlotY } from './curve-svg.js';
+import { escapeXml, svgOpening } from './svg.js';
 
 /** The bins of a `calibration_error` entry, as the metric answers them. */
 export interface CalibrationBins {
@@ -16,9 +17,6 @@ const TOP = 48;
 /** The histogram of bin counts under the plot. */
 const HISTOGRAM = 80;
 
-const escapeXml = (text: string): string =>
-  text.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch] as string);
-
 /**
  * A reliability diagram (Niculescu-Mizil & Caruana 2005; Guo et al. 2017): per bin, a bar up to
  * its accuracy and a dot at its mean confidence, the diagonal of perfect calibration, and under
@@ -29,12 +27,7 @@ export function reliabilitySvg(bins: CalibrationBins, error: number | null, norm
   const height = TOP + PLOT + 40 + HISTOGRAM + 76;
   const maxCount = Math.max(1, ...bins.count);
   const histogramTop = TOP + PLOT + 40;
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
-    `<title>${escapeXml(title)}</title>`,
-    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${WIDTH / 2}" y="28" text-anchor="middle" font-size="16">${escapeXml(title)}</text>`,
-  ];
+  const parts = svgOpening(WIDTH, height, title, WIDTH / 2);
   for (const t of [0, 0.2, 0.4, 0.6, 0.8, 1]) {
     parts.push(
       `<line x1="${toPlotX(t)}" y1="${TOP}" x2="${toPlotX(t)}" y2="${TOP + PLOT}" stroke="#eeeeee"/>`,

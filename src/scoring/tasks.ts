@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ProblemError, fromZodIssues } from '../errors.js';
-import { metricsSvg } from '../plots/confusion-matrix-svg.js';
+import { metricsSvg } from '../plots/metrics-svg.js';
 import { precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
 import { AurocCompareRequest } from '../schemas/auroc-compare.js';
 import { AurocRequest } from '../schemas/auroc.js';
