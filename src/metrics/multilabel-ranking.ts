@@ -38,33 +38,42 @@ function meanOverRows(name: string, rows: Row[], value: (row: Row) => number): M
   return { [name]: total / rows.length, warnings: [] };
 }
 
-const multilabelOnly = { multilabel: [] as never[] };
-const noOptions = z.strictObject({});
+/**
+ * A multilabel ranking metric: the mean over rows of a per-row value, on the rows state the
+ * ranking metrics share; no options.
+ */
+function perRowMetric(name: string, summary: string, source: string, value: (row: Row) => number) {
+  return defineMetric<object, RowsState>({
+    name,
+    summary,
+    source,
+    tasks: ['multilabel'],
+    optionsFor: { multilabel: [] },
+    options: z.strictObject({}),
+    needsScores: true,
+    state: () => rowsState,
+    compute: (state, _options, config, derived) => meanOverRows(name, rowsOf(state, config, derived), value),
+  });
+}
 
 /**
  * `coverage_error`: how far down the ranking one must go to cover every true label, i.e. the
  * number of labels scored at least as high as the lowest-scored true label; 0 for a row with
  * none (torchmetrics' `_multilabel_coverage_error_update`, scikit-learn's `coverage_error`).
  */
-export const coverageError = defineMetric<object, RowsState>({
-  name: 'coverage_error',
-  summary: 'Labels to go down the ranking to cover every true label (mean over samples).',
-  source: 'torchmetrics multilabel_coverage_error, scikit-learn coverage_error',
-  tasks: ['multilabel'],
-  optionsFor: multilabelOnly,
-  options: noOptions,
-  needsScores: true,
-  state: () => rowsState,
-  compute: (state, _options, config, derived) =>
-    meanOverRows('coverage_error', rowsOf(state, config, derived), ({ scores, relevant }) => {
-      let lowest = Infinity;
-      for (let j = 0; j < scores.length; j++) if (relevant[j] && scores[j] < lowest) lowest = scores[j];
-      if (lowest === Infinity) return 0;
-      let covered = 0;
-      for (const s of scores) if (s >= lowest) covered++;
-      return covered;
-    }),
-});
+export const coverageError = perRowMetric(
+  'coverage_error',
+  'Labels to go down the ranking to cover every true label (mean over samples).',
+  'torchmetrics multilabel_coverage_error, scikit-learn coverage_error',
+  ({ scores, relevant }) => {
+    let lowest = Infinity;
+    for (let j = 0; j < scores.length; j++) if (relevant[j] && scores[j] < lowest) lowest = scores[j];
+    if (lowest === Infinity) return 0;
+    let covered = 0;
+    for (const s of scores) if (s >= lowest) covered++;
+    return covered;
+  },
+);
 
 /**
  * `ranking_average_precision` (label ranking average precision): per row, the mean over true
@@ -72,60 +81,48 @@ export const coverageError = defineMetric<object, RowsState>({
  * labels are all true or all false (torchmetrics' `_multilabel_ranking_average_precision_update`,
  * scikit-learn's `label_ranking_average_precision_score`; ties take the lowest place).
  */
-export const rankingAveragePrecision = defineMetric<object, RowsState>({
-  name: 'ranking_average_precision',
-  summary: 'Label ranking average precision (mean over samples).',
-  source: 'torchmetrics multilabel_ranking_average_precision, scikit-learn label_ranking_average_precision_score',
-  tasks: ['multilabel'],
-  optionsFor: multilabelOnly,
-  options: noOptions,
-  needsScores: true,
-  state: () => rowsState,
-  compute: (state, _options, config, derived) =>
-    meanOverRows('ranking_average_precision', rowsOf(state, config, derived), ({ scores, relevant }) => {
-      const trueCount = relevant.filter(Boolean).length;
-      if (trueCount === 0 || trueCount === scores.length) return 1;
-      let sum = 0;
-      for (let j = 0; j < scores.length; j++) {
-        if (!relevant[j]) continue;
-        let above = 0; // labels scored at least as high as j
-        let trueAbove = 0;
-        for (let k = 0; k < scores.length; k++) {
-          if (scores[k] >= scores[j]) {
-            above++;
-            if (relevant[k]) trueAbove++;
-          }
+export const rankingAveragePrecision = perRowMetric(
+  'ranking_average_precision',
+  'Label ranking average precision (mean over samples).',
+  'torchmetrics multilabel_ranking_average_precision, scikit-learn label_ranking_average_precision_score',
+  ({ scores, relevant }) => {
+    const trueCount = relevant.filter(Boolean).length;
+    if (trueCount === 0 || trueCount === scores.length) return 1;
+    let sum = 0;
+    for (let j = 0; j < scores.length; j++) {
+      if (!relevant[j]) continue;
+      let above = 0; // labels scored at least as high as j
+      let trueAbove = 0;
+      for (let k = 0; k < scores.length; k++) {
+        if (scores[k] >= scores[j]) {
+          above++;
+          if (relevant[k]) trueAbove++;
         }
-        sum += trueAbove / above;
       }
-      return sum / trueCount;
-    }),
-});
+      sum += trueAbove / above;
+    }
+    return sum / trueCount;
+  },
+);
 
 /**
  * `ranking_loss`: per row, the share of (true, false) label pairs ordered wrongly, a tie
  * counting as wrong (scikit-learn's `label_ranking_loss`; torchmetrics breaks ties by its sort
  * order); 0 for a row whose labels are all true or all false (torchmetrics divides by all rows).
  */
-export const rankingLoss = defineMetric<object, RowsState>({
-  name: 'ranking_loss',
-  summary: 'Share of (true, false) label pairs ranked wrongly (mean over samples).',
-  source: 'torchmetrics multilabel_ranking_loss, scikit-learn label_ranking_loss',
-  tasks: ['multilabel'],
-  optionsFor: multilabelOnly,
-  options: noOptions,
-  needsScores: true,
-  state: () => rowsState,
-  compute: (state, _options, config, derived) =>
-    meanOverRows('ranking_loss', rowsOf(state, config, derived), ({ scores, relevant }) => {
-      let trues = 0;
-      let wrong = 0;
-      for (let j = 0; j < scores.length; j++) {
-        if (!relevant[j]) continue;
-        trues++;
-        for (let k = 0; k < scores.length; k++) if (!relevant[k] && scores[k] >= scores[j]) wrong++;
-      }
-      const falses = scores.length - trues;
-      return trues === 0 || falses === 0 ? 0 : wrong / (trues * falses);
-    }),
-});
+export const rankingLoss = perRowMetric(
+  'ranking_loss',
+  'Share of (true, false) label pairs ranked wrongly (mean over samples).',
+  'torchmetrics multilabel_ranking_loss, scikit-learn label_ranking_loss',
+  ({ scores, relevant }) => {
+    let trues = 0;
+    let wrong = 0;
+    for (let j = 0; j < scores.length; j++) {
+      if (!relevant[j]) continue;
+      trues++;
+      for (let k = 0; k < scores.length; k++) if (!relevant[k] && scores[k] >= scores[j]) wrong++;
+    }
+    const falses = scores.length - trues;
+    return trues === 0 || falses === 0 ? 0 : wrong / (trues * falses);
+  },
+);

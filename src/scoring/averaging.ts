@@ -31,7 +31,7 @@ export const classLabel = (task: Task, c: number): string => (task === 'binary' 
  * One warning per metric then names every class it concerns, however many there are.
  */
 export function classesPhrase(task: Task, classes: readonly number[]): string {
-  const noun = task === 'multiclass' ? 'class' : 'label';
+  const [noun, nouns] = task === 'multiclass' ? ['class', 'classes'] : ['label', 'labels'];
   if (classes.length === 1) return `${noun} ${classes[0]}`;
   const runs: string[] = [];
   for (let i = 0; i < classes.length; ) {
@@ -44,7 +44,7 @@ export function classesPhrase(task: Task, classes: readonly number[]): string {
   const shown = items.slice(0, 8);
   const rest = items.length - shown.length;
   const list = rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.length > 1 ? `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}` : shown[0];
-  return `${noun}es ${list}`.replace(/^labeles/, 'labels');
+  return `${nouns} ${list}`;
 }
 
 /** The warning for a class whose metric is undefined. */
