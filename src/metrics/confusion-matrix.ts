@@ -123,13 +123,14 @@ export const jaccardIndex = defineMetric<JaccardOptions, Float64Array>({
       seen[c] = den[c] + tp[c];
     }
     const ignored = config.ignoreIndex !== null && config.ignoreIndex >= 0 && config.ignoreIndex < classes ? config.ignoreIndex : null;
-    if (options.average === 'micro') {
-      const total = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
-      const micro = ratio(total(num), total(den) - (ignored === null ? 0 : den[ignored]), 'the pooled (micro) counts');
-      return { jaccard_index: micro, per_class: Array.from(num, (n, c) => (den[c] === 0 ? zd : n / den[c])), warnings };
-    }
     const empty: number[] = [];
     const perClass = Array.from(num, (n, c) => (den[c] !== 0 ? n / den[c] : (empty.push(c), zd)));
+    if (options.average === 'micro') {
+      // Beside a micro average, the warning is about the pooled counts, not the classes.
+      const total = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
+      const micro = ratio(total(num), total(den) - (ignored === null ? 0 : den[ignored]), 'the pooled (micro) counts');
+      return { jaccard_index: micro, per_class: perClass, warnings };
+    }
     if (empty.length > 0) warnings.push(`${classesPhrase(task, empty)}: ${what}`);
     if (options.average === 'none') return { jaccard_index: null, per_class: perClass, warnings };
     let weighted = 0;

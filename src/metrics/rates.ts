@@ -66,15 +66,16 @@ export function reduceRate(spec: RateSpec, s: StatScores, config: MetricConfig, 
   };
   const sum = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
   if (task === 'binary') return { [spec.name]: f(rateOf(s.tp[0], s.fp[0], s.tn[0], s.fn[0], -1)), warnings };
-  if (options.average === 'micro') {
-    const value = f(rateOf(sum(s.tp), sum(s.fp), sum(s.tn), sum(s.fn), -1));
-    return { [spec.name]: value, per_class: perClassRates(spec, s, config, zd), warnings };
-  }
   const macro = task === 'multiclass' && options.average === 'macro';
   const supportOnly = spec.topKExclusion === true && options.top_k > 1;
   const excluded = (c: number) => macro && (supportOnly ? s.tp[c] + s.fn[c] === 0 : s.tp[c] + s.fp[c] + s.fn[c] === 0);
   const perClass: number[] = new Array(classes);
   for (let c = 0; c < classes; c++) perClass[c] = f(rateOf(s.tp[c], s.fp[c], s.tn[c], s.fn[c], c, excluded(c)));
+  if (options.average === 'micro') {
+    // Beside a micro average, the warning is about the pooled counts, not the classes.
+    const value = f(rateOf(sum(s.tp), sum(s.fp), sum(s.tn), sum(s.fn), -1));
+    return { [spec.name]: value, per_class: perClass, warnings };
+  }
   flush();
   if (options.average === 'none') return { [spec.name]: null, per_class: perClass, warnings };
   let weighted = 0;
@@ -86,16 +87,6 @@ export function reduceRate(spec: RateSpec, s: StatScores, config: MetricConfig, 
   }
   if (norm === 0) warnings.push(`no class carries weight in the ${options.average} average: 0, as torchmetrics answers`);
   return { [spec.name]: norm === 0 ? 0 : weighted / norm, per_class: perClass, warnings };
-}
-
-/** Per-class rates beside a micro average (its warnings are about the pooled counts). */
-function perClassRates(spec: RateSpec, s: StatScores, config: MetricConfig, zd: number): number[] {
-  const rate = spec.rate(config.task);
-  return Array.from({ length: config.classes }, (_, c) => {
-    const [num, den] = rate(s.tp[c], s.fp[c], s.tn[c], s.fn[c]);
-    const value = den !== 0 ? num / den : zd;
-    return spec.complement ? 1 - value : value;
-  });
 }
 
 const withZeroDivision = z.strictObject({ threshold, average: averageOption, top_k: topK, zero_division: zeroDivision });
