@@ -22,7 +22,7 @@ function tensorJsonSchema(maxRank: number, leaf: object, description: string): R
  * (`src/wire/json-body.ts`); a tensor field missing here still works, through JSON.parse
  * (test/json-body.test.ts checks that none is missing).
  */
-export const TENSOR_FIELDS: ReadonlySet<string> = new Set(['preds', 'labels', 'preds_a', 'preds_b']);
+export const TENSOR_FIELDS: ReadonlySet<string> = new Set(['preds', 'labels', 'preds_a', 'preds_b', 'sample_weight']);
 
 /** The schemas made by {@link numberTensor}, so tests can find every tensor field. */
 export const tensorSchemas = new WeakSet<z.ZodType>();
@@ -44,6 +44,12 @@ export const numberTensor = (maxRank: number, description: string, leaf: object 
 };
 
 export const labelTensor = (maxRank: number, description: string) => numberTensor(maxRank, description, int32);
+
+/**
+ * `sample_weight`: one non-negative finite weight per sample, the shape of `labels` without the
+ * label axis (scikit-learn's meaning; see `sampleWeights` in src/scoring/tensor.ts).
+ */
+export const sampleWeightTensor = (maxRank: number, description: string) => numberTensor(maxRank, description);
 
 /** A tensor in a response (`grad`, `losses`, `hess`): nested arrays of numbers, of rank 1 to `maxRank`. */
 export const tensorResult = (maxRank: number, description: string) =>

@@ -162,6 +162,26 @@ export function flattenIntegers(field: string, value: unknown, maxRank: number):
   return { data, shape };
 }
 
+/**
+ * `sample_weight` as flat float64 weights, one per sample: the shape must equal `expected`
+ * (the labels' shape without the label axis: `[N]`, or `[B, N]` for `[B, N]` focal-loss labels),
+ * every weight finite and >= 0 (scikit-learn's meaning: counts become weighted counts, means
+ * weighted means). Absent: null (every sample weighs 1).
+ *
+ * @throws {ProblemError} 400 naming `sample_weight` or the element (`sample_weight/3`)
+ */
+export function sampleWeights(value: unknown, expected: readonly number[]): Float64Array | null {
+  if (value === undefined || value === null) return null;
+  const { data, shape } = flattenNumbers('sample_weight', value, Math.max(1, expected.length));
+  if (!sameShape(shape, expected)) {
+    throw invalidField('sample_weight', `needs one weight per sample, shaped ${formatShape(expected)} (the labels without their label axis); got ${formatShape(shape)}`);
+  }
+  for (let i = 0; i < data.length; i++) {
+    if (!(data[i] >= 0)) throw invalidField(pathOf('sample_weight', shape, i), `weights must be >= 0, got ${data[i]}`);
+  }
+  return data;
+}
+
 /** Float64 labels (as the JSON decoder reads them) as int32, with the errors of nested arrays. */
 function integersOf(field: string, values: Float64Array, shape: number[]): LabelTensor {
   const data = new Int32Array(values.length);
