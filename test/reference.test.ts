@@ -22,6 +22,12 @@ export const NOT_YET_SERVED = [
   'logauc',
 ];
 
+/**
+ * The endpoints whose weighted.json cases run (issue 16 adds sample_weight endpoint by endpoint);
+ * the coverage test below fails while an endpoint of weighted.json is missing here.
+ */
+const WEIGHTED_READY = new Set<string>([]);
+
 const served = (c: ReferenceCase) => metricsOf(c).every((name) => metricNames.includes(name));
 
 const files = [
@@ -29,6 +35,7 @@ const files = [
   { file: 'auroc.json', dir: referenceDir, select: () => true },
   { file: 'ranking.json', dir: referenceDir, select: () => true },
   { file: 'classification.json', dir: referenceDir, select: served },
+  { file: 'weighted.json', dir: referenceDir, select: (c: ReferenceCase) => WEIGHTED_READY.has(c.endpoint) },
   { file: 'correctness.json', dir: vectorsDir, select: () => true },
   { file: 'metrics.json', dir: vectorsDir, select: () => true },
 ];
