@@ -22,3 +22,19 @@ export function linspaceFloat32(n: number): Float64Array {
   for (let i = 0; i < n; i++) out[i] = Math.fround(i < half ? i * step : 1 - (n - 1 - i) * step);
   return out;
 }
+
+/**
+ * `torch.linspace(0, 1, n)` in float64 (ATen's CPU formula: i · step below ⌊n/2⌋, 1 − (n − 1 − i)
+ * · step from there on, step = 1 / (n − 1)): the thresholds a binned grid reports, as a user
+ * writes them (0.3 is 0.30000000000000004, not float32's 0.30000001192...). Comparisons still use
+ * {@link linspaceFloat32}, the grid torchmetrics compares scores with.
+ *
+ * O(n).
+ */
+export function linspaceFloat64(n: number): Float64Array {
+  const step = 1 / (n - 1);
+  const half = Math.floor(n / 2);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = i < half ? i * step : 1 - (n - 1 - i) * step;
+  return out;
+}

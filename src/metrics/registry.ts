@@ -6,6 +6,7 @@ import { balancedAccuracy, geometricMean } from './balanced.js';
 import { confusionMatrix, jaccardIndex } from './confusion-matrix.js';
 import type { MetricDefinition } from './definition.js';
 import { exactMatch } from './exact-match.js';
+import { eer, logauc, precisionAtFixedRecall, recallAtFixedPrecision, sensitivityAtSpecificity, specificityAtSensitivity } from './operating-point.js';
 import { auroc, averagePrecision } from './ranking.js';
 import { accuracy, f1Score, fbetaScore, hammingDistance, negativePredictiveValue, precision, recall, specificity } from './rates.js';
 import { statScores } from './stat-scores.js';
@@ -35,6 +36,12 @@ export const metricDefinitions = [
   logLoss,
   brierScore,
   hingeLoss,
+  precisionAtFixedRecall,
+  recallAtFixedPrecision,
+  sensitivityAtSpecificity,
+  specificityAtSensitivity,
+  eer,
+  logauc,
   coverageError,
   rankingAveragePrecision,
   rankingLoss,

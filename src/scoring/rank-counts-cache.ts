@@ -1,14 +1,17 @@
 import { invalidField } from '../errors.js';
 import { splitSorted, type ClassView, type SplitScores } from '../kernels/class-split.js';
 import { binnedRankCounts, rankCountsFromSorted, type RankCounts } from '../kernels/rank-counts.js';
-import { linspaceFloat32 } from '../kernels/linspace.js';
+import { linspaceFloat32, linspaceFloat64 } from '../kernels/linspace.js';
 import { sigmoidInPlace } from '../kernels/sigmoid.js';
 import { classView, pooledView, type RankingBatch } from './ranking-batch.js';
 
 /** Exact mode (`values` null) or a binned threshold grid, with a key to share counts by. */
 export interface Grid {
   key: string;
+  /** The thresholds scores are compared with (float32, as torchmetrics holds them), ascending. */
   values: Float64Array | null;
+  /** The same thresholds as asked (float64 linspace, or the list as sent): what an answer reports. */
+  asked: Float64Array | null;
 }
 
 /**
@@ -20,8 +23,8 @@ export interface Grid {
  * @throws {ProblemError} 400 for a list that is not strictly increasing in float32
  */
 export function thresholdGrid(thresholds: number | number[] | null): Grid {
-  if (thresholds === null) return { key: 'exact', values: null };
-  if (typeof thresholds === 'number') return { key: `linspace:${thresholds}`, values: linspaceFloat32(thresholds) };
+  if (thresholds === null) return { key: 'exact', values: null, asked: null };
+  if (typeof thresholds === 'number') return { key: `linspace:${thresholds}`, values: linspaceFloat32(thresholds), asked: linspaceFloat64(thresholds) };
   const values = Float64Array.from(thresholds, Math.fround);
   for (let k = 1; k < values.length; k++) {
     if (!(values[k] > values[k - 1])) {
@@ -29,7 +32,7 @@ export function thresholdGrid(thresholds: number | number[] | null): Grid {
       throw invalidField(`thresholds/${k}`, `must be strictly increasing (${thresholds[k]} after ${thresholds[k - 1]})${same}`);
     }
   }
-  return { key: `list:${values.join(',')}`, values };
+  return { key: `list:${values.join(',')}`, values, asked: Float64Array.from(thresholds) };
 }
 
 /**

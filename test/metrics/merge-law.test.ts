@@ -59,7 +59,7 @@ function optionsArb(name: string, task: Task, classes: number): fc.Arbitrary<Rec
   const allowed = new Set<string>(definition.optionsFor[task] ?? []);
   const choices: Record<string, fc.Arbitrary<unknown>> = {
     threshold: fc.constantFrom(0.3, 0.5, 0.7),
-    average: fc.constantFrom('micro', 'macro', 'weighted', 'none'),
+    average: name === 'eer' ? fc.constantFrom(null, 'micro', 'macro', 'none') : name === 'logauc' ? fc.constantFrom('macro', 'none') : fc.constantFrom('micro', 'macro', 'weighted', 'none'),
     top_k: fc.integer({ min: 1, max: classes }),
     zero_division: fc.constantFrom(0, 1),
     normalize: fc.constantFrom(null, 'true', 'pred', 'all'),
@@ -73,9 +73,14 @@ function optionsArb(name: string, task: Task, classes: number): fc.Arbitrary<Rec
     norm: fc.constantFrom('l1', 'l2', 'max'),
     squared: fc.boolean(),
     multiclass_mode: fc.constantFrom('crammer-singer', 'one-vs-all'),
+    min_recall: fc.constantFrom(0, 0.5, 0.9),
+    min_precision: fc.constantFrom(0, 0.5, 0.9),
+    min_specificity: fc.constantFrom(0, 0.5, 0.9),
+    min_sensitivity: fc.constantFrom(0, 0.5, 0.9),
+    fpr_range: fc.constantFrom([0.001, 0.1], [0.05, 0.5], [0.2, 1]),
   };
   const fields = Object.fromEntries(Object.entries(choices).filter(([k]) => allowed.has(k)));
-  return fc.record(fields, { requiredKeys: name === 'fbeta_score' ? ['beta'] : [] }).map((o) => {
+  return fc.record(fields, { requiredKeys: Object.keys(fields).filter((k) => k === 'beta' || k.startsWith('min_')) }).map((o) => {
     // One-vs-one takes macro or weighted, and no binned thresholds (the route answers 400 otherwise).
     if (o.multi_class === 'ovo') return { ...o, average: o.average === 'weighted' ? 'weighted' : 'macro', thresholds: null };
     return o;

@@ -59,7 +59,7 @@ describe.each(bodyPaths)('Arrow IPC bodies ($path)', ({ config }) => {
     const cases = loadCases('classification.json').filter((c) =>
       (c.request.metrics as Array<string | { name: string }>).every((m) => metricNames.includes(typeof m === 'string' ? m : m.name)),
     );
-    expect(cases.length).toBe(72);
+    expect(cases.length).toBe(92);
     for (const c of cases) {
       const { preds, labels, metrics, ...options } = c.request as { preds: number[] | number[][]; labels: number[] | number[][]; metrics: unknown } & Record<string, unknown>;
       const width = Array.isArray(preds[0]) ? (preds[0] as number[]).length : 1;

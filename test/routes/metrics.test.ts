@@ -53,6 +53,14 @@ describe.each(bodyPaths)('POST /v1/metrics ($path)', ({ config }) => {
       ['multiclass_mode on a binary batch', { ...binary, metrics: [{ name: 'hinge_loss', multiclass_mode: 'one-vs-all' }] }, 'metrics/0/multiclass_mode', /binary hinge_loss takes "squared"/],
       ['a multiclass-only calibration on multilabel', { preds: [[0.2, 0.9]], labels: [[0, 1]], metrics: ['calibration_error'] }, 'metrics/0', /exists for binary, multiclass/],
       ['log loss of class indices', { preds: [0, 2, 1], labels: [0, 1, 1], task: 'multiclass', num_classes: 3, metrics: ['log_loss'] }, 'preds', /log_loss needs scores/],
+      ['min_recall above 1', { ...binary, metrics: [{ name: 'precision_at_fixed_recall', min_recall: 1.5 }] }, 'metrics/0/min_recall', /<=1/],
+      ['min_precision missing', { ...binary, metrics: ['recall_at_fixed_precision'] }, 'metrics/0/min_precision', /required/],
+      ['min_specificity below 0', { ...binary, metrics: [{ name: 'sensitivity_at_specificity', min_specificity: -0.1 }] }, 'metrics/0/min_specificity', />=0/],
+      ['an fpr_range starting at 0', { ...binary, metrics: [{ name: 'logauc', fpr_range: [0, 0.1] }] }, 'metrics/0/fpr_range', /0 < a < b <= 1/],
+      ['an fpr_range of one number', { ...binary, metrics: [{ name: 'logauc', fpr_range: [0.1] }] }, 'metrics/0/fpr_range', /2|tuple|items/],
+      ['a weighted eer', { ...multiclass, metrics: [{ name: 'eer', average: 'weighted' }] }, 'metrics/0/average', /micro/],
+      ['eer average on multilabel', { preds: [[0.2, 0.9]], labels: [[0, 1]], metrics: [{ name: 'eer', average: 'micro' }] }, 'metrics/0/average', /multilabel eer takes "thresholds"/],
+      ['a multilabel-only metric on a multiclass batch', { ...multiclass, metrics: ['coverage_error'] }, 'metrics/0', /exists for multilabel; this batch is multiclass/],
       ['DeLong on a binned AUROC', { ...binary, metrics: [{ name: 'auroc', thresholds: 5, ci: { method: 'delong' } }] }, 'metrics/0/ci/method', /bootstrap/],
     ])('%s', async (_what, payload, path, message) => {
       const error = await problem(payload);
