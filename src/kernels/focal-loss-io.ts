@@ -32,6 +32,12 @@ export interface FocalLossOutput {
   sum: number;
   /** Number of contributing (not ignored) elements. */
   count: number;
+  /**
+   * Σ of the contributing elements' sample weights: the weighted mean's denominator, what a
+   * weighted loss state accumulates in place of `count` (only from `weightFocalLoss`, where
+   * `sum` is Σ wᵢ·lᵢ and `loss`, `losses`, `grad` and `hess` are weighted too).
+   */
+  weightSum?: number;
   /** Per-element losses, 0 where ignored (only with `withLosses`). */
   losses: Float64Array | null;
   /** d(loss)/d(preds) of the reduced loss; for `none` the derivative of the sum of losses. */
