@@ -1,10 +1,11 @@
 import { lossState } from '../metrics/focal-loss.js';
 import { invalidField } from '../errors.js';
-import { focalLossSigmoid, focalLossSoftmax, type FocalLossOutput } from '../kernels/focal-loss.js';
+import { focalLossSigmoid, focalLossSoftmax, type FocalLossOptions as KernelOptions, type FocalLossOutput } from '../kernels/focal-loss.js';
+import { weightFocalLoss } from '../kernels/focal-loss-weighted.js';
 import type { Task } from '../schemas/common.js';
 import { DEFAULT_ALPHA, type FocalLossRequest, type FocalLossResponse } from '../schemas/focal-loss.js';
 import { encodeArrowResponse } from '../wire/arrow.js';
-import { binaryColumn, binaryColumnWarning, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, nest, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
+import { binaryColumn, binaryColumnWarning, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, nest, pathOf, sameShape, sampleWeights, type LabelTensor, type Tensor } from './tensor.js';
 
 /** Validated, typed inputs of a focal-loss computation (the "format" stage's output). */
 export interface FocalLossBatch {
@@ -12,6 +13,11 @@ export interface FocalLossBatch {
   /** As sent: the gradient and hessian take its shape (`[B, 1]` stays `[B, 1]` when read as binary). */
   preds: Tensor;
   labels: LabelTensor;
+  /**
+   * `sample_weight` flattened, one weight per sample (per element of `labels`, per row of
+   * multilabel labels); null when absent: every sample weighs 1, and the kernels run unweighted.
+   */
+  sampleWeight: Float64Array | null;
   /** Decisions the format stage made that the request did not state, for the response. */
   warnings: string[];
 }
@@ -49,11 +55,23 @@ export function formatFocalLossBatch(request: FocalLossRequest): FocalLossBatch 
   return focalLossBatchFromTensors(flattenNumbers('preds', request.preds, 3), flattenIntegers('labels', request.labels, 2), request);
 }
 
-/** {@link formatFocalLossBatch} for tensors already flattened (by /v1/score). */
+/**
+ * The shape `sample_weight` takes for labels of `labelsShape`: the labels without their label
+ * axis, which only multilabel labels `[B, L]` have (`[B]`); multiclass and binary labels are
+ * one per sample already (`[B]` or `[B, N]`).
+ */
+export const focalSampleWeightShape = (task: Task, labelsShape: readonly number[]): number[] =>
+  task === 'multilabel' ? labelsShape.slice(0, -1) : [...labelsShape];
+
+/**
+ * {@link formatFocalLossBatch} for tensors already flattened (by /v1/score). `sample_weight` is
+ * read as the request sends it (nested arrays, or a `TypedTensor` of a flattened one) and checked
+ * against the shape {@link focalSampleWeightShape} gives.
+ */
 export function focalLossBatchFromTensors(
   preds: Tensor,
   labels: LabelTensor,
-  request: Pick<FocalLossRequest, 'task' | 'ignore_index' | 'input' | 'num_classes'>,
+  request: Pick<FocalLossRequest, 'task' | 'ignore_index' | 'input' | 'num_classes'> & { sample_weight?: unknown },
 ): FocalLossBatch {
   const warnings: string[] = [];
   const column = binaryColumn(preds, labels, request.task);
@@ -84,18 +102,21 @@ export function focalLossBatchFromTensors(
       throw invalidField('num_classes', `must equal ${expected.join(' or ')} for this ${task} batch, got ${request.num_classes}`);
     }
   }
-  return { task, preds, labels, warnings };
+  const sampleWeight = sampleWeights(request.sample_weight, focalSampleWeightShape(task, labels.shape));
+  return { task, preds, labels, sampleWeight, warnings };
 }
 
 /**
  * Class-balanced weights (Cui et al. 2019, "Class-Balanced Loss Based on Effective Number of
  * Samples", arXiv:1901.05555): (1 − β) / (1 − β^n_c), normalised to sum to C. Counts come from
- * the request, or from this batch's labels; a class without samples is a 400 in the first case,
+ * the request, or from this batch's labels (weighted counts with sample weights, one per label:
+ * a sample of weight 0 changes nothing); a class without samples is a 400 in the first case,
  * weight 0 with a warning in the second.
  */
 function effectiveNumberWeights(
   spec: { beta: number; counts?: number[] | undefined },
   labels: Int32Array,
+  sampleWeight: Float64Array | null,
   classes: number,
   ignoreIndex: number | null,
   warnings: string[],
@@ -108,14 +129,20 @@ function effectiveNumberWeights(
     counts = spec.counts;
   } else {
     counts = new Array<number>(classes).fill(0);
-    for (let i = 0; i < labels.length; i++) if (labels[i] !== ignoreIndex) counts[labels[i]]++;
+    for (let i = 0; i < labels.length; i++) if (labels[i] !== ignoreIndex) counts[labels[i]] += sampleWeight ? sampleWeight[i] : 1;
   }
+  // 1 − β^n as −expm1(n · log β): no cancellation where β^n is close to 1, as it is for the
+  // small weighted counts (sums of sample weights) that n may now be.
+  const logBeta = Math.log(spec.beta);
   const raw = counts.map((n, c) => {
-    if (n > 0) return (1 - spec.beta) / (1 - spec.beta ** n);
-    warnings.push(`class ${c} has no samples in this batch: its class-balanced weight is 0`);
+    if (n > 0) return (1 - spec.beta) / -Math.expm1(n * logBeta);
+    warnings.push(`class ${c} has no samples in this batch${sampleWeight ? ' (or only samples of weight 0)' : ''}: its class-balanced weight is 0`);
     return 0;
   });
   const total = raw.reduce((a, b) => a + b, 0);
+  if (!Number.isFinite(total)) {
+    throw invalidField('sample_weight', 'so small that the class-balanced weights alpha.effective_number takes from their sums per class overflow float64; rescale the weights, or send alpha.effective_number.counts');
+  }
   return Float64Array.from(raw, (w) => (total > 0 ? (w * classes) / total : 0));
 }
 
@@ -168,12 +195,12 @@ export function computeFocalLoss(request: FocalLossRequest): FocalLossResult {
  * @param gradIntoPreds let the gradient overwrite `preds` (only when nothing reads them later)
  */
 export function focalLossOfBatch(
-  { task, preds, labels, warnings: formatWarnings }: FocalLossBatch,
+  { task, preds, labels, sampleWeight, warnings: formatWarnings }: FocalLossBatch,
   request: FocalLossOptions,
   { gradIntoPreds }: { gradIntoPreds: boolean } = { gradIntoPreds: false },
 ): FocalLossResult {
   const classes = preds.shape[preds.shape.length - 1];
-  const options = {
+  const options: KernelOptions = {
     gamma: request.gamma,
     reduction: request.reduction,
     ignoreIndex: request.ignore_index ?? null,
@@ -195,22 +222,27 @@ export function focalLossOfBatch(
   const balanced = alphaSpec !== null && typeof alphaSpec === 'object' && !Array.isArray(alphaSpec);
   if (balanced && task === 'multilabel') throw invalidField('alpha/effective_number', 'class-balanced weights apply to multiclass and binary focal loss');
 
+  // With sample weights the kernel answers each element's loss and derivatives unscaled (reduction
+  // sum), and weightFocalLoss weighs and reduces them; without, nothing changes.
+  const kernelOptions: KernelOptions = sampleWeight ? { ...options, reduction: 'sum', withLosses: true } : options;
   let output: FocalLossOutput;
   let weights: Float64Array | null;
   if (task === 'multiclass') {
-    weights = balanced ? effectiveNumberWeights(alphaSpec.effective_number, labels.data, classes, ignoreIndex, warnings) : classWeights(alphaSpec as PlainAlpha, classes);
-    output = focalLossSoftmax(preds.data, labels.data, classes, weights, options);
+    weights = balanced ? effectiveNumberWeights(alphaSpec.effective_number, labels.data, sampleWeight, classes, ignoreIndex, warnings) : classWeights(alphaSpec as PlainAlpha, classes);
+    output = focalLossSoftmax(preds.data, labels.data, classes, weights, kernelOptions);
   } else {
     if (Array.isArray(alphaSpec)) {
       throw invalidField('alpha', `${task} focal loss takes a number in [0, 1] or null, as torchvision; got an array`);
     }
     weights = balanced
-      ? effectiveNumberWeights(alphaSpec.effective_number, labels.data, 2, ignoreIndex, warnings)
+      ? effectiveNumberWeights(alphaSpec.effective_number, labels.data, sampleWeight, 2, ignoreIndex, warnings)
       : alphaSpec === null
         ? null
         : new Float64Array([1 - (alphaSpec as number), alphaSpec as number]);
-    output = focalLossSigmoid(preds.data, labels.data, weights, options);
+    output = focalLossSigmoid(preds.data, labels.data, weights, kernelOptions);
   }
+  const unweightedSum = output.sum;
+  if (sampleWeight) output = weightFocalLoss(output, labels.data, ignoreIndex, sampleWeight, request.reduction, options.withLosses);
   const alpha = weights ? Array.from(weights) : [1, 1];
   if (output.hess && request.min_hessian !== undefined) {
     const floor = request.min_hessian;
@@ -218,7 +250,8 @@ export function focalLossOfBatch(
   }
 
   if (output.count === 0) warnings.push('every element is ignored: the loss and gradient are 0');
-  else if (output.loss === 0) {
+  else if (output.weightSum === 0) warnings.push('every contributing element has sample_weight 0: the loss and gradient are 0');
+  else if (unweightedSum === 0) {
     warnings.push('every element\'s loss is 0: it underflowed (predictions right with a confidence beyond float64) or its class weight is 0; the gradient is 0 too');
   }
   return {
@@ -228,8 +261,11 @@ export function focalLossOfBatch(
     gamma: request.gamma,
     alpha,
     count: output.count,
-    // The loss as every metric is computed: compute(update(init(), batch)) of the loss state.
-    ...(output.losses ? { losses: { data: output.losses, shape: labels.shape } } : { loss: lossState.compute(lossState.update(lossState.init(), output), request.reduction) }),
+    // The loss as every metric is computed: compute(update(init(), batch)) of the loss state;
+    // weighted, as weightFocalLoss reduced it (the state keeps no sum of weights yet).
+    ...(output.losses
+      ? { losses: { data: output.losses, shape: labels.shape } }
+      : { loss: sampleWeight ? output.loss : lossState.compute(lossState.update(lossState.init(), output), request.reduction) }),
     ...(output.grad ? { grad: { data: output.grad, shape: preds.shape } } : {}),
     ...(output.hess ? { hess: { data: output.hess, shape: preds.shape } } : {}),
     warnings,
