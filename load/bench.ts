@@ -52,6 +52,7 @@ const batch = (task: RankingBatch['task'], scores: Float64Array, labels: Int32Ar
   scoresAreLogOdds: false,
   labels,
   ignoreIndex: null,
+  weights: null,
   warnings: [],
 });
 const aurocOptions = { average: 'macro', multi_class: 'ovr', max_fpr: null, thresholds: null } as const;

@@ -1,7 +1,7 @@
 import { invalidField, payloadTooLarge } from '../errors.js';
 import type { Task } from '../schemas/common.js';
 import { rankingBatchFromTensors, type RankingBatch, type RankingBatchRequest } from '../scoring/ranking-batch.js';
-import { flattenIntegers, flattenNumbers, pathOf, type LabelTensor, type Tensor } from '../scoring/tensor.js';
+import { flattenIntegers, flattenNumbers, pathOf, sampleWeights, type LabelTensor, type Tensor } from '../scoring/tensor.js';
 
 /**
  * A formatted batch as every metric reads it: the ranking view (one binary problem per class,
@@ -109,6 +109,7 @@ function classIndexBatch(preds: Tensor, labels: LabelTensor, request: Omit<Ranki
     scoresAreLogOdds: false,
     labels: labels.data,
     ignoreIndex,
+    weights: sampleWeights(request.sample_weight, [rows]),
     warnings: [],
     preds: new Float64Array(0),
     classIndices,

@@ -36,7 +36,7 @@ export function concatRows(state: RowsState, config: MetricConfig): RankingBatch
   const { chunks } = state;
   if (chunks.length === 0) {
     const { task, classes, ignoreIndex } = config;
-    return { task, input: 'probs', rows: 0, classes, scores: new Float64Array(0), scoresAreLogOdds: false, labels: new Int32Array(0), ignoreIndex, warnings: [] };
+    return { task, input: 'probs', rows: 0, classes, scores: new Float64Array(0), scoresAreLogOdds: false, labels: new Int32Array(0), ignoreIndex, weights: null, warnings: [] };
   }
   if (chunks.length === 1) return chunks[0];
   const first = chunks[0];
@@ -51,6 +51,9 @@ export function concatRows(state: RowsState, config: MetricConfig): RankingBatch
   }
   const scores = new Float64Array(size);
   const labels = new Int32Array(labelSize);
+  // Weighted when any chunk is; the others' rows weigh 1.
+  const weights = chunks.some((c) => c.weights !== null) ? new Float64Array(rows).fill(1) : null;
+  let rowAt = 0;
   const warnings = new Set<string>();
   let at = 0;
   let labelAt = 0;
@@ -58,6 +61,8 @@ export function concatRows(state: RowsState, config: MetricConfig): RankingBatch
     if (mixed && c.scoresAreLogOdds) for (let i = 0; i < c.scores.length; i++) scores[at + i] = torchSigmoid(c.scores[i]);
     else scores.set(c.scores, at);
     labels.set(c.labels, labelAt);
+    if (weights && c.weights) weights.set(c.weights, rowAt);
+    rowAt += c.rows;
     at += c.scores.length;
     labelAt += c.labels.length;
     for (const w of c.warnings) warnings.add(w);
@@ -70,6 +75,7 @@ export function concatRows(state: RowsState, config: MetricConfig): RankingBatch
     rows,
     scores,
     labels,
+    weights,
     warnings: [...warnings],
   };
 }

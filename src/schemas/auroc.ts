@@ -7,7 +7,7 @@ export const AurocRequest = z
   .strictObject({
     ...rankingBatchFields,
     average: Average.default('macro').describe(
-      '`macro` (default) and `weighted` (by positives) average the defined classes; `micro` pools every (sample, class) pair (multilabel, multiclass one-vs-rest); `none` returns per_class only.',
+      '`macro` (default) and `weighted` (by positives) average the defined classes; `micro` pools every (sample, class) pair (multilabel, multiclass one-vs-rest); `samples` (multilabel, scikit-learn) the AUROC of each row over its labels, averaged over rows (weighted by sample_weight); `none` returns per_class only.',
     ),
     multi_class: z.enum(['ovr', 'ovo']).default('ovr').describe('Multiclass: one-vs-rest, or one-vs-one (Hand & Till 2001; macro or weighted).'),
     max_fpr: z

@@ -7,7 +7,7 @@ export const AveragePrecisionRequest = z
   .strictObject({
     ...rankingBatchFields,
     average: Average.default('macro').describe(
-      '`macro` (default) and `weighted` (by positives) average the defined classes; `micro` pools every (sample, class) pair; `none` returns per_class only.',
+      '`macro` (default) and `weighted` (by positives) average the defined classes; `micro` pools every (sample, class) pair; `samples` (multilabel, scikit-learn) the AP of each row over its labels, averaged over rows (weighted by sample_weight); `none` returns per_class only.',
     ),
     thresholds: Thresholds,
     ci: BootstrapOptions,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LabelValue, labelTensor, numberTensor, Task } from './common.js';
+import { LabelValue, labelTensor, numberTensor, sampleWeightTensor, Task } from './common.js';
 
 /**
  * Fields shared by every ranking metric (AUROC, average precision, ROC and PR curves): the
@@ -20,9 +20,13 @@ export const rankingBatchFields = {
   ignore_index: LabelValue.optional().describe('Samples (multilabel: entries) with this label are dropped.'),
   num_classes: z.number().int().min(2).optional().describe('Multiclass: when given, must equal C.'),
   num_labels: z.number().int().min(1).optional().describe('Multilabel: when given, must equal L.'),
+  sample_weight: sampleWeightTensor(
+    2,
+    'One weight per sample, finite and >= 0 (scikit-learn): [N] (binary: shaped like labels; multilabel: one per row, each entry weighing it). Counts become weighted counts; a weight-0 sample changes nothing.',
+  ).optional(),
 };
 
-export const Average = z.enum(['macro', 'weighted', 'micro', 'none']).meta({ id: 'Average', description: 'How per-class values are averaged.' });
+export const Average = z.enum(['macro', 'weighted', 'micro', 'samples', 'none']).meta({ id: 'Average', description: 'How per-class values are averaged.' });
 export type Average = z.infer<typeof Average>;
 
 export const Thresholds = z

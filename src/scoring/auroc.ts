@@ -1,12 +1,13 @@
 import { rankCountsOfBatch } from '../metrics/rows.js';
 import { invalidField } from '../errors.js';
-import { aurocExact, aurocFromBinnedCounts, aurocFromSplit } from '../kernels/auroc.js';
+import { aurocExact, aurocFromBinnedCounts, aurocFromCounts, aurocFromSplit } from '../kernels/auroc.js';
 import { splitSorted, type SplitScores } from '../kernels/class-split.js';
 import { BOOTSTRAP_UNDEFINED, bootstrapInterval, delongInterval } from './confidence.js';
 import type { AurocRequest, AurocResponse } from '../schemas/auroc.js';
 import { averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
 import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
 import { classView, formatRankingBatch, supports, type RankingBatch } from './ranking-batch.js';
+import { samplesAverage } from './samples-average.js';
 
 /** The AUROC options, without the batch itself (shared with /v1/score). */
 export type AurocOptions = Pick<AurocRequest, 'average' | 'multi_class' | 'max_fpr' | 'thresholds'> & Partial<Pick<AurocRequest, 'ci'>>;
@@ -15,6 +16,7 @@ export type AurocOptions = Pick<AurocRequest, 'average' | 'multi_class' | 'max_f
 function checkAurocOptions(options: AurocOptions, batch: RankingBatch): void {
   if (options.max_fpr !== null && batch.task !== 'binary') throw invalidField('max_fpr', `applies to binary AUROC only (task is ${batch.task})`);
   if (options.multi_class === 'ovo') {
+    if (batch.weights) throw invalidField('multi_class', '"ovo" takes no sample_weight (scikit-learn has no weighted one-vs-one AUROC); use "ovr"');
     if (batch.task !== 'multiclass') throw invalidField('multi_class', `"ovo" applies to multiclass only (task is ${batch.task})`);
     if (options.average !== 'macro' && options.average !== 'weighted') throw invalidField('average', `"ovo" supports macro or weighted, got "${options.average}"`);
     if (options.thresholds !== null) throw invalidField('thresholds', '"ovo" is computed exactly; binned thresholds are not supported');
@@ -23,7 +25,7 @@ function checkAurocOptions(options: AurocOptions, batch: RankingBatch): void {
 
 /** AUROC of class `c`: straight from its sorted scores when exact, else from its curve. */
 function aurocOfClass(cache: RankCountsCache, c: number, grid: Grid, maxFpr: number | null): { auroc: number | null; positives: number; negatives: number } {
-  if (grid.values === null && maxFpr === null) {
+  if (grid.values === null && maxFpr === null && cache.batch.weights === null) {
     const split = cache.split(c);
     return { auroc: aurocFromSplit(split), positives: split.positives.length, negatives: split.negatives.length };
   }
@@ -70,6 +72,7 @@ export function aurocOfBatch(cache: RankCountsCache, options: AurocOptions): Aur
     const interval = bootstrapInterval(batch, (resampled) => aurocPoint(resampled, options).auroc, ci);
     return { ...response, ci: interval, warnings: interval ? response.warnings : [...response.warnings, BOOTSTRAP_UNDEFINED] };
   }
+  if (batch.weights) throw invalidField('ci/method', 'DeLong has no weighted form: with sample_weight, use "bootstrap" (it resamples rows with their weights)');
   if (options.thresholds !== null || options.max_fpr !== null || options.multi_class === 'ovo') {
     throw invalidField('ci/method', 'DeLong intervals are for the exact, full, one-vs-rest AUROC; use "bootstrap" with thresholds, max_fpr or ovo');
   }
@@ -123,8 +126,15 @@ function aurocPoint(cache: RankCountsCache, options: AurocOptions): AurocRespons
     perClass.push(value);
   }
   let auroc: number | null;
+  if (options.average === 'samples') {
+    const { value, warning } = samplesAverage(batch, options.thresholds, 'AUROC', aurocFromCounts);
+    return { ...base, auroc: value, per_class: perClass, warnings: warning ? [...warnings, warning] : warnings };
+  }
   if (options.average === 'none') auroc = null;
-  else if (options.average === 'micro') auroc = grid.values ? aurocFromBinnedCounts(cache.pooled(grid), null) : aurocFromSplit(cache.pooledSplit());
+  else if (options.average === 'micro') {
+    if (grid.values) auroc = aurocFromBinnedCounts(cache.pooled(grid), null);
+    else auroc = batch.weights ? aurocExact(cache.pooled(grid), null) : aurocFromSplit(cache.pooledSplit());
+  }
   else auroc = averageDefined(perClass, options.average === 'weighted' ? supports(batch) : null);
   if (auroc === null && options.average !== 'none') warnings.push('no class has both positive and negative samples: the AUROC is undefined (null)');
   return { ...base, auroc, per_class: perClass, warnings };

@@ -6,6 +6,7 @@ import { averageDefined, classLabel, undefinedClassWarning } from './averaging.j
 import { BOOTSTRAP_UNDEFINED, bootstrapInterval } from './confidence.js';
 import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
 import { formatRankingBatch, supports } from './ranking-batch.js';
+import { samplesAverage } from './samples-average.js';
 
 export type AveragePrecisionOptions = Pick<AveragePrecisionRequest, 'average' | 'thresholds'> & Partial<Pick<AveragePrecisionRequest, 'ci'>>;
 
@@ -36,6 +37,10 @@ function averagePrecisionPoint(cache: RankCountsCache, options: AveragePrecision
   if (batch.task === 'binary') return { ...base, average_precision: perClass[0], warnings };
 
   let ap: number | null;
+  if (options.average === 'samples') {
+    const { value, warning } = samplesAverage(batch, options.thresholds, 'average precision', averagePrecisionFromCounts);
+    return { ...base, average_precision: value, per_class: perClass, warnings: warning ? [...warnings, warning] : warnings };
+  }
   if (options.average === 'none') ap = null;
   else if (options.average === 'micro') ap = apOf(cache.pooled(grid), grid);
   else ap = averageDefined(perClass, options.average === 'weighted' ? supports(batch) : null);

@@ -43,9 +43,9 @@ function strata(batch: RankingBatch): number[][] {
   return [...groups.values()];
 }
 
-/** The batch restricted to `rows` (with repetition), in that order. */
+/** The batch restricted to `rows` (with repetition), in that order, each row with its weight. */
 function resample(batch: RankingBatch, rows: Int32Array): RankingBatch {
-  const { classes, scores, labels, task } = batch;
+  const { classes, scores, labels, task, weights } = batch;
   const labelWidth = task === 'multilabel' ? classes : 1;
   const newScores = new Float64Array(rows.length * classes);
   const newLabels = new Int32Array(rows.length * labelWidth);
@@ -54,7 +54,8 @@ function resample(batch: RankingBatch, rows: Int32Array): RankingBatch {
     newScores.set(scores.subarray(i * classes, (i + 1) * classes), r * classes);
     newLabels.set(labels.subarray(i * labelWidth, (i + 1) * labelWidth), r * labelWidth);
   }
-  return { ...batch, rows: rows.length, scores: newScores, labels: newLabels };
+  const newWeights = weights && Float64Array.from(rows, (i) => weights[i]);
+  return { ...batch, rows: rows.length, scores: newScores, labels: newLabels, weights: newWeights };
 }
 
 export const BOOTSTRAP_UNDEFINED = 'no bootstrap resample has a defined value: the interval is undefined (null)';
@@ -62,7 +63,7 @@ export const BOOTSTRAP_UNDEFINED = 'no bootstrap resample has a defined value: t
 /**
  * A percentile bootstrap interval of any batch metric (an averaged AUROC, average precision):
  * `n` resamples drawn with replacement within each class (so every resample keeps the class
- * balance), the metric recomputed on each, and the (1 − level)/2 and (1 + level)/2 quantiles of
+ * balance), each row keeping its sample weight, the metric recomputed on each, and the (1 − level)/2 and (1 + level)/2 quantiles of
  * the defined values (Efron & Tibshirani 1993, ch. 13).
  *
  * O(n_resamples · metric cost).

@@ -3,6 +3,8 @@ import { splitSorted, type ClassView, type SplitScores } from '../kernels/class-
 import { binnedRankCounts, rankCountsFromSorted, type RankCounts } from '../kernels/rank-counts.js';
 import { linspaceFloat32, linspaceFloat64 } from '../kernels/linspace.js';
 import { sigmoidInPlace } from '../kernels/sigmoid.js';
+import { torchSigmoid } from '../kernels/stat-scores.js';
+import { weightedRankCounts } from '../kernels/weighted-counts.js';
 import { classView, pooledView, type RankingBatch } from './ranking-batch.js';
 
 /** Exact mode (`values` null) or a binned threshold grid, with a key to share counts by. */
@@ -56,14 +58,14 @@ export class RankCountsCache {
     return this.splitOf('pooled', () => pooledView(this.batch));
   }
 
-  /** One-vs-rest counts of class `c` (binary: c = 0), exact or binned. */
+  /** One-vs-rest counts of class `c` (binary: c = 0), exact or binned; weighted when the batch is. */
   ofClass(c: number, grid: Grid): RankCounts {
-    return this.countsOf(`${c}|${grid.key}`, () => this.split(c), grid);
+    return this.countsOf(`${c}|${grid.key}`, () => this.split(c), grid, () => classView(this.batch, c), 1);
   }
 
   /** Counts of every (sample, class) pair pooled. */
   pooled(grid: Grid): RankCounts {
-    return this.countsOf(`pooled|${grid.key}`, () => this.pooledSplit(), grid);
+    return this.countsOf(`pooled|${grid.key}`, () => this.pooledSplit(), grid, () => pooledView(this.batch), this.batch.classes);
   }
 
   private splitOf(key: number | 'pooled', view: () => ClassView): SplitScores {
@@ -75,12 +77,23 @@ export class RankCountsCache {
     return split;
   }
 
-  private countsOf(key: string, split: () => SplitScores, grid: Grid): RankCounts {
+  private countsOf(key: string, split: () => SplitScores, grid: Grid, view: () => ClassView, weightRepeat: number): RankCounts {
     let counts = this.counts.get(key);
+    const { weights, scoresAreLogOdds } = this.batch;
+    if (!counts && weights) {
+      // Weighted: the distinct scores (exact) or the grid are the thresholds; each element adds its weight.
+      if (grid.values === null) {
+        const { positives, negatives } = split();
+        counts = weightedRankCounts(view(), weights, weightRepeat, rankCountsFromSorted(positives, negatives).thresholds, null, true);
+      } else {
+        counts = weightedRankCounts(view(), weights, weightRepeat, grid.values.slice().reverse(), scoresAreLogOdds ? torchSigmoid : null, false);
+      }
+      this.counts.set(key, counts);
+    }
     if (!counts) {
       const { positives, negatives } = split();
       if (grid.values === null) counts = rankCountsFromSorted(positives, negatives);
-      else if (this.batch.scoresAreLogOdds) {
+      else if (scoresAreLogOdds) {
         // σ is monotone: the sorted order survives, on copies so exact metrics keep raw scores.
         counts = binnedRankCounts(sigmoidInPlace(positives.slice()), sigmoidInPlace(negatives.slice()), grid.values);
       } else counts = binnedRankCounts(positives, negatives, grid.values);

@@ -2,7 +2,7 @@ import { invalidField } from '../errors.js';
 import type { ClassView } from '../kernels/class-split.js';
 import { logOddsRows } from '../kernels/log-odds.js';
 import type { Task } from '../schemas/common.js';
-import { binaryColumn, binaryColumnWarning, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, pathOf, sameShape, type LabelTensor, type Tensor } from './tensor.js';
+import { binaryColumn, binaryColumnWarning, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, pathOf, sameShape, sampleWeights, type LabelTensor, type Tensor } from './tensor.js';
 
 /** The request fields every ranking metric reads (see `rankingBatchFields`). */
 export interface RankingBatchRequest {
@@ -13,6 +13,8 @@ export interface RankingBatchRequest {
   ignore_index?: number | undefined;
   num_classes?: number | undefined;
   num_labels?: number | undefined;
+  /** One weight per sample (see `sampleWeights`); absent, every sample weighs 1. */
+  sample_weight?: unknown;
 }
 
 /**
@@ -43,6 +45,11 @@ export interface RankingBatch {
   /** Binary: rows. Multiclass: rows (class indices). Multilabel: rows × classes. */
   labels: Int32Array;
   ignoreIndex: number | null;
+  /**
+   * One weight per row (scikit-learn's `sample_weight`: counts become weighted counts), or null
+   * when every row weighs 1. A row of weight 0 changes nothing (it is no threshold of a curve).
+   */
+  weights: Float64Array | null;
   /** Decisions the format stage made that the request did not state, for the response. */
   warnings: string[];
 }
@@ -86,6 +93,9 @@ export function rankingBatchFromTensors(
   const oneHot = request.task === undefined && task === 'multilabel' ? oneHotWarning(labels, ignoreIndex) : null;
   if (oneHot) warnings.push(oneHot);
   const rows = preds.shape[0];
+  // Binary has no label axis (one weight per element, shaped like the labels as sent);
+  // multiclass and multilabel one weight per row.
+  const weights = sampleWeights(request.sample_weight, task === 'binary' ? sentLabels.shape : [rows]);
 
   let classes: number;
   if (task === 'multiclass') {
@@ -134,7 +144,7 @@ export function rankingBatchFromTensors(
     warnings.push('input "auto": a score lies outside [0, 1], so preds were read as logits (torchmetrics\' rule); send "input" to say which they are');
   }
   const ranked = input === 'logits' && task === 'multiclass' ? logOddsRows(scores, classes) : scores;
-  return { task, input, rows, classes, scores: ranked, scoresAreLogOdds: input === 'logits', labels: labels.data, ignoreIndex, warnings };
+  return { task, input, rows, classes, scores: ranked, scoresAreLogOdds: input === 'logits', labels: labels.data, ignoreIndex, weights, warnings };
 }
 
 /** torchmetrics' `auto` rule: probabilities unless a kept score lies outside [0, 1]. */
@@ -195,14 +205,19 @@ export function pooledView(batch: RankingBatch): ClassView {
   };
 }
 
-/** Samples per class (multiclass) or positives per label (multilabel), ignored ones excluded. */
+/**
+ * Samples per class (multiclass) or positives per label (multilabel), ignored ones excluded;
+ * weighted supports (summed sample weights) when the batch is weighted, as scikit-learn's
+ * `average="weighted"`.
+ */
 export function supports(batch: RankingBatch): Float64Array {
   const out = new Float64Array(batch.classes);
-  const { rows, classes, labels, ignoreIndex, task } = batch;
+  const { rows, classes, labels, ignoreIndex, task, weights } = batch;
   for (let i = 0; i < rows; i++) {
+    const w = weights ? weights[i] : 1;
     if (task === 'multilabel') {
-      for (let c = 0; c < classes; c++) if (labels[i * classes + c] === 1) out[c]++;
-    } else if (labels[i] !== ignoreIndex) out[task === 'multiclass' ? labels[i] : 0] += task === 'binary' ? labels[i] : 1;
+      for (let c = 0; c < classes; c++) if (labels[i * classes + c] === 1) out[c] += w;
+    } else if (labels[i] !== ignoreIndex) out[task === 'multiclass' ? labels[i] : 0] += task === 'binary' ? labels[i] * w : w;
   }
   return out;
 }
