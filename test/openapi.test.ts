@@ -114,7 +114,7 @@ describe('OpenAPI document', () => {
     expect(params['ci.level'].schema.type).toBe('number');
     // A nullable option takes the word null, as the server reads it.
     expect(params.max_fpr.schema.anyOf).toEqual([expect.objectContaining({ type: 'number' }), { type: 'string', enum: ['null'] }]);
-    expect(params.average.schema.enum).toEqual(['macro', 'weighted', 'micro', 'none']);
+    expect(params.average.schema.enum).toEqual(['macro', 'weighted', 'micro', 'samples', 'none']);
     expect(params.thresholds.schema.anyOf.map((a: any) => a.type)).toEqual(['integer', 'array', 'string']);
     expect(params.thresholds).toMatchObject({ style: 'form', explode: false });
     const focal = Object.fromEntries(served.paths['/v1/arrow/focal-loss'].post.parameters.map((p: any) => [p.name, p]));

@@ -6,7 +6,9 @@ import { wasmBase64 } from './wasm/stat-scores.wasm.js';
  * (`_binary_confusion_matrix_update`, `_multiclass_stat_scores_update`,
  * `_multiclass_confusion_matrix_update`, `_multilabel_confusion_matrix_update`). The counting
  * functions add into `into` (counts as float64: exact up to 2^53) and skip samples whose label
- * is `ignore`. O(n) unless stated.
+ * is `ignore`. Where they take `weights` (one per sample: per row, multilabel rows weighing each
+ * entry), counts become weighted counts, scikit-learn's `sample_weight`; null counts each as 1.
+ * O(n) unless stated.
  */
 
 /**
@@ -33,6 +35,7 @@ export function binaryConfusionCounts(
   threshold: number,
   logits: boolean,
   ignore: number | null,
+  weights: Float64Array | null = null,
 ): void {
   let tn = 0;
   let fp = 0;
@@ -41,12 +44,13 @@ export function binaryConfusionCounts(
   for (let k = 0, i = start; k < n; k++, i += stride) {
     const y = labels[i];
     if (y === ignore) continue;
+    const w = weights === null ? 1 : weights[k];
     const p = logits ? torchSigmoid(scores[i]) : scores[i];
     if (p > threshold) {
-      if (y === 1) tp++;
-      else fp++;
-    } else if (y === 1) fn++;
-    else tn++;
+      if (y === 1) tp += w;
+      else fp += w;
+    } else if (y === 1) fn += w;
+    else tn += w;
   }
   into[offset] += tn;
   into[offset + 1] += fp;
@@ -160,11 +164,11 @@ export function topKPredictions(scores: Float64Array, labels: Int32Array, rows: 
  * A multiclass confusion matrix, C × C row-major, counts[label · C + predicted]
  * (`_multiclass_confusion_matrix_update`). Samples with label `ignore` are skipped. O(n).
  */
-export function multiclassConfusionCounts(into: Float64Array, labels: Int32Array, predicted: Int32Array, classes: number, ignore: number | null): void {
+export function multiclassConfusionCounts(into: Float64Array, labels: Int32Array, predicted: Int32Array, classes: number, ignore: number | null, weights: Float64Array | null = null): void {
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i];
     if (y === ignore) continue;
-    into[y * classes + predicted[i]]++;
+    into[y * classes + predicted[i]] += weights === null ? 1 : weights[i];
   }
 }
 
@@ -175,18 +179,19 @@ export function multiclassConfusionCounts(into: Float64Array, labels: Int32Array
  * false negative of its label; every other class counts it a true negative. Samples with label
  * `ignore` are skipped. O(n + C): the state is 4 · C numbers, however many classes.
  */
-export function multiclassStatCounts(into: Float64Array, labels: Int32Array, predicted: Int32Array, classes: number, ignore: number | null): void {
+export function multiclassStatCounts(into: Float64Array, labels: Int32Array, predicted: Int32Array, classes: number, ignore: number | null, weights: Float64Array | null = null): void {
   let kept = 0;
   const add = new Float64Array(4 * classes);
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i];
     if (y === ignore) continue;
-    kept++;
+    const w = weights === null ? 1 : weights[i];
+    kept += w;
     const p = predicted[i];
-    if (p === y) add[4 * y + 3]++;
+    if (p === y) add[4 * y + 3] += w;
     else {
-      add[4 * p + 1]++;
-      add[4 * y + 2]++;
+      add[4 * p + 1] += w;
+      add[4 * y + 2] += w;
     }
   }
   for (let c = 0; c < classes; c++) {
@@ -214,6 +219,7 @@ export function exactMatchCounts(
   threshold: number,
   logits: boolean,
   ignore: number | null,
+  weights: Float64Array | null = null,
 ): void {
   let matched = 0;
   let counted = 0;
@@ -234,8 +240,9 @@ export function exactMatchCounts(
       // A row broken off early had a kept entry; only a row of ignored entries lands here.
       continue;
     }
-    counted++;
-    if (match) matched++;
+    const w = weights === null ? 1 : weights[i];
+    counted += w;
+    if (match) matched += w;
   }
   into[0] += matched;
   into[1] += counted;

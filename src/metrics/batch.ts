@@ -115,3 +115,6 @@ function classIndexBatch(preds: Tensor, labels: LabelTensor, request: Omit<Ranki
     classIndices,
   };
 }
+
+/** Row `i`'s sample weight (1 when the batch has none). */
+export const rowWeight = (batch: RankingBatch, i: number): number => (batch.weights === null ? 1 : batch.weights[i]);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MetricBatch } from './batch.js';
+import { rowWeight, type MetricBatch } from './batch.js';
 import { defineMetric, type MetricEntry } from './definition.js';
 import { argmaxRows } from '../kernels/stat-scores.js';
 import { probabilitiesOf } from './probabilities.js';
@@ -46,9 +46,10 @@ function countBins(into: Float64Array, batch: MetricBatch, n: number): void {
       accuracy = best === y ? 1 : 0;
     }
     const b = 3 * binOf(confidence, n, edges);
-    into[b]++;
-    into[b + 1] += confidence;
-    into[b + 2] += accuracy;
+    const w = rowWeight(batch, i);
+    into[b] += w;
+    into[b + 1] += w * confidence;
+    into[b + 2] += w * accuracy;
   }
 }
 

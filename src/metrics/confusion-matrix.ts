@@ -3,6 +3,7 @@ import { classLabel, classesPhrase } from '../scoring/averaging.js';
 import type { MetricConfig } from './batch.js';
 import { averageOption, defineMetric, threshold, underived, zeroDivision, type Derived, type MetricEntry } from './definition.js';
 import { checkMatrixClasses, confusionState, statScoresOf, statState } from './stat-scores.js';
+import { withSamplesAverage } from './samples-average.js';
 
 /**
  * The confusion state as matrices, label-major: binary one 2 × 2 [[tn, fp], [fn, tp]],
@@ -82,7 +83,7 @@ export const confusionMatrix = defineMetric<ConfusionMatrixOptions, Float64Array
 
 interface JaccardOptions {
   threshold: number;
-  average: 'micro' | 'macro' | 'weighted' | 'none';
+  average: 'micro' | 'macro' | 'weighted' | 'samples' | 'none';
   zero_division: 0 | 1;
 }
 
@@ -91,7 +92,7 @@ interface JaccardOptions {
  * multiclass classes that neither occur nor are predicted, and an `ignore_index` inside 0..C-1
  * (micro takes that class's denominator out too); weighted weighs by support.
  */
-export const jaccardIndex = defineMetric<JaccardOptions, Float64Array>({
+export const jaccardIndex = withSamplesAverage(defineMetric<JaccardOptions, Float64Array>({
   name: 'jaccard_index',
   summary: 'Intersection over union: tp / (tp + fp + fn).',
   source: 'torchmetrics *_jaccard_index',
@@ -147,4 +148,4 @@ export const jaccardIndex = defineMetric<JaccardOptions, Float64Array>({
     }
     return { jaccard_index: weighted / norm, per_class: perClass, warnings };
   },
-});
+}), () => (tp, fp, _tn, fn) => [tp, tp + fp + fn]);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MetricBatch, MetricConfig } from './batch.js';
+import { rowWeight, type MetricBatch, type MetricConfig } from './batch.js';
 import { defineMetric, type MetricEntry } from './definition.js';
 import { probabilitiesOf } from './probabilities.js';
 import { countsState } from './state.js';
@@ -29,8 +29,9 @@ function countLogLoss(into: Float64Array, batch: MetricBatch): void {
       if (y === ignoreIndex) continue;
       let sum = 0;
       for (let c = 0; c < classes; c++) sum += clip(p[i * classes + c]);
-      into[0] -= Math.log(clip(p[i * classes + y]) / sum);
-      into[1]++;
+      const w = rowWeight(batch, i);
+      into[0] -= w * Math.log(clip(p[i * classes + y]) / sum);
+      into[1] += w;
     }
     return;
   }
@@ -40,8 +41,9 @@ function countLogLoss(into: Float64Array, batch: MetricBatch): void {
     const positive = clip(p[i]);
     const negative = clip(1 - p[i]);
     const at = task === 'multilabel' ? 2 * (i % classes) : 0;
-    into[at] -= Math.log((y === 1 ? positive : negative) / (positive + negative));
-    into[at + 1]++;
+    const w = rowWeight(batch, task === 'multilabel' ? Math.floor(i / classes) : i);
+    into[at] -= w * Math.log((y === 1 ? positive : negative) / (positive + negative));
+    into[at + 1] += w;
   }
 }
 
@@ -83,15 +85,19 @@ function countBrier(into: Float64Array, batch: MetricBatch): void {
     for (let i = 0; i < rows; i++) {
       const y = labels[i];
       if (y === ignoreIndex) continue;
-      for (let c = 0; c < classes; c++) into[0] += (p[i * classes + c] - (c === y ? 1 : 0)) ** 2;
-      into[1]++;
+      const w = rowWeight(batch, i);
+      let sum = 0;
+      for (let c = 0; c < classes; c++) sum += (p[i * classes + c] - (c === y ? 1 : 0)) ** 2;
+      into[0] += w * sum;
+      into[1] += w;
     }
     return;
   }
   for (let i = 0; i < p.length; i++) {
     if (labels[i] === ignoreIndex) continue;
-    into[0] += (p[i] - labels[i]) ** 2;
-    into[1]++;
+    const w = rowWeight(batch, task === 'multilabel' ? Math.floor(i / classes) : i);
+    into[0] += w * (p[i] - labels[i]) ** 2;
+    into[1] += w;
   }
 }
 
@@ -129,14 +135,15 @@ function countHinge(into: Float64Array, batch: MetricBatch, options: HingeOption
   for (let i = 0; i < rows; i++) {
     const y = labels[i];
     if (y === ignoreIndex) continue;
-    into[countAt]++;
-    if (task === 'binary') into[0] += measure(y === 1 ? p[i] : -p[i]);
+    const w = rowWeight(batch, i);
+    into[countAt] += w;
+    if (task === 'binary') into[0] += w * measure(y === 1 ? p[i] : -p[i]);
     else if (options.multiclass_mode === 'crammer-singer') {
       let other = -Infinity;
       for (let c = 0; c < classes; c++) if (c !== y && p[i * classes + c] > other) other = p[i * classes + c];
-      into[0] += measure(p[i * classes + y] - other);
+      into[0] += w * measure(p[i * classes + y] - other);
     } else {
-      for (let c = 0; c < classes; c++) into[c] += measure(c === y ? p[i * classes + c] : -p[i * classes + c]);
+      for (let c = 0; c < classes; c++) into[c] += w * measure(c === y ? p[i * classes + c] : -p[i * classes + c]);
     }
   }
 }

@@ -9,6 +9,8 @@ import { concatRows, rowsState, type RowsState } from './rows.js';
 interface Row {
   scores: number[];
   relevant: boolean[];
+  /** The row's sample weight. */
+  weight: number;
 }
 
 /** The rows of a state, ignored entries left out of their row. */
@@ -18,7 +20,7 @@ function rowsOf(state: RowsState, config: MetricConfig, derived: Derived): Row[]
     const { rows, classes, scores, labels, ignoreIndex, scoresAreLogOdds } = batch;
     const out: Row[] = [];
     for (let i = 0; i < rows; i++) {
-      const row: Row = { scores: [], relevant: [] };
+      const row: Row = { scores: [], relevant: [], weight: batch.weights === null ? 1 : batch.weights[i] };
       for (let j = i * classes; j < (i + 1) * classes; j++) {
         if (labels[j] === ignoreIndex) continue;
         row.scores.push(scoresAreLogOdds ? torchSigmoid(scores[j]) : scores[j]);
@@ -33,9 +35,16 @@ function rowsOf(state: RowsState, config: MetricConfig, derived: Derived): Row[]
 /** The mean of a per-row value over the rows, null (with a warning) without rows. */
 function meanOverRows(name: string, rows: Row[], value: (row: Row) => number): MetricEntry {
   if (rows.length === 0) return { [name]: null, warnings: [`no samples: ${name} is undefined (null)`] };
+  // scikit-learn's sample_weight: the weighted mean over rows.
   let total = 0;
-  for (const row of rows) total += value(row);
-  return { [name]: total / rows.length, warnings: [] };
+  let norm = 0;
+  for (const row of rows) {
+    if (row.weight === 0) continue;
+    total += row.weight * value(row);
+    norm += row.weight;
+  }
+  if (norm === 0) return { [name]: null, warnings: [`every row weighs 0: ${name} is undefined (null)`] };
+  return { [name]: total / norm, warnings: [] };
 }
 
 /**

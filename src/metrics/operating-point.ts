@@ -338,7 +338,8 @@ export const eer = defineMetric<EerOptions, RowsState>({
 });
 
 const FprRange = z
-  .tuple([z.number(), z.number()])
+  .array(z.number())
+  .length(2)
   .default([0.001, 0.1])
   .refine(([a, b]) => a > 0 && a < b && b <= 1, { message: 'needs 0 < a < b <= 1 (log10 of a false positive rate of 0 is -infinity)' })
   .describe('[a, b]: the false positive rates the area spans, 0 < a < b <= 1 (default [0.001, 0.1]).');

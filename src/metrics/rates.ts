@@ -4,13 +4,13 @@ import { classesPhrase } from '../scoring/averaging.js';
 import type { MetricConfig } from './batch.js';
 import { averageOption, defineMetric, statScoreOptions, threshold, topK, zeroDivision, type MetricEntry } from './definition.js';
 import { checkTopK, statScoresOf, statState, type StatScores } from './stat-scores.js';
+import { withSamplesAverage, type Rate } from './samples-average.js';
 
 /** A rate of the confusion counts: numerator and denominator. */
-type Rate = (tp: number, fp: number, tn: number, fn: number) => [number, number];
 
 interface RateOptions {
   threshold: number;
-  average: 'micro' | 'macro' | 'weighted' | 'none';
+  average: 'micro' | 'macro' | 'weighted' | 'samples' | 'none';
   top_k: number;
   zero_division?: 0 | 1;
 }
@@ -134,12 +134,17 @@ export const hammingDistance = rateMetric(
   false,
 );
 
-export const precision = rateMetric(
-  { name: 'precision', summary: 'tp / (tp + fp).', source: 'torchmetrics *_precision', rate: () => (tp, fp) => [tp, tp + fp], zeroReason: 'nothing predicted positive', topKExclusion: true },
-  true,
+const precisionRate: Rate = (tp, fp) => [tp, tp + fp];
+
+export const precision = withSamplesAverage(
+  rateMetric({ name: 'precision', summary: 'tp / (tp + fp).', source: 'torchmetrics *_precision', rate: () => precisionRate, zeroReason: 'nothing predicted positive', topKExclusion: true }, true),
+  () => precisionRate,
 );
 
-export const recall = rateMetric({ name: 'recall', summary: 'tp / (tp + fn): sensitivity, true-positive rate.', source: 'torchmetrics *_recall', rate: () => recallRate, zeroReason: 'no positive samples', topKExclusion: true }, true);
+export const recall = withSamplesAverage(
+  rateMetric({ name: 'recall', summary: 'tp / (tp + fn): sensitivity, true-positive rate.', source: 'torchmetrics *_recall', rate: () => recallRate, zeroReason: 'no positive samples', topKExclusion: true }, true),
+  () => recallRate,
+);
 
 export const specificity = rateMetric(
   { name: 'specificity', summary: 'tn / (tn + fp): true-negative rate.', source: 'torchmetrics *_specificity', rate: () => (_tp, fp, tn) => [tn, tn + fp], zeroReason: 'no negative samples' },
@@ -174,16 +179,19 @@ const fbetaRate =
     return [scaled, scaled + fn + fp / b2];
   };
 
-export const f1Score = rateMetric(
-  { name: 'f1_score', summary: 'Harmonic mean of precision and recall.', source: 'torchmetrics *_f1_score', rate: () => fbetaRate(1), zeroReason: 'no positive samples and nothing predicted positive' },
-  true,
+export const f1Score = withSamplesAverage(
+  rateMetric(
+    { name: 'f1_score', summary: 'Harmonic mean of precision and recall.', source: 'torchmetrics *_f1_score', rate: () => fbetaRate(1), zeroReason: 'no positive samples and nothing predicted positive' },
+    true,
+  ),
+  () => fbetaRate(1),
 );
 
 interface FbetaOptions extends RateOptions {
   beta: number;
 }
 
-export const fbetaScore = defineMetric<FbetaOptions, Float64Array>({
+export const fbetaScore = withSamplesAverage(defineMetric<FbetaOptions, Float64Array>({
   name: 'fbeta_score',
   summary: 'F-beta: recall weighs beta times as much as precision (`beta` required).',
   source: 'torchmetrics *_fbeta_score',
@@ -205,4 +213,4 @@ export const fbetaScore = defineMetric<FbetaOptions, Float64Array>({
       config,
       options,
     ),
-});
+}), (options) => fbetaRate(options.beta));

@@ -50,13 +50,14 @@ export function statState(config: MetricConfig, options: DecisionOptions): State
     const k = options.top_k ?? 1;
     return countsState(`stat_scores:top_k=${k}`, 4 * classes, (into, batch) => {
       if (k === 1 && classes <= MAX_MATRIX_CLASSES) statCountsFromMatrix(into, batchConfusion(batch), classes);
-      else multiclassStatCounts(into, batch.labels, predictedClasses(batch, k), classes, batch.ignoreIndex);
+      else multiclassStatCounts(into, batch.labels, predictedClasses(batch, k), classes, batch.ignoreIndex, batch.weights);
     });
   }
   const t = options.threshold ?? 0.5;
   return countsState(`stat_scores:threshold=${t}`, 4 * classes, (into, batch) => {
     const logits = batch.input === 'logits';
-    for (let c = 0; c < classes; c++) binaryConfusionCounts(into, 4 * c, batch.preds, batch.labels, c, classes, batch.rows, t, logits, batch.ignoreIndex);
+    // Multilabel entries weigh their row's weight.
+    for (let c = 0; c < classes; c++) binaryConfusionCounts(into, 4 * c, batch.preds, batch.labels, c, classes, batch.rows, t, logits, batch.ignoreIndex, batch.weights);
   });
 }
 
@@ -86,7 +87,7 @@ function batchConfusion(batch: MetricBatch): Float64Array {
   return derivedFromBatch(batch, CONFUSION, () => {
     const { rows, classes, labels, ignoreIndex } = batch;
     const matrix = new Float64Array(classes * classes);
-    if (batch.classIndices) multiclassConfusionCounts(matrix, labels, batch.classIndices, classes, ignoreIndex);
+    if (batch.classIndices || batch.weights) multiclassConfusionCounts(matrix, labels, predictedClasses(batch, 1), classes, ignoreIndex, batch.weights);
     else confusionFromScores(matrix, batch.preds, labels, rows, classes, ignoreIndex);
     return matrix;
   });
@@ -108,7 +109,7 @@ export function checkMatrixClasses(name: string, config: MetricConfig, path: str
 export function exactMatchState(options: DecisionOptions): StateSpec<Float64Array> {
   const t = options.threshold ?? 0.5;
   return countsState(`exact_match:threshold=${t}`, 2, (into, batch: MetricBatch) => {
-    exactMatchCounts(into, batch.preds, batch.labels, batch.rows, batch.classes, t, batch.input === 'logits', batch.ignoreIndex);
+    exactMatchCounts(into, batch.preds, batch.labels, batch.rows, batch.classes, t, batch.input === 'logits', batch.ignoreIndex, batch.weights);
   });
 }
 

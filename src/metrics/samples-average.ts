@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { invalidField } from '../errors.js';
+import { torchSigmoid } from '../kernels/stat-scores.js';
+import { rowWeight, type MetricBatch } from './batch.js';
+import type { MetricDefinition, MetricEntry } from './definition.js';
+import { countsState } from './state.js';
+
+/** A rate from one set of counts: [numerator, denominator]. */
+export type Rate = (tp: number, fp: number, tn: number, fn: number) => [number, number];
+
+/** The `average` of the metrics that also average over samples (multilabel). */
+export const averageWithSamples = z
+  .enum(['micro', 'macro', 'weighted', 'samples', 'none'])
+  .default('macro')
+  .describe(
+    '`micro` pools the counts; `macro` (default) and `weighted` (by support) average per-class values; `samples` (multilabel, scikit-learn) the metric of each row over its labels, averaged over rows (weighted by sample_weight); `none` answers per_class only.',
+  );
+
+interface SamplesOptions {
+  average: string;
+  threshold: number;
+  zero_division?: 0 | 1;
+}
+
+/**
+ * The samples state: [Σ w·value, Σ w, rows whose value was a 0/0] over the rows of every batch,
+ * each row's value its rate over its kept labels (`p > threshold`, σ of logits), a 0/0 being
+ * `zero_division`. Constant size, so sessions carry it as any other state.
+ */
+function samplesState(name: string, rate: Rate, threshold: number, zeroDivision: number) {
+  return countsState(`samples:${name}:threshold=${threshold}:zero_division=${zeroDivision}`, 3, (into, batch: MetricBatch) => {
+    const { rows, classes, preds, labels, ignoreIndex } = batch;
+    const logits = batch.input === 'logits';
+    for (let i = 0; i < rows; i++) {
+      let tp = 0;
+      let fp = 0;
+      let tn = 0;
+      let fn = 0;
+      let kept = 0;
+      for (let j = i * classes; j < (i + 1) * classes; j++) {
+        const y = labels[j];
+        if (y === ignoreIndex) continue;
+        kept++;
+        const positive = (logits ? torchSigmoid(preds[j]) : preds[j]) > threshold;
+        if (positive && y === 1) tp++;
+        else if (positive) fp++;
+        else if (y === 1) fn++;
+        else tn++;
+      }
+      if (kept === 0) continue; // a row of ignored entries says nothing
+      const w = rowWeight(batch, i);
+      const [num, den] = rate(tp, fp, tn, fn);
+      if (den === 0) into[2]++;
+      into[0] += w * (den === 0 ? zeroDivision : num / den);
+      into[1] += w;
+    }
+  });
+}
+
+/**
+ * A threshold metric that also answers multilabel `average: "samples"` (scikit-learn's
+ * `*_score(average="samples")`: the metric per row, then the mean over rows weighted by
+ * `sample_weight`); any other average is the metric as defined.
+ *
+ * @param rate the row's rate, from the options (F-beta's beta)
+ */
+export function withSamplesAverage<O extends SamplesOptions>(definition: MetricDefinition<O, Float64Array>, rate: (options: O) => Rate): MetricDefinition<O, Float64Array> {
+  const { name } = definition;
+  return {
+    ...definition,
+    options: (definition.options as unknown as z.ZodObject).extend({ average: averageWithSamples }) as unknown as z.ZodType<O>,
+    check(options, config, path) {
+      if (options.average === 'samples' && config.task !== 'multilabel') throw invalidField(`${path}/average`, `"samples" applies to multilabel only (task is ${config.task})`);
+      definition.check?.(options, config, path);
+    },
+    state: (options, config) =>
+      options.average === 'samples' ? samplesState(name, rate(options), options.threshold, options.zero_division ?? 0) : definition.state(options, config),
+    compute(state, options, config, derived): MetricEntry {
+      if (options.average !== 'samples') return definition.compute(state, options, config, derived);
+      const [sum, norm, undefinedRows] = state;
+      if (norm === 0) return { [name]: null, warnings: [`no row carries weight: the samples average of ${name} is undefined (null)`] };
+      const warnings = undefinedRows > 0 ? [`${undefinedRows} row${undefinedRows === 1 ? '' : 's'} had a 0/0 ${name}: ${options.zero_division ?? 0} by zero_division`] : [];
+      return { [name]: sum / norm, warnings };
+    },
+  };
+}
