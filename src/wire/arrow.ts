@@ -160,6 +160,20 @@ export function optionsFromQuery(query: Record<string, unknown>, shape: Record<s
 }
 
 /**
+ * An optional `sample_weight` column (any float or integer type; a FixedSizeList for [B, N]
+ * focal-loss weights), as the request field of that name. Weights come once: a column, or the
+ * query.
+ */
+function weightColumn(table: Table, query: Record<string, unknown>): { sample_weight?: TypedTensor } {
+  if (!table.getChild('sample_weight')) return {};
+  if ('sample_weight' in query) throw invalidField('sample_weight', 'comes either as an Arrow column or in the query, not both');
+  const weights = valuesOf('sample_weight', column(table, 'sample_weight'), (id) => id === Type.Float || id === Type.Int, 'a float or integer type');
+  const shape = weights.list ? [table.numRows, weights.width] : [table.numRows];
+  const values = weights.values instanceof BigInt64Array || weights.values instanceof BigUint64Array ? Float64Array.from(weights.values, Number) : weights.values;
+  return { sample_weight: new TypedTensor(values, shape) };
+}
+
+/**
  * An Arrow request: the `preds` and `labels` columns as typed tensors (zero-copy views of the
  * body where the layout allows), the options from the query, validated by the route's schema
  * minus the two columns.
@@ -184,6 +198,7 @@ export function decodeArrowRequest(bytes: Uint8Array, query: Record<string, unkn
   const labelsShape = labelsColumn.list ? [rows, labelsColumn.width] : [rows];
   return {
     ...(parsed.data as Record<string, unknown>),
+    ...weightColumn(table, query),
     preds: new TypedTensor(predsColumn.values as Float64Array | Float32Array, predsShape),
     labels: new TypedTensor(labelsInt32(labelsColumn.values, labelsShape), labelsShape),
   };

@@ -4,7 +4,7 @@ import type { App } from '../../src/app.js';
 import { metricNames } from '../../src/metrics/registry.js';
 import { ARROW, arrowStream, column } from '../support/arrow.js';
 import { bodyPaths, testApp } from '../support/app.js';
-import { loadCases, mismatch, vectorsDir } from '../support/reference.js';
+import { loadCases, mismatch, referenceDir, vectorsDir } from '../support/reference.js';
 
 describe.each(bodyPaths)('Arrow IPC bodies ($path)', ({ config }) => {
   let app: App;
@@ -53,6 +53,38 @@ describe.each(bodyPaths)('Arrow IPC bodies ($path)', ({ config }) => {
       expect(res.statusCode, `${c.name}: ${res.body}`).toBe(200);
       for (const [field, want] of Object.entries(c.expected)) expect(mismatch(res.json()[field], want, c.tolerance, field), c.name).toBeNull();
     }
+  });
+
+  it('every weighted.json case of an Arrow route, its weights as a sample_weight column, matches', async () => {
+    const arrowRoute: Record<string, string> = { '/v1/auroc': '/v1/arrow/auroc', '/v1/metrics': '/v1/arrow/metrics', '/v1/focal-loss': '/v1/arrow/focal-loss' };
+    const cases = loadCases('weighted.json', referenceDir).filter((c) => c.endpoint in arrowRoute && c.request.sample_weight !== undefined);
+    expect(cases.length).toBeGreaterThan(25);
+    for (const c of cases) {
+      const { preds, labels, sample_weight: weights, ...options } = c.request as { preds: unknown[]; labels: unknown[]; sample_weight: number[] } & Record<string, unknown>;
+      const width = Array.isArray(preds[0]) ? (preds[0] as number[]).length : 1;
+      const labelWidth = Array.isArray(labels[0]) ? (labels[0] as number[]).length : 1;
+      const body = arrowStream({
+        preds: column(Float64Array.from(preds.flat() as number[]), width, undefined, Array.isArray(preds[0])),
+        labels: column(BigInt64Array.from((labels.flat() as number[]).map(BigInt)), labelWidth),
+        sample_weight: column(Float64Array.from(weights)),
+      });
+      const query = new URLSearchParams(Object.entries(options).map(([k, v]): [string, string] => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])).toString();
+      const res = await postArrow(`${arrowRoute[c.endpoint]}?${query}`, body);
+      expect(res.statusCode, `${c.name}: ${res.body}`).toBe(200);
+      for (const [field, want] of Object.entries(c.expected)) expect(mismatch(res.json()[field], want, c.tolerance, field), c.name).toBeNull();
+    }
+  });
+
+  it('a sample_weight column: negative or NaN weights, or weights in the query too, are a 400 naming the field', async () => {
+    const send = (weights: Float64Array, query = '') =>
+      postArrow(`/v1/arrow/auroc${query}`, arrowStream({ preds: column(new Float64Array([0.1, 0.9, 0.4])), labels: column(new Int32Array([0, 1, 1])), sample_weight: column(weights) }));
+    const negative = await send(new Float64Array([1, -2, 1]));
+    expect(negative.statusCode).toBe(400);
+    expect(negative.json().errors[0].path).toBe('sample_weight/1');
+    const nan = await send(new Float64Array([1, 1, NaN]));
+    expect(nan.json().errors[0].path).toBe('sample_weight/2');
+    const twice = await send(new Float64Array([1, 1, 1]), '?sample_weight=1,1,1');
+    expect(twice.json().errors[0]).toMatchObject({ path: 'sample_weight', message: expect.stringMatching(/not both/) });
   });
 
   it('every served classification.json case sent to /v1/arrow/metrics (metrics as JSON in the query) matches', async () => {
