@@ -17,6 +17,7 @@ export const ScoreRequest = z
     task: FocalLossRequest.shape.task,
     input: FocalLossRequest.shape.input,
     ignore_index: FocalLossRequest.shape.ignore_index,
+    sample_weight: FocalLossRequest.shape.sample_weight,
     loss: ScoreLossOptions.nullable()
       .optional()
       .describe('Focal-loss options as in /v1/focal-loss (absent: their defaults); null skips the loss.'),

@@ -3,7 +3,7 @@ import { configOf, metricBatchFromTensors } from '../metrics/batch.js';
 import { evaluateMetrics, type MetricRequest } from '../metrics/evaluate.js';
 import { encodeArrowResponse } from '../wire/arrow.js';
 import { focalLossBatchFromTensors, focalLossJson, focalLossOfBatch, type FocalLossResult } from './focal-loss.js';
-import { flattenIntegers, flattenNumbers, type LabelTensor, type Tensor } from './tensor.js';
+import { flattenIntegers, flattenNumbers, TypedTensor, type LabelTensor, type Tensor } from './tensor.js';
 
 const lossDefaults = ScoreLossOptions.parse({});
 
@@ -47,7 +47,10 @@ export function computeScore(request: ScoreRequest): ScoreResult {
   let input: ScoreResult['input'] = loss?.input ?? null;
   if (request.metrics.length > 0) {
     const samples = asSamples(preds, labels, focalBatch.task === 'multiclass');
-    const batch = metricBatchFromTensors(samples.preds, samples.labels, { task: focalBatch.task, input: request.input, ignore_index: request.ignore_index });
+    // The loss's weights, one per metrics sample ([B, N] multiclass weights are B·N samples' weights).
+    const weights = focalBatch.sampleWeight;
+    const sampleWeight = weights && new TypedTensor(weights, focalBatch.task === 'binary' ? samples.labels.shape : [samples.labels.shape[0]]);
+    const batch = metricBatchFromTensors(samples.preds, samples.labels, { task: focalBatch.task, input: request.input, ignore_index: request.ignore_index, sample_weight: sampleWeight });
     // What the loss's format stage decided ([B, 1] read as binary, one-hot labels) holds for the metrics too.
     for (const w of batch.warnings) if (!warnings.includes(w)) warnings.push(w);
     input = batch.input;

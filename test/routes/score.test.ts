@@ -53,6 +53,16 @@ describe.each(bodyPaths)('/v1/score equals the single-metric endpoints ($path)',
     expect(score.metrics.average_precision).toEqual(entry(ap));
   });
 
+  it.each(loadCases('weighted.json').filter((c) => c.endpoint === '/v1/focal-loss'))('with sample_weight: $name', async ({ request }) => {
+    const { preds, labels, task, sample_weight, ignore_index, ...loss } = request as Record<string, unknown>;
+    const batch = { preds, labels, ...(task ? { task } : {}), ...(ignore_index !== undefined ? { ignore_index } : {}), sample_weight };
+    const score = await post('/v1/score', { ...batch, loss, metrics: ['auroc', 'f1_score'] });
+    expect(score.loss).toEqual(await post('/v1/focal-loss', request));
+    // Metrics: the same weights, one per sample ([B, N] multiclass: B·N samples).
+    const metrics = await post('/v1/metrics', { ...batch, task: score.task, input: 'logits', metrics: ['auroc', 'f1_score'] });
+    for (const key of ['auroc', 'f1_score']) expect(score.metrics[key][key]).toEqual(metrics.metrics[key][key]);
+  });
+
   it('skips the loss when loss is null', async () => {
     const score = await post('/v1/score', { preds: [0.2, 0.7], labels: [0, 1], loss: null, input: 'probs' });
     expect(score.loss).toBeNull();
