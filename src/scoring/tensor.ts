@@ -172,7 +172,7 @@ export function flattenIntegers(field: string, value: unknown, maxRank: number):
  */
 export function sampleWeights(value: unknown, expected: readonly number[]): Float64Array | null {
   if (value === undefined || value === null) return null;
-  const { data, shape } = flattenNumbers('sample_weight', value, Math.max(1, expected.length));
+  const { data, shape } = flattenNumbers('sample_weight', value, Math.max(2, expected.length));
   if (!sameShape(shape, expected)) {
     throw invalidField('sample_weight', `needs one weight per sample, shaped ${formatShape(expected)} (the labels without their label axis); got ${formatShape(shape)}`);
   }
