@@ -1,0 +1,291 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { configOf, formatMetricBatch, type MetricBatch } from '../../src/metrics/batch.js';
+import type { MetricEntry } from '../../src/metrics/definition.js';
+import { evaluateMetrics, type MetricRequest } from '../../src/metrics/evaluate.js';
+import { metricDefinitions } from '../../src/metrics/registry.js';
+import type { Task } from '../../src/schemas/common.js';
+
+/**
+ * scikit-learn's meaning of `sample_weight`, on every metric of the registry, every task it
+ * exists for, random batches and random options:
+ *
+ * 1. integer weights are repeated rows: weights k_i ∈ {0..3} answer as the batch with row i
+ *    repeated k_i times, unweighted;
+ * 2. weight 0 is the row removed: rows of weight 0 (the others 1) answer as the batch without
+ *    them, unweighted;
+ * 3. equal weights are no weights: every weight c answers as no weights (weighted counts, which
+ *    scale by c, are compared divided by c).
+ *
+ * Entries are compared whole (every numeric field, recursively: per_class, thresholds, bins,
+ * matrices) to 1e-9 relative (1e-12 absolute); nulls must match. `warnings` are not compared:
+ * their wording may name weighted counts.
+ *
+ * The generators follow test/metrics/merge-law.test.ts (copied, not imported).
+ */
+
+interface Shape {
+  task: Task;
+  classes: number;
+  ignore: boolean;
+  input: 'probs' | 'logits';
+  /** Multiclass preds as class indices. */
+  indices: boolean;
+}
+
+/** Scores on a coarse grid, so ties (and scores equal to a threshold) are common. */
+const score = (input: 'probs' | 'logits') => (input === 'probs' ? fc.integer({ min: 0, max: 10 }).map((k) => k / 10) : fc.integer({ min: -8, max: 8 }).map((k) => k / 2));
+
+function rowsArb(shape: Shape, rows: number) {
+  const { task, classes, ignore, input, indices } = shape;
+  const label = (upper: number) => (ignore ? fc.oneof({ arbitrary: fc.integer({ min: 0, max: upper }), weight: 6 }, { arbitrary: fc.constant(-1), weight: 1 }) : fc.integer({ min: 0, max: upper }));
+  if (task === 'binary') return fc.record({ preds: fc.array(score(input), { minLength: rows, maxLength: rows }), labels: fc.array(label(1), { minLength: rows, maxLength: rows }) });
+  if (task === 'multilabel') {
+    const row = <T>(a: fc.Arbitrary<T>) => fc.array(a, { minLength: classes, maxLength: classes });
+    return fc.record({ preds: fc.array(row(score(input)), { minLength: rows, maxLength: rows }), labels: fc.array(row(label(1)), { minLength: rows, maxLength: rows }) });
+  }
+  const preds = indices
+    ? fc.array(fc.integer({ min: 0, max: classes - 1 }), { minLength: rows, maxLength: rows })
+    : fc.array(fc.array(score(input), { minLength: classes, maxLength: classes }), { minLength: rows, maxLength: rows });
+  return fc.record({ preds, labels: fc.array(label(classes - 1), { minLength: rows, maxLength: rows }) });
+}
+
+type Rows = { preds: unknown[]; labels: unknown[] };
+
+/**
+ * The batch of `rows`, weighted or not. `input` is always sent explicitly for scores: with
+ * "auto" the probs-or-logits decision is made over the rows kept, so removing (or repeating)
+ * the one row scored outside [0, 1] would change it. Class-index preds must leave it "auto".
+ */
+function batchOf(shape: Shape, rows: Rows, sampleWeight?: number[]): MetricBatch {
+  return formatMetricBatch({
+    preds: rows.preds,
+    labels: rows.labels,
+    task: shape.task,
+    input: shape.indices ? 'auto' : shape.input,
+    ...(shape.ignore ? { ignore_index: -1 } : {}),
+    ...(shape.task === 'multiclass' ? { num_classes: shape.classes } : {}),
+    ...(sampleWeight ? { sample_weight: sampleWeight } : {}),
+  });
+}
+
+/** Row i repeated counts[i] times (0: removed). Rows labelled ignore_index are kept as any other. */
+function repeatRows(rows: Rows, counts: readonly number[]): Rows {
+  const out: Rows = { preds: [], labels: [] };
+  rows.preds.forEach((p, i) => {
+    for (let k = 0; k < counts[i]; k++) {
+      out.preds.push(p);
+      out.labels.push(rows.labels[i]);
+    }
+  });
+  return out;
+}
+
+/** The metrics whose `average` takes scikit-learn's "samples" (multilabel only). */
+const takesSamplesAverage = new Set(metricDefinitions.filter((d) => d.options.safeParse({ average: 'samples' }).success || d.options.safeParse({ average: 'samples', beta: 2 }).success).map((d) => d.name));
+
+/**
+ * Options a task's functional takes, drawn at random. Left out:
+ * - `ci`: intervals are not part of the weighting law (DeLong has no weighted form, a 400;
+ *   bootstrap resamples rows, which repeated rows change by design);
+ * - `multi_class: "ovo"`: with sample_weight it is a 400 by design (scikit-learn has no weighted
+ *   one-vs-one AUROC), and every property here sends weights on one side.
+ * `average: "samples"` is drawn on multilabel only, and for auroc / average_precision only with
+ * `thresholds: null` (it is computed exactly).
+ */
+function optionsArb(name: string, shape: Shape): fc.Arbitrary<Record<string, unknown>> {
+  const { task, classes, indices } = shape;
+  const definition = metricDefinitions.find((d) => d.name === name)!;
+  const allowed = new Set<string>(definition.optionsFor[task] ?? []);
+  const averages = ['micro', 'macro', 'weighted', 'none', ...(task === 'multilabel' && takesSamplesAverage.has(name) ? ['samples'] : [])];
+  const choices: Record<string, fc.Arbitrary<unknown>> = {
+    threshold: fc.constantFrom(0.3, 0.5, 0.7),
+    average: name === 'eer' ? fc.constantFrom(null, 'micro', 'macro', 'none') : name === 'logauc' ? fc.constantFrom('macro', 'none') : fc.constantFrom(...averages),
+    // Class-index preds name one class per row: top_k above 1 is a 400 there.
+    top_k: indices ? fc.constant(1) : fc.integer({ min: 1, max: classes }),
+    zero_division: fc.constantFrom(0, 1),
+    normalize: fc.constantFrom(null, 'true', 'pred', 'all'),
+    weights: fc.constantFrom(null, 'linear', 'quadratic'),
+    adjusted: fc.boolean(),
+    beta: fc.constantFrom(0.5, 2),
+    multi_class: fc.constant('ovr'),
+    max_fpr: fc.constantFrom(null, 0.5),
+    thresholds: fc.constantFrom(null, 5),
+    n_bins: fc.integer({ min: 1, max: 12 }),
+    norm: fc.constantFrom('l1', 'l2', 'max'),
+    squared: fc.boolean(),
+    multiclass_mode: fc.constantFrom('crammer-singer', 'one-vs-all'),
+    min_recall: fc.constantFrom(0, 0.5, 0.9),
+    min_precision: fc.constantFrom(0, 0.5, 0.9),
+    min_specificity: fc.constantFrom(0, 0.5, 0.9),
+    min_sensitivity: fc.constantFrom(0, 0.5, 0.9),
+    fpr_range: fc.constantFrom([0.001, 0.1], [0.05, 0.5], [0.2, 1]),
+  };
+  const fields = Object.fromEntries(Object.entries(choices).filter(([k]) => allowed.has(k)));
+  return fc.record(fields, { requiredKeys: Object.keys(fields).filter((k) => k === 'beta' || k.startsWith('min_')) }).map((o) => {
+    // auroc / average_precision compute "samples" exactly: binned thresholds are a 400 there.
+    if (o.average === 'samples' && (name === 'auroc' || name === 'average_precision')) return { ...o, thresholds: null };
+    return o;
+  });
+}
+
+/**
+ * Property 3 only: the fields that are weighted counts, which scale with a common weight c, put
+ * back on the scale of no weights (divided by c). Everything else is a ratio of weighted sums
+ * and must not move at all.
+ * - stat_scores: tp, fp, tn, fn, support (every field, averaged or per class);
+ * - confusion_matrix with `normalize: null` (a normalized matrix is a ratio);
+ * - calibration_error: `bins.count`.
+ */
+function unscaleCounts(name: string, options: Record<string, unknown>, entry: MetricEntry, c: number): MetricEntry {
+  const scale = (v: unknown): unknown => (typeof v === 'number' ? v / c : Array.isArray(v) ? v.map(scale) : v);
+  if (name === 'stat_scores') {
+    return Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, k === 'warnings' ? v : scale(v)])) as MetricEntry;
+  }
+  if (name === 'confusion_matrix' && (options.normalize ?? null) === null) return { ...entry, confusion_matrix: scale(entry.confusion_matrix) };
+  if (name === 'calibration_error') {
+    const bins = entry.bins as Record<string, unknown>;
+    return { ...entry, bins: { ...bins, count: scale(bins.count) } };
+  }
+  return entry;
+}
+
+/** Equal to 1e-9 relative (1e-12 absolute), field by field; nulls must match; `warnings` skipped. */
+function close(a: unknown, b: unknown, path = ''): string | null {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? null : `${path}: ${a} vs ${b}`;
+    if (a === b) return null;
+    return Math.abs(a - b) <= Math.max(1e-12, 1e-9 * Math.max(Math.abs(a), Math.abs(b))) ? null : `${path}: ${a} vs ${b}`;
+  }
+  if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) return close(Array.from(a as Float64Array), Array.from(b as Float64Array), path);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return `${path}: length ${a.length} vs ${b.length}`;
+    for (let i = 0; i < a.length; i++) {
+      const m = close(a[i], b[i], `${path}/${i}`);
+      if (m) return m;
+    }
+    return null;
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) {
+      if (k === 'warnings') continue;
+      const m = close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}/${k}`);
+      if (m) return m;
+    }
+    return null;
+  }
+  return Object.is(a, b) ? null : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+}
+
+function entryOf(name: string, options: Record<string, unknown>, batch: MetricBatch): MetricEntry {
+  return evaluateMetrics([{ name, ...options } as MetricRequest], batch, configOf(batch))[name];
+}
+
+const shapes: Shape[] = [
+  { task: 'binary', classes: 1, ignore: false, input: 'probs', indices: false },
+  { task: 'binary', classes: 1, ignore: true, input: 'logits', indices: false },
+  { task: 'multiclass', classes: 3, ignore: false, input: 'probs', indices: false },
+  { task: 'multiclass', classes: 4, ignore: true, input: 'logits', indices: false },
+  { task: 'multiclass', classes: 3, ignore: false, input: 'probs', indices: true },
+  // Two classes: the 2 × 2 rules of matthews_corrcoef apply to multiclass too.
+  { task: 'multiclass', classes: 2, ignore: true, input: 'probs', indices: true },
+  { task: 'multilabel', classes: 3, ignore: false, input: 'probs', indices: false },
+  { task: 'multilabel', classes: 2, ignore: true, input: 'logits', indices: false },
+];
+
+/** Class-index preds have no scores: the metrics that need them are a 400 there, and skipped. */
+const cases = metricDefinitions.flatMap((d) =>
+  shapes.filter((s) => d.tasks.includes(s.task) && !(s.indices && d.needsScores)).map((shape) => ({ name: d.name, shape, label: `${d.name}, ${shape.task}${shape.indices ? ' class indices' : ''}${shape.ignore ? ', ignore_index' : ''}, ${shape.input}` })),
+);
+
+/**
+ * KNOWN EXCEPTION (a bug reported, not fixed here: src/ is not this test's to change):
+ * matthews_corrcoef, property 3 only, when its 2 × 2 matrix (binary; multilabel summed over
+ * labels; multiclass with 2 classes) has a zero marginal and is neither all right nor all wrong.
+ * There src/metrics/agreement.ts applies torchmetrics' degenerate-matrix rule
+ * (tn − fn) / √((tp + fn)(tn + fp)(tn + fn)) (and its symmetric forms) to weighted counts; it
+ * is not homogeneous of degree 0, so every weight c multiplies the answer by 1/√c, and weights
+ * below 1 take it outside [−1, 1]: preds [0, 0, 0], labels [0, 0, 1] answer 0.408 unweighted,
+ * 0.577 with weights 0.5 and 1.29 with weights 0.1 (scikit-learn answers 0 for any zero
+ * marginal, weighted or not). Properties 1 and 2 still hold (they compare the same counts), and
+ * the `it.fails` below pins the counterexample: when it starts to pass, the rule was fixed and
+ * this exception is to be removed.
+ */
+function degenerateMatthews(name: string, shape: Shape, options: Record<string, unknown>, batch: MetricBatch): boolean {
+  if (name !== 'matthews_corrcoef' || (shape.task === 'multiclass' && shape.classes !== 2)) return false;
+  const matrix = entryOf('confusion_matrix', options, batch).confusion_matrix as number[][] | number[][][];
+  const matrices = (shape.task === 'multilabel' ? matrix : [matrix]) as number[][][];
+  const [tn, fp, fn, tp] = [0, 1, 2, 3].map((k) => matrices.reduce((s, m) => s + m[k >> 1][k & 1], 0));
+  const zeroMarginal = tp + fp === 0 || tp + fn === 0 || tn + fp === 0 || tn + fn === 0;
+  return zeroMarginal && tp + tn > 0 && fp + fn > 0;
+}
+
+/** Runs per metric × task × property; SW_RUNS=400 for a deeper search. */
+const NUM_RUNS = Number(process.env.SW_RUNS ?? 30);
+
+/** Random rows (1..12) with options for the case, and one value of `extra` per row. */
+function withPerRow<T>(name: string, shape: Shape, perRow: fc.Arbitrary<T>) {
+  return fc
+    .integer({ min: 1, max: 12 })
+    .chain((n) => fc.tuple(rowsArb(shape, n) as fc.Arbitrary<Rows>, fc.array(perRow, { minLength: n, maxLength: n }), optionsArb(name, shape)));
+}
+
+describe('sample_weight as scikit-learn means it, on every metric of the registry', () => {
+  it('covers every metric', () => {
+    expect(new Set(cases.map((c) => c.name))).toEqual(new Set(metricDefinitions.map((d) => d.name)));
+    expect(takesSamplesAverage).toEqual(new Set(['precision', 'recall', 'f1_score', 'fbeta_score', 'jaccard_index', 'auroc', 'average_precision']));
+  });
+
+  describe('integer weights equal repeated rows', () => {
+    it.each(cases)('$label', ({ name, shape }) => {
+      const arb = withPerRow(name, shape, fc.integer({ min: 0, max: 3 })).filter(([, k]) => k.some((w) => w > 0));
+      fc.assert(
+        fc.property(arb, ([rows, k, options]) => {
+          const weighted = entryOf(name, options, batchOf(shape, rows, k));
+          const repeated = entryOf(name, options, batchOf(shape, repeatRows(rows, k)));
+          expect(close(weighted, repeated)).toBeNull();
+        }),
+        { numRuns: NUM_RUNS },
+      );
+    });
+  });
+
+  describe('weight 0 equals the row removed', () => {
+    it.each(cases)('$label', ({ name, shape }) => {
+      const arb = withPerRow(name, shape, fc.constantFrom(0, 1)).filter(([, w]) => w.some((x) => x === 1));
+      fc.assert(
+        fc.property(arb, ([rows, w, options]) => {
+          const weighted = entryOf(name, options, batchOf(shape, rows, w));
+          const removed = entryOf(name, options, batchOf(shape, repeatRows(rows, w)));
+          expect(close(weighted, removed)).toBeNull();
+        }),
+        { numRuns: NUM_RUNS },
+      );
+    });
+  });
+
+  describe('equal weights equal no weights', () => {
+    it.each(cases)('$label', ({ name, shape }) => {
+      const arb = fc.tuple(withPerRow(name, shape, fc.constant(null)), fc.constantFrom(0.5, 3.25, 7));
+      fc.assert(
+        fc.property(arb, ([[rows, , options], c]) => {
+          const plainBatch = batchOf(shape, rows);
+          fc.pre(!degenerateMatthews(name, shape, options, plainBatch)); // the known exception above
+          const weighted = entryOf(name, options, batchOf(shape, rows, rows.preds.map(() => c)));
+          const plain = entryOf(name, options, plainBatch);
+          expect(close(unscaleCounts(name, options, weighted, c), plain)).toBeNull();
+        }),
+        { numRuns: NUM_RUNS },
+      );
+    });
+
+    // The known exception (see degenerateMatthews): fails while the bug is there.
+    it.fails('known exception: matthews_corrcoef of a degenerate 2 × 2 matrix scales with the weights', () => {
+      const shape: Shape = { task: 'binary', classes: 1, ignore: false, input: 'probs', indices: false };
+      const rows = { preds: [0, 0, 0], labels: [0, 0, 1] };
+      const plain = entryOf('matthews_corrcoef', {}, batchOf(shape, rows));
+      for (const c of [0.1, 0.5, 2]) expect(close(entryOf('matthews_corrcoef', {}, batchOf(shape, rows, [c, c, c])), plain)).toBeNull();
+    });
+  });
+});
