@@ -4,6 +4,7 @@
  *
  *   focal loss, mean + gradient, 1,000,000 × 10 logits   vs PyTorch CPU (1 thread) fwd + bwd
  *   exact binary AUROC, 1,000,000 samples                 vs scikit-learn roc_auc_score
+ *   the same with sample_weight (uniform on [0, 2))       vs roc_auc_score(sample_weight=...)
  *   multiclass one-vs-rest AUROC, 100,000 × 10            vs scikit-learn roc_auc_score(ovr)
  *   JSON body to typed tensors, 64 × 10 and 100,000 × 10   vs JSON.parse (+ flattening)
  *   gradient to JSON text, 64 × 10 and 100,000 × 10       vs nest + JSON.stringify
@@ -36,6 +37,8 @@ const PYTHON = process.env.REFERENCE_PYTHON ?? (existsSync(venv) ? venv : '/usr/
 const focal = multiclassBatch(1_000_000, 10, 1);
 const binary = binaryBatch(1_000_000, 2);
 const mc = multiclassBatch(100_000, 10, 3);
+// Sample weights for the weighted AUROC: uniform on [0, 2), a deterministic sequence.
+const sampleWeights = Float64Array.from({ length: binary.labels.length }, (_, i) => ((i * 2654435761) % 4294967296) / 2147483648);
 // scikit-learn's multiclass AUROC wants probabilities: softmax the logits once, up front.
 const mcProbs = softmaxRows(mc.logits, 10);
 
@@ -104,6 +107,9 @@ bench
   .add('exact binary AUROC, 1e6', () => {
     aurocOfBatch(new RankCountsCache(batch('binary', binary.scores, binary.labels, 1)), aurocOptions);
   })
+  .add('weighted exact binary AUROC, 1e6', () => {
+    aurocOfBatch(new RankCountsCache({ ...batch('binary', binary.scores, binary.labels, 1), weights: sampleWeights }), aurocOptions);
+  })
   .add('multiclass OvR AUROC, 1e5 × 10', () => {
     aurocOfBatch(new RankCountsCache(batch('multiclass', mcProbs, mc.labels, 10)), aurocOptions);
   })
@@ -135,6 +141,7 @@ const ms = (name: string) => (bench.tasks.find((t) => t.name.startsWith(name))!.
 const ours = {
   focal: ms('focal loss'),
   binary: ms('exact binary'),
+  weightedBinary: ms('weighted exact binary'),
   multiclass: ms('multiclass OvR'),
   sixteen: ms('sixteen threshold'),
   calibration: ms('calibration_error'),
@@ -150,6 +157,7 @@ if (existsSync(PYTHON)) {
   write('focal_labels.i32', focal.labels);
   write('binary_scores.f64', binary.scores);
   write('binary_labels.i32', binary.labels);
+  write('binary_weights.f64', sampleWeights);
   write('mc_probs.f64', mcProbs);
   write('mc_labels.i32', mc.labels);
   write('threshold_probs.f64', thresholdProbs);
@@ -173,6 +181,7 @@ const row = (what: string, mine: number, theirs: number | undefined, lib: string
 console.table([
   row('focal loss mean + grad, 1e6 × 10', ours.focal, reference.torch_focal_ms, 'torch 1 thread', 0.4),
   row('exact binary AUROC, 1e6', ours.binary, reference.sklearn_binary_ms, 'sklearn', 0.15),
+  row('weighted exact binary AUROC, 1e6', ours.weightedBinary, reference.sklearn_weighted_binary_ms, 'sklearn', 0.2),
   row('multiclass OvR AUROC, 1e5 × 10', ours.multiclass, reference.sklearn_multiclass_ms, 'sklearn', 0.25),
   row('16 threshold metrics, 1e6 × 10 (vs 14 torchmetrics calls)', ours.sixteen, reference.torchmetrics_threshold_family_ms, 'torchmetrics 1 thread', 0.2),
   row('16 threshold metrics, 1e6 × 10 (vs one multiclass_stat_scores)', ours.sixteen, reference.torchmetrics_stat_scores_ms, 'torchmetrics 1 thread', 1),

@@ -51,6 +51,8 @@ try:
     scores = np.fromfile(f"{d}/binary_scores.f64", dtype=np.float64)
     blabels = np.fromfile(f"{d}/binary_labels.i32", dtype=np.int32)
     out["sklearn_binary_ms"] = median_ms(lambda: roc_auc_score(blabels, scores), 7)
+    bweights = np.fromfile(f"{d}/binary_weights.f64", dtype=np.float64)
+    out["sklearn_weighted_binary_ms"] = median_ms(lambda: roc_auc_score(blabels, scores, sample_weight=bweights), 7)
     rows, classes = meta["multiclass"]
     probs = np.fromfile(f"{d}/mc_probs.f64", dtype=np.float64).reshape(rows, classes)
     mlabels = np.fromfile(f"{d}/mc_labels.i32", dtype=np.int32)

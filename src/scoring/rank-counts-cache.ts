@@ -4,7 +4,7 @@ import { binnedRankCounts, rankCountsFromSorted, type RankCounts } from '../kern
 import { linspaceFloat32, linspaceFloat64 } from '../kernels/linspace.js';
 import { sigmoidInPlace } from '../kernels/sigmoid.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
-import { weightedRankCounts } from '../kernels/weighted-counts.js';
+import { weightedExactRankCounts, weightedRankCounts } from '../kernels/weighted-counts.js';
 import { classView, pooledView, type RankingBatch } from './ranking-batch.js';
 
 /** Exact mode (`values` null) or a binned threshold grid, with a key to share counts by. */
@@ -82,11 +82,9 @@ export class RankCountsCache {
     const { weights, scoresAreLogOdds } = this.batch;
     if (!counts && weights) {
       // Weighted: the distinct scores (exact) or the grid are the thresholds; each element adds its weight.
-      if (grid.values === null) {
-        const { positives, negatives } = split();
-        counts = weightedRankCounts(view(), weights, weightRepeat, rankCountsFromSorted(positives, negatives).thresholds, null, true);
-      } else {
-        counts = weightedRankCounts(view(), weights, weightRepeat, grid.values.slice().reverse(), scoresAreLogOdds ? torchSigmoid : null, false);
+      if (grid.values === null) counts = weightedExactRankCounts(view(), weights, weightRepeat);
+      else {
+        counts = weightedRankCounts(view(), weights, weightRepeat, grid.values.slice().reverse(), scoresAreLogOdds ? torchSigmoid : null);
       }
       this.counts.set(key, counts);
     }
