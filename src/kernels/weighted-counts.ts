@@ -76,7 +76,8 @@ export function weightedRankCounts(
 export function weightedExactRankCounts(view: ClassView, weights: Float64Array, weightRepeat: number): RankCounts {
   const { rows, scores, scoreOffset, scoreStride, labels, labelOffset, labelStride, positive, negative, ignore } = view;
   const keptScores = new Float64Array(rows);
-  let keys = { lo: new Uint32Array(0), hi: new Uint32Array(0), weight: new Float64Array(rows), positive: new Uint8Array(rows) };
+  const keptWeights = new Float64Array(rows);
+  const keptPositive = new Uint8Array(rows);
   let n = 0;
   let P = 0;
   let N = 0;
@@ -88,12 +89,11 @@ export function weightedExactRankCounts(view: ClassView, weights: Float64Array, 
     if (isPositive) P += w;
     else N += w;
     keptScores[n] = scores[scoreOffset + i * scoreStride] + 0; // -0 ranks (and keys) as 0
-    keys.weight[n] = w;
-    keys.positive[n] = isPositive ? 1 : 0;
+    keptWeights[n] = w;
+    keptPositive[n] = isPositive ? 1 : 0;
     n++;
   }
-  keys = radixSort(keptScores.subarray(0, n), keys.weight.subarray(0, n), keys.positive.subarray(0, n));
-  const { lo, hi, weight, positive: isPositive } = keys;
+  const { lo, hi, weight, positive: isPositive } = radixSort(keptScores.subarray(0, n), keptWeights.subarray(0, n), keptPositive.subarray(0, n));
   const thresholds = new Float64Array(n);
   const tps = new Float64Array(n);
   const fps = new Float64Array(n);
