@@ -1,6 +1,6 @@
 import { NeumaierSum } from './neumaier-sum.js';
 import { nextUp } from './next-up.js';
-import type { SplitScores } from './class-split.js';
+import type { SplitScores, WeightedSplit } from './class-split.js';
 import type { RankCounts } from './rank-counts.js';
 
 export interface RocCurve {
@@ -119,5 +119,19 @@ export function aurocFromSplit(split: SplitScores): number | null {
   const P = split.positives.length;
   const N = split.negatives.length;
   if (P === 0 || N === 0) return null;
+  return split.twiceMannWhitney / (2 * P * N);
+}
+
+/**
+ * Exact AUROC of a weighted split: the weighted Mann–Whitney U over the product of the classes'
+ * summed weights (ties count half). Equals {@link aurocFromCounts} of its weighted counts, and
+ * scikit-learn's `roc_auc_score(sample_weight=...)`.
+ *
+ * O(1) after the split. Returns `null` when either class weighs nothing.
+ */
+export function aurocFromWeightedSplit(split: WeightedSplit): number | null {
+  const P = split.positiveWeight;
+  const N = split.negativeWeight;
+  if (!(P > 0 && N > 0)) return null;
   return split.twiceMannWhitney / (2 * P * N);
 }

@@ -29,7 +29,37 @@ export interface SplitScores {
   twiceMannWhitney: number;
 }
 
+/** A class's positive-weight samples split by label, each sorted ascending with its weight. */
+export interface WeightedSplit {
+  positives: Float64Array;
+  positiveWeights: Float64Array;
+  negatives: Float64Array;
+  negativeWeights: Float64Array;
+  /** Summed weights of the positives and of the negatives. */
+  positiveWeight: number;
+  negativeWeight: number;
+  /** Twice the weighted Mann–Whitney U: Σ w_p·w_n over pairs, 2 when ranked right, 1 when tied. */
+  twiceMannWhitney: number;
+}
+
 interface RankSplitExports extends WasmExports {
+  split_sorted_weighted(
+    scores: number,
+    labels: number,
+    weights: number,
+    rows: number,
+    positive: number,
+    hasNegative: number,
+    negative: number,
+    hasIgnore: number,
+    ignore: number,
+    codes: number,
+    values: number,
+    wvalues: number,
+    ends: number,
+    counts: number,
+    sums: number,
+  ): number;
   split_sorted(
     scores: number,
     labels: number,
@@ -99,4 +129,68 @@ export function splitSorted(view: ClassView): SplitScores {
   const [p, n] = new Int32Array(wasm.memory.buffer, countsAt, 2);
   const values = new Float64Array(wasm.memory.buffer, valuesAt, p + n).slice();
   return { positives: values.subarray(0, p), negatives: values.subarray(p), twiceMannWhitney };
+}
+
+/**
+ * {@link splitSorted} with a weight per element (scikit-learn's `sample_weight`), in the same
+ * WebAssembly pass: elements of weight 0 are dropped (a score only they hold is no threshold),
+ * the others split by label and sorted ascending, each score with its weight, with the weighted
+ * Mann–Whitney count and the classes' summed weights. Element i weighs
+ * `weights[floor(i / weightRepeat)]`: a multilabel row's entries, pooled for micro averaging,
+ * each weigh the row's weight. Without `withScores`, only the counts and sums are answered (the
+ * sorted arrays are empty): all an AUROC needs.
+ *
+ * O(n) expected for smooth score distributions, O(n log n) worst case.
+ */
+export function splitSortedWeighted(view: ClassView, weights: Float64Array, weightRepeat: number, withScores = true): WeightedSplit {
+  const { rows, scores, scoreOffset, scoreStride, labels, labelOffset, labelStride, positive, negative, ignore } = view;
+  const [scoresAt, labelsAt, weightsAt, codesAt, valuesAt, wvaluesAt, endsAt, countsAt, sumsAt] = kernel.layout(
+    rows * 8,
+    rows * 4,
+    rows * 8,
+    rows,
+    rows * 8,
+    rows * 8,
+    8 * Math.max(1, rows >>> 3) + 8,
+    8,
+    16,
+  );
+  const wasm = kernel.exports;
+  gather(new Float64Array(wasm.memory.buffer, scoresAt, rows), scores, scoreOffset, scoreStride);
+  gather(new Int32Array(wasm.memory.buffer, labelsAt, rows), labels, labelOffset, labelStride);
+  const into = new Float64Array(wasm.memory.buffer, weightsAt, rows);
+  if (weightRepeat === 1) into.set(weights.subarray(0, rows));
+  else for (let i = 0; i < rows; i++) into[i] = weights[Math.floor(i / weightRepeat)];
+  const twiceMannWhitney = wasm.split_sorted_weighted(
+    scoresAt,
+    labelsAt,
+    weightsAt,
+    rows,
+    positive,
+    negative === null ? 0 : 1,
+    negative ?? 0,
+    ignore === null ? 0 : 1,
+    ignore ?? 0,
+    codesAt,
+    valuesAt,
+    wvaluesAt,
+    endsAt,
+    countsAt,
+    sumsAt,
+  );
+  const [p, n] = new Int32Array(wasm.memory.buffer, countsAt, 2);
+  const [positiveWeight, negativeWeight] = new Float64Array(wasm.memory.buffer, sumsAt, 2);
+  // The AUROC alone needs no sorted scores: they stay in the kernel's memory, uncopied.
+  const size = withScores ? p + n : 0;
+  const values = new Float64Array(wasm.memory.buffer, valuesAt, size).slice();
+  const wvalues = new Float64Array(wasm.memory.buffer, wvaluesAt, size).slice();
+  return {
+    positives: values.subarray(0, withScores ? p : 0),
+    positiveWeights: wvalues.subarray(0, withScores ? p : 0),
+    negatives: values.subarray(withScores ? p : 0),
+    negativeWeights: wvalues.subarray(withScores ? p : 0),
+    positiveWeight,
+    negativeWeight,
+    twiceMannWhitney,
+  };
 }

@@ -1,6 +1,6 @@
 import { rankCountsOfBatch } from '../metrics/rows.js';
 import { invalidField } from '../errors.js';
-import { aurocExact, aurocFromBinnedCounts, aurocFromCounts, aurocFromSplit } from '../kernels/auroc.js';
+import { aurocExact, aurocFromBinnedCounts, aurocFromCounts, aurocFromSplit, aurocFromWeightedSplit } from '../kernels/auroc.js';
 import { splitSorted, type SplitScores } from '../kernels/class-split.js';
 import { BOOTSTRAP_UNDEFINED, bootstrapInterval, delongInterval } from './confidence.js';
 import type { AurocRequest, AurocResponse } from '../schemas/auroc.js';
@@ -25,7 +25,11 @@ function checkAurocOptions(options: AurocOptions, batch: RankingBatch): void {
 
 /** AUROC of class `c`: straight from its sorted scores when exact, else from its curve. */
 function aurocOfClass(cache: RankCountsCache, c: number, grid: Grid, maxFpr: number | null): { auroc: number | null; positives: number; negatives: number } {
-  if (grid.values === null && maxFpr === null && cache.batch.weights === null) {
+  if (grid.values === null && maxFpr === null && cache.batch.weights !== null) {
+    const split = cache.weightedSplit(c, false);
+    return { auroc: aurocFromWeightedSplit(split), positives: split.positiveWeight, negatives: split.negativeWeight };
+  }
+  if (grid.values === null && maxFpr === null) {
     const split = cache.split(c);
     return { auroc: aurocFromSplit(split), positives: split.positives.length, negatives: split.negatives.length };
   }
@@ -133,7 +137,7 @@ function aurocPoint(cache: RankCountsCache, options: AurocOptions): AurocRespons
   if (options.average === 'none') auroc = null;
   else if (options.average === 'micro') {
     if (grid.values) auroc = aurocFromBinnedCounts(cache.pooled(grid), null);
-    else auroc = batch.weights ? aurocExact(cache.pooled(grid), null) : aurocFromSplit(cache.pooledSplit());
+    else auroc = batch.weights ? aurocFromWeightedSplit(cache.weightedSplit('pooled', false)) : aurocFromSplit(cache.pooledSplit());
   }
   else auroc = averageDefined(perClass, options.average === 'weighted' ? supports(batch) : null);
   if (auroc === null && options.average !== 'none') warnings.push('no class has both positive and negative samples: the AUROC is undefined (null)');

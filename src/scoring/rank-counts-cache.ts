@@ -1,10 +1,10 @@
 import { invalidField } from '../errors.js';
-import { splitSorted, type ClassView, type SplitScores } from '../kernels/class-split.js';
+import { splitSorted, splitSortedWeighted, type ClassView, type SplitScores, type WeightedSplit } from '../kernels/class-split.js';
 import { binnedRankCounts, rankCountsFromSorted, type RankCounts } from '../kernels/rank-counts.js';
 import { linspaceFloat32, linspaceFloat64 } from '../kernels/linspace.js';
 import { sigmoidInPlace } from '../kernels/sigmoid.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
-import { weightedExactRankCounts, weightedRankCounts } from '../kernels/weighted-counts.js';
+import { weightedRankCounts, weightedRankCountsFromSorted } from '../kernels/weighted-counts.js';
 import { classView, pooledView, type RankingBatch } from './ranking-batch.js';
 
 /** Exact mode (`values` null) or a binned threshold grid, with a key to share counts by. */
@@ -45,6 +45,8 @@ export function thresholdGrid(thresholds: number | number[] | null): Grid {
 export class RankCountsCache {
   private readonly counts = new Map<string, RankCounts>();
   private readonly splits = new Map<number | 'pooled', SplitScores>();
+  private readonly weightedSplits = new Map<number | 'pooled', WeightedSplit>();
+  private readonly withScores = new Set<number | 'pooled'>();
 
   constructor(readonly batch: RankingBatch) {}
 
@@ -58,14 +60,32 @@ export class RankCountsCache {
     return this.splitOf('pooled', () => pooledView(this.batch));
   }
 
+  /**
+   * Class `c`'s (or, with 'pooled', every pair's) positive-weight samples split and sorted with
+   * their weights, once: weighted batches only.
+   */
+  weightedSplit(c: number | 'pooled', withScores = true): WeightedSplit {
+    let split = this.weightedSplits.get(c);
+    // A split made for an AUROC alone lacks the sorted scores that counts need.
+    if (!split || (withScores && !this.withScores.has(c))) {
+      const { weights, classes } = this.batch;
+      if (!weights) throw new Error('weightedSplit of an unweighted batch');
+      const view = c === 'pooled' ? pooledView(this.batch) : classView(this.batch, c);
+      split = splitSortedWeighted(view, weights, c === 'pooled' ? classes : 1, withScores);
+      this.weightedSplits.set(c, split);
+      if (withScores) this.withScores.add(c);
+    }
+    return split;
+  }
+
   /** One-vs-rest counts of class `c` (binary: c = 0), exact or binned; weighted when the batch is. */
   ofClass(c: number, grid: Grid): RankCounts {
-    return this.countsOf(`${c}|${grid.key}`, () => this.split(c), grid, () => classView(this.batch, c), 1);
+    return this.countsOf(`${c}|${grid.key}`, () => this.split(c), grid, c, () => classView(this.batch, c), 1);
   }
 
   /** Counts of every (sample, class) pair pooled. */
   pooled(grid: Grid): RankCounts {
-    return this.countsOf(`pooled|${grid.key}`, () => this.pooledSplit(), grid, () => pooledView(this.batch), this.batch.classes);
+    return this.countsOf(`pooled|${grid.key}`, () => this.pooledSplit(), grid, 'pooled', () => pooledView(this.batch), this.batch.classes);
   }
 
   private splitOf(key: number | 'pooled', view: () => ClassView): SplitScores {
@@ -77,12 +97,12 @@ export class RankCountsCache {
     return split;
   }
 
-  private countsOf(key: string, split: () => SplitScores, grid: Grid, view: () => ClassView, weightRepeat: number): RankCounts {
+  private countsOf(key: string, split: () => SplitScores, grid: Grid, which: number | 'pooled', view: () => ClassView, weightRepeat: number): RankCounts {
     let counts = this.counts.get(key);
     const { weights, scoresAreLogOdds } = this.batch;
     if (!counts && weights) {
       // Weighted: the distinct scores (exact) or the grid are the thresholds; each element adds its weight.
-      if (grid.values === null) counts = weightedExactRankCounts(view(), weights, weightRepeat);
+      if (grid.values === null) counts = weightedRankCountsFromSorted(this.weightedSplit(which));
       else {
         counts = weightedRankCounts(view(), weights, weightRepeat, grid.values.slice().reverse(), scoresAreLogOdds ? torchSigmoid : null);
       }

@@ -190,3 +190,135 @@ double split_sorted(const double *scores, const int32_t *labels, int rows, int32
   counts[1] = kept - positives;
   return twice;
 }
+
+/* Pairs (value, weight) ordered by value: insertion sort for short runs, heapsort past 32. */
+static void insertion_sort_pairs(double *v, double *w, int lo, int hi) {
+  for (int i = lo + 1; i < hi; i++) {
+    double x = v[i], y = w[i];
+    int j = i - 1;
+    while (j >= lo && v[j] > x) {
+      v[j + 1] = v[j];
+      w[j + 1] = w[j];
+      j--;
+    }
+    v[j + 1] = x;
+    w[j + 1] = y;
+  }
+}
+
+static void sift_down_pairs(double *v, double *w, int lo, int root, int n) {
+  for (;;) {
+    int child = 2 * root + 1;
+    if (child >= n) return;
+    if (child + 1 < n && v[lo + child] < v[lo + child + 1]) child++;
+    if (!(v[lo + root] < v[lo + child])) return;
+    double t = v[lo + root], u = w[lo + root];
+    v[lo + root] = v[lo + child];
+    w[lo + root] = w[lo + child];
+    v[lo + child] = t;
+    w[lo + child] = u;
+    root = child;
+  }
+}
+
+static void sort_pairs(double *v, double *w, int lo, int hi) {
+  int n = hi - lo;
+  if (n <= 32) {
+    insertion_sort_pairs(v, w, lo, hi);
+    return;
+  }
+  for (int i = n / 2 - 1; i >= 0; i--) sift_down_pairs(v, w, lo, i, n);
+  for (int end = n - 1; end > 0; end--) {
+    double t = v[lo], u = w[lo];
+    v[lo] = v[lo + end];
+    w[lo] = w[lo + end];
+    v[lo + end] = t;
+    w[lo + end] = u;
+    sift_down_pairs(v, w, lo, 0, end);
+  }
+}
+
+/*
+ * split_sorted with a weight per sample (scikit-learn's sample_weight): samples of weight 0 are
+ * dropped (a score only they hold is no threshold), the others split and sorted as by
+ * split_sorted, each value with its weight (values/wvalues, positives then negatives). Returns
+ * twice the weighted Mann-Whitney U (Σ over positive-negative pairs of w_p·w_n, 2 when the
+ * positive scores higher, 1 when tied); the summed weights of the positives and of the
+ * negatives go to sums[0] and sums[1]. Same bucket scatter; a crowded bucket is finished by a
+ * heapsort of pairs, so the worst case stays O(n log n).
+ */
+double split_sorted_weighted(const double *scores, const int32_t *labels, const double *weights, int rows, int32_t positive,
+                             int has_negative, int32_t negative, int has_ignore, int32_t ignore, uint8_t *codes, double *values,
+                             double *wvalues, int32_t *ends, int32_t *counts, double *sums) {
+  double lo = __builtin_inf(), hi = -__builtin_inf();
+  int kept = 0;
+  for (int i = 0; i < rows; i++) {
+    int code = weights[i] > 0.0 ? code_of(labels[i], positive, has_negative, negative, has_ignore, ignore) : 2;
+    codes[i] = (uint8_t)code;
+    if (code > 1) continue;
+    double v = scores[i];
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+    kept++;
+  }
+  int buckets = kept >> 3;
+  if (buckets < 1) buckets = 1;
+  double scale = hi > lo ? (double)(buckets - 1) / (hi - lo) : 0.0;
+  if (!(scale > 0.0 && scale < __builtin_inf())) {
+    buckets = 1;
+    scale = 0.0;
+  }
+  for (int k = 0; k < 2 * buckets; k++) ends[k] = 0;
+  for (int i = 0; i < rows; i++) {
+    int code = codes[i];
+    if (code > 1) continue;
+    ends[2 * (int)((scores[i] - lo) * scale) + (1 - code)]++;
+  }
+  int positives = 0;
+  for (int k = 0; k < buckets; k++) positives += ends[2 * k];
+  int pos_start = 0, neg_start = positives;
+  for (int k = 0; k < buckets; k++) {
+    int pc = ends[2 * k], nc = ends[2 * k + 1];
+    ends[2 * k] = pos_start;
+    ends[2 * k + 1] = neg_start;
+    pos_start += pc;
+    neg_start += nc;
+  }
+  for (int i = 0; i < rows; i++) {
+    int code = codes[i];
+    if (code > 1) continue;
+    double v = scores[i];
+    int at = ends[2 * (int)((v - lo) * scale) + (1 - code)]++;
+    values[at] = v;
+    wvalues[at] = weights[i];
+  }
+  double twice = 0.0, neg_below = 0.0, pos_total = 0.0;
+  int a = 0, b = positives;
+  for (int k = 0; k < buckets; k++) {
+    int pe = ends[2 * k], ne = ends[2 * k + 1];
+    if (pe - a > 1) sort_pairs(values, wvalues, a, pe);
+    if (ne - b > 1) sort_pairs(values, wvalues, b, ne);
+    /* Negatives of this bucket below (and tied with) each run of equal positives. */
+    double neg_run_below = 0.0;
+    int j = b;
+    int i = a;
+    while (i < pe) {
+      double v = values[i];
+      double wp = 0.0;
+      while (i < pe && values[i] == v) wp += wvalues[i++];
+      while (j < ne && values[j] < v) neg_run_below += wvalues[j++];
+      double tied = 0.0;
+      for (int t = j; t < ne && values[t] == v; t++) tied += wvalues[t];
+      twice += wp * (2.0 * (neg_below + neg_run_below) + tied);
+      pos_total += wp;
+    }
+    for (int t = b; t < ne; t++) neg_below += wvalues[t];
+    a = pe;
+    b = ne;
+  }
+  counts[0] = positives;
+  counts[1] = kept - positives;
+  sums[0] = pos_total;
+  sums[1] = neg_below;
+  return twice;
+}
