@@ -61,6 +61,7 @@ export function binaryConfusionCounts(
 interface StatScoresExports extends WasmExports {
   argmax_rows(scores: number, rows: number, classes: number, out: number): void;
   confusion_from_scores(scores: number, labels: number, rows: number, classes: number, hasIgnore: number, ignore: number, counts: number): void;
+  calibration_bins(scores: number, labels: number, weights: number, rows: number, classes: number, hasIgnore: number, ignore: number, hasWeights: number, n: number, bins: number): void;
 }
 
 const kernel = new WasmKernel<StatScoresExports>(wasmBase64);
@@ -131,6 +132,44 @@ export function confusionFromScores(into: Float64Array, scores: Float64Array, la
     wasm.confusion_from_scores(scoresAt, labelsAt, n, classes, ignore === null ? 0 : 1, ignore ?? 0, countsAt);
   }
   for (let k = 0; k < counts.length; k++) into[k] += counts[k];
+}
+
+/**
+ * The reliability bins of torchmetrics' multiclass calibration error, added into `bins`
+ * ([count, Σ confidence, Σ accuracy] × (n + 1), weighted when `weights` is given): each kept
+ * row's top probability is its confidence (its first maximum, as {@link argmaxRows}), whether
+ * that class is the label its accuracy; bin i is [i/n, (i+1)/n), a confidence of exactly 1 in
+ * bin n. The argmax and the binning are one WebAssembly pass, fed in chunks.
+ *
+ * O(n · C).
+ *
+ * @param probabilities rows × classes, row-major, each in [0, 1]
+ */
+export function calibrationBins(
+  bins: Float64Array,
+  probabilities: Float64Array,
+  labels: Int32Array,
+  weights: Float64Array | null,
+  rows: number,
+  classes: number,
+  n: number,
+  ignore: number | null,
+): void {
+  const step = Math.max(2, Math.min(rows, chunkRows(classes)));
+  const [scoresAt, labelsAt, weightsAt, binsAt] = kernel.layout(step * classes * 8, step * 4, step * 8, 3 * (n + 1) * 8);
+  const wasm = kernel.exports;
+  const out = new Float64Array(wasm.memory.buffer, binsAt, 3 * (n + 1)).fill(0);
+  const scoreView = new Float64Array(wasm.memory.buffer, scoresAt, step * classes);
+  const labelView = new Int32Array(wasm.memory.buffer, labelsAt, step);
+  const weightView = new Float64Array(wasm.memory.buffer, weightsAt, step);
+  for (let start = 0; start < rows; start += step) {
+    const count = Math.min(step, rows - start);
+    scoreView.set(probabilities.subarray(start * classes, (start + count) * classes));
+    labelView.set(labels.subarray(start, start + count));
+    if (weights) weightView.set(weights.subarray(start, start + count));
+    wasm.calibration_bins(scoresAt, labelsAt, weightsAt, count, classes, ignore === null ? 0 : 1, ignore ?? 0, weights ? 1 : 0, n, binsAt);
+  }
+  for (let k = 0; k < out.length; k++) bins[k] += out[k];
 }
 
 /**

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { rowWeight, type MetricBatch } from './batch.js';
+import type { MetricBatch } from './batch.js';
 import { defineMetric, type MetricEntry } from './definition.js';
-import { argmaxRows } from '../kernels/stat-scores.js';
+import { calibrationBins } from '../kernels/stat-scores.js';
 import { probabilitiesOf } from './probabilities.js';
-import { predictedClasses } from './stat-scores.js';
 import { countsState } from './state.js';
 
 /**
@@ -28,28 +27,22 @@ const edgesOf = (n: number): Float64Array => Float64Array.from({ length: n + 1 }
  */
 function countBins(into: Float64Array, batch: MetricBatch, n: number): void {
   const p = probabilitiesOf(batch);
-  const { rows, classes, labels, ignoreIndex } = batch;
-  // Each row's top class: the argmax of its probabilities (of the scores sent, when they are probabilities).
-  const top = batch.task === 'binary' ? null : batch.input === 'logits' ? argmaxRows(p, rows, classes) : predictedClasses(batch, 1);
+  const { rows, classes, labels, ignoreIndex, weights } = batch;
+  if (batch.task === 'multiclass') {
+    // The top probability of each row, its argmax and its bin: one WebAssembly pass.
+    calibrationBins(into, p, labels, weights, rows, classes, n, ignoreIndex);
+    return;
+  }
   const edges = edgesOf(n);
   for (let i = 0; i < rows; i++) {
     const y = labels[i];
     if (y === ignoreIndex) continue;
-    let confidence: number;
-    let accuracy: number;
-    if (batch.task === 'binary') {
-      confidence = p[i];
-      accuracy = y;
-    } else {
-      const best = (top as Int32Array)[i];
-      confidence = p[i * classes + best];
-      accuracy = best === y ? 1 : 0;
-    }
+    const confidence = p[i];
     const b = 3 * binOf(confidence, n, edges);
-    const w = rowWeight(batch, i);
+    const w = weights === null ? 1 : weights[i];
     into[b] += w;
     into[b + 1] += w * confidence;
-    into[b + 2] += w * accuracy;
+    into[b + 2] += w * y;
   }
 }
 

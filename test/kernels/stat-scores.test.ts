@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { argmaxRows, binaryConfusionCounts, confusionFromScores, multiclassConfusionCounts, multiclassStatCounts, topKPredictions } from '../../src/kernels/stat-scores.js';
+import { argmaxRows, calibrationBins, binaryConfusionCounts, confusionFromScores, multiclassConfusionCounts, multiclassStatCounts, topKPredictions } from '../../src/kernels/stat-scores.js';
 
 /** Rows of scores on a coarse grid (ties within a row are common) and labels, some ignored (-1). */
 const batchArb = fc.integer({ min: 2, max: 7 }).chain((classes) =>
@@ -128,5 +128,34 @@ describe('stat-score kernels', () => {
     const counts = new Float64Array(4);
     binaryConfusionCounts(counts, 0, new Float64Array([0.5, 0.5, 0.7, 0.2]), new Int32Array([1, 0, 1, 0]), 0, 1, 4, 0.5, false, null);
     expect(Array.from(counts)).toEqual([2, 0, 1, 1]); // [tn, fp, fn, tp]
+  });
+});
+
+describe('calibrationBins (WebAssembly) equals the per-row definition', () => {
+  it('top probability, first maximum, bins [i/n, (i+1)/n) with 1 in bin n, weights and ignored rows', () => {
+    // Probabilities on a coarse grid: ties for the maximum and confidences on the bin edges are common.
+    const rowsArb = fc.array(fc.tuple(fc.array(fc.integer({ min: 0, max: 10 }), { minLength: 3, maxLength: 3 }), fc.integer({ min: -1, max: 2 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 40 });
+    fc.assert(
+      fc.property(rowsArb, fc.integer({ min: 1, max: 12 }), fc.boolean(), (rows, n, weighted) => {
+        const probs = Float64Array.from(rows.flatMap(([p]) => p.map((k) => k / 10)));
+        const labels = Int32Array.from(rows.map(([, y]) => y));
+        const weights = weighted ? Float64Array.from(rows.map(([, , w]) => w / 2)) : null;
+        const got = new Float64Array(3 * (n + 1));
+        calibrationBins(got, probs, labels, weights, rows.length, 3, n, -1);
+        const want = new Float64Array(3 * (n + 1));
+        rows.forEach(([p], i) => {
+          if (labels[i] === -1) return;
+          const best = p.indexOf(Math.max(...p));
+          const confidence = probs[3 * i + best];
+          let b = 0;
+          for (let k = 1; k <= n; k++) if (k / n <= confidence) b = k;
+          const w = weights ? weights[i] : 1;
+          want[3 * b] += w;
+          want[3 * b + 1] += w * confidence;
+          want[3 * b + 2] += best === labels[i] ? w : 0;
+        });
+        for (let k = 0; k < want.length; k++) expect(got[k]).toBeCloseTo(want[k], 12);
+      }),
+    );
   });
 });

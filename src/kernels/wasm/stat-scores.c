@@ -58,3 +58,43 @@ void confusion_from_scores(const double *scores, const int32_t *labels, int32_t 
   }
   if (i < rows && (!has_ignore || labels[i] != ignore)) counts[labels[i] * classes + argmax_one(scores + (int64_t)i * classes, classes)] += 1.0;
 }
+
+/*
+ * The reliability bins of torchmetrics' multiclass calibration error: each kept row's top
+ * probability (its first maximum) is its confidence, and whether that class is the label its
+ * accuracy. Bin i is [i/n, (i+1)/n); a confidence of exactly 1 lands in bin n (bucketize,
+ * right=True, minus 1). bins[3b], bins[3b+1], bins[3b+2] gather the (weighted) count, Σ w·conf
+ * and Σ w·accuracy of bin b. Weights are read when has_weights (one per row), else 1.
+ */
+static inline int32_t bin_of(double confidence, int32_t n) {
+  int32_t i = (int32_t)(confidence * n); /* confidence >= 0: truncation is floor */
+  if (i > n) i = n;
+  if (i < n && (double)(i + 1) / n <= confidence) i++;
+  if (i > 0 && (double)i / n > confidence) i--;
+  return i;
+}
+
+static inline void add_to_bin(double *bins, int32_t n, double confidence, int correct, double w) {
+  double *bin = bins + 3 * bin_of(confidence, n);
+  bin[0] += w;
+  bin[1] += w * confidence;
+  bin[2] += correct ? w : 0.0;
+}
+
+void calibration_bins(const double *scores, const int32_t *labels, const double *weights, int32_t rows, int32_t classes,
+                      int32_t has_ignore, int32_t ignore, int32_t has_weights, int32_t n, double *bins) {
+  int32_t i = 0;
+  for (; i + 1 < rows; i += 2) {
+    const double *a = scores + (int64_t)i * classes;
+    v128_t best = argmax_pair(a, a + classes, classes);
+    int32_t ba = (int32_t)wasm_i64x2_extract_lane(best, 0), bb = (int32_t)wasm_i64x2_extract_lane(best, 1);
+    int32_t ya = labels[i], yb = labels[i + 1];
+    if (!has_ignore || ya != ignore) add_to_bin(bins, n, a[ba], ba == ya, has_weights ? weights[i] : 1.0);
+    if (!has_ignore || yb != ignore) add_to_bin(bins, n, a[classes + bb], bb == yb, has_weights ? weights[i + 1] : 1.0);
+  }
+  if (i < rows && (!has_ignore || labels[i] != ignore)) {
+    const double *row = scores + (int64_t)i * classes;
+    int32_t b = argmax_one(row, classes);
+    add_to_bin(bins, n, row[b], b == labels[i], has_weights ? weights[i] : 1.0);
+  }
+}
