@@ -19,12 +19,21 @@ interface Shape {
   input: 'probs' | 'logits';
   /** Multiclass preds as class indices. */
   indices: boolean;
+  /** Rows carry sample weights (0 included). */
+  weighted?: boolean;
 }
 
 /** Scores on a coarse grid, so ties (and scores equal to a threshold) are common. */
 const score = (input: 'probs' | 'logits') => (input === 'probs' ? fc.integer({ min: 0, max: 10 }).map((k) => k / 10) : fc.integer({ min: -8, max: 8 }).map((k) => k / 2));
 
 function rowsArb(shape: Shape, rows: number) {
+  const records = unweightedRowsArb(shape, rows);
+  if (!shape.weighted) return records;
+  const weights = fc.array(fc.constantFrom(0, 0.5, 1, 2.5), { minLength: rows, maxLength: rows });
+  return fc.tuple(records, weights).map(([r, w]) => ({ ...r, weights: w }));
+}
+
+function unweightedRowsArb(shape: Shape, rows: number) {
   const { task, classes, ignore, input, indices } = shape;
   const label = (upper: number) => (ignore ? fc.oneof({ arbitrary: fc.integer({ min: 0, max: upper }), weight: 6 }, { arbitrary: fc.constant(-1), weight: 1 }) : fc.integer({ min: 0, max: upper }));
   if (task === 'binary') return fc.record({ preds: fc.array(score(input), { minLength: rows, maxLength: rows }), labels: fc.array(label(1), { minLength: rows, maxLength: rows }) });
@@ -38,7 +47,7 @@ function rowsArb(shape: Shape, rows: number) {
   return fc.record({ preds, labels: fc.array(label(classes - 1), { minLength: rows, maxLength: rows }) });
 }
 
-type Rows = { preds: unknown[]; labels: unknown[] };
+type Rows = { preds: unknown[]; labels: unknown[]; weights?: number[] };
 
 function batchOf(shape: Shape, rows: Rows): MetricBatch {
   const batch = formatMetricBatch({
@@ -48,13 +57,14 @@ function batchOf(shape: Shape, rows: Rows): MetricBatch {
     input: shape.indices ? 'auto' : shape.input,
     ...(shape.ignore ? { ignore_index: -1 } : {}),
     ...(shape.task === 'multiclass' ? { num_classes: shape.classes } : {}),
+    ...(rows.weights ? { sample_weight: rows.weights } : {}),
   });
   // Batch decisions are reported once per request, outside the states.
   return { ...batch, warnings: [] };
 }
 
 /** Options a task's functional takes, drawn at random (ci left out: it only resamples the same rows). */
-function optionsArb(name: string, task: Task, classes: number): fc.Arbitrary<Record<string, unknown>> {
+function optionsArb(name: string, task: Task, classes: number, weighted = false): fc.Arbitrary<Record<string, unknown>> {
   const definition = metricDefinitions.find((d) => d.name === name)!;
   const allowed = new Set<string>(definition.optionsFor[task] ?? []);
   const choices: Record<string, fc.Arbitrary<unknown>> = {
@@ -82,6 +92,8 @@ function optionsArb(name: string, task: Task, classes: number): fc.Arbitrary<Rec
   const fields = Object.fromEntries(Object.entries(choices).filter(([k]) => allowed.has(k)));
   return fc.record(fields, { requiredKeys: Object.keys(fields).filter((k) => k === 'beta' || k.startsWith('min_')) }).map((o) => {
     // One-vs-one takes macro or weighted, and no binned thresholds (the route answers 400 otherwise).
+    // Weighted batches have no one-vs-one AUROC (a 400 naming multi_class).
+    if (o.multi_class === 'ovo' && weighted) return { ...o, multi_class: 'ovr' };
     if (o.multi_class === 'ovo') return { ...o, average: o.average === 'weighted' ? 'weighted' : 'macro', thresholds: null };
     return o;
   });
@@ -136,10 +148,14 @@ const shapes: Shape[] = [
   { task: 'multiclass', classes: 3, ignore: false, input: 'probs', indices: true },
   { task: 'multilabel', classes: 3, ignore: false, input: 'probs', indices: false },
   { task: 'multilabel', classes: 2, ignore: true, input: 'logits', indices: false },
+  { task: 'binary', classes: 1, ignore: false, input: 'probs', indices: false, weighted: true },
+  { task: 'multiclass', classes: 3, ignore: true, input: 'logits', indices: false, weighted: true },
+  { task: 'multiclass', classes: 3, ignore: false, input: 'probs', indices: true, weighted: true },
+  { task: 'multilabel', classes: 3, ignore: false, input: 'probs', indices: false, weighted: true },
 ];
 
 const cases = metricDefinitions.flatMap((d) =>
-  shapes.filter((s) => d.tasks.includes(s.task) && !(s.indices && d.needsScores)).map((shape) => ({ name: d.name, shape, label: `${d.name}, ${shape.task}${shape.indices ? ' class indices' : ''}${shape.ignore ? ', ignore_index' : ''}, ${shape.input}` })),
+  shapes.filter((s) => d.tasks.includes(s.task) && !(s.indices && d.needsScores)).map((shape) => ({ name: d.name, shape, label: `${d.name}, ${shape.task}${shape.indices ? ' class indices' : ''}${shape.ignore ? ', ignore_index' : ''}, ${shape.input}${shape.weighted ? ', sample_weight' : ''}` })),
 );
 
 describe('the merge law, on every metric of the registry', () => {
@@ -150,11 +166,12 @@ describe('the merge law, on every metric of the registry', () => {
   it.each(cases)('$label', ({ name, shape }) => {
     const part = (n: number) => rowsArb(shape, n);
     const sizes = fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }));
-    const arb = sizes.chain(([a, b, c]) => fc.tuple(part(a), part(b), part(c), optionsArb(name, shape.task, shape.classes)));
+    const arb = sizes.chain(([a, b, c]) => fc.tuple(part(a), part(b), part(c), optionsArb(name, shape.task, shape.classes, shape.weighted)));
     fc.assert(
       fc.property(arb, ([a, b, c, options]) => {
         const [A, B, C] = [a, b, c].map((rows) => batchOf(shape, rows as Rows));
-        const AB = batchOf(shape, { preds: [...a.preds, ...b.preds], labels: [...a.labels, ...b.labels] });
+        const [ra, rb] = [a, b] as Rows[];
+        const AB = batchOf(shape, { preds: [...ra.preds, ...rb.preds], labels: [...ra.labels, ...rb.labels], ...(ra.weights ? { weights: [...ra.weights, ...rb.weights!] } : {}) });
         const config = configOf(A);
         let metrics;
         try {
