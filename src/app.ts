@@ -16,6 +16,7 @@ import averagePrecisionRoutes from './routes/average-precision/index.js';
 import curveRoutes from './routes/curves/index.js';
 import metricsRoutes from './routes/metrics/index.js';
 import scoreRoutes from './routes/score/index.js';
+import sessionRoutes from './routes/sessions/index.js';
 import focalLossRoutes from './routes/focal-loss/index.js';
 import { stringifyResponse } from './wire/json-response.js';
 import { RawBody } from './wire/json-body.js';
@@ -75,6 +76,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(curveRoutes);
   await app.register(scoreRoutes);
   await app.register(arrowRoutes);
+  await app.register(sessionRoutes, { config });
   await app.ready();
   return app;
 }

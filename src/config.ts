@@ -30,6 +30,18 @@ export const ConfigSchema = z.object({
     .optional()
     .transform((value) => (value ?? '').split(',').map((token) => token.trim()).filter(Boolean)),
   DOCS_REQUIRE_AUTH: z.stringbool().default(false),
+  /**
+   * Where sessions live: `sqlite:<path>` (the embedded default, a durable file), `memory:`, or
+   * `redis://[:password@]host:port[/db]` (`rediss://` for TLS) shared by every replica.
+   */
+  STORE_URL: z
+    .string()
+    .regex(/^(sqlite:.+|memory:|rediss?:\/\/.+)$/, 'expected sqlite:<path>, memory: or redis://host:port')
+    .default('sqlite:./data/sessions.sqlite'),
+  /** Rows an exact session may hold (its ranking metrics keep every row); more is a 413. */
+  SESSION_MAX_ROWS: integerFrom(20_000_000, 1),
+  /** A session's inactivity time to live when its creation does not say (ttl_seconds). */
+  SESSION_TTL_SECONDS: integerFrom(86_400, 60, 30 * 86_400),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,8 +1,8 @@
 import { ScoreLossOptions, type ScoreRequest, type ScoreResponse } from '../schemas/score.js';
-import { configOf, metricBatchFromTensors } from '../metrics/batch.js';
+import { configOf, metricBatchFromTensors, type MetricBatch } from '../metrics/batch.js';
 import { evaluateMetrics, type MetricRequest } from '../metrics/evaluate.js';
 import { encodeArrowResponse } from '../wire/arrow.js';
-import { focalLossBatchFromTensors, focalLossJson, focalLossOfBatch, type FocalLossResult } from './focal-loss.js';
+import { focalLossBatchFromTensors, focalLossJson, focalLossOfBatch, type FocalLossBatch, type FocalLossResult } from './focal-loss.js';
 import { flattenIntegers, flattenNumbers, TypedTensor, type LabelTensor, type Tensor } from './tensor.js';
 
 const lossDefaults = ScoreLossOptions.parse({});
@@ -35,26 +35,58 @@ export function scoreArrow({ loss, ...rest }: ScoreResult): Uint8Array {
   return encodeArrowResponse({ ...rest, loss: lossFields }, { ...(grad ? { grad } : {}), ...(losses ? { losses } : {}) });
 }
 
-export function computeScore(request: ScoreRequest): ScoreResult {
-  const preds = flattenNumbers('preds', request.preds, 3);
-  const labels = flattenIntegers('labels', request.labels, 2);
-  const focalBatch = focalLossBatchFromTensors(preds, labels, { ...request, num_classes: request.loss?.num_classes });
+/** What one batch of /v1/score (or of a session) is, once formatted: its loss and its metric samples. */
+export interface ScoredBatch {
+  focalBatch: FocalLossBatch;
+  loss: FocalLossResult | null;
+  /** The batch as metric samples, or null when no metric is asked. */
+  metricBatch: MetricBatch | null;
+  input: ScoreResult['input'];
+  warnings: string[];
+}
+
+/**
+ * The stages /v1/score and session batches share: flatten once, format and compute the focal
+ * loss (unless `loss` is null), and see the batch as metric samples ([B, N, C] logits as B·N
+ * samples, weights alike).
+ */
+export function scoreStages(
+  preds: Tensor,
+  labels: LabelTensor,
+  request: Pick<ScoreRequest, 'task' | 'input' | 'ignore_index' | 'sample_weight' | 'loss'> & { num_classes?: number | undefined },
+  withMetrics: boolean,
+): ScoredBatch {
+  const focalBatch = focalLossBatchFromTensors(preds, labels, { ...request, num_classes: request.loss?.num_classes ?? request.num_classes });
   const lossOptions = request.loss === undefined ? lossDefaults : request.loss;
   const loss = lossOptions === null ? null : focalLossOfBatch(focalBatch, { ...lossOptions, input: request.input, ignore_index: request.ignore_index });
-
-  let metrics: ScoreResult['metrics'] = {};
   const warnings = [...focalBatch.warnings];
   let input: ScoreResult['input'] = loss?.input ?? null;
-  if (request.metrics.length > 0) {
+  let metricBatch: MetricBatch | null = null;
+  if (withMetrics) {
     const samples = asSamples(preds, labels, focalBatch.task === 'multiclass');
     // The loss's weights, one per metrics sample ([B, N] multiclass weights are B·N samples' weights).
     const weights = focalBatch.sampleWeight;
     const sampleWeight = weights && new TypedTensor(weights, focalBatch.task === 'binary' ? samples.labels.shape : [samples.labels.shape[0]]);
-    const batch = metricBatchFromTensors(samples.preds, samples.labels, { task: focalBatch.task, input: request.input, ignore_index: request.ignore_index, sample_weight: sampleWeight });
+    metricBatch = metricBatchFromTensors(samples.preds, samples.labels, {
+      task: focalBatch.task,
+      input: request.input,
+      ignore_index: request.ignore_index,
+      sample_weight: sampleWeight,
+      num_classes: focalBatch.task === 'multiclass' ? request.num_classes : undefined,
+      num_labels: focalBatch.task === 'multilabel' ? request.num_classes : undefined,
+    });
     // What the loss's format stage decided ([B, 1] read as binary, one-hot labels) holds for the metrics too.
-    for (const w of batch.warnings) if (!warnings.includes(w)) warnings.push(w);
-    input = batch.input;
-    metrics = evaluateMetrics(request.metrics as MetricRequest[], { ...batch, warnings: [] }, configOf(batch));
+    for (const w of metricBatch.warnings) if (!warnings.includes(w)) warnings.push(w);
+    input = metricBatch.input;
+    metricBatch = { ...metricBatch, warnings: [] };
   }
+  return { focalBatch, loss, metricBatch, input, warnings };
+}
+
+export function computeScore(request: ScoreRequest): ScoreResult {
+  const preds = flattenNumbers('preds', request.preds, 3);
+  const labels = flattenIntegers('labels', request.labels, 2);
+  const { focalBatch, loss, metricBatch, input, warnings } = scoreStages(preds, labels, request, request.metrics.length > 0);
+  const metrics: ScoreResult['metrics'] = metricBatch ? evaluateMetrics(request.metrics as MetricRequest[], metricBatch, configOf(metricBatch)) : {};
   return { task: focalBatch.task, input, loss, metrics, warnings };
 }

@@ -3,7 +3,7 @@ import { defaultConfig, type Config } from '../../src/config.js';
 
 /** A real app (real routes, real worker pool) for `inject`, with logging off. */
 export const testApp = (overrides: Partial<Config> = {}): Promise<App> =>
-  buildApp(defaultConfig({ WORKERS: 1, RESPONSE_VALIDATION: true, ...overrides }), { logger: false });
+  buildApp(defaultConfig({ WORKERS: 1, RESPONSE_VALIDATION: true, STORE_URL: 'memory:', ...overrides }), { logger: false });
 
 /**
  * The two ways a body is computed: parsed and computed inline on the main thread (small

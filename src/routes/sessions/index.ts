@@ -1,0 +1,237 @@
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from '../../config.js';
+import { fromZodIssues, invalidField, notAcceptable } from '../../errors.js';
+import { precisionRecallSvg, rocSvg } from '../../plots/curve-plots.js';
+import { okResponse, problemResponses } from '../../schemas/common.js';
+import { PrecisionRecallResponse, RocResponse } from '../../schemas/curves.js';
+import {
+  SessionBatchRequest,
+  SessionBatchResponse,
+  SessionCreateRequest,
+  SessionDescription,
+  SessionMergeRequest,
+  SessionParams,
+  SessionResult,
+} from '../../schemas/sessions.js';
+import { precisionRecallOfBatch, rocOfBatch } from '../../scoring/curves.js';
+import { flattenIntegers, flattenNumbers } from '../../scoring/tensor.js';
+import { openStore } from '../../sessions/open-store.js';
+import { SessionService, expiresAt, type Session } from '../../sessions/service.js';
+import { decodeArrowRequest } from '../../wire/arrow.js';
+import { RawBody, decodeJsonBody } from '../../wire/json-body.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessions: SessionService;
+  }
+}
+
+const tags = ['sessions'];
+
+/** Who owns what a request creates or reads: the digest of its bearer token (null without API_TOKENS). */
+function ownerOf(request: FastifyRequest, config: Config): string | null {
+  if (config.API_TOKENS.length === 0) return null;
+  const header = request.headers.authorization ?? '';
+  return createHash('sha256').update(header.slice('Bearer '.length).trim()).digest('hex');
+}
+
+const describe = ({ record, config }: Session) => ({
+  id: record.id,
+  task: config.task,
+  num_classes: config.num_classes,
+  num_labels: config.num_labels,
+  input: config.input,
+  ignore_index: config.ignore_index,
+  loss: config.loss,
+  metrics: config.metrics,
+  ttl_seconds: record.ttlSeconds,
+  expires_at: expiresAt(record),
+});
+
+/** A batch's tensors from any body: parsed JSON, raw JSON (large) or an Arrow stream. */
+function batchOf(request: FastifyRequest): { preds: unknown; labels: unknown; sample_weight?: unknown } {
+  const body = request.body;
+  let fields: unknown = body;
+  if (body instanceof RawBody) {
+    if (body.format === 'arrow') return decodeArrowRequest(body.bytes, request.query as Record<string, unknown>, SessionBatchRequest) as never;
+    fields = decodeJsonBody(body.bytes);
+    const parsed = SessionBatchRequest.safeParse(fields);
+    if (!parsed.success) throw fromZodIssues(parsed.error.issues);
+    fields = parsed.data;
+  }
+  const stray = Object.keys((request.query ?? {}) as object)[0];
+  if (stray !== undefined) throw invalidField(stray, 'a JSON batch carries its tensors in the body; the query string is for Arrow batches');
+  return fields as { preds: unknown; labels: unknown; sample_weight?: unknown };
+}
+
+/** The curve options a GET takes in its query. */
+const CurveQuery = z.strictObject({
+  drop_intermediate: z.stringbool().default(true).describe('ROC: drop collinear points, as scikit-learn.'),
+  max_points: z.coerce.number().int().min(2).max(100_000).optional().describe('At most this many points per curve, evenly along it.'),
+});
+
+/**
+ * Sessions (SESSIONS.md): metrics over an epoch, accumulated batch by batch, across processes
+ * and replicas. Thin handlers: checks and math in src/sessions.
+ */
+const sessionRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }) => {
+  const store = await openStore(config.STORE_URL);
+  const sessions = new SessionService(store, { maxRows: config.SESSION_MAX_ROWS, ttlSeconds: config.SESSION_TTL_SECONDS });
+  app.decorate('sessions', sessions);
+  app.addHook('onClose', () => store.close());
+  const owner = (request: FastifyRequest) => ownerOf(request, config);
+
+  app.post(
+    '/v1/sessions',
+    {
+      schema: {
+        operationId: 'createSession',
+        tags,
+        summary: 'Create a session: metrics (and a loss) accumulated over many batches',
+        description:
+          'Fixes what every batch of the session shares: task, classes, input, ignore_index, the focal-loss options and the metrics. Post batches to /v1/sessions/{id}/batches, read the epoch with GET /v1/sessions/{id}, start a new epoch with POST /v1/sessions/{id}/reset.',
+        body: SessionCreateRequest,
+        response: { 201: { description: 'Created; `Location` names it.', content: { 'application/json': { schema: SessionDescription } } }, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const session = await sessions.create(request.body, owner(request));
+      return reply.code(201).header('location', `/v1/sessions/${session.record.id}`).send(describe(session));
+    },
+  );
+
+  app.post(
+    '/v1/sessions/:id/batches',
+    {
+      schema: {
+        operationId: 'addSessionBatch',
+        tags,
+        summary: 'Add one batch to a session',
+        description:
+          'JSON `{"preds", "labels", "sample_weight"}` or an Arrow stream (columns preds, labels, sample_weight), shaped as the session says. With a loss, answers this batch\'s loss (and grad) at once, so a training step needs one call. `Idempotency-Key`: a retried batch counts once and gets its first answer; the same key with another batch is a 422.',
+        params: SessionParams,
+        headers: z.object({ 'idempotency-key': z.string().optional().describe('Any 1–255 printable ASCII characters; one per batch (a UUID).') }),
+        body: SessionBatchRequest,
+        response: { ...okResponse('The running totals, and this batch\'s loss.', { 'application/json': SessionBatchResponse }), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { preds, labels, sample_weight: sampleWeight } = batchOf(request);
+      const answer = await sessions.addBatch(
+        request.params.id,
+        owner(request),
+        flattenNumbers('preds', preds, 3),
+        flattenIntegers('labels', labels, 2),
+        sampleWeight,
+        request.headers['idempotency-key'],
+      );
+      return reply.type('application/json; charset=utf-8').serializer((text: string) => text).send(answer);
+    },
+  );
+
+  app.get(
+    '/v1/sessions/:id',
+    {
+      schema: {
+        operationId: 'computeSession',
+        tags,
+        summary: 'The metrics and loss of everything posted to a session',
+        description: 'Every metric as /v1/metrics answers it for the concatenation of the batches; the epoch loss over every contributing element.',
+        params: SessionParams,
+        response: { ...okResponse('The epoch\'s metrics.', { 'application/json': SessionResult }), ...problemResponses },
+      },
+    },
+    async (request) => sessions.compute(request.params.id, owner(request)),
+  );
+
+  for (const [path, name, schema, compute, draw] of [
+    ['roc', 'ROC curves', RocResponse, (cache: Parameters<typeof rocOfBatch>[0], q: z.infer<typeof CurveQuery>) => rocOfBatch(cache, { ...q, thresholds: null } as never), rocSvg],
+    [
+      'precision-recall-curve',
+      'precision-recall curves',
+      PrecisionRecallResponse,
+      (cache: Parameters<typeof rocOfBatch>[0], q: z.infer<typeof CurveQuery>) => precisionRecallOfBatch(cache, { max_points: q.max_points, thresholds: null } as never),
+      precisionRecallSvg,
+    ],
+  ] as const) {
+    app.get(
+      `/v1/sessions/:id/${path}`,
+      {
+        schema: {
+          operationId: path === 'roc' ? 'sessionRoc' : 'sessionPrecisionRecallCurve',
+          tags,
+          summary: `The ${name} of everything posted to a session`,
+          description: `As /v1/${path} answers for the concatenated batches; \`Accept: image/svg+xml\` draws them.`,
+          params: SessionParams,
+          querystring: CurveQuery,
+          response: { ...okResponse(`The ${name}.`, { 'application/json': schema, 'image/svg+xml': z.string() }), ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const svg = request.accepts().type(['application/json', 'image/svg+xml']);
+        if (svg === false) throw notAcceptable('this operation answers application/json or image/svg+xml');
+        const result = compute(await sessions.rankCounts(request.params.id, owner(request)), request.query as z.infer<typeof CurveQuery>);
+        if (svg === 'image/svg+xml') return reply.type('image/svg+xml; charset=utf-8').serializer((text: string) => text).send(draw(result as never));
+        return result;
+      },
+    );
+  }
+
+  app.post(
+    '/v1/sessions/:id/reset',
+    {
+      schema: {
+        operationId: 'resetSession',
+        tags,
+        summary: 'Empty a session\'s state, keeping its configuration (a new epoch)',
+        params: SessionParams,
+        response: { 204: z.null().describe('Emptied.'), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      await sessions.reset(request.params.id, owner(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/sessions/:id/merge',
+    {
+      schema: {
+        operationId: 'mergeSessions',
+        tags,
+        summary: 'Fold other sessions of the same configuration into this one',
+        description: 'One session per data-parallel rank, merged at the end of the epoch (torchmetrics\' merge_state). The sources are left as they were.',
+        params: SessionParams,
+        body: SessionMergeRequest,
+        response: {
+          ...okResponse('The merged totals.', { 'application/json': z.object({ rows: z.number().int(), batches: z.number().int() }) }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => sessions.merge(request.params.id, owner(request), request.body.from),
+  );
+
+  app.delete(
+    '/v1/sessions/:id',
+    {
+      schema: {
+        operationId: 'deleteSession',
+        tags,
+        summary: 'Delete a session',
+        params: SessionParams,
+        response: { 204: z.null().describe('Deleted.'), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      await sessions.delete(request.params.id, owner(request));
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default sessionRoutes;

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { LabelValue, Task, namedExamples } from './common.js';
+import { FocalLossRequest, FocalLossResponse } from './focal-loss.js';
+import { MetricResult, MetricSpec } from './metrics.js';
+import { rankingBatchFields } from './ranking.js';
+import { ScoreLossOptions } from './score.js';
+
+export const SessionId = z
+  .string()
+  .regex(/^[0-9a-f]{32}$/, 'a session id is 32 hexadecimal digits')
+  .describe('128-bit random id, as the creation answered it.');
+
+export const SessionParams = z.strictObject({ id: SessionId });
+
+/** The body of POST /v1/sessions: the configuration every batch of the session shares. */
+export const SessionCreateRequest = z
+  .strictObject({
+    task: Task.describe('The classification task of every batch.'),
+    num_classes: z.number().int().min(2).max(32_768).optional().describe('Multiclass: required, C.'),
+    num_labels: z.number().int().min(1).max(32_768).optional().describe('Multilabel: required, L.'),
+    input: z
+      .enum(['auto', 'probs', 'logits'])
+      .optional()
+      .describe('How preds are read. Default: `logits` with a loss (the loss takes no `auto`), else `auto` (torchmetrics\' rule, decided per batch).'),
+    ignore_index: LabelValue.optional().describe('Labels with this value are left out, as on every endpoint.'),
+    loss: ScoreLossOptions.nullable()
+      .default(null)
+      .describe('Focal-loss options (as /v1/focal-loss): each batch answers its loss (and `grad` with return_grad) and the session its epoch loss. null: no loss.'),
+    metrics: z.array(MetricSpec).max(256).default([]).describe('As in /v1/metrics: computed over every batch posted, as over their concatenation.'),
+    ttl_seconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86_400)
+      .optional()
+      .describe('Inactivity time to live: every call restarts it (default SESSION_TTL_SECONDS, a day).'),
+  })
+  .meta({
+    ...namedExamples({
+      validation: {
+        summary: 'A validation epoch: AUROC, average precision, F1 and calibration',
+        value: { task: 'binary', metrics: ['auroc', 'average_precision', 'f1_score', 'calibration_error'] },
+      },
+      training: {
+        summary: 'Multiclass training: the loss and gradient per batch, the epoch loss and macro F1',
+        value: { task: 'multiclass', num_classes: 3, loss: { gamma: 2, alpha: 0.25, return_grad: true }, metrics: [{ name: 'f1_score', average: 'macro' }] },
+      },
+    }),
+  });
+export type SessionCreateRequest = z.infer<typeof SessionCreateRequest>;
+
+/** What a session is: its configuration, with what defaults were applied. */
+export const SessionDescription = z
+  .object({
+    id: SessionId,
+    task: Task,
+    num_classes: z.number().int().nullable(),
+    num_labels: z.number().int().nullable(),
+    input: z.enum(['auto', 'probs', 'logits']),
+    ignore_index: z.number().int().nullable(),
+    loss: ScoreLossOptions.nullable(),
+    metrics: z.array(MetricSpec),
+    ttl_seconds: z.number().int(),
+    expires_at: z.string().describe('When the session expires unless used before (ISO 8601, UTC).'),
+  })
+  .meta({ id: 'Session', description: 'A session and its configuration.' });
+
+/** One batch posted to a session: the tensors only (the rest is the session's). */
+export const SessionBatchRequest = z.strictObject({
+  preds: FocalLossRequest.shape.preds,
+  labels: FocalLossRequest.shape.labels,
+  sample_weight: rankingBatchFields.sample_weight,
+});
+export type SessionBatchRequest = z.infer<typeof SessionBatchRequest>;
+
+export const SessionBatchResponse = z
+  .object({
+    rows: z.number().int().describe('Samples accumulated so far, this batch included.'),
+    batches: z.number().int().describe('Batches accumulated so far, this batch included.'),
+    input: z.enum(['probs', 'logits']).nullable().describe('How this batch\'s preds were read.'),
+    loss: FocalLossResponse.nullable().describe('This batch\'s focal loss (and grad), when the session has a loss.'),
+    warnings: z.array(z.string()),
+  })
+  .meta({ id: 'SessionBatchResult', description: 'A batch folded into a session.' });
+
+export const SessionResult = z
+  .object({
+    id: SessionId,
+    task: Task,
+    rows: z.number().int(),
+    batches: z.number().int(),
+    loss: z
+      .object({ loss: z.number(), count: z.number().int(), reduction: z.enum(['mean', 'sum', 'none']) })
+      .nullable()
+      .describe('The epoch\'s focal loss: mean over every contributing element of every batch (weighted by sample_weight), or the sum (`sum`, `none`).'),
+    metrics: z.record(z.string(), MetricResult).describe('Each metric over every batch posted, as /v1/metrics answers it for their concatenation.'),
+    warnings: z.array(z.string()),
+    expires_at: z.string(),
+  })
+  .meta({ id: 'SessionResult', description: 'The metrics (and loss) of everything posted to a session.' });
+
+export const SessionMergeRequest = z.strictObject({
+  from: z.array(SessionId).min(1).max(256).describe('Sessions of the same configuration whose states are folded into this one (they stay as they are).'),
+});

@@ -1,0 +1,89 @@
+import { addCounts, combineStates, type ApplyResult, type BatchChange, type SessionRecord, type SessionStore, type StoredState } from './store.js';
+
+interface Entry {
+  record: SessionRecord;
+  state: StoredState;
+  idempotency: Map<string, { fingerprint: string; answer: string }>;
+  expiresAt: number;
+}
+
+const emptyState = (): StoredState => ({ counts: null, chunks: [], rows: 0, batches: 0 });
+
+/**
+ * `STORE_URL=memory:`: sessions in this process's memory, gone on restart; for tests and
+ * throwaway use. Single-threaded JavaScript makes each operation atomic.
+ */
+export class MemoryStore implements SessionStore {
+  readonly description = 'memory';
+  private readonly sessions = new Map<string, Entry>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  private live(id: string): Entry | null {
+    const entry = this.sessions.get(id);
+    if (!entry) return null;
+    if (entry.expiresAt <= this.now()) {
+      this.sessions.delete(id);
+      return null;
+    }
+    entry.expiresAt = this.now() + entry.record.ttlSeconds * 1000;
+    return entry;
+  }
+
+  async create(record: SessionRecord): Promise<void> {
+    this.sessions.set(record.id, { record, state: emptyState(), idempotency: new Map(), expiresAt: this.now() + record.ttlSeconds * 1000 });
+  }
+
+  async describe(id: string): Promise<SessionRecord | null> {
+    return this.live(id)?.record ?? null;
+  }
+
+  async load(id: string) {
+    const entry = this.live(id);
+    return entry ? { record: entry.record, state: { ...entry.state, chunks: [...entry.state.chunks] } } : null;
+  }
+
+  async apply(id: string, change: BatchChange): Promise<ApplyResult> {
+    const entry = this.live(id);
+    if (!entry) return { kind: 'not-found' };
+    if (change.idempotencyKey !== null) {
+      const seen = entry.idempotency.get(change.idempotencyKey);
+      if (seen) return seen.fingerprint === change.fingerprint ? { kind: 'replayed', answer: seen.answer } : { kind: 'key-reused' };
+    }
+    const { state } = entry;
+    if (change.chunk && state.rows + change.rows > change.maxRows) return { kind: 'too-many-rows', rows: state.rows };
+    state.counts = addCounts(state.counts, change.counts);
+    if (change.chunk) state.chunks.push(change.chunk);
+    state.rows += change.rows;
+    state.batches += 1;
+    const answer = change.answer({ rows: state.rows, batches: state.batches });
+    if (change.idempotencyKey !== null) entry.idempotency.set(change.idempotencyKey, { fingerprint: change.fingerprint, answer });
+    return { kind: 'applied', answer };
+  }
+
+  async reset(id: string): Promise<boolean> {
+    const entry = this.live(id);
+    if (!entry) return false;
+    entry.state = emptyState();
+    return true;
+  }
+
+  async mergeFrom(id: string, from: StoredState[], maxRows: number) {
+    const entry = this.live(id);
+    if (!entry) return { kind: 'not-found' } as const;
+    const merged = combineStates([entry.state, ...from]);
+    if (merged.chunks.length > 0 && merged.rows > maxRows) return { kind: 'too-many-rows', rows: entry.state.rows } as const;
+    entry.state = merged;
+    return { kind: 'merged', rows: merged.rows, batches: merged.batches } as const;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.live(id) !== null && this.sessions.delete(id);
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.sessions.clear();
+  }
+}

@@ -1,0 +1,166 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { conflict, idempotencyKeyReused, invalidField, sessionNotFound } from '../errors.js';
+import { concatRows, type RowsState } from '../metrics/rows.js';
+import { RankCountsCache } from '../scoring/rank-counts-cache.js';
+import { decodeChunk } from './codec.js';
+import { computeSession, metricConfigOf, prepareBatch, sessionConfigOf, sessionPlan, tooManyRows, type SessionConfig } from './session.js';
+import type { SessionRecord, SessionStore, StoredState } from './store.js';
+import type { LabelTensor, Tensor } from '../scoring/tensor.js';
+import type { SessionCreateRequest } from '../schemas/sessions.js';
+
+/** The limits a session service applies (from the environment). */
+export interface SessionLimits {
+  maxRows: number;
+  ttlSeconds: number;
+}
+
+/** A session as the routes see it: its record and parsed configuration. */
+export interface Session {
+  record: SessionRecord;
+  config: SessionConfig;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The session operations the routes call, over any store: ownership (another token's session
+ * is a 404), configuration checks, idempotent batches, and the 404 / 409 / 413 / 422 answers.
+ * The math lives in ./session.ts; the bytes in the store.
+ */
+export class SessionService {
+  constructor(
+    readonly store: SessionStore,
+    private readonly limits: SessionLimits,
+  ) {}
+
+  async create(body: SessionCreateRequest, owner: string | null): Promise<Session> {
+    const config = sessionConfigOf(body);
+    const record: SessionRecord = {
+      id: randomBytes(16).toString('hex'),
+      owner,
+      config: JSON.stringify(config),
+      ttlSeconds: body.ttl_seconds ?? this.limits.ttlSeconds,
+      createdAt: Date.now(),
+    };
+    await this.store.create(record);
+    return { record, config };
+  }
+
+  /** The session, or 404 (unknown, expired, or another token's). */
+  async get(id: string, owner: string | null): Promise<Session> {
+    return this.owned(await this.store.describe(id), owner, id);
+  }
+
+  private owned(record: SessionRecord | null, owner: string | null, id: string, path?: string): Session {
+    if (record === null || record.owner !== owner) {
+      const message = `no session ${id}: unknown, expired, deleted, or created with another token`;
+      throw path ? conflictOrMissing(path, message) : sessionNotFound(message);
+    }
+    return { record, config: JSON.parse(record.config) as SessionConfig };
+  }
+
+  /**
+   * Folds one batch into the session: formatted and counted here (a bad batch is a 400 and
+   * changes nothing), applied by the store atomically, once per Idempotency-Key.
+   *
+   * @returns the answer as JSON text (the first answer again for a retried key)
+   */
+  async addBatch(id: string, owner: string | null, preds: Tensor, labels: LabelTensor, sampleWeight: unknown, idempotencyKey: string | undefined): Promise<string> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw invalidField('Idempotency-Key', 'must be 1 to 255 printable ASCII characters (a UUID, say)');
+    }
+    const { config } = await this.get(id, owner);
+    const prepared = prepareBatch(config, preds, labels, sampleWeight);
+    const result = await this.store.apply(id, {
+      idempotencyKey: idempotencyKey ?? null,
+      fingerprint: fingerprintOf(preds, labels, sampleWeight),
+      counts: prepared.counts,
+      chunk: prepared.chunk,
+      rows: prepared.rows,
+      maxRows: this.limits.maxRows,
+      answer: ({ rows, batches }) => JSON.stringify({ rows, batches, ...prepared.answer }),
+    });
+    switch (result.kind) {
+      case 'applied':
+      case 'replayed':
+        return result.answer;
+      case 'key-reused':
+        throw idempotencyKeyReused(`Idempotency-Key ${idempotencyKey} was used for another batch of this session; use a new key for a new batch`);
+      case 'not-found':
+        throw sessionNotFound(`no session ${id}: it expired or was deleted meanwhile`);
+      case 'too-many-rows':
+        throw tooManyRows(result.rows, prepared.rows, this.limits.maxRows);
+    }
+  }
+
+  /** The stored state, or 404. */
+  async load(id: string, owner: string | null): Promise<Session & { state: StoredState }> {
+    const loaded = await this.store.load(id);
+    const session = this.owned(loaded?.record ?? null, owner, id);
+    return { ...session, state: (loaded as { state: StoredState }).state };
+  }
+
+  async compute(id: string, owner: string | null) {
+    const { record, config, state } = await this.load(id, owner);
+    return { id, task: config.task, ...computeSession(config, state), expires_at: expiresAt(record) };
+  }
+
+  /** The session's rows as one ranking batch with its sorted counts (curves); 409 when it keeps none. */
+  async rankCounts(id: string, owner: string | null): Promise<RankCountsCache> {
+    const { config, state } = await this.load(id, owner);
+    if (!sessionPlan(config).keepsRows) {
+      throw conflict('this session keeps no rows: curves need an exact ranking metric among its metrics (auroc or average_precision without thresholds)');
+    }
+    const rows: RowsState = { chunks: state.chunks.map(decodeChunk) };
+    return new RankCountsCache(concatRows(rows, metricConfigOf(config)));
+  }
+
+  async reset(id: string, owner: string | null): Promise<void> {
+    await this.get(id, owner);
+    if (!(await this.store.reset(id))) throw sessionNotFound(`no session ${id}`);
+  }
+
+  async merge(id: string, owner: string | null, from: string[]): Promise<{ rows: number; batches: number }> {
+    const target = await this.get(id, owner);
+    const states: StoredState[] = [];
+    for (const [i, other] of from.entries()) {
+      if (other === id) throw invalidField(`from/${i}`, 'a session cannot be merged into itself');
+      if (from.indexOf(other) !== i) throw invalidField(`from/${i}`, `${other} is listed twice`);
+      const loaded = await this.store.load(other);
+      const source = this.owned(loaded?.record ?? null, owner, other, `from/${i}`);
+      if (source.record.config !== target.record.config) {
+        throw conflict(`from/${i}: session ${other} has another configuration (task, classes, input, loss or metrics); only sessions created alike merge`, [
+          { path: `from/${i}`, message: 'another configuration' },
+        ]);
+      }
+      states.push((loaded as { state: StoredState }).state);
+    }
+    const result = await this.store.mergeFrom(id, states, this.limits.maxRows);
+    if (result.kind === 'not-found') throw sessionNotFound(`no session ${id}`);
+    if (result.kind === 'too-many-rows') throw tooManyRows(result.rows, states.reduce((n, s) => n + s.rows, 0), this.limits.maxRows);
+    return { rows: result.rows, batches: result.batches };
+  }
+
+  async delete(id: string, owner: string | null): Promise<void> {
+    await this.get(id, owner);
+    if (!(await this.store.delete(id))) throw sessionNotFound(`no session ${id}`);
+  }
+}
+
+/** A missing session named inside a request body (`from/2`) is a 404 naming that field. */
+function conflictOrMissing(path: string, message: string) {
+  return sessionNotFound(message, [{ path, message }]);
+}
+
+export const expiresAt = (record: SessionRecord): string => new Date(Date.now() + record.ttlSeconds * 1000).toISOString();
+
+/** A digest of a batch's numbers and shapes: the same batch however its JSON was spaced or sent. */
+function fingerprintOf(preds: Tensor, labels: LabelTensor, sampleWeight: unknown): string {
+  const hash = createHash('sha256');
+  for (const t of [preds, labels]) {
+    hash.update(JSON.stringify(t.shape));
+    hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+  hash.update(JSON.stringify(sampleWeight ?? null, (_key, value: unknown) => (ArrayBuffer.isView(value) ? Array.from(value as Float64Array) : value)));
+  return hash.digest('hex');
+}

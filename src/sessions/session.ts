@@ -1,0 +1,184 @@
+import { invalidField, payloadTooLarge } from '../errors.js';
+import { configOf, metricBatchFromTensors, type MetricBatch, type MetricConfig } from '../metrics/batch.js';
+import { computeMetrics, initStates, resolveMetrics, updateStates, type MetricRequest, type MetricStates, type ResolvedMetric } from '../metrics/evaluate.js';
+import { lossState } from '../metrics/focal-loss.js';
+import type { RowsState } from '../metrics/rows.js';
+import type { RankingBatch } from '../scoring/ranking-batch.js';
+import { scoreStages } from '../scoring/score.js';
+import { focalLossJson } from '../scoring/focal-loss.js';
+import type { Tensor, LabelTensor } from '../scoring/tensor.js';
+import type { SessionBatchRequest, SessionCreateRequest } from '../schemas/sessions.js';
+import { ScoreLossOptions } from '../schemas/score.js';
+import { decodeChunk, decodeCounts, encodeChunk, encodeCounts, type CountStates } from './codec.js';
+import type { StoredState } from './store.js';
+
+/**
+ * A session's configuration, the creation body with its defaults applied: what every batch
+ * shares, stored as JSON with the session.
+ */
+export interface SessionConfig {
+  task: SessionCreateRequest['task'];
+  num_classes: number | null;
+  num_labels: number | null;
+  input: 'auto' | 'probs' | 'logits';
+  ignore_index: number | null;
+  loss: ScoreLossOptions | null;
+  metrics: MetricRequest[];
+}
+type ScoreLossOptions = NonNullable<SessionCreateRequest['loss']>;
+
+/** The key of the epoch loss's state among the count states: [Σ w·loss, Σ w]. */
+const LOSS_KEY = 'focal_loss';
+
+/** The metric configuration of a session (scores, not class indices). */
+export function metricConfigOf(config: SessionConfig): MetricConfig {
+  const classes = config.task === 'binary' ? 1 : ((config.task === 'multiclass' ? config.num_classes : config.num_labels) as number);
+  return { task: config.task, classes, ignoreIndex: config.ignore_index, classIndices: false };
+}
+
+/**
+ * Checks a creation body and applies its defaults: the classes a task needs, the loss's input,
+ * and the metrics (resolved once here, so a session never accepts a metric it cannot compute).
+ *
+ * @throws {ProblemError} 400 naming the field
+ */
+export function sessionConfigOf(body: SessionCreateRequest): SessionConfig {
+  if (body.task === 'multiclass' && body.num_classes === undefined) throw invalidField('num_classes', 'is required for a multiclass session (every batch must have C columns)');
+  if (body.task === 'multilabel' && body.num_labels === undefined) throw invalidField('num_labels', 'is required for a multilabel session (every batch must have L columns)');
+  if (body.task !== 'multiclass' && body.num_classes !== undefined) throw invalidField('num_classes', `applies to multiclass sessions only (task is ${body.task})`);
+  if (body.task !== 'multilabel' && body.num_labels !== undefined) throw invalidField('num_labels', `applies to multilabel sessions only (task is ${body.task})`);
+  if (body.loss !== null && body.input === 'auto') throw invalidField('input', 'a session with a loss reads preds as "logits" or "probs" (the focal loss has no "auto")');
+  const config: SessionConfig = {
+    task: body.task,
+    num_classes: body.num_classes ?? null,
+    num_labels: body.num_labels ?? null,
+    input: body.input ?? (body.loss !== null ? 'logits' : 'auto'),
+    ignore_index: body.ignore_index ?? null,
+    loss: body.loss,
+    metrics: body.metrics as MetricRequest[],
+  };
+  if (config.loss?.num_classes !== undefined && config.loss.num_classes !== (config.num_classes ?? config.num_labels)) {
+    throw invalidField('loss/num_classes', 'must equal the session\'s num_classes / num_labels (or be left out)');
+  }
+  resolveMetrics(config.metrics, metricConfigOf(config));
+  return config;
+}
+
+/** What a session keeps: the metrics resolved, and whether any keeps rows (exact ranking). */
+export function sessionPlan(config: SessionConfig): { metrics: ResolvedMetric[]; keepsRows: boolean } {
+  const metrics = resolveMetrics(config.metrics, metricConfigOf(config));
+  return { metrics, keepsRows: metrics.some((m) => m.state.key === 'rows') };
+}
+
+/** One batch, ready for a store: its count states and rows chunk, and its own answer. */
+export interface PreparedBatch {
+  counts: Uint8Array;
+  chunk: Uint8Array | null;
+  rows: number;
+  /** The batch's answer but the running totals (filled in by the store, atomically). */
+  answer: { input: 'probs' | 'logits' | null; loss: ReturnType<typeof focalLossJson> | null; warnings: string[] };
+}
+
+/**
+ * The update stage of a session batch: formats the batch with the session's configuration (a
+ * batch of another task, shape or class count is a 400 and changes nothing), computes its loss,
+ * and folds it into empty states, split into count states and the rows chunk.
+ *
+ * @throws {ProblemError} 400 naming the field
+ */
+export function prepareBatch(config: SessionConfig, preds: Tensor, labels: LabelTensor, sampleWeight: unknown): PreparedBatch {
+  const classes = config.task === 'multiclass' ? config.num_classes : config.task === 'multilabel' ? config.num_labels : null;
+  const request = {
+    task: config.task,
+    ignore_index: config.ignore_index ?? undefined,
+    num_classes: config.task === 'multiclass' ? (classes ?? undefined) : undefined,
+    num_labels: config.task === 'multilabel' ? (classes ?? undefined) : undefined,
+    sample_weight: sampleWeight as SessionBatchRequest['sample_weight'],
+  };
+  // Without a loss a batch is what /v1/metrics takes (class-index preds included); with one,
+  // what /v1/score takes ([B, N, C] logits as B·N samples).
+  const { focalBatch, loss, metricBatch, input, warnings } =
+    config.loss === null
+      ? metricsOnly(metricBatchFromTensors(preds, labels, { ...request, input: config.input }))
+      : scoreStages(
+          preds,
+          labels,
+          { ...request, input: config.input as 'logits' | 'probs', loss: { ...ScoreLossOptionsDefaults, ...config.loss }, num_classes: classes ?? undefined },
+          config.metrics.length > 0,
+        );
+  const counts: CountStates = new Map();
+  let chunk: Uint8Array | null = null;
+  if (metricBatch) {
+    checkClasses(config, metricBatch);
+    const metrics = resolveMetrics(config.metrics, configOf(metricBatch));
+    const states = updateStates(metrics, initStates(metrics), metricBatch);
+    for (const [key, state] of states) {
+      if (key === 'rows') {
+        const rows = (state as RowsState).chunks;
+        if (rows.length > 0) chunk = encodeChunk(rows[0] as RankingBatch);
+      } else counts.set(key, state as Float64Array);
+    }
+  }
+  if (loss && focalBatch) {
+    // The epoch loss: Σ w·loss and Σ w over the contributing elements (w = 1 without weights).
+    const total = contributingWeight(focalBatch.labels.data, focalBatch.sampleWeight, config.ignore_index);
+    const sum = loss.loss === undefined ? (loss.losses?.data ?? new Float64Array(0)).reduce((a, b) => a + b, 0) : loss.reduction === 'mean' ? loss.loss * total : loss.loss;
+    counts.set(LOSS_KEY, Float64Array.of(sum, total));
+  }
+  // Samples: as the metrics count them ([B, N] multiclass labels are B·N samples; multilabel rows).
+  const rows = metricBatch?.rows ?? (config.task === 'multilabel' ? labels.shape[0] : labels.data.length);
+  return { counts: encodeCounts(counts), chunk, rows, answer: { input, loss: loss && focalLossJson(loss), warnings } };
+}
+
+/** A metrics-only batch in the shape of scoreStages' answer. */
+function metricsOnly(batch: MetricBatch) {
+  return { focalBatch: null, loss: null, metricBatch: { ...batch, warnings: [] }, input: batch.classIndices ? null : batch.input, warnings: batch.warnings };
+}
+
+/** ScoreLossOptions' defaults (gamma 2, mean, no grad), applied to a session's stored loss options. */
+const ScoreLossOptionsDefaults = ScoreLossOptions.parse({});
+
+/** Σ of the weights of the elements whose label is kept (a multilabel row's weight on each entry). */
+function contributingWeight(labels: Int32Array, weights: Float64Array | null, ignore: number | null): number {
+  // Entries per weight: 1, or L for multilabel rows.
+  const perWeight = weights ? labels.length / weights.length : 1;
+  let total = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] === ignore) continue;
+    total += weights ? weights[Math.floor(i / perWeight)] : 1;
+  }
+  return total;
+}
+
+function checkClasses(config: SessionConfig, batch: MetricBatch): void {
+  const expected = metricConfigOf(config).classes;
+  if (batch.classes !== expected) {
+    throw invalidField('preds', `this ${config.task} session has ${expected} ${config.task === 'multilabel' ? 'labels' : 'classes'}; the batch has ${batch.classes}`);
+  }
+}
+
+/** The session's answer to GET: the metrics over every batch, and the epoch loss. */
+export function computeSession(config: SessionConfig, stored: StoredState): { rows: number; batches: number; loss: { loss: number; count: number; reduction: 'mean' | 'sum' | 'none' } | null; metrics: Record<string, unknown>; warnings: string[] } {
+  const { metrics } = sessionPlan(config);
+  const counts = stored.counts ? decodeCounts(stored.counts) : new Map<string, Float64Array>();
+  const states: MetricStates = initStates(metrics);
+  for (const key of states.keys()) {
+    if (key === 'rows') states.set(key, { chunks: stored.chunks.map(decodeChunk) } satisfies RowsState);
+    else if (counts.has(key)) states.set(key, counts.get(key));
+  }
+  const warnings: string[] = [];
+  if (stored.batches === 0) warnings.push('no batch posted yet: every metric is computed over no samples');
+  let loss = null;
+  if (config.loss) {
+    const [sum, weight] = counts.get(LOSS_KEY) ?? [0, 0];
+    const reduction = config.loss.reduction ?? 'mean';
+    loss = { loss: lossState.compute(Float64Array.of(sum, weight), reduction), count: weight, reduction };
+  }
+  return { rows: stored.rows, batches: stored.batches, loss, metrics: computeMetrics(metrics, states, metricConfigOf(config)), warnings };
+}
+
+/** 413 for a batch that would take an exact session past SESSION_MAX_ROWS. */
+export function tooManyRows(held: number, adding: number, max: number) {
+  const message = `this session keeps its rows for exact ranking metrics: at most SESSION_MAX_ROWS = ${max.toLocaleString('en')} rows (it holds ${held.toLocaleString('en')}, the batch adds ${adding.toLocaleString('en')}); binned metrics (\`thresholds\`, e.g. 1000) keep a state of constant size`;
+  return payloadTooLarge(message, [{ path: 'preds', message }]);
+}
