@@ -2,14 +2,16 @@ import type { ClassView, WeightedSplit } from './class-split.js';
 import type { RankCounts } from './rank-counts.js';
 
 /**
- * Binned weighted rank counts: at each threshold t of the grid (descending, every one kept, as
+ * Binned (weighted) rank counts: at each threshold t of the grid (descending, every one kept, as
  * torchmetrics' binned mode), the summed weight of the positives and of the negatives scoring
  * `>= t`; `positives` and `negatives` are the classes' summed weights. Every rate, curve, AUROC
  * and average precision computed from {@link RankCounts} is then weighted as scikit-learn's
- * `sample_weight` makes them (exact counts: {@link weightedExactRankCounts}).
+ * `sample_weight` makes them (exact counts: {@link weightedRankCountsFromSorted}). Without
+ * weights, the plain counts.
  *
  * @param view the class's elements; element i weighs `weights[floor(i / weightRepeat)]` (a
- *   multilabel row's entries, pooled for micro averaging, each weigh the row's weight)
+ *   multilabel row's entries, pooled for micro averaging, each weigh the row's weight), or 1
+ *   when `weights` is null
  * @param thresholds descending
  * @param toScale applied to each score before comparing (σ for binned logits), or null
  *
@@ -17,7 +19,7 @@ import type { RankCounts } from './rank-counts.js';
  */
 export function weightedRankCounts(
   view: ClassView,
-  weights: Float64Array,
+  weights: Float64Array | null,
   weightRepeat: number,
   thresholds: Float64Array,
   toScale: ((v: number) => number) | null,
@@ -32,7 +34,7 @@ export function weightedRankCounts(
     const y = labels[labelOffset + i * labelStride];
     const isPositive = y === positive;
     if (!isPositive && (y === ignore || (negative !== null && y !== negative))) continue;
-    const w = weights[weightRepeat === 1 ? i : Math.floor(i / weightRepeat)];
+    const w = weights === null ? 1 : weights[weightRepeat === 1 ? i : Math.floor(i / weightRepeat)];
     if (isPositive) P += w;
     else N += w;
     const raw = scores[scoreOffset + i * scoreStride];

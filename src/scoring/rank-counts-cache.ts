@@ -1,8 +1,7 @@
 import { invalidField } from '../errors.js';
 import { splitSorted, splitSortedWeighted, type ClassView, type SplitScores, type WeightedSplit } from '../kernels/class-split.js';
-import { binnedRankCounts, rankCountsFromSorted, type RankCounts } from '../kernels/rank-counts.js';
+import { rankCountsFromSorted, type RankCounts } from '../kernels/rank-counts.js';
 import { linspaceFloat32, linspaceFloat64 } from '../kernels/linspace.js';
-import { sigmoidInPlace } from '../kernels/sigmoid.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
 import { weightedRankCounts, weightedRankCountsFromSorted } from '../kernels/weighted-counts.js';
 import { classView, pooledView, type RankingBatch } from './ranking-batch.js';
@@ -35,6 +34,20 @@ export function thresholdGrid(thresholds: number | number[] | null): Grid {
     }
   }
   return { key: `list:${values.join(',')}`, values, asked: Float64Array.from(thresholds) };
+}
+
+/**
+ * Binned counts of class `c` of a batch (binary: c = 0), or of every (sample, class) pair pooled:
+ * each score (σ of a logit or log-odds, so multiclass softmax's p) compared with the grid,
+ * weighted when the batch is. The one binned count both the rows and the binned state make.
+ *
+ * O(n log T).
+ */
+export function binnedCountsOf(batch: RankingBatch, which: number | 'pooled', grid: Grid): RankCounts {
+  if (grid.values === null) throw new Error('binnedCountsOf needs a threshold grid');
+  const view = which === 'pooled' ? pooledView(batch) : classView(batch, which);
+  const descending = grid.values.slice().reverse();
+  return weightedRankCounts(view, batch.weights, which === 'pooled' ? batch.classes : 1, descending, batch.scoresAreLogOdds ? torchSigmoid : null);
 }
 
 /**
@@ -80,12 +93,12 @@ export class RankCountsCache {
 
   /** One-vs-rest counts of class `c` (binary: c = 0), exact or binned; weighted when the batch is. */
   ofClass(c: number, grid: Grid): RankCounts {
-    return this.countsOf(`${c}|${grid.key}`, () => this.split(c), grid, c, () => classView(this.batch, c), 1);
+    return this.countsOf(`${c}|${grid.key}`, () => this.split(c), grid, c);
   }
 
   /** Counts of every (sample, class) pair pooled. */
   pooled(grid: Grid): RankCounts {
-    return this.countsOf(`pooled|${grid.key}`, () => this.pooledSplit(), grid, 'pooled', () => pooledView(this.batch), this.batch.classes);
+    return this.countsOf(`pooled|${grid.key}`, () => this.pooledSplit(), grid, 'pooled');
   }
 
   private splitOf(key: number | 'pooled', view: () => ClassView): SplitScores {
@@ -97,24 +110,16 @@ export class RankCountsCache {
     return split;
   }
 
-  private countsOf(key: string, split: () => SplitScores, grid: Grid, which: number | 'pooled', view: () => ClassView, weightRepeat: number): RankCounts {
+  private countsOf(key: string, split: () => SplitScores, grid: Grid, which: number | 'pooled'): RankCounts {
     let counts = this.counts.get(key);
-    const { weights, scoresAreLogOdds } = this.batch;
-    if (!counts && weights) {
-      // Weighted: the distinct scores (exact) or the grid are the thresholds; each element adds its weight.
-      if (grid.values === null) counts = weightedRankCountsFromSorted(this.weightedSplit(which));
-      else {
-        counts = weightedRankCounts(view(), weights, weightRepeat, grid.values.slice().reverse(), scoresAreLogOdds ? torchSigmoid : null);
-      }
-      this.counts.set(key, counts);
-    }
     if (!counts) {
-      const { positives, negatives } = split();
-      if (grid.values === null) counts = rankCountsFromSorted(positives, negatives);
-      else if (scoresAreLogOdds) {
-        // σ is monotone: the sorted order survives, on copies so exact metrics keep raw scores.
-        counts = binnedRankCounts(sigmoidInPlace(positives.slice()), sigmoidInPlace(negatives.slice()), grid.values);
-      } else counts = binnedRankCounts(positives, negatives, grid.values);
+      if (grid.values !== null) counts = binnedCountsOf(this.batch, which, grid);
+      // Weighted: the distinct scores are the thresholds; each element adds its weight.
+      else if (this.batch.weights) counts = weightedRankCountsFromSorted(this.weightedSplit(which));
+      else {
+        const { positives, negatives } = split();
+        counts = rankCountsFromSorted(positives, negatives);
+      }
       this.counts.set(key, counts);
     }
     return counts;
