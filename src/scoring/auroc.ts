@@ -5,7 +5,7 @@ import { splitSorted, type SplitScores } from '../kernels/class-split.js';
 import { BOOTSTRAP_UNDEFINED, bootstrapInterval, delongInterval } from './confidence.js';
 import type { AurocRequest, AurocResponse } from '../schemas/auroc.js';
 import { averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
-import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
+import { thresholdGrid, withRows, type Grid, type RankCountsSource } from './rank-counts-cache.js';
 import { classView, formatRankingBatch, supports, type RankingBatch } from './ranking-batch.js';
 import { samplesAverage } from './samples-average.js';
 
@@ -13,10 +13,11 @@ import { samplesAverage } from './samples-average.js';
 export type AurocOptions = Pick<AurocRequest, 'average' | 'multi_class' | 'max_fpr' | 'thresholds'> & Partial<Pick<AurocRequest, 'ci'>>;
 
 /** Argument validation: option combinations the libraries reject, rejected with the field named. */
-function checkAurocOptions(options: AurocOptions, batch: RankingBatch): void {
+function checkAurocOptions(options: AurocOptions, cache: RankCountsSource): void {
+  const { batch } = cache;
   if (options.max_fpr !== null && batch.task !== 'binary') throw invalidField('max_fpr', `applies to binary AUROC only (task is ${batch.task})`);
   if (options.multi_class === 'ovo') {
-    if (batch.weights) throw invalidField('multi_class', '"ovo" takes no sample_weight (scikit-learn has no weighted one-vs-one AUROC); use "ovr"');
+    if (withRows(cache).batch.weights) throw invalidField('multi_class', '"ovo" takes no sample_weight (scikit-learn has no weighted one-vs-one AUROC); use "ovr"');
     if (batch.task !== 'multiclass') throw invalidField('multi_class', `"ovo" applies to multiclass only (task is ${batch.task})`);
     if (options.average !== 'macro' && options.average !== 'weighted') throw invalidField('average', `"ovo" supports macro or weighted, got "${options.average}"`);
     if (options.thresholds !== null) throw invalidField('thresholds', '"ovo" is computed exactly; binned thresholds are not supported');
@@ -24,13 +25,14 @@ function checkAurocOptions(options: AurocOptions, batch: RankingBatch): void {
 }
 
 /** AUROC of class `c`: straight from its sorted scores when exact, else from its curve. */
-function aurocOfClass(cache: RankCountsCache, c: number, grid: Grid, maxFpr: number | null): { auroc: number | null; positives: number; negatives: number } {
-  if (grid.values === null && maxFpr === null && cache.batch.weights !== null) {
-    const split = cache.weightedSplit(c, false);
-    return { auroc: aurocFromWeightedSplit(split), positives: split.positiveWeight, negatives: split.negativeWeight };
-  }
+function aurocOfClass(cache: RankCountsSource, c: number, grid: Grid, maxFpr: number | null): { auroc: number | null; positives: number; negatives: number } {
   if (grid.values === null && maxFpr === null) {
-    const split = cache.split(c);
+    const rows = withRows(cache);
+    if (rows.batch.weights !== null) {
+      const split = rows.weightedSplit(c, false);
+      return { auroc: aurocFromWeightedSplit(split), positives: split.positiveWeight, negatives: split.negativeWeight };
+    }
+    const split = rows.split(c);
     return { auroc: aurocFromSplit(split), positives: split.positives.length, negatives: split.negatives.length };
   }
   const counts = cache.ofClass(c, grid);
@@ -67,10 +69,11 @@ function aurocOneVsOne(batch: RankingBatch, weighted: boolean, warnings: string[
  * The compute stage of AUROC over a formatted batch, reusing (and filling) `cache`, with the
  * confidence interval asked for.
  */
-export function aurocOfBatch(cache: RankCountsCache, options: AurocOptions): AurocResponse {
-  const response = aurocPoint(cache, options);
+export function aurocOfBatch(source: RankCountsSource, options: AurocOptions): AurocResponse {
+  const response = aurocPoint(source, options);
   const ci = options.ci ?? null;
   if (ci === null) return response;
+  const cache = withRows(source);
   const { batch } = cache;
   if (ci.method === 'bootstrap') {
     const interval = bootstrapInterval(batch, (resampled) => aurocPoint(resampled, options).auroc, ci);
@@ -100,9 +103,9 @@ export function aurocOfBatch(cache: RankCountsCache, options: AurocOptions): Aur
 }
 
 /** AUROC without an interval. */
-function aurocPoint(cache: RankCountsCache, options: AurocOptions): AurocResponse {
+function aurocPoint(cache: RankCountsSource, options: AurocOptions): AurocResponse {
   const { batch } = cache;
-  checkAurocOptions(options, batch);
+  checkAurocOptions(options, cache);
   const grid = thresholdGrid(options.thresholds);
   const warnings = [...batch.warnings];
   const base = {
@@ -118,7 +121,7 @@ function aurocPoint(cache: RankCountsCache, options: AurocOptions): AurocRespons
     return { ...base, auroc, warnings };
   }
   if (options.multi_class === 'ovo') {
-    return { ...base, ...aurocOneVsOne(batch, options.average === 'weighted', warnings), warnings };
+    return { ...base, ...aurocOneVsOne(withRows(cache).batch, options.average === 'weighted', warnings), warnings };
   }
 
   const perClass: Array<number | null> = [];
@@ -131,15 +134,17 @@ function aurocPoint(cache: RankCountsCache, options: AurocOptions): AurocRespons
   }
   let auroc: number | null;
   if (options.average === 'samples') {
-    const { value, warning } = samplesAverage(batch, options.thresholds, 'AUROC', aurocFromCounts);
+    const { value, warning } = samplesAverage(withRows(cache).batch, options.thresholds, 'AUROC', aurocFromCounts);
     return { ...base, auroc: value, per_class: perClass, warnings: warning ? [...warnings, warning] : warnings };
   }
   if (options.average === 'none') auroc = null;
   else if (options.average === 'micro') {
     if (grid.values) auroc = aurocFromBinnedCounts(cache.pooled(grid), null);
-    else auroc = batch.weights ? aurocFromWeightedSplit(cache.weightedSplit('pooled', false)) : aurocFromSplit(cache.pooledSplit());
-  }
-  else auroc = averageDefined(perClass, options.average === 'weighted' ? supports(batch) : null);
+    else {
+      const rows = withRows(cache);
+      auroc = rows.batch.weights ? aurocFromWeightedSplit(rows.weightedSplit('pooled', false)) : aurocFromSplit(rows.pooledSplit());
+    }
+  } else auroc = averageDefined(perClass, options.average === 'weighted' ? cache.supports() : null);
   if (auroc === null && options.average !== 'none') warnings.push('no class has both positive and negative samples: the AUROC is undefined (null)');
   return { ...base, auroc, per_class: perClass, warnings };
 }

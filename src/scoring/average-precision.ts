@@ -4,8 +4,8 @@ import type { RankCounts } from '../kernels/rank-counts.js';
 import type { AveragePrecisionRequest, AveragePrecisionResponse } from '../schemas/average-precision.js';
 import { averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
 import { BOOTSTRAP_UNDEFINED, bootstrapInterval } from './confidence.js';
-import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
-import { formatRankingBatch, supports } from './ranking-batch.js';
+import { thresholdGrid, withRows, type Grid, type RankCountsSource } from './rank-counts-cache.js';
+import { formatRankingBatch } from './ranking-batch.js';
 import { samplesAverage } from './samples-average.js';
 
 export type AveragePrecisionOptions = Pick<AveragePrecisionRequest, 'average' | 'thresholds'> & Partial<Pick<AveragePrecisionRequest, 'ci'>>;
@@ -13,15 +13,15 @@ export type AveragePrecisionOptions = Pick<AveragePrecisionRequest, 'average' | 
 const apOf = (counts: RankCounts, grid: Grid) => (grid.values ? averagePrecisionFromBinnedCounts(counts) : averagePrecisionFromCounts(counts));
 
 /** The compute stage of average precision over a formatted batch, reusing (and filling) `cache`. */
-export function averagePrecisionOfBatch(cache: RankCountsCache, options: AveragePrecisionOptions): AveragePrecisionResponse {
-  const response = averagePrecisionPoint(cache, options);
+export function averagePrecisionOfBatch(source: RankCountsSource, options: AveragePrecisionOptions): AveragePrecisionResponse {
+  const response = averagePrecisionPoint(source, options);
   const ci = options.ci ?? null;
   if (ci === null) return response;
-  const interval = bootstrapInterval(cache.batch, (resampled) => averagePrecisionPoint(resampled, options).average_precision, ci);
+  const interval = bootstrapInterval(withRows(source).batch, (resampled) => averagePrecisionPoint(resampled, options).average_precision, ci);
   return { ...response, ci: interval, warnings: interval ? response.warnings : [...response.warnings, BOOTSTRAP_UNDEFINED] };
 }
 
-function averagePrecisionPoint(cache: RankCountsCache, options: AveragePrecisionOptions): AveragePrecisionResponse {
+function averagePrecisionPoint(cache: RankCountsSource, options: AveragePrecisionOptions): AveragePrecisionResponse {
   const { batch } = cache;
   const grid = thresholdGrid(options.thresholds);
   const warnings = [...batch.warnings];
@@ -38,12 +38,12 @@ function averagePrecisionPoint(cache: RankCountsCache, options: AveragePrecision
 
   let ap: number | null;
   if (options.average === 'samples') {
-    const { value, warning } = samplesAverage(batch, options.thresholds, 'average precision', averagePrecisionFromCounts);
+    const { value, warning } = samplesAverage(withRows(cache).batch, options.thresholds, 'average precision', averagePrecisionFromCounts);
     return { ...base, average_precision: value, per_class: perClass, warnings: warning ? [...warnings, warning] : warnings };
   }
   if (options.average === 'none') ap = null;
   else if (options.average === 'micro') ap = apOf(cache.pooled(grid), grid);
-  else ap = averageDefined(perClass, options.average === 'weighted' ? supports(batch) : null);
+  else ap = averageDefined(perClass, options.average === 'weighted' ? cache.supports() : null);
   if (ap === null && options.average !== 'none') warnings.push('no class has positive samples: the average precision is undefined (null)');
   return { ...base, average_precision: ap, per_class: perClass, warnings };
 }

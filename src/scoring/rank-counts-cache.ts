@@ -4,7 +4,7 @@ import { rankCountsFromSorted, type RankCounts } from '../kernels/rank-counts.js
 import { linspaceFloat32, linspaceFloat64 } from '../kernels/linspace.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
 import { weightedRankCounts, weightedRankCountsFromSorted } from '../kernels/weighted-counts.js';
-import { classView, pooledView, type RankingBatch } from './ranking-batch.js';
+import { classView, pooledView, supports, type RankingBatch } from './ranking-batch.js';
 
 /** Exact mode (`values` null) or a binned threshold grid, with a key to share counts by. */
 export interface Grid {
@@ -21,16 +21,17 @@ export interface Grid {
  * equal torchmetrics' on the same scores: exact, n evenly spaced on [0, 1], or the given list,
  * strictly increasing once rounded to float32.
  *
+ * @param field the option's path in errors (`metrics/2/thresholds`)
  * @throws {ProblemError} 400 for a list that is not strictly increasing in float32
  */
-export function thresholdGrid(thresholds: number | number[] | null): Grid {
+export function thresholdGrid(thresholds: number | number[] | null, field = 'thresholds'): Grid {
   if (thresholds === null) return { key: 'exact', values: null, asked: null };
   if (typeof thresholds === 'number') return { key: `linspace:${thresholds}`, values: linspaceFloat32(thresholds), asked: linspaceFloat64(thresholds) };
   const values = Float64Array.from(thresholds, Math.fround);
   for (let k = 1; k < values.length; k++) {
     if (!(values[k] > values[k - 1])) {
       const same = thresholds[k] > thresholds[k - 1] ? ' (distinct, but equal once rounded to float32 as torchmetrics holds thresholds)' : '';
-      throw invalidField(`thresholds/${k}`, `must be strictly increasing (${thresholds[k]} after ${thresholds[k - 1]})${same}`);
+      throw invalidField(`${field}/${k}`, `must be strictly increasing (${thresholds[k]} after ${thresholds[k - 1]})${same}`);
     }
   }
   return { key: `list:${values.join(',')}`, values, asked: Float64Array.from(thresholds) };
@@ -51,11 +52,37 @@ export function binnedCountsOf(batch: RankingBatch, which: number | 'pooled', gr
 }
 
 /**
+ * What the compute stage of AUROC, average precision and the operating-point metrics reads from
+ * binned counts: the counts of each class and pooled, the class supports, and the fields of the
+ * batch an answer names. A {@link RankCountsCache} (the rows) is one; so are the binned counts a
+ * session keeps, which hold no rows: the exact paths need a {@link RankCountsCache}
+ * ({@link withRows}).
+ */
+export interface RankCountsSource {
+  readonly batch: Pick<RankingBatch, 'task' | 'classes' | 'input' | 'scoresAreLogOdds' | 'warnings'>;
+  /** One-vs-rest counts of class `c` (binary: c = 0). */
+  ofClass(c: number, grid: Grid): RankCounts;
+  /** Counts of every (sample, class) pair pooled: micro averaging. */
+  pooled(grid: Grid): RankCounts;
+  /** Positives (summed weights when weighted) per class: `average: "weighted"`. */
+  supports(): Float64Array;
+}
+
+/**
+ * The rows behind `source`, for what binned counts cannot answer (exact counts, one-vs-one,
+ * samples averages, intervals); the metrics keep rows whenever they ask for one of those.
+ */
+export function withRows(source: RankCountsSource): RankCountsCache {
+  if (source instanceof RankCountsCache) return source;
+  throw new Error('binned counts keep no rows: this answer needs the rows state');
+}
+
+/**
  * The update stage shared by every ranking metric of a batch: rank counts per class (or pooled),
  * computed once per threshold grid, so AUROC, average precision and the curves of one request
  * share their sorts.
  */
-export class RankCountsCache {
+export class RankCountsCache implements RankCountsSource {
   private readonly counts = new Map<string, RankCounts>();
   private readonly splits = new Map<number | 'pooled', SplitScores>();
   private readonly weightedSplits = new Map<number | 'pooled', WeightedSplit>();
@@ -99,6 +126,10 @@ export class RankCountsCache {
   /** Counts of every (sample, class) pair pooled. */
   pooled(grid: Grid): RankCounts {
     return this.countsOf(`pooled|${grid.key}`, () => this.pooledSplit(), grid, 'pooled');
+  }
+
+  supports(): Float64Array {
+    return supports(this.batch);
   }
 
   private splitOf(key: number | 'pooled', view: () => ClassView): SplitScores {
