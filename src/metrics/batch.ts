@@ -90,6 +90,7 @@ function classIndexBatch(preds: Tensor, labels: LabelTensor, request: Omit<Ranki
   if (labels.shape[0] !== rows) throw invalidField('labels', `needs one label per prediction: preds has ${rows}, labels ${labels.shape[0]}`);
   if (request.input !== 'auto') throw invalidField('input', `class-index preds are neither probabilities nor logits; leave input out (got "${request.input}")`);
   const ignoreIndex = request.ignore_index ?? null;
+  const warnings: string[] = [];
   const classIndices = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
     const p = preds.data[i];
@@ -109,8 +110,8 @@ function classIndexBatch(preds: Tensor, labels: LabelTensor, request: Omit<Ranki
     scoresAreLogOdds: false,
     labels: labels.data,
     ignoreIndex,
-    weights: sampleWeights(request.sample_weight, [rows]),
-    warnings: [],
+    weights: sampleWeights(request.sample_weight, [rows], warnings),
+    warnings,
     preds: new Float64Array(0),
     classIndices,
   };

@@ -26,7 +26,8 @@ function rowsOf(state: RowsState, config: MetricConfig, derived: Derived): Row[]
         row.scores.push(scoresAreLogOdds ? torchSigmoid(scores[j]) : scores[j]);
         row.relevant.push(labels[j] === 1);
       }
-      out.push(row);
+      // A row whose every label is ignored says nothing (scikit-learn has no such row): left out.
+      if (row.scores.length > 0) out.push(row);
     }
     return out;
   });

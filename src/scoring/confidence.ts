@@ -30,12 +30,14 @@ export function delongInterval(positives: Float64Array, negatives: Float64Array,
   return { interval: { lower: clip(components.auroc - half), upper: clip(components.auroc + half), level, method: 'delong' }, variance };
 }
 
-/** Row indices by stratum: the class (multiclass), the label (binary), one stratum (multilabel). */
+/** Row indices by stratum: the class (multiclass), the label (binary), one stratum (multilabel); ignored and weight-0 rows left out. */
 function strata(batch: RankingBatch): number[][] {
   const groups = new Map<number, number[]>();
   for (let i = 0; i < batch.rows; i++) {
     const key = batch.task === 'multilabel' ? 0 : batch.labels[i];
     if (batch.task !== 'multilabel' && key === batch.ignoreIndex) continue;
+    // A row of weight 0 changes nothing: it is not resampled either.
+    if (batch.weights !== null && batch.weights[i] === 0) continue;
     let group = groups.get(key);
     if (!group) groups.set(key, (group = []));
     group.push(i);

@@ -95,7 +95,7 @@ export function rankingBatchFromTensors(
   const rows = preds.shape[0];
   // Binary has no label axis (one weight per element, shaped like the labels as sent);
   // multiclass and multilabel one weight per row.
-  const weights = sampleWeights(request.sample_weight, task === 'binary' ? sentLabels.shape : [rows]);
+  const weights = sampleWeights(request.sample_weight, task === 'binary' ? sentLabels.shape : [rows], warnings);
 
   let classes: number;
   if (task === 'multiclass') {
@@ -132,7 +132,7 @@ export function rankingBatchFromTensors(
   // Every sample ignored (a batch of padding) is no error: each metric answers null and says why.
 
   const scores = preds.data;
-  const input = request.input === 'auto' ? (allKeptWithinUnit(scores, labels.data, task, classes, ignoreIndex) ? 'probs' : 'logits') : request.input;
+  const input = request.input === 'auto' ? (allKeptWithinUnit(scores, labels.data, weights, task, classes, ignoreIndex) ? 'probs' : 'logits') : request.input;
   // `auto` has just checked the kept scores (ignored ones may hold anything, as torchmetrics
   // drops them first); only an explicit "probs" is checked here, every score of it.
   if (request.input === 'probs') {
@@ -147,13 +147,17 @@ export function rankingBatchFromTensors(
   return { task, input, rows, classes, scores: ranked, scoresAreLogOdds: input === 'logits', labels: labels.data, ignoreIndex, weights, warnings };
 }
 
-/** torchmetrics' `auto` rule: probabilities unless a kept score lies outside [0, 1]. */
-function allKeptWithinUnit(scores: Float64Array, labels: Int32Array, task: Task, classes: number, ignore: number | null): boolean {
+/**
+ * torchmetrics' `auto` rule: probabilities unless a kept score lies outside [0, 1]. A sample of
+ * weight 0 is not kept (it changes nothing, this decision included).
+ */
+function allKeptWithinUnit(scores: Float64Array, labels: Int32Array, weights: Float64Array | null, task: Task, classes: number, ignore: number | null): boolean {
   for (let i = 0; i < scores.length; i++) {
     const v = scores[i];
     if (v >= 0 && v <= 1) continue;
     const label = task === 'multiclass' ? labels[Math.floor(i / classes)] : labels[i];
-    if (label !== ignore) return false;
+    const row = task === 'binary' ? i : Math.floor(i / classes);
+    if (label !== ignore && (weights === null || weights[row] > 0)) return false;
   }
   return true;
 }

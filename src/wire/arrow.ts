@@ -3,6 +3,7 @@ import {
   Field,
   FixedSizeList,
   Float64,
+  Precision,
   Schema,
   Table,
   Type,
@@ -10,6 +11,8 @@ import {
   makeVector,
   tableFromIPC,
   tableToIPC,
+  type DataType,
+  type Float,
   type Vector,
 } from 'apache-arrow';
 import type { z } from 'zod';
@@ -45,11 +48,11 @@ function column(table: Table, name: string): Column {
 }
 
 /** The primitive values of a column and the width of each row (1, or the FixedSizeList size). */
-function valuesOf(name: string, vector: Column, accept: (typeId: Type) => boolean, what: string): { values: NumericArray; width: number; list: boolean } {
+function valuesOf(name: string, vector: Column, accept: (type: DataType) => boolean, what: string): { values: NumericArray; width: number; list: boolean } {
   const type = vector.type;
   const isList = type.typeId === Type.FixedSizeList;
   const leaf = isList ? (type as FixedSizeList).children[0].type : type;
-  if (!accept(leaf.typeId)) throw invalidField(name, `expected ${what} (or a FixedSizeList of them), got ${String(type)}`);
+  if (!accept(leaf)) throw invalidField(name, `expected ${what} (or a FixedSizeList of them), got ${String(type)}`);
   const width = isList ? (type as FixedSizeList).listSize : 1;
   const chunks = vector.data.map((data) => {
     const leafData = isList ? data.children[0] : data;
@@ -69,8 +72,9 @@ function valuesOf(name: string, vector: Column, accept: (typeId: Type) => boolea
   return { values: out, width, list: isList };
 }
 
-const isFloat = (id: Type) => id === Type.Float;
-const isInt = (id: Type) => id === Type.Int;
+/** Float32 and Float64 (Float16 values would need a conversion JavaScript lacks: refused by name). */
+const isFloat = (type: DataType) => type.typeId === Type.Float && (type as Float).precision !== Precision.HALF;
+const isInt = (type: DataType) => type.typeId === Type.Int;
 
 /** Integer labels of any Arrow integer type, as Int32 (a view when they already are). */
 function labelsInt32(values: NumericArray, shape: number[]): Int32Array {
@@ -167,7 +171,7 @@ export function optionsFromQuery(query: Record<string, unknown>, shape: Record<s
 function weightColumn(table: Table, query: Record<string, unknown>): { sample_weight?: TypedTensor } {
   if (!table.getChild('sample_weight')) return {};
   if ('sample_weight' in query) throw invalidField('sample_weight', 'comes either as an Arrow column or in the query, not both');
-  const weights = valuesOf('sample_weight', column(table, 'sample_weight'), (id) => id === Type.Float || id === Type.Int, 'a float or integer type');
+  const weights = valuesOf('sample_weight', column(table, 'sample_weight'), (type) => isFloat(type) || isInt(type), 'Float32, Float64 or an integer type');
   const shape = weights.list ? [table.numRows, weights.width] : [table.numRows];
   const values = weights.values instanceof BigInt64Array || weights.values instanceof BigUint64Array ? Float64Array.from(weights.values, Number) : weights.values;
   return { sample_weight: new TypedTensor(values, shape) };
