@@ -5,10 +5,10 @@ import { torchSigmoid } from '../kernels/stat-scores.js';
 import type { Task } from '../schemas/common.js';
 import { Thresholds } from '../schemas/ranking.js';
 import { classesPhrase } from '../scoring/averaging.js';
-import { thresholdGrid, type Grid, type RankCountsCache } from '../scoring/rank-counts-cache.js';
+import { thresholdGrid, type Grid, type RankCountsSource } from '../scoring/rank-counts-cache.js';
 import type { MetricConfig } from './batch.js';
 import { defineMetric, type Derived, type MetricEntry } from './definition.js';
-import { rankCountsOf, rowsState, type RowsState } from './rows.js';
+import { checkThresholds, rankCountsSource, rankingState, type RankingState } from './binned.js';
 
 /**
  * The metrics read off one class's ROC or precision–recall curve at an operating point:
@@ -181,15 +181,15 @@ function macroRoc(curves: readonly Roc[]): { fpr: Float64Array; tpr: Float64Arra
 
 /** How a class's curve is read: its counts, ROC, and whether it is defined. */
 interface ClassCurves {
-  cache: RankCountsCache;
+  cache: RankCountsSource;
   grid: Grid;
   logOdds: boolean;
   counts(c: number): RankCounts;
   roc(c: number): Roc;
 }
 
-function classCurves(state: RowsState, config: MetricConfig, derived: Derived, thresholds: Thresholds): ClassCurves {
-  const cache = rankCountsOf(state, config, derived);
+function classCurves(state: RankingState, config: MetricConfig, derived: Derived, thresholds: Thresholds): ClassCurves {
+  const cache = rankCountsSource(state, thresholds, config, derived);
   const grid = thresholdGrid(thresholds);
   const logOdds = cache.batch.scoresAreLogOdds;
   const counts = (c: number) => cache.ofClass(c, grid);
@@ -234,7 +234,7 @@ function atFixedMetric<K extends string>(spec: {
     thresholds: Thresholds,
   } as Record<K | 'thresholds', z.ZodType>) as unknown as z.ZodType<Options>;
   const names = [spec.minimum, 'thresholds'] as const;
-  return defineMetric<Options, RowsState>({
+  return defineMetric<Options, RankingState>({
     name: spec.name,
     summary: spec.summary,
     source: `torchmetrics *_${spec.name}`,
@@ -243,7 +243,8 @@ function atFixedMetric<K extends string>(spec: {
     options,
     answerSize: (config) => 2 * config.classes,
     needsScores: true,
-    state: () => rowsState,
+    check: checkThresholds,
+    state: rankingState,
     compute: (state, opts, config, derived) => {
       const warnings: string[] = [];
       const minimum = opts[spec.minimum];
@@ -298,7 +299,7 @@ export const specificityAtSensitivity = atFixedMetric({
 type EerOptions = { thresholds: Thresholds; average: 'micro' | 'macro' | 'none' | null };
 
 /** `eer`: the equal error rate, per class unless `average` (multiclass) pools or averages curves. */
-export const eer = defineMetric<EerOptions, RowsState>({
+export const eer = defineMetric<EerOptions, RankingState>({
   name: 'eer',
   summary: 'Equal error rate: where the false positive and false negative rates meet on the ROC curve.',
   source: 'torchmetrics *_eer',
@@ -313,7 +314,8 @@ export const eer = defineMetric<EerOptions, RowsState>({
       .describe('Multiclass: null / `none` (default) one EER per class; `micro` of the pooled ROC curve; `macro` of the mean ROC curve (torchmetrics\' macro `roc`).'),
   }),
   needsScores: true,
-  state: () => rowsState,
+  check: checkThresholds,
+  state: rankingState,
   compute: (state, options, config, derived): MetricEntry => {
     const warnings: string[] = [];
     const curves = classCurves(state, config, derived, options.thresholds);
@@ -347,7 +349,7 @@ const FprRange = z
 type LogAucOptions = { fpr_range: [number, number]; average: 'macro' | 'none'; thresholds: Thresholds };
 
 /** `logauc`: the area under the ROC curve with a log-scaled false positive rate, over `fpr_range`. */
-export const logauc = defineMetric<LogAucOptions, RowsState>({
+export const logauc = defineMetric<LogAucOptions, RankingState>({
   name: 'logauc',
   summary: 'Area under the ROC curve over log10(fpr) in `fpr_range`, scaled to [0, 1]: ranking quality where false positives are rare.',
   source: 'torchmetrics *_logauc',
@@ -359,7 +361,8 @@ export const logauc = defineMetric<LogAucOptions, RowsState>({
     thresholds: Thresholds,
   }) as unknown as z.ZodType<LogAucOptions>,
   needsScores: true,
-  state: () => rowsState,
+  check: checkThresholds,
+  state: rankingState,
   compute: (state, options, config, derived): MetricEntry => {
     const warnings: string[] = [];
     const curves = classCurves(state, config, derived, options.thresholds);

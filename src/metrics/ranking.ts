@@ -4,13 +4,13 @@ import { aurocOfBatch, type AurocOptions } from '../scoring/auroc.js';
 import { averagePrecisionOfBatch, type AveragePrecisionOptions } from '../scoring/average-precision.js';
 import type { MetricConfig } from './batch.js';
 import { defineMetric, type MetricEntry } from './definition.js';
-import { rankCountsOf, rowsState, type RowsState } from './rows.js';
+import { checkThresholds, rankCountsSource, rankingState, type RankingState } from './binned.js';
 
 /** The per-batch fields of the ranking answers that a metrics entry does not repeat. */
 const entryOf = ({ task, input, ...entry }: { task: unknown; input: unknown; warnings: string[] }): MetricEntry => entry;
 
 /** `auroc`: as /v1/auroc (exact or binned, ovr / ovo, max_fpr, DeLong or bootstrap intervals). */
-export const auroc = defineMetric<AurocOptions, RowsState>({
+export const auroc = defineMetric<AurocOptions, RankingState>({
   name: 'auroc',
   summary: 'Area under the ROC curve, as /v1/auroc.',
   source: 'torchmetrics *_auroc, scikit-learn roc_auc_score',
@@ -22,12 +22,13 @@ export const auroc = defineMetric<AurocOptions, RowsState>({
   },
   options: AurocRequest.pick({ average: true, multi_class: true, max_fpr: true, thresholds: true, ci: true }),
   needsScores: true,
-  state: () => rowsState,
-  compute: (state, options, config: MetricConfig, derived) => entryOf(aurocOfBatch(rankCountsOf(state, config, derived), options)),
+  check: checkThresholds,
+  state: rankingState,
+  compute: (state, options, config: MetricConfig, derived) => entryOf(aurocOfBatch(rankCountsSource(state, options.thresholds, config, derived), options)),
 });
 
 /** `average_precision`: as /v1/average-precision. */
-export const averagePrecision = defineMetric<AveragePrecisionOptions, RowsState>({
+export const averagePrecision = defineMetric<AveragePrecisionOptions, RankingState>({
   name: 'average_precision',
   summary: 'Average precision (area under the step-wise PR curve), as /v1/average-precision.',
   source: 'torchmetrics *_average_precision, scikit-learn average_precision_score',
@@ -35,6 +36,7 @@ export const averagePrecision = defineMetric<AveragePrecisionOptions, RowsState>
   optionsFor: { binary: ['thresholds', 'ci'], multiclass: ['average', 'thresholds', 'ci'], multilabel: ['average', 'thresholds', 'ci'] },
   options: AveragePrecisionRequest.pick({ average: true, thresholds: true, ci: true }),
   needsScores: true,
-  state: () => rowsState,
-  compute: (state, options, config, derived) => entryOf(averagePrecisionOfBatch(rankCountsOf(state, config, derived), options)),
+  check: checkThresholds,
+  state: rankingState,
+  compute: (state, options, config, derived) => entryOf(averagePrecisionOfBatch(rankCountsSource(state, options.thresholds, config, derived), options)),
 });

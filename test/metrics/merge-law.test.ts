@@ -4,6 +4,7 @@ import { configOf, formatMetricBatch, type MetricBatch } from '../../src/metrics
 import { computeMetrics, initStates, mergeStates, resolveMetrics, updateStates, type MetricRequest, type MetricStates } from '../../src/metrics/evaluate.js';
 import { metricDefinitions } from '../../src/metrics/registry.js';
 import type { Task } from '../../src/schemas/common.js';
+import { close } from '../support/close.js';
 
 /**
  * The merge law every metric's state obeys (torchmetrics' `merge_state`, DDP sync): for random
@@ -97,32 +98,6 @@ function optionsArb(name: string, task: Task, classes: number, weighted = false)
     if (o.multi_class === 'ovo') return { ...o, average: o.average === 'weighted' ? 'weighted' : 'macro', thresholds: null };
     return o;
   });
-}
-
-/** Equal to 1e-12 relative, field by field; exact for integers. */
-function close(a: unknown, b: unknown, path = ''): string | null {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (Number.isInteger(a) && Number.isInteger(b)) return a === b ? null : `${path}: ${a} vs ${b}`;
-    return Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a), Math.abs(b)) ? null : `${path}: ${a} vs ${b}`;
-  }
-  if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) return close(Array.from(a as Float64Array), Array.from(b as Float64Array), path);
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return `${path}: length ${a.length} vs ${b.length}`;
-    for (let i = 0; i < a.length; i++) {
-      const m = close(a[i], b[i], `${path}/${i}`);
-      if (m) return m;
-    }
-    return null;
-  }
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) {
-      const m = close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}/${k}`);
-      if (m) return m;
-    }
-    return null;
-  }
-  return Object.is(a, b) ? null : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
 }
 
 /**
