@@ -1,0 +1,125 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../scripts/free-port.js';
+
+export const REDIS_SERVER = '/usr/bin/redis-server';
+
+/**
+ * Debian's redis-server for the Redis store tests, installed on first use when missing (CI and
+ * fresh machines run as root). Never a silent skip: without it the test fails with the reason.
+ */
+export function ensureRedisServer(): string {
+  if (existsSync(REDIS_SERVER)) return REDIS_SERVER;
+  if (process.getuid?.() !== 0) throw new Error(`${REDIS_SERVER} is missing; install Debian's redis-server package (apt-get install redis-server)`);
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (!existsSync(REDIS_SERVER)) throw new Error(`apt-get installed redis-server but ${REDIS_SERVER} is still missing`);
+  return REDIS_SERVER;
+}
+
+export interface RedisServer {
+  /** `redis://127.0.0.1:<port>`, with the password when there is one. */
+  url: string;
+  port: number;
+  /** The server's working folder (its dump / append-only files). */
+  dir: string;
+  /** What the server printed so far. */
+  output(): string;
+  /** SIGTERM, waits for the exit, removes the folder. */
+  stop(): Promise<void>;
+  /** SIGKILL (a crash), leaving the folder for a restart on the same data. */
+  kill(): Promise<void>;
+}
+
+export interface RedisOptions {
+  /** appendonly yes with appendfsync always: every acknowledged write survives a kill. */
+  appendOnly?: boolean;
+  /** Reuse this folder (a restart after `kill`) instead of a new temporary one. */
+  dir?: string;
+  /** Reuse this port (a restart after `kill`). */
+  port?: number;
+  /** requirepass: the URL then carries it (`redis://:<password>@…`). */
+  password?: string;
+}
+
+/** One PING over a raw socket: true when the server answers (+PONG, or -NOAUTH with a password). */
+function pings(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    let reply = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => {
+      reply += data.toString();
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
+    });
+  });
+}
+
+async function launch(dir: string, port: number, appendOnly: boolean, password: string | undefined): Promise<{ child: ChildProcess; output: () => string; exited: Promise<unknown> } | null> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'];
+  if (password !== undefined) args.push('--requirepass', password);
+  args.push(...(appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+  const child = spawn(ensureRedisServer(), args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let gone = false;
+  const exited = once(child, 'exit').then(() => (gone = true));
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (gone) return null; // most likely the port was taken meanwhile: the caller picks another
+    if (await pings(port)) return { child, output: () => output, exited };
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  child.kill('SIGKILL');
+  await exited;
+  throw new Error(`redis-server did not answer PING on port ${port} within 15 s:\n${output}`);
+}
+
+/**
+ * Starts a real redis-server on a free loopback port in a temporary folder (no RDB snapshots;
+ * append-only file when asked) and resolves once it answers PING: no test guesses a delay.
+ */
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'fa-redis-')));
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = options.port ?? (await freePort());
+    const started = await launch(dir, port, options.appendOnly ?? false, options.password);
+    if (!started) {
+      if (options.port !== undefined || attempt === 4) throw new Error(`redis-server exited before answering PING on port ${port}`);
+      continue;
+    }
+    const { child, output, exited } = started;
+    // A test process that dies without `stop` leaves no server behind.
+    const orphan = () => child.kill('SIGKILL');
+    process.once('exit', orphan);
+    void exited.then(() => process.off('exit', orphan));
+    return {
+      url: options.password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`,
+      port,
+      dir,
+      output,
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        await exited;
+        await rm(dir, { recursive: true, force: true });
+      },
+      async kill() {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited;
+      },
+    };
+  }
+  throw new Error('unreachable');
+}
