@@ -1,0 +1,305 @@
+import { Redis } from 'ioredis';
+import { addCounts, combineStates, type ApplyResult, type BatchChange, type SessionRecord, type SessionStore, type StoredState } from './store.js';
+
+/**
+ * `STORE_URL=redis://…` / `rediss://…`: sessions in Redis or Valkey, shared by every replica, so
+ * any replica serves any session.
+ *
+ * Keys of session `id`, all under the hash tag `{id}` (one Redis Cluster slot, so scripts may
+ * touch them together):
+ *
+ * - `fa:{id}:meta`   hash: owner (absent when null), config, ttl (seconds), created, rows,
+ *                    batches, version (bumped by every change of the state);
+ * - `fa:{id}:counts` string: the encoded count states (absent before the first batch);
+ * - `fa:{id}:chunks` list: the rows chunks, in the order they were applied;
+ * - `fa:{id}:idem`   hash: Idempotency-Key → JSON `{fingerprint, answer}`.
+ *
+ * Every key carries the session's inactivity TTL (PEXPIRE), restarted by every operation, so an
+ * idle session disappears whole.
+ *
+ * Atomicity: adding count states needs the codec, which lives here, not in Redis, so a change is
+ * optimistic: one script reads a snapshot (and restarts the TTL), the new state is computed here,
+ * and a second script writes it only if `version` has not moved since, all keys in one step;
+ * otherwise the change is recomputed from a fresh snapshot (bounded retries, jittered backoff).
+ * Scripts keep no state on the connection (unlike WATCH), so one connection serves any number of
+ * concurrent operations. Two replicas sending one Idempotency-Key at once: one write wins, the
+ * other's fails the version check, rereads and replays the winner's answer.
+ *
+ * A command whose connection drops before its reply is not resent (`autoResendUnfulfilledCommands`
+ * off): its outcome is unknown, so the caller gets an error rather than a possible double count;
+ * a client retry with an Idempotency-Key then counts once.
+ */
+
+const MAX_ATTEMPTS = 100;
+/** RPUSH arguments per call inside a script (Lua's `unpack` has a stack limit). */
+const PUSH_BATCH = 1000;
+
+/** Restarts the TTL of every key from `ttl` in meta; `false` (nil) when the session is gone. */
+const TOUCH = `
+local meta = redis.call('HGETALL', KEYS[1])
+if #meta == 0 then return nil end
+local ttl
+for i = 1, #meta, 2 do if meta[i] == 'ttl' then ttl = tonumber(meta[i + 1]) end end
+local ms = math.max(1, math.floor(ttl * 1000))
+for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ms) end
+`;
+
+/**
+ * ARGV[1] mode: 'meta' → {meta}; 'load' → {meta, counts, chunks}; 'apply' → {meta, counts, seen}
+ * with ARGV[2] '1' and ARGV[3] the Idempotency-Key when there is one.
+ */
+const READ = `${TOUCH.replace('return nil', 'return false')}
+local mode = ARGV[1]
+if mode == 'meta' then return {meta} end
+local counts = redis.call('GET', KEYS[2])
+if mode == 'load' then return {meta, counts, redis.call('LRANGE', KEYS[3], 0, -1)} end
+local seen = false
+if ARGV[2] == '1' then seen = redis.call('HGET', KEYS[4], ARGV[3]) end
+return {meta, counts, seen}
+`;
+
+/**
+ * Writes a computed state if meta's version is still ARGV[1]: rows ARGV[2], batches ARGV[3],
+ * counts ARGV[5] when ARGV[4] is '1', idempotency record ARGV[7] → ARGV[8] when ARGV[6] is '1',
+ * and appends ARGV[9..] to the chunks. 1 when written, 0 when the version moved or the session
+ * is gone.
+ */
+const COMMIT = `
+local version = redis.call('HGET', KEYS[1], 'version')
+if version == false or version ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'rows', ARGV[2], 'batches', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+if ARGV[4] == '1' then redis.call('SET', KEYS[2], ARGV[5]) end
+if ARGV[6] == '1' then redis.call('HSET', KEYS[4], ARGV[7], ARGV[8]) end
+for i = 9, #ARGV, ${PUSH_BATCH} do
+  redis.call('RPUSH', KEYS[3], unpack(ARGV, i, math.min(i + ${PUSH_BATCH - 1}, #ARGV)))
+end
+local ms = math.max(1, math.floor(tonumber(redis.call('HGET', KEYS[1], 'ttl')) * 1000))
+for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ms) end
+return 1
+`;
+
+/** Empties the state, keeps the record and the idempotency records (as the other stores do). */
+const RESET = `${TOUCH.replace('return nil', 'return 0')}
+redis.call('DEL', KEYS[2], KEYS[3])
+redis.call('HSET', KEYS[1], 'rows', 0, 'batches', 0)
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+return 1
+`;
+
+type Reply = Buffer | null | Reply[];
+type Keys = [string, string, string, string];
+
+interface Scripts {
+  sessionReadBuffer(...args: [...Keys, ...Array<string | Buffer>]): Promise<Reply[] | null>;
+  sessionCommit(...args: [...Keys, ...Array<string | Buffer>]): Promise<number>;
+  sessionReset(...args: Keys): Promise<number>;
+}
+
+interface Meta {
+  record: SessionRecord;
+  rows: number;
+  batches: number;
+  version: string;
+}
+
+function keysOf(id: string): Keys {
+  const tag = `fa:{${id}}`;
+  return [`${tag}:meta`, `${tag}:counts`, `${tag}:chunks`, `${tag}:idem`];
+}
+
+function parseMeta(id: string, flat: Reply): Meta {
+  const fields = new Map<string, string>();
+  const items = flat as Buffer[];
+  for (let i = 0; i < items.length; i += 2) fields.set(items[i].toString(), items[i + 1].toString());
+  const field = (name: string) => {
+    const value = fields.get(name);
+    if (value === undefined) throw new Error(`redis session ${id}: meta has no ${name}`);
+    return value;
+  };
+  return {
+    record: { id, owner: fields.get('owner') ?? null, config: field('config'), ttlSeconds: Number(field('ttl')), createdAt: Number(field('created')) },
+    rows: Number(field('rows')),
+    batches: Number(field('batches')),
+    version: field('version'),
+  };
+}
+
+/**
+ * Bytes from ioredis as a plain Uint8Array, 8-byte aligned: replies are Buffers sliced from a
+ * shared pool at any offset, and the codec's float64 views need alignment (its unaligned-case
+ * `slice` copies only for a plain Uint8Array: `Buffer#slice` is a view).
+ */
+const fromRedis = (value: Buffer): Uint8Array => (value.byteOffset % 8 === 0 ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value));
+
+const fromRedisOrNull = (value: Reply | undefined): Uint8Array | null => (value ? fromRedis(value as Buffer) : null);
+
+const asBytes = (value: Uint8Array) => (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Jittered, growing pause between two attempts of a conflicting change (at most ~100 ms). */
+const backoff = (attempt: number) => sleep(Math.random() * Math.min(100, 2 ** Math.min(attempt, 7)));
+
+/** The URL without credentials or query (which may carry a password), for logs and /readyz. */
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return 'redis';
+  }
+}
+
+export class RedisStore implements SessionStore {
+  readonly description: string;
+  private readonly scripts: Scripts;
+  private lastError: Error | null = null;
+
+  private constructor(
+    private readonly redis: Redis,
+    url: string,
+  ) {
+    this.description = describeUrl(url);
+    redis.defineCommand('sessionRead', { numberOfKeys: 4, lua: READ });
+    redis.defineCommand('sessionCommit', { numberOfKeys: 4, lua: COMMIT });
+    redis.defineCommand('sessionReset', { numberOfKeys: 4, lua: RESET });
+    this.scripts = redis as unknown as Scripts;
+  }
+
+  /** Connects (failing when the server does not answer) and returns the store. */
+  static async connect(url: string): Promise<RedisStore> {
+    const redis = new Redis(url, {
+      lazyConnect: true,
+      connectTimeout: 10_000,
+      // Commands queued while reconnecting fail after a few attempts instead of hanging /readyz.
+      maxRetriesPerRequest: 3,
+      // A command in flight when the connection drops may have been applied: never send it twice.
+      autoResendUnfulfilledCommands: false,
+    });
+    const store = new RedisStore(redis, url);
+    // Without a listener ioredis prints every reconnection error; commands still reject with it.
+    redis.on('error', (error: Error) => {
+      store.lastError = error;
+    });
+    try {
+      await redis.connect();
+      await redis.ping();
+    } catch (error) {
+      redis.disconnect();
+      throw new Error(`cannot connect to ${store.description}: ${(error as Error).message}`, { cause: error });
+    }
+    return store;
+  }
+
+  /** The last connection error ioredis reported (for diagnostics), or null. */
+  get connectionError(): Error | null {
+    return this.lastError;
+  }
+
+  async create(record: SessionRecord): Promise<void> {
+    const keys = keysOf(record.id);
+    const fields: Record<string, string> = {
+      config: record.config,
+      ttl: String(record.ttlSeconds),
+      created: String(record.createdAt),
+      rows: '0',
+      batches: '0',
+      version: '0',
+    };
+    if (record.owner !== null) fields.owner = record.owner;
+    const results = await this.redis
+      .multi()
+      .del(...keys)
+      .hset(keys[0], fields)
+      .pexpire(keys[0], Math.max(1, Math.floor(record.ttlSeconds * 1000)))
+      .exec();
+    const failed = results?.find(([error]) => error);
+    if (!results || failed) throw failed?.[0] ?? new Error(`redis session ${record.id}: create aborted`);
+  }
+
+  async describe(id: string): Promise<SessionRecord | null> {
+    const reply = await this.scripts.sessionReadBuffer(...keysOf(id), 'meta');
+    return reply ? parseMeta(id, reply[0]).record : null;
+  }
+
+  async load(id: string): Promise<{ record: SessionRecord; state: StoredState } | null> {
+    const reply = await this.scripts.sessionReadBuffer(...keysOf(id), 'load');
+    if (!reply) return null;
+    const meta = parseMeta(id, reply[0]);
+    return {
+      record: meta.record,
+      state: { counts: fromRedisOrNull(reply[1]), chunks: (reply[2] as Buffer[]).map(fromRedis), rows: meta.rows, batches: meta.batches },
+    };
+  }
+
+  async apply(id: string, change: BatchChange): Promise<ApplyResult> {
+    const keys = keysOf(id);
+    const keyed = change.idempotencyKey !== null;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (attempt > 0) await backoff(attempt);
+      const reply = await this.scripts.sessionReadBuffer(...keys, 'apply', keyed ? '1' : '0', change.idempotencyKey ?? '');
+      if (!reply) return { kind: 'not-found' };
+      const meta = parseMeta(id, reply[0]);
+      const seen = reply[2] as Buffer | null;
+      if (seen) {
+        const first = JSON.parse(seen.toString()) as { fingerprint: string; answer: string };
+        return first.fingerprint === change.fingerprint ? { kind: 'replayed', answer: first.answer } : { kind: 'key-reused' };
+      }
+      if (change.chunk !== null && meta.rows + change.rows > change.maxRows) return { kind: 'too-many-rows', rows: meta.rows };
+      const rows = meta.rows + change.rows;
+      const batches = meta.batches + 1;
+      const counts = addCounts(fromRedisOrNull(reply[1]), change.counts);
+      const answer = change.answer({ rows, batches });
+      const args: Array<string | Buffer> = [meta.version, String(rows), String(batches)];
+      args.push(counts ? '1' : '0', counts ? asBytes(counts) : '');
+      args.push(keyed ? '1' : '0', change.idempotencyKey ?? '', keyed ? JSON.stringify({ fingerprint: change.fingerprint, answer }) : '');
+      if (change.chunk !== null) args.push(asBytes(change.chunk));
+      if ((await this.scripts.sessionCommit(...keys, ...args)) === 1) return { kind: 'applied', answer };
+    }
+    throw new Error(`redis session ${id}: batch not applied after ${MAX_ATTEMPTS} conflicting attempts`);
+  }
+
+  async reset(id: string): Promise<boolean> {
+    return (await this.scripts.sessionReset(...keysOf(id))) === 1;
+  }
+
+  async mergeFrom(id: string, from: StoredState[], maxRows: number) {
+    const keys = keysOf(id);
+    const incoming = combineStates(from);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (attempt > 0) await backoff(attempt);
+      const reply = await this.scripts.sessionReadBuffer(...keys, 'apply', '0', '');
+      if (!reply) return { kind: 'not-found' } as const;
+      const meta = parseMeta(id, reply[0]);
+      if (incoming.chunks.length > 0 && meta.rows + incoming.rows > maxRows) return { kind: 'too-many-rows', rows: meta.rows } as const;
+      const rows = meta.rows + incoming.rows;
+      const batches = meta.batches + incoming.batches;
+      const counts = addCounts(fromRedisOrNull(reply[1]), incoming.counts);
+      const args: Array<string | Buffer> = [meta.version, String(rows), String(batches), counts ? '1' : '0', counts ? asBytes(counts) : '', '0', '', ''];
+      for (const chunk of incoming.chunks) args.push(asBytes(chunk));
+      if ((await this.scripts.sessionCommit(...keys, ...args)) === 1) return { kind: 'merged', rows, batches } as const;
+    }
+    throw new Error(`redis session ${id}: merge not applied after ${MAX_ATTEMPTS} conflicting attempts`);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const [meta, ...rest] = keysOf(id);
+    const results = await this.redis.multi().del(meta).del(...rest).exec();
+    const failed = results?.find(([error]) => error);
+    if (!results || failed) throw failed?.[0] ?? new Error(`redis session ${id}: delete aborted`);
+    return results[0][1] === 1;
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}
