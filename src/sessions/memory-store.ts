@@ -71,8 +71,9 @@ export class MemoryStore implements SessionStore {
   async mergeFrom(id: string, from: StoredState[], maxRows: number) {
     const entry = this.live(id);
     if (!entry) return { kind: 'not-found' } as const;
-    const merged = combineStates([entry.state, ...from]);
-    if (merged.chunks.length > 0 && merged.rows > maxRows) return { kind: 'too-many-rows', rows: entry.state.rows } as const;
+    const incoming = combineStates(from);
+    if (incoming.chunks.length > 0 && entry.state.rows + incoming.rows > maxRows) return { kind: 'too-many-rows', rows: entry.state.rows } as const;
+    const merged = combineStates([entry.state, incoming]);
     entry.state = merged;
     return { kind: 'merged', rows: merged.rows, batches: merged.batches } as const;
   }

@@ -60,7 +60,13 @@ export class SqliteStore implements SessionStore {
       delete: sql('DELETE FROM sessions WHERE id = ?'),
       sweep: sql('DELETE FROM sessions WHERE expires_at <= ?'),
     };
-    this.sweeper = setInterval(() => this.statements.sweep.run(this.now()), 60_000).unref();
+    this.sweeper = setInterval(() => {
+      try {
+        this.statements.sweep.run(this.now());
+      } catch {
+        // Busy (another process writes): the next sweep, or the next touch, removes them.
+      }
+    }, 60_000).unref();
   }
 
   /** Runs `work` in one write transaction. */
