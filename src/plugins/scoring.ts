@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { Piscina } from 'piscina';
 import { maxElementsOf, type Config } from '../config.js';
 import { configureLimits } from '../scoring/limits.js';
-import { ProblemError, clientClosed, invalidField, notAcceptable, overloaded, shuttingDown, timedOut, unsupportedMediaType } from '../errors.js';
+import { ProblemError, type Problem, clientClosed, invalidField, notAcceptable, overloaded, shuttingDown, timedOut, unsupportedMediaType } from '../errors.js';
 import { ARROW_STREAM } from '../wire/arrow.js';
 import { RawBody, ownBuffer } from '../wire/json-body.js';
 import { MEDIA_TYPES, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
@@ -28,6 +28,11 @@ export interface Scoring {
    * the main thread. The one call a scoring route's handler makes.
    */
   respond(request: FastifyRequest, reply: FastifyReply, task: ScoringTaskName, options?: { arrowOnly?: boolean }): Promise<FastifyReply>;
+  /**
+   * Runs a named worker task (see src/workers/scoring-worker.ts) under the same admission
+   * control, timeout and cancellation as large batches; its answer's bytes, or its problem thrown.
+   */
+  offload(name: string, task: unknown, transferList: ArrayBuffer[], reply: FastifyReply): Promise<Buffer>;
   /** True while the queue is full: readiness turns 503 so a balancer sends elsewhere. */
   readonly saturated: boolean;
   /** Resolves once a worker thread answers (after start-up, or after one was replaced). */
@@ -95,17 +100,16 @@ export default fp(
     let onDrained: (() => void) | undefined;
     let closing = false;
 
-    async function runInPool(task: PoolTask, clientGone: AbortSignal): Promise<{ bytes: Buffer; format: OutputFormat; shape: number[] | undefined }> {
+    /**
+     * Runs one named worker task under admission control (WORKERS running, MAX_QUEUE waiting,
+     * the next one shed at once) and REQUEST_TIMEOUT_MS, cancelled when the client leaves.
+     */
+    async function admittedRun<T>(name: string, task: unknown, transferList: ArrayBuffer[], clientGone: AbortSignal): Promise<T> {
       if (closing) throw shuttingDown('the service is shutting down; retry on another instance', undefined, { 'Retry-After': '1' });
       if (admitted >= capacity) throw overloaded('the work queue is full; retry shortly', undefined, { 'Retry-After': '1' });
       admitted++;
-      let reply: WorkerReply;
       try {
-        reply = await pool.run(task, {
-          name: 'score',
-          transferList: [task.input.bytes.buffer as ArrayBuffer],
-          signal: AbortSignal.any([AbortSignal.timeout(config.REQUEST_TIMEOUT_MS), clientGone]),
-        });
+        return (await pool.run(task, { name, transferList, signal: AbortSignal.any([AbortSignal.timeout(config.REQUEST_TIMEOUT_MS), clientGone]) })) as T;
       } catch (error) {
         if (isQueueFull(error)) throw overloaded('the work queue is full; retry shortly', undefined, { 'Retry-After': '1' });
         if (isAbort(error) && clientGone.aborted) throw clientClosed('the client closed the connection; its batch was cancelled');
@@ -119,6 +123,10 @@ export default fp(
         admitted--;
         if (admitted === 0) onDrained?.();
       }
+    }
+
+    async function runInPool(task: PoolTask, clientGone: AbortSignal): Promise<{ bytes: Buffer; format: OutputFormat; shape: number[] | undefined }> {
+      const reply = await admittedRun<WorkerReply>('score', task, [task.input.bytes.buffer as ArrayBuffer], clientGone);
       if ('bytes' in reply) return { bytes: Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength), format: reply.format, shape: reply.shape };
       throw ProblemError.from(reply);
     }
@@ -161,6 +169,16 @@ export default fp(
           if (payload instanceof Uint8Array) payload = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
         }
         return reply.type(MEDIA_TYPES[answered]).send(payload as never);
+      },
+      async offload(name, task, transferList, reply) {
+        const client = whileClientWaits(reply);
+        try {
+          const answer = await admittedRun<{ bytes: Uint8Array } | { problem: Problem; headers: Record<string, string> }>(name, task, transferList, client.signal);
+          if ('bytes' in answer) return Buffer.from(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength);
+          throw ProblemError.from(answer);
+        } finally {
+          client.release();
+        }
       },
       get saturated() {
         return admitted >= capacity;

@@ -3,7 +3,7 @@ import { conflict, idempotencyKeyReused, invalidField, sessionNotFound } from '.
 import { concatRows, type RowsState } from '../metrics/rows.js';
 import { RankCountsCache } from '../scoring/rank-counts-cache.js';
 import { decodeChunk } from './codec.js';
-import { computeSession, metricConfigOf, prepareBatch, sessionConfigOf, sessionPlan, tooManyRows, type SessionConfig } from './session.js';
+import { metricConfigOf, prepareBatch, sessionConfigOf, sessionPlan, tooManyRows, type SessionConfig } from './session.js';
 import type { SessionRecord, SessionStore, StoredState } from './store.js';
 import type { LabelTensor, Tensor } from '../scoring/tensor.js';
 import type { SessionCreateRequest } from '../schemas/sessions.js';
@@ -98,11 +98,6 @@ export class SessionService {
     const loaded = await this.store.load(id);
     const session = this.owned(loaded?.record ?? null, owner, id);
     return { ...session, state: (loaded as { state: StoredState }).state };
-  }
-
-  async compute(id: string, owner: string | null) {
-    const { record, config, state } = await this.load(id, owner);
-    return { id, task: config.task, ...computeSession(config, state), expires_at: expiresAt(record) };
   }
 
   /** The session's rows as one ranking batch with its sorted counts (curves); 409 when it keeps none. */

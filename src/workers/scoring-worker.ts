@@ -7,6 +7,8 @@ import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { configureLimits } from '../scoring/limits.js';
 import { ProblemError, type Problem } from '../errors.js';
 import { resultBytes, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
+import { assertFiniteResult } from '../scoring/finite.js';
+import { computeSession, type SessionConfig } from '../sessions/session.js';
 
 configureLimits(workerData as { maxElements: number });
 
@@ -26,6 +28,31 @@ export function score({ task, input, format, fallback }: PoolTask): WorkerReply 
     const bytes = resultBytes(outcome.payload);
     // Posted with the bytes' buffer in the transfer list: the answer moves, it is not copied.
     return move({ [transferableSymbol]: bytes.buffer, [valueSymbol]: { bytes, format: outcome.format, shape: outcome.shape } }) as unknown as WorkerReply;
+  } catch (error) {
+    if (error instanceof ProblemError) return error.toJSON();
+    throw error;
+  }
+}
+
+/** A session's accumulated state, sent to a worker to compute (rows chunks packed in one buffer). */
+export interface SessionComputeTask {
+  config: SessionConfig;
+  counts: Uint8Array | null;
+  /** Every rows chunk, back to back; `ends` gives where each stops. */
+  packed: Uint8Array;
+  ends: number[];
+  rows: number;
+  batches: number;
+}
+
+/** Computes a session off the main thread: the answer as JSON bytes (transferred back), or a problem. */
+export function sessionCompute(task: SessionComputeTask): { bytes: Uint8Array } | { problem: Problem; headers: Record<string, string> } {
+  try {
+    const chunks = task.ends.map((end, i) => task.packed.subarray(i === 0 ? 0 : task.ends[i - 1], end));
+    const result = computeSession(task.config, { counts: task.counts, chunks, rows: task.rows, batches: task.batches });
+    assertFiniteResult(result);
+    const bytes = new TextEncoder().encode(JSON.stringify(result));
+    return move({ [transferableSymbol]: bytes.buffer, [valueSymbol]: { bytes } }) as unknown as { bytes: Uint8Array };
   } catch (error) {
     if (error instanceof ProblemError) return error.toJSON();
     throw error;

@@ -146,6 +146,29 @@ describe('sessions: the API', () => {
     problem(await call('GET', `/v1/sessions/${noRows}/roc`), 409);
   });
 
+  it('a large session computes in the worker pool and answers what a small one computing inline answers', async () => {
+    const big = await testApp({ SESSION_MAX_ROWS: 1_000_000 });
+    try {
+      const random = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const next = random(7);
+      const preds = Array.from({ length: 60_000 }, () => Math.round(next() * 1000) / 1000);
+      const labels = preds.map((p) => (next() < p ? 1 : 0));
+      const metrics = ['auroc', 'average_precision', 'f1_score', { name: 'recall_at_fixed_precision', min_precision: 0.8 }];
+      const created = await big.inject({ method: 'POST', url: '/v1/sessions', payload: { task: 'binary', input: 'probs', metrics } });
+      const { id } = created.json();
+      for (const half of [0, 1]) {
+        const part = { preds: preds.slice(half * 30_000, (half + 1) * 30_000), labels: labels.slice(half * 30_000, (half + 1) * 30_000) };
+        expect((await big.inject({ method: 'POST', url: `/v1/sessions/${id}/batches`, payload: part })).statusCode).toBe(200);
+      }
+      const session = (await big.inject({ method: 'GET', url: `/v1/sessions/${id}` })).json();
+      const stateless = (await big.inject({ method: 'POST', url: '/v1/metrics', payload: { preds, labels, input: 'probs', metrics } })).json();
+      expect(session.rows).toBe(60_000);
+      for (const key of Object.keys(stateless.metrics)) expect(session.metrics[key][key]).toBeCloseTo(stateless.metrics[key][key], 12);
+    } finally {
+      await big.close();
+    }
+  });
+
   it('takes Arrow batches, with a sample_weight column, as JSON ones', async () => {
     const config = { task: 'binary', metrics: ['auroc', 'f1_score'], input: 'probs' };
     const weights = [1, 2, 0, 1, 0.5, 1];

@@ -20,6 +20,8 @@ import { precisionRecallOfBatch, rocOfBatch } from '../../scoring/curves.js';
 import { flattenIntegers, flattenNumbers } from '../../scoring/tensor.js';
 import { openStore } from '../../sessions/open-store.js';
 import { SessionService, expiresAt, type Session } from '../../sessions/service.js';
+import { computeSession } from '../../sessions/session.js';
+import type { SessionComputeTask } from '../../workers/scoring-worker.js';
 import { decodeArrowRequest } from '../../wire/arrow.js';
 import { RawBody, decodeJsonBody } from '../../wire/json-body.js';
 
@@ -30,6 +32,9 @@ declare module 'fastify' {
 }
 
 const tags = ['sessions'];
+
+/** Sessions of more rows than this compute in the worker pool (a 64-row batch computes inline). */
+const INLINE_SESSION_ROWS = 50_000;
 
 /** Who owns what a request creates or reads: the digest of its bearer token (null without API_TOKENS). */
 function ownerOf(request: FastifyRequest, config: Config): string | null {
@@ -144,7 +149,21 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (app, { c
         response: { ...okResponse('The epoch\'s metrics.', { 'application/json': SessionResult }), ...problemResponses },
       },
     },
-    async (request) => sessions.compute(request.params.id, owner(request)),
+    async (request, reply) => {
+      const { record, config: session, state } = await sessions.load(request.params.id, owner(request));
+      const head = { id: record.id, task: session.task };
+      // Small states compute here; large ones in the worker pool, so the event loop stays free.
+      if (state.rows <= INLINE_SESSION_ROWS) return { ...head, ...computeSession(session, state), expires_at: expiresAt(record) };
+      const packed = new Uint8Array(state.chunks.reduce((n, c) => n + c.byteLength, 0));
+      const ends: number[] = [];
+      for (const chunk of state.chunks) {
+        packed.set(chunk, ends.at(-1) ?? 0);
+        ends.push((ends.at(-1) ?? 0) + chunk.byteLength);
+      }
+      const task: SessionComputeTask = { config: session, counts: state.counts, packed, ends, rows: state.rows, batches: state.batches };
+      const computed = JSON.parse((await app.scoring.offload('sessionCompute', task, [packed.buffer], reply)).toString('utf8')) as object;
+      return { ...head, ...computed, expires_at: expiresAt(record) };
+    },
   );
 
   for (const [path, name, schema, compute, draw] of [
