@@ -26,7 +26,7 @@ export const SessionCreateRequest = z
     loss: ScoreLossOptions.nullable()
       .default(null)
       .describe('Focal-loss options (as /v1/focal-loss): each batch answers its loss (and `grad` with return_grad) and the session its epoch loss. null: no loss.'),
-    metrics: z.array(MetricSpec).max(256).default([]).describe('As in /v1/metrics: computed over every batch posted, as over their concatenation.'),
+    metrics: z.array(MetricSpec).max(256).optional().describe('As in /v1/metrics: computed over every batch posted, as over their concatenation (none when absent).'),
     ttl_seconds: z
       .number()
       .int()
@@ -58,8 +58,9 @@ export const SessionDescription = z
     num_labels: z.number().int().nullable(),
     input: z.enum(['auto', 'probs', 'logits']),
     ignore_index: z.number().int().nullable(),
-    loss: ScoreLossOptions.nullable(),
-    metrics: z.array(MetricSpec),
+    // As sent at creation (output schemas of their own would duplicate the request's components).
+    loss: z.record(z.string(), z.unknown()).nullable().describe('The focal-loss options, as sent.'),
+    metrics: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).describe('The metrics, as sent.'),
     ttl_seconds: z.number().int(),
     expires_at: z.string().describe('When the session expires unless used before (ISO 8601, UTC).'),
   })

@@ -168,7 +168,8 @@ export function flattenIntegers(field: string, value: unknown, maxRank: number):
  * every weight finite and >= 0 (scikit-learn's meaning: counts become weighted counts, means
  * weighted means). Absent: null (every sample weighs 1).
  *
- * Weights whose largest lies outside [2^-64, 2^64] are scaled, exactly, by a power of two that
+ * With `warnings` (the metrics, whose every answer is a ratio of weighted sums), weights whose
+ * largest lies outside [2^-64, 2^64] are scaled, exactly, by a power of two that
  * brings it to [1, 2): every ratio (each metric, each weighted mean) is unchanged, and the
  * products of weighted counts (MCC, kappa, AUROC's P·N) neither overflow nor underflow. The
  * weighted counts an answer reports are then at that scale, which `warnings` says.
@@ -186,7 +187,8 @@ export function sampleWeights(value: unknown, expected: readonly number[], warni
     if (!(data[i] >= 0)) throw invalidField(pathOf('sample_weight', shape, i), `weights must be >= 0, got ${data[i]}`);
     if (data[i] > max) max = data[i];
   }
-  if (max > 0 && (max > 2 ** 64 || max < 2 ** -64)) {
+  // Only where every use is a ratio (the metrics pass `warnings`); the focal loss's `sum` is not.
+  if (warnings !== undefined && max > 0 && (max > 2 ** 64 || max < 2 ** -64)) {
     const exponent = Math.floor(Math.log2(max));
     // 2^1074 (subnormal weights) is beyond float64: two exact factors of at most 2^600 each.
     const first = 2 ** Math.trunc(-exponent / 2);

@@ -55,7 +55,7 @@ export function sessionConfigOf(body: SessionCreateRequest): SessionConfig {
     input: body.input ?? (body.loss !== null ? 'logits' : 'auto'),
     ignore_index: body.ignore_index ?? null,
     loss: body.loss,
-    metrics: body.metrics as MetricRequest[],
+    metrics: (body.metrics ?? []) as MetricRequest[],
   };
   if (config.loss?.num_classes !== undefined && config.loss.num_classes !== (config.num_classes ?? config.num_labels)) {
     throw invalidField('loss/num_classes', 'must equal the session\'s num_classes / num_labels (or be left out)');
