@@ -15,6 +15,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY openapi ./openapi
+# The embedded session store (STORE_URL's default, sqlite:./data/sessions.sqlite) writes here; the
+# node user could not create it in the root-owned /app. Mount a volume on it to keep sessions.
+RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
