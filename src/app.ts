@@ -17,6 +17,7 @@ import curveRoutes from './routes/curves/index.js';
 import metricsRoutes from './routes/metrics/index.js';
 import scoreRoutes from './routes/score/index.js';
 import sessionRoutes from './routes/sessions/index.js';
+import { openStore } from './sessions/open-store.js';
 import focalLossRoutes from './routes/focal-loss/index.js';
 import { stringifyResponse } from './wire/json-response.js';
 import { RawBody } from './wire/json-body.js';
@@ -68,7 +69,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(metrics);
   await app.register(auth, { config });
   await app.register(swagger);
-  await app.register(health);
+  // The session store, opened once: sessions use it, readiness pings it, closing closes it.
+  const store = await openStore(config.STORE_URL);
+  app.addHook('onClose', () => store.close());
+  await app.register(health, { store });
   await app.register(focalLossRoutes);
   await app.register(aurocRoutes);
   await app.register(averagePrecisionRoutes);
@@ -76,7 +80,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(curveRoutes);
   await app.register(scoreRoutes);
   await app.register(arrowRoutes);
-  await app.register(sessionRoutes, { config });
+  await app.register(sessionRoutes, { config, store });
   await app.ready();
   return app;
 }

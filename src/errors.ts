@@ -66,6 +66,7 @@ export const unauthorized = problemFactory('ERR_UNAUTHORIZED', 401, 'unauthorize
 export const notFound = problemFactory('ERR_NOT_FOUND', 404, 'not-found', 'No such route');
 export const sessionNotFound = problemFactory('ERR_SESSION_NOT_FOUND', 404, 'session-not-found', 'No such session');
 export const idempotencyKeyReused = problemFactory('ERR_IDEMPOTENCY_KEY_REUSED', 422, 'idempotency-key-reused', 'The Idempotency-Key was used with another body');
+export const storeUnavailable = problemFactory('ERR_STORE_UNAVAILABLE', 503, 'store-unavailable', 'The session store does not answer');
 export const conflict = problemFactory('ERR_CONFLICT', 409, 'conflict', 'The request conflicts with the session');
 export const methodNotAllowed = problemFactory('ERR_METHOD_NOT_ALLOWED', 405, 'method-not-allowed', 'Method not allowed');
 export const payloadTooLarge = problemFactory('ERR_PAYLOAD_TOO_LARGE', 413, 'payload-too-large', 'The body is too large');

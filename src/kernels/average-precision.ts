@@ -1,5 +1,6 @@
 import { NeumaierSum } from './neumaier-sum.js';
 import type { RankCounts } from './rank-counts.js';
+import type { SplitScores } from './class-split.js';
 
 export interface PrecisionRecallCurve {
   precision: Float64Array;
@@ -62,5 +63,36 @@ export function averagePrecisionFromBinnedCounts(counts: RankCounts): number | n
   const { precision, recall } = precisionRecallFromCounts(counts);
   const sum = new NeumaierSum();
   for (let k = 0; k + 1 < recall.length; k++) sum.add(-(recall[k + 1] - recall[k]) * precision[k]);
+  return sum.value;
+}
+
+/**
+ * {@link averagePrecisionFromCounts} straight from a class's sorted scores, without
+ * materializing its counts: the same merge from the top and the same sum, term for term (so the
+ * same double), in one pass and no allocation, which at 10^7 rows saves three 80 MB arrays.
+ *
+ * O(n). Returns `null` when there are no positives.
+ */
+export function averagePrecisionFromSplit({ positives, negatives }: SplitScores): number | null {
+  const P = positives.length;
+  if (P === 0) return null;
+  const sum = new NeumaierSum();
+  let i = P - 1;
+  let j = negatives.length - 1;
+  let tp = 0;
+  let fp = 0;
+  while (i >= 0 || j >= 0) {
+    const v = j < 0 || (i >= 0 && positives[i] >= negatives[j]) ? positives[i] : negatives[j];
+    const before = tp;
+    while (i >= 0 && positives[i] === v) {
+      tp++;
+      i--;
+    }
+    while (j >= 0 && negatives[j] === v) {
+      fp++;
+      j--;
+    }
+    if (tp !== before) sum.add(((tp - before) / P) * (tp / (tp + fp)));
+  }
   return sum.value;
 }

@@ -36,7 +36,9 @@ function fromFastifyError(error: FastifyError, request: FastifyRequest): Problem
     default:
       break;
   }
-  if (error instanceof SyntaxError) return malformedBody(error.message);
+  // A body that is not JSON reaches here as a parser's SyntaxError; one thrown while computing is
+  // a server bug (a 500, logged), not the client's malformed body.
+  if (error instanceof SyntaxError && error.stack?.includes('Parser')) return malformedBody(error.message);
   const status = error.statusCode ?? 500;
   if (status === 415) return unsupportedMediaType(error.message);
   if (status === 413) return payloadTooLarge(error.message);

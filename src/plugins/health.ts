@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { overloaded, shuttingDown } from '../errors.js';
+import { overloaded, shuttingDown, storeUnavailable } from '../errors.js';
+import type { SessionStore } from '../sessions/store.js';
 import { okResponse, problemResponses } from '../schemas/common.js';
 
 const Health = z.object({ status: z.enum(['ok', 'ready']) }).meta({ id: 'Health', description: 'The process is alive (ok) or ready to take batches (ready).' });
@@ -12,7 +13,7 @@ const Health = z.object({ status: z.enum(['ok', 'ready']) }).meta({ id: 'Health'
  * while the ones already accepted finish.
  */
 export default fp(
-  async function healthPlugin(app) {
+  async function healthPlugin(app, { store }: { store: SessionStore }) {
     let closing = false;
     app.addHook('preClose', async () => {
       closing = true;
@@ -51,13 +52,18 @@ export default fp(
           operationId: 'readyz',
           tags: ['operations'],
           summary: 'Readiness',
-          description: '200 once the worker pool is up; 503 while shutting down or while the work queue is full.',
+          description: '200 once the worker pool is up and the session store answers; 503 while shutting down, while the work queue is full, or while the store does not answer.',
           response: { ...okResponse('The service takes batches.', { 'application/json': Health }), 503: problemResponses[503] },
         },
         logLevel: 'warn',
       },
       async () => {
         if (app.scoring.saturated) throw overloaded('the work queue is full', undefined, { 'Retry-After': '1' });
+        try {
+          await store.ping();
+        } catch (error) {
+          throw storeUnavailable(`the session store (${store.description}) does not answer: ${(error as Error).message}`, undefined, { 'Retry-After': '1' });
+        }
         return { status: 'ready' as const };
       },
     );

@@ -32,7 +32,7 @@ export interface Scoring {
    * Runs a named worker task (see src/workers/scoring-worker.ts) under the same admission
    * control, timeout and cancellation as large batches; its answer's bytes, or its problem thrown.
    */
-  offload(name: string, task: unknown, transferList: ArrayBuffer[], reply: FastifyReply): Promise<Buffer>;
+  offload<T extends object>(name: string, task: unknown, transferList: ArrayBuffer[], reply: FastifyReply): Promise<T>;
   /** True while the queue is full: readiness turns 503 so a balancer sends elsewhere. */
   readonly saturated: boolean;
   /** Resolves once a worker thread answers (after start-up, or after one was replaced). */
@@ -170,12 +170,12 @@ export default fp(
         }
         return reply.type(MEDIA_TYPES[answered]).send(payload as never);
       },
-      async offload(name, task, transferList, reply) {
+      async offload<T extends object>(name: string, task: unknown, transferList: ArrayBuffer[], reply: FastifyReply): Promise<T> {
         const client = whileClientWaits(reply);
         try {
-          const answer = await admittedRun<{ bytes: Uint8Array } | { problem: Problem; headers: Record<string, string> }>(name, task, transferList, client.signal);
-          if ('bytes' in answer) return Buffer.from(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength);
-          throw ProblemError.from(answer);
+          const answer = await admittedRun<T | { problem: Problem; headers: Record<string, string> }>(name, task, transferList, client.signal);
+          if ('problem' in answer) throw ProblemError.from(answer);
+          return answer;
         } finally {
           client.release();
         }

@@ -1,10 +1,10 @@
 import { rankCountsOfBatch } from '../metrics/rows.js';
-import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts } from '../kernels/average-precision.js';
+import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts, averagePrecisionFromSplit } from '../kernels/average-precision.js';
 import type { RankCounts } from '../kernels/rank-counts.js';
 import type { AveragePrecisionRequest, AveragePrecisionResponse } from '../schemas/average-precision.js';
 import { averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
 import { BOOTSTRAP_UNDEFINED, bootstrapInterval } from './confidence.js';
-import { thresholdGrid, withRows, type Grid, type RankCountsSource } from './rank-counts-cache.js';
+import { RankCountsCache, thresholdGrid, withRows, type Grid, type RankCountsSource } from './rank-counts-cache.js';
 import { formatRankingBatch } from './ranking-batch.js';
 import { samplesAverage } from './samples-average.js';
 
@@ -28,10 +28,19 @@ function averagePrecisionPoint(cache: RankCountsSource, options: AveragePrecisio
   const base = { task: batch.task, input: batch.input, average: batch.task === 'binary' ? null : options.average };
 
   const perClass: Array<number | null> = [];
+  // Exact and unweighted: from the sorted scores themselves (no counts made); else from counts.
+  const fromSplit = grid.values === null && cache instanceof RankCountsCache && cache.batch.weights === null ? cache : null;
   for (let c = 0; c < batch.classes; c++) {
-    const counts = cache.ofClass(c, grid);
-    const value = apOf(counts, grid);
-    if (value === null) warnings.push(undefinedClassWarning('average precision', classLabel(batch.task, c), counts.positives, counts.negatives));
+    let value: number | null;
+    if (fromSplit) {
+      const split = fromSplit.split(c);
+      value = averagePrecisionFromSplit(split);
+      if (value === null) warnings.push(undefinedClassWarning('average precision', classLabel(batch.task, c), split.positives.length, split.negatives.length));
+    } else {
+      const counts = cache.ofClass(c, grid);
+      value = apOf(counts, grid);
+      if (value === null) warnings.push(undefinedClassWarning('average precision', classLabel(batch.task, c), counts.positives, counts.negatives));
+    }
     perClass.push(value);
   }
   if (batch.task === 'binary') return { ...base, average_precision: perClass[0], warnings };

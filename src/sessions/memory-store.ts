@@ -65,6 +65,8 @@ export class MemoryStore implements SessionStore {
     const entry = this.live(id);
     if (!entry) return false;
     entry.state = emptyState();
+    // A new epoch: a key of the last one names no batch of this one.
+    entry.idempotency.clear();
     return true;
   }
 

@@ -81,7 +81,8 @@ return 1
 
 /** Empties the state, keeps the record and the idempotency records (as the other stores do). */
 const RESET = `${TOUCH.replace('return nil', 'return 0')}
-redis.call('DEL', KEYS[2], KEYS[3])
+-- A new epoch: counts, rows and the last epoch's idempotency keys go.
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
 redis.call('HSET', KEYS[1], 'rows', 0, 'batches', 0)
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 return 1

@@ -1,11 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { conflict, idempotencyKeyReused, invalidField, sessionNotFound } from '../errors.js';
-import { concatRows, type RowsState } from '../metrics/rows.js';
-import { RankCountsCache } from '../scoring/rank-counts-cache.js';
-import { decodeChunk } from './codec.js';
-import { metricConfigOf, prepareBatch, sessionConfigOf, sessionPlan, tooManyRows, type SessionConfig } from './session.js';
+import { randomBytes } from 'node:crypto';
+import { ProblemError, conflict, idempotencyKeyReused, invalidField, sessionNotFound, storeUnavailable } from '../errors.js';
+import { sessionConfigOf, sessionPlan, tooManyRows, type PreparedBatch, type SessionConfig } from './session.js';
 import type { SessionRecord, SessionStore, StoredState } from './store.js';
-import type { LabelTensor, Tensor } from '../scoring/tensor.js';
 import type { SessionCreateRequest } from '../schemas/sessions.js';
 
 /** The limits a session service applies (from the environment). */
@@ -28,10 +24,14 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
  * The math lives in ./session.ts; the bytes in the store.
  */
 export class SessionService {
+  readonly store: SessionStore;
+
   constructor(
-    readonly store: SessionStore,
+    store: SessionStore,
     private readonly limits: SessionLimits,
-  ) {}
+  ) {
+    this.store = guarded(store);
+  }
 
   async create(body: SessionCreateRequest, owner: string | null): Promise<Session> {
     const config = sessionConfigOf(body);
@@ -60,20 +60,21 @@ export class SessionService {
   }
 
   /**
-   * Folds one batch into the session: formatted and counted here (a bad batch is a 400 and
-   * changes nothing), applied by the store atomically, once per Idempotency-Key.
+   * Folds one batch into the session: `prepare` formats and counts it with the session's
+   * configuration (inline or in a worker; a bad batch is a 400 and changes nothing), and the
+   * store applies it atomically, once per Idempotency-Key.
    *
    * @returns the answer as JSON text (the first answer again for a retried key)
    */
-  async addBatch(id: string, owner: string | null, preds: Tensor, labels: LabelTensor, sampleWeight: unknown, idempotencyKey: string | undefined): Promise<string> {
+  async addBatch(id: string, owner: string | null, prepare: (config: SessionConfig) => Promise<PreparedBatch & { fingerprint: string }>, idempotencyKey: string | undefined): Promise<string> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw invalidField('Idempotency-Key', 'must be 1 to 255 printable ASCII characters (a UUID, say)');
     }
     const { config } = await this.get(id, owner);
-    const prepared = prepareBatch(config, preds, labels, sampleWeight);
+    const prepared = await prepare(config);
     const result = await this.store.apply(id, {
       idempotencyKey: idempotencyKey ?? null,
-      fingerprint: fingerprintOf(preds, labels, sampleWeight),
+      fingerprint: prepared.fingerprint,
       counts: prepared.counts,
       chunk: prepared.chunk,
       rows: prepared.rows,
@@ -100,14 +101,13 @@ export class SessionService {
     return { ...session, state: (loaded as { state: StoredState }).state };
   }
 
-  /** The session's rows as one ranking batch with its sorted counts (curves); 409 when it keeps none. */
-  async rankCounts(id: string, owner: string | null): Promise<RankCountsCache> {
-    const { config, state } = await this.load(id, owner);
-    if (!sessionPlan(config).keepsRows) {
+  /** The session's stored rows for its curves; 409 when it keeps none. */
+  async rows(id: string, owner: string | null): Promise<Session & { state: StoredState }> {
+    const loaded = await this.load(id, owner);
+    if (!sessionPlan(loaded.config).keepsRows) {
       throw conflict('this session keeps no rows: curves need an exact ranking metric among its metrics (auroc or average_precision without thresholds)');
     }
-    const rows: RowsState = { chunks: state.chunks.map(decodeChunk) };
-    return new RankCountsCache(concatRows(rows, metricConfigOf(config)));
+    return loaded;
   }
 
   async reset(id: string, owner: string | null): Promise<void> {
@@ -149,13 +149,23 @@ function conflictOrMissing(path: string, message: string) {
 
 export const expiresAt = (record: SessionRecord): string => new Date(Date.now() + record.ttlSeconds * 1000).toISOString();
 
-/** A digest of a batch's numbers and shapes: the same batch however its JSON was spaced or sent. */
-function fingerprintOf(preds: Tensor, labels: LabelTensor, sampleWeight: unknown): string {
-  const hash = createHash('sha256');
-  for (const t of [preds, labels]) {
-    hash.update(JSON.stringify(t.shape));
-    hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-  }
-  hash.update(JSON.stringify(sampleWeight ?? null, (_key, value: unknown) => (ArrayBuffer.isView(value) ? Array.from(value as Float64Array) : value)));
-  return hash.digest('hex');
+/**
+ * The store with its failures (Redis unreachable, SQLite busy past its timeout) answered as 503
+ * with Retry-After, the answer a client retries on another replica, never as a 500.
+ */
+function guarded(store: SessionStore): SessionStore {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver) as unknown;
+      if (typeof value !== 'function' || name === 'close') return value;
+      return async (...args: unknown[]) => {
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } catch (error) {
+          if (error instanceof ProblemError) throw error;
+          throw storeUnavailable(`the session store (${target.description}) failed: ${(error as Error).message}`, undefined, { 'Retry-After': '1' });
+        }
+      };
+    },
+  });
 }

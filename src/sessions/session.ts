@@ -1,13 +1,20 @@
-import { invalidField, payloadTooLarge } from '../errors.js';
+import { createHash } from 'node:crypto';
+import { fromZodIssues, invalidField, payloadTooLarge } from '../errors.js';
+import { SessionBatchRequest } from '../schemas/sessions.js';
+import { flattenIntegers, flattenNumbers } from '../scoring/tensor.js';
+import { decodeArrowRequest } from '../wire/arrow.js';
+import { decodeJsonBody } from '../wire/json-body.js';
 import { configOf, metricBatchFromTensors, type MetricBatch, type MetricConfig } from '../metrics/batch.js';
 import { computeMetrics, initStates, resolveMetrics, updateStates, type MetricRequest, type MetricStates, type ResolvedMetric } from '../metrics/evaluate.js';
 import { lossState } from '../metrics/focal-loss.js';
-import type { RowsState } from '../metrics/rows.js';
+import { concatRows, type RowsState } from '../metrics/rows.js';
+import { RankCountsCache } from '../scoring/rank-counts-cache.js';
+import { precisionRecallOfBatch, rocOfBatch } from '../scoring/curves.js';
 import type { RankingBatch } from '../scoring/ranking-batch.js';
 import { scoreStages } from '../scoring/score.js';
 import { focalLossJson } from '../scoring/focal-loss.js';
 import type { Tensor, LabelTensor } from '../scoring/tensor.js';
-import type { SessionBatchRequest, SessionCreateRequest } from '../schemas/sessions.js';
+import type { SessionCreateRequest } from '../schemas/sessions.js';
 import { ScoreLossOptions } from '../schemas/score.js';
 import { decodeChunk, decodeCounts, encodeChunk, encodeCounts, type CountStates } from './codec.js';
 import type { StoredState } from './store.js';
@@ -88,6 +95,11 @@ export interface PreparedBatch {
  */
 export function prepareBatch(config: SessionConfig, preds: Tensor, labels: LabelTensor, sampleWeight: unknown): PreparedBatch {
   const classes = config.task === 'multiclass' ? config.num_classes : config.task === 'multilabel' ? config.num_labels : null;
+  // Scores of another width are named as such (class indices, rank 1, have no width).
+  const width = preds.shape.at(-1);
+  if (classes !== null && preds.shape.length >= 2 && width !== classes) {
+    throw invalidField('preds', `this ${config.task} session has ${classes} ${config.task === 'multilabel' ? 'labels' : 'classes'}; the batch's preds have ${width} columns`);
+  }
   const request = {
     task: config.task,
     ignore_index: config.ignore_index ?? undefined,
@@ -133,6 +145,45 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
 /** A metrics-only batch in the shape of scoreStages' answer. */
 function metricsOnly(batch: MetricBatch) {
   return { focalBatch: null, loss: null, metricBatch: { ...batch, warnings: [] }, input: batch.classIndices ? null : batch.input, warnings: batch.warnings };
+}
+
+/** A batch's body as the route received it: parsed already, or raw JSON / Arrow bytes. */
+export type SessionBatchInput =
+  | { kind: 'validated'; body: unknown }
+  | { kind: 'json'; bytes: Uint8Array }
+  | { kind: 'arrow'; bytes: Uint8Array; query: Record<string, unknown> };
+
+/**
+ * The whole update stage of a posted batch, from its body: decoded and checked against the
+ * batch schema (raw bodies), flattened, fingerprinted (the same numbers are the same batch,
+ * however the JSON was spaced) and prepared. Pure: it runs inline for small bodies and in a
+ * worker thread for large ones.
+ *
+ * @throws {ProblemError} 400 naming the field
+ */
+export function prepareBody(config: SessionConfig, input: SessionBatchInput): PreparedBatch & { fingerprint: string } {
+  let fields = input.kind === 'validated' ? input.body : null;
+  if (input.kind === 'arrow') fields = decodeArrowRequest(input.bytes, input.query, SessionBatchRequest);
+  else if (input.kind === 'json') {
+    const parsed = SessionBatchRequest.safeParse(decodeJsonBody(input.bytes));
+    if (!parsed.success) throw fromZodIssues(parsed.error.issues);
+    fields = parsed.data;
+  }
+  const { preds, labels, sample_weight: sampleWeight } = fields as { preds: unknown; labels: unknown; sample_weight?: unknown };
+  const predsTensor = flattenNumbers('preds', preds, 3);
+  const labelsTensor = flattenIntegers('labels', labels, 2);
+  return { ...prepareBatch(config, predsTensor, labelsTensor, sampleWeight), fingerprint: fingerprintOf(predsTensor, labelsTensor, sampleWeight) };
+}
+
+/** A digest of a batch's numbers and shapes: the same batch however its JSON was spaced or sent. */
+function fingerprintOf(preds: Tensor, labels: LabelTensor, sampleWeight: unknown): string {
+  const hash = createHash('sha256');
+  for (const t of [preds, labels]) {
+    hash.update(JSON.stringify(t.shape));
+    hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+  hash.update(JSON.stringify(sampleWeight ?? null, (_key, value: unknown) => (ArrayBuffer.isView(value) ? Array.from(value as Float64Array) : value)));
+  return hash.digest('hex');
 }
 
 /** ScoreLossOptions' defaults (gamma 2, mean, no grad), applied to a session's stored loss options. */
@@ -181,4 +232,18 @@ export function computeSession(config: SessionConfig, stored: StoredState): { ro
 export function tooManyRows(held: number, adding: number, max: number) {
   const message = `this session keeps its rows for exact ranking metrics: at most SESSION_MAX_ROWS = ${max.toLocaleString('en')} rows (it holds ${held.toLocaleString('en')}, the batch adds ${adding.toLocaleString('en')}); binned metrics (\`thresholds\`, e.g. 1000) keep a state of constant size`;
   return payloadTooLarge(message, [{ path: 'preds', message }]);
+}
+
+/** The curves a session answers, over its rows. */
+export type SessionCurve = 'roc' | 'precision-recall-curve';
+
+/**
+ * A session's ROC or precision-recall curves over every batch's rows (the session keeps rows:
+ * see `sessionPlan`), as /v1/roc and /v1/precision-recall-curve answer them.
+ */
+export function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }) {
+  const cache = new RankCountsCache(concatRows({ chunks: chunks.map(decodeChunk) }, metricConfigOf(config)));
+  return curve === 'roc'
+    ? rocOfBatch(cache, { drop_intermediate: options.drop_intermediate, max_points: options.max_points, thresholds: null } as never)
+    : precisionRecallOfBatch(cache, { max_points: options.max_points, thresholds: null } as never);
 }

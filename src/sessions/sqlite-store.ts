@@ -57,6 +57,7 @@ export class SqliteStore implements SessionStore {
       seen: sql('SELECT fingerprint, answer FROM idempotency WHERE session_id = ? AND key = ?'),
       remember: sql('INSERT INTO idempotency (session_id, key, fingerprint, answer) VALUES (?, ?, ?, ?)'),
       clearChunks: sql('DELETE FROM chunks WHERE session_id = ?'),
+      clearKeys: sql('DELETE FROM idempotency WHERE session_id = ?'),
       delete: sql('DELETE FROM sessions WHERE id = ?'),
       sweep: sql('DELETE FROM sessions WHERE expires_at <= ?'),
     };
@@ -141,6 +142,8 @@ export class SqliteStore implements SessionStore {
       const row = this.live(id);
       if (!row) return false;
       this.statements.clearChunks.run(id);
+      // A new epoch: a key of the last one names no batch of this one.
+      this.statements.clearKeys.run(id);
       this.statements.setState.run(null, 0, 0, this.now() + row.ttlSeconds * 1000, id);
       return true;
     });

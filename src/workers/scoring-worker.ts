@@ -8,7 +8,8 @@ import { configureLimits } from '../scoring/limits.js';
 import { ProblemError, type Problem } from '../errors.js';
 import { resultBytes, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
 import { assertFiniteResult } from '../scoring/finite.js';
-import { computeSession, type SessionConfig } from '../sessions/session.js';
+import { computeSession, prepareBody, sessionCurves, type PreparedBatch, type SessionBatchInput, type SessionConfig, type SessionCurve } from '../sessions/session.js';
+import { precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
 
 configureLimits(workerData as { maxElements: number });
 
@@ -57,6 +58,26 @@ export function sessionCompute(task: SessionComputeTask): { bytes: Uint8Array } 
     if (error instanceof ProblemError) return error.toJSON();
     throw error;
   }
+}
+
+/** Prepares a large session batch off the main thread (decode, check, count); a problem for a bad one. */
+export function sessionPrepare({ config, input }: { config: SessionConfig; input: SessionBatchInput }): { prepared: PreparedBatch & { fingerprint: string } } | { problem: Problem; headers: Record<string, string> } {
+  try {
+    return { prepared: prepareBody(config, input) };
+  } catch (error) {
+    if (error instanceof ProblemError) return error.toJSON();
+    throw error;
+  }
+}
+
+/** A session's curves off the main thread: JSON or SVG bytes (transferred back). */
+export function sessionCurve(task: Omit<SessionComputeTask, 'counts' | 'rows' | 'batches'> & { curve: SessionCurve; options: { drop_intermediate: boolean; max_points?: number }; svg: boolean }): { bytes: Uint8Array } {
+  const chunks = task.ends.map((end, i) => task.packed.subarray(i === 0 ? 0 : task.ends[i - 1], end));
+  const result = sessionCurves(task.config, chunks, task.curve, task.options);
+  assertFiniteResult(result);
+  const text = task.svg ? (task.curve === 'roc' ? rocSvg(result as never) : precisionRecallSvg(result as never)) : JSON.stringify(result);
+  const bytes = new TextEncoder().encode(text);
+  return move({ [transferableSymbol]: bytes.buffer, [valueSymbol]: { bytes } }) as unknown as { bytes: Uint8Array };
 }
 
 /** Lets the pool start every thread before the service reports ready. */

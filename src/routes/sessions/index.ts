@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
-import { fromZodIssues, invalidField, notAcceptable } from '../../errors.js';
+import { invalidField, notAcceptable } from '../../errors.js';
 import { precisionRecallSvg, rocSvg } from '../../plots/curve-plots.js';
 import { okResponse, problemResponses } from '../../schemas/common.js';
 import { PrecisionRecallResponse, RocResponse } from '../../schemas/curves.js';
@@ -16,20 +16,11 @@ import {
   SessionParams,
   SessionResult,
 } from '../../schemas/sessions.js';
-import { precisionRecallOfBatch, rocOfBatch } from '../../scoring/curves.js';
-import { flattenIntegers, flattenNumbers } from '../../scoring/tensor.js';
-import { openStore } from '../../sessions/open-store.js';
+import type { SessionStore } from '../../sessions/store.js';
 import { SessionService, expiresAt, type Session } from '../../sessions/service.js';
-import { computeSession } from '../../sessions/session.js';
+import { computeSession, prepareBody, sessionCurves, type PreparedBatch, type SessionBatchInput, type SessionConfig } from '../../sessions/session.js';
 import type { SessionComputeTask } from '../../workers/scoring-worker.js';
-import { decodeArrowRequest } from '../../wire/arrow.js';
-import { RawBody, decodeJsonBody } from '../../wire/json-body.js';
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    sessions: SessionService;
-  }
-}
+import { RawBody, ownBuffer } from '../../wire/json-body.js';
 
 const tags = ['sessions'];
 
@@ -56,20 +47,26 @@ const describe = ({ record, config }: Session) => ({
   expires_at: expiresAt(record),
 });
 
-/** A batch's tensors from any body: parsed JSON, raw JSON (large) or an Arrow stream. */
-function batchOf(request: FastifyRequest): { preds: unknown; labels: unknown; sample_weight?: unknown } {
+/** A batch's body as received: parsed JSON, or raw JSON (large) and Arrow bytes to decode where they are counted. */
+function batchInput(request: FastifyRequest): SessionBatchInput {
   const body = request.body;
-  let fields: unknown = body;
-  if (body instanceof RawBody) {
-    if (body.format === 'arrow') return decodeArrowRequest(body.bytes, request.query as Record<string, unknown>, SessionBatchRequest) as never;
-    fields = decodeJsonBody(body.bytes);
-    const parsed = SessionBatchRequest.safeParse(fields);
-    if (!parsed.success) throw fromZodIssues(parsed.error.issues);
-    fields = parsed.data;
-  }
+  if (body instanceof RawBody && body.format === 'arrow') return { kind: 'arrow', bytes: body.bytes, query: request.query as Record<string, unknown> };
   const stray = Object.keys((request.query ?? {}) as object)[0];
   if (stray !== undefined) throw invalidField(stray, 'a JSON batch carries its tensors in the body; the query string is for Arrow batches');
-  return fields as { preds: unknown; labels: unknown; sample_weight?: unknown };
+  return body instanceof RawBody ? { kind: 'json', bytes: body.bytes } : { kind: 'validated', body };
+}
+
+/** Rows chunks back to back in one buffer (one transfer to a worker), with where each ends. */
+function packChunks(chunks: readonly Uint8Array[]): { packed: Uint8Array<ArrayBuffer>; ends: number[] } {
+  const packed = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  const ends: number[] = [];
+  let at = 0;
+  for (const chunk of chunks) {
+    packed.set(chunk, at);
+    at += chunk.byteLength;
+    ends.push(at);
+  }
+  return { packed, ends };
 }
 
 /** The curve options a GET takes in its query. */
@@ -82,11 +79,8 @@ const CurveQuery = z.strictObject({
  * Sessions (SESSIONS.md): metrics over an epoch, accumulated batch by batch, across processes
  * and replicas. Thin handlers: checks and math in src/sessions.
  */
-const sessionRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (app, { config }) => {
-  const store = await openStore(config.STORE_URL);
+const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore }> = async (app, { config, store }) => {
   const sessions = new SessionService(store, { maxRows: config.SESSION_MAX_ROWS, ttlSeconds: config.SESSION_TTL_SECONDS });
-  app.decorate('sessions', sessions);
-  app.addHook('onClose', () => store.close());
   const owner = (request: FastifyRequest) => ownerOf(request, config);
 
   app.post(
@@ -124,15 +118,15 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (app, { c
       },
     },
     async (request, reply) => {
-      const { preds, labels, sample_weight: sampleWeight } = batchOf(request);
-      const answer = await sessions.addBatch(
-        request.params.id,
-        owner(request),
-        flattenNumbers('preds', preds, 3),
-        flattenIntegers('labels', labels, 2),
-        sampleWeight,
-        request.headers['idempotency-key'],
-      );
+      const input = batchInput(request);
+      const prepare = async (session: SessionConfig) => {
+        // Large raw bodies are decoded and counted in the worker pool; the store is applied here.
+        if (input.kind === 'validated' || input.bytes.byteLength <= config.INLINE_MAX_BYTES) return prepareBody(session, input);
+        const bytes = ownBuffer(input.bytes);
+        const answer = await app.scoring.offload<{ prepared: PreparedBatch & { fingerprint: string } }>('sessionPrepare', { config: session, input: { ...input, bytes } }, [bytes.buffer as ArrayBuffer], reply);
+        return answer.prepared;
+      };
+      const answer = await sessions.addBatch(request.params.id, owner(request), prepare, request.headers['idempotency-key']);
       return reply.type('application/json; charset=utf-8').serializer((text: string) => text).send(answer);
     },
   );
@@ -154,47 +148,48 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (app, { c
       const head = { id: record.id, task: session.task };
       // Small states compute here; large ones in the worker pool, so the event loop stays free.
       if (state.rows <= INLINE_SESSION_ROWS) return { ...head, ...computeSession(session, state), expires_at: expiresAt(record) };
-      const packed = new Uint8Array(state.chunks.reduce((n, c) => n + c.byteLength, 0));
-      const ends: number[] = [];
-      for (const chunk of state.chunks) {
-        packed.set(chunk, ends.at(-1) ?? 0);
-        ends.push((ends.at(-1) ?? 0) + chunk.byteLength);
-      }
+      const { packed, ends } = packChunks(state.chunks);
       const task: SessionComputeTask = { config: session, counts: state.counts, packed, ends, rows: state.rows, batches: state.batches };
-      const computed = JSON.parse((await app.scoring.offload('sessionCompute', task, [packed.buffer], reply)).toString('utf8')) as object;
+      const { bytes } = await app.scoring.offload<{ bytes: Uint8Array }>('sessionCompute', task, [packed.buffer], reply);
+      const computed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as object;
       return { ...head, ...computed, expires_at: expiresAt(record) };
     },
   );
 
-  for (const [path, name, schema, compute, draw] of [
-    ['roc', 'ROC curves', RocResponse, (cache: Parameters<typeof rocOfBatch>[0], q: z.infer<typeof CurveQuery>) => rocOfBatch(cache, { ...q, thresholds: null } as never), rocSvg],
-    [
-      'precision-recall-curve',
-      'precision-recall curves',
-      PrecisionRecallResponse,
-      (cache: Parameters<typeof rocOfBatch>[0], q: z.infer<typeof CurveQuery>) => precisionRecallOfBatch(cache, { max_points: q.max_points, thresholds: null } as never),
-      precisionRecallSvg,
-    ],
+  for (const [curve, name, schema] of [
+    ['roc', 'ROC curves', RocResponse],
+    ['precision-recall-curve', 'precision-recall curves', PrecisionRecallResponse],
   ] as const) {
     app.get(
-      `/v1/sessions/:id/${path}`,
+      `/v1/sessions/:id/${curve}`,
       {
         schema: {
-          operationId: path === 'roc' ? 'sessionRoc' : 'sessionPrecisionRecallCurve',
+          operationId: curve === 'roc' ? 'sessionRoc' : 'sessionPrecisionRecallCurve',
           tags,
           summary: `The ${name} of everything posted to a session`,
-          description: `As /v1/${path} answers for the concatenated batches; \`Accept: image/svg+xml\` draws them.`,
+          description: `As /v1/${curve} answers for the concatenated batches; \`Accept: image/svg+xml\` draws them.`,
           params: SessionParams,
           querystring: CurveQuery,
           response: { ...okResponse(`The ${name}.`, { 'application/json': schema, 'image/svg+xml': z.string() }), ...problemResponses },
         },
       },
       async (request, reply) => {
-        const svg = request.accepts().type(['application/json', 'image/svg+xml']);
-        if (svg === false) throw notAcceptable('this operation answers application/json or image/svg+xml');
-        const result = compute(await sessions.rankCounts(request.params.id, owner(request)), request.query as z.infer<typeof CurveQuery>);
-        if (svg === 'image/svg+xml') return reply.type('image/svg+xml; charset=utf-8').serializer((text: string) => text).send(draw(result as never));
-        return result;
+        const type = request.accepts().type(['application/json', 'image/svg+xml']);
+        if (type === false) throw notAcceptable('this operation answers application/json or image/svg+xml');
+        const svg = type === 'image/svg+xml';
+        const { config: session, state } = await sessions.rows(request.params.id, owner(request));
+        const options = request.query as z.infer<typeof CurveQuery>;
+        let text: string;
+        if (state.rows <= INLINE_SESSION_ROWS) {
+          const result = sessionCurves(session, state.chunks, curve, options);
+          if (!svg) return result;
+          text = curve === 'roc' ? rocSvg(result as never) : precisionRecallSvg(result as never);
+        } else {
+          const { packed, ends } = packChunks(state.chunks);
+          const { bytes } = await app.scoring.offload<{ bytes: Uint8Array }>('sessionCurve', { config: session, packed, ends, curve, options, svg }, [packed.buffer], reply);
+          text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+        }
+        return reply.type(svg ? 'image/svg+xml; charset=utf-8' : 'application/json; charset=utf-8').serializer((t: string) => t).send(text);
       },
     );
   }
