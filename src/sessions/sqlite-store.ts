@@ -11,7 +11,8 @@ import { addCounts, combineStates, type ApplyResult, type BatchChange, type Sess
  * could lose the last commits). Several processes may share the file: SQLite's lock serializes
  * writers, and `busy_timeout` makes them wait rather than fail.
  *
- * Tables: `sessions` (record, running totals, count states), `chunks` (rows chunks, appended),
+ * Tables: `sessions` (record, running totals, count states), `session_chunks` (rows chunks,
+ * appended, in rowid order),
  * `idempotency` (the answer of each keyed batch). Expired sessions are removed when touched and
  * by a sweep every minute.
  */
@@ -32,14 +33,16 @@ export class SqliteStore implements SessionStore {
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
       PRAGMA busy_timeout = 5000;
+      PRAGMA cache_size = -65536;
+      PRAGMA wal_autocheckpoint = 4000;
       PRAGMA foreign_keys = ON;
       CREATE TABLE IF NOT EXISTS sessions (
         id TEXT PRIMARY KEY, owner TEXT, config TEXT NOT NULL, ttl_seconds INTEGER NOT NULL,
         created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
         rows INTEGER NOT NULL DEFAULT 0, batches INTEGER NOT NULL DEFAULT 0, counts BLOB);
-      CREATE TABLE IF NOT EXISTS chunks (
-        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE, seq INTEGER NOT NULL, bytes BLOB NOT NULL,
-        PRIMARY KEY (session_id, seq));
+      CREATE TABLE IF NOT EXISTS session_chunks (
+        seq INTEGER PRIMARY KEY, session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE, bytes BLOB NOT NULL);
+      CREATE INDEX IF NOT EXISTS session_chunks_by_session ON session_chunks (session_id, seq);
       CREATE TABLE IF NOT EXISTS idempotency (
         session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE, key TEXT NOT NULL,
         fingerprint TEXT NOT NULL, answer TEXT NOT NULL, PRIMARY KEY (session_id, key));
@@ -50,13 +53,13 @@ export class SqliteStore implements SessionStore {
       insert: sql('INSERT INTO sessions (id, owner, config, ttl_seconds, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)'),
       select: sql('SELECT id, owner, config, ttl_seconds, created_at, expires_at, rows, batches, counts FROM sessions WHERE id = ?'),
       touch: sql('UPDATE sessions SET expires_at = ? WHERE id = ?'),
-      chunks: sql('SELECT bytes FROM chunks WHERE session_id = ? ORDER BY seq'),
-      nextSeq: sql('SELECT COALESCE(MAX(seq), -1) + 1 AS seq FROM chunks WHERE session_id = ?'),
-      addChunk: sql('INSERT INTO chunks (session_id, seq, bytes) VALUES (?, ?, ?)'),
+      // Chunks are ordered by their rowid: the order they were committed in.
+      chunks: sql('SELECT bytes FROM session_chunks WHERE session_id = ? ORDER BY seq'),
+      addChunk: sql('INSERT INTO session_chunks (session_id, bytes) VALUES (?, ?)'),
       setState: sql('UPDATE sessions SET counts = ?, rows = ?, batches = ?, expires_at = ? WHERE id = ?'),
       seen: sql('SELECT fingerprint, answer FROM idempotency WHERE session_id = ? AND key = ?'),
       remember: sql('INSERT INTO idempotency (session_id, key, fingerprint, answer) VALUES (?, ?, ?, ?)'),
-      clearChunks: sql('DELETE FROM chunks WHERE session_id = ?'),
+      clearChunks: sql('DELETE FROM session_chunks WHERE session_id = ?'),
       clearKeys: sql('DELETE FROM idempotency WHERE session_id = ?'),
       delete: sql('DELETE FROM sessions WHERE id = ?'),
       sweep: sql('DELETE FROM sessions WHERE expires_at <= ?'),
@@ -83,8 +86,11 @@ export class SqliteStore implements SessionStore {
     }
   }
 
-  /** The live row of a session (TTL restarted), or null; inside a transaction. */
-  private live(id: string): (SessionRecord & { rows: number; batches: number; counts: Uint8Array | null }) | null {
+  /**
+   * The live row of a session, or null; inside a transaction. Its TTL restarts here unless the
+   * caller writes the row anyway (`touch` false: its update sets the expiry).
+   */
+  private live(id: string, touch = true): (SessionRecord & { rows: number; batches: number; counts: Uint8Array | null }) | null {
     const row = this.statements.select.get(id) as
       | { id: string; owner: string | null; config: string; ttl_seconds: number; created_at: number; expires_at: number; rows: number; batches: number; counts: Uint8Array | null }
       | undefined;
@@ -93,7 +99,7 @@ export class SqliteStore implements SessionStore {
       this.statements.delete.run(id);
       return null;
     }
-    this.statements.touch.run(this.now() + row.ttl_seconds * 1000, id);
+    if (touch) this.statements.touch.run(this.now() + row.ttl_seconds * 1000, id);
     return { id: row.id, owner: row.owner, config: row.config, ttlSeconds: row.ttl_seconds, createdAt: row.created_at, rows: row.rows, batches: row.batches, counts: row.counts };
   }
 
@@ -118,23 +124,64 @@ export class SqliteStore implements SessionStore {
     });
   }
 
-  async apply(id: string, change: BatchChange): Promise<ApplyResult> {
-    return this.transaction((): ApplyResult => {
-      const row = this.live(id);
-      if (!row) return { kind: 'not-found' };
-      if (change.idempotencyKey !== null) {
-        const seen = this.statements.seen.get(id, change.idempotencyKey) as { fingerprint: string; answer: string } | undefined;
-        if (seen) return seen.fingerprint === change.fingerprint ? { kind: 'replayed', answer: seen.answer } : { kind: 'key-reused' };
-      }
-      if (change.chunk && row.rows + change.rows > change.maxRows) return { kind: 'too-many-rows', rows: row.rows };
-      const rows = row.rows + change.rows;
-      const batches = row.batches + 1;
-      if (change.chunk) this.statements.addChunk.run(id, (this.statements.nextSeq.get(id) as { seq: number }).seq, change.chunk);
-      this.statements.setState.run(addCounts(row.counts, change.counts), rows, batches, this.now() + row.ttlSeconds * 1000, id);
-      const answer = change.answer({ rows, batches });
-      if (change.idempotencyKey !== null) this.statements.remember.run(id, change.idempotencyKey, change.fingerprint, answer);
-      return { kind: 'applied', answer };
+  /**
+   * Folds a batch in. Batches that arrive in the same turn of the event loop commit together
+   * (group commit): one transaction, each batch in a savepoint of its own, every answer sent only
+   * after the commit. A commit costs about 150 µs whatever it holds, so 32 concurrent clients
+   * share it instead of queueing behind it; nothing is answered before it is durable.
+   */
+  apply(id: string, change: BatchChange): Promise<ApplyResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ id, change, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.commitPending());
     });
+  }
+
+  private readonly pending: Array<{ id: string; change: BatchChange; resolve: (result: ApplyResult) => void; reject: (error: unknown) => void }> = [];
+
+  private commitPending(): void {
+    const group = this.pending.splice(0);
+    const outcomes: Array<{ ok: true; result: ApplyResult } | { ok: false; error: unknown }> = [];
+    try {
+      this.transaction(() => {
+        for (const { id, change } of group) {
+          this.db.exec('SAVEPOINT batch');
+          try {
+            outcomes.push({ ok: true, result: this.applyOne(id, change) });
+            this.db.exec('RELEASE batch');
+          } catch (error) {
+            this.db.exec('ROLLBACK TO batch');
+            this.db.exec('RELEASE batch');
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const { reject } of group) reject(error);
+      return;
+    }
+    group.forEach(({ resolve, reject }, i) => {
+      const outcome = outcomes[i];
+      if (outcome.ok) resolve(outcome.result);
+      else reject(outcome.error);
+    });
+  }
+
+  private applyOne(id: string, change: BatchChange): ApplyResult {
+    const row = this.live(id, false);
+    if (!row) return { kind: 'not-found' };
+    if (change.idempotencyKey !== null) {
+      const seen = this.statements.seen.get(id, change.idempotencyKey) as { fingerprint: string; answer: string } | undefined;
+      if (seen) return seen.fingerprint === change.fingerprint ? { kind: 'replayed', answer: seen.answer } : { kind: 'key-reused' };
+    }
+    if (change.chunk && row.rows + change.rows > change.maxRows) return { kind: 'too-many-rows', rows: row.rows };
+    const rows = row.rows + change.rows;
+    const batches = row.batches + 1;
+    if (change.chunk) this.statements.addChunk.run(id, change.chunk);
+    this.statements.setState.run(addCounts(row.counts, change.counts), rows, batches, this.now() + row.ttlSeconds * 1000, id);
+    const answer = change.answer({ rows, batches });
+    if (change.idempotencyKey !== null) this.statements.remember.run(id, change.idempotencyKey, change.fingerprint, answer);
+    return { kind: 'applied', answer };
   }
 
   async reset(id: string): Promise<boolean> {
@@ -155,8 +202,7 @@ export class SqliteStore implements SessionStore {
       if (!row) return { kind: 'not-found' } as const;
       const incoming = combineStates(from);
       if (incoming.chunks.length > 0 && row.rows + incoming.rows > maxRows) return { kind: 'too-many-rows', rows: row.rows } as const;
-      let seq = (this.statements.nextSeq.get(id) as { seq: number }).seq;
-      for (const chunk of incoming.chunks) this.statements.addChunk.run(id, seq++, chunk);
+      for (const chunk of incoming.chunks) this.statements.addChunk.run(id, chunk);
       const rows = row.rows + incoming.rows;
       const batches = row.batches + incoming.batches;
       this.statements.setState.run(addCounts(row.counts, incoming.counts), rows, batches, this.now() + row.ttlSeconds * 1000, id);
@@ -174,6 +220,8 @@ export class SqliteStore implements SessionStore {
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    // Batches waiting for their group's commit commit now: none accepted is lost at shutdown.
+    if (this.pending.length > 0) this.commitPending();
     this.db.close();
   }
 }
