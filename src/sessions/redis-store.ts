@@ -53,8 +53,8 @@ local mode = ARGV[1]
 if mode == 'meta' then return {meta} end
 local counts = redis.call('GET', KEYS[2])
 if mode == 'load' then return {meta, counts, redis.call('LRANGE', KEYS[3], 0, -1)} end
-local seen = false
-if ARGV[2] == '1' then seen = redis.call('HGET', KEYS[4], ARGV[3]) end
+local seen = {}
+if #ARGV > 1 then seen = redis.call('HMGET', KEYS[4], unpack(ARGV, 2)) end
 return {meta, counts, seen}
 `;
 
@@ -70,8 +70,12 @@ if version == false or version ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'rows', ARGV[2], 'batches', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 if ARGV[4] == '1' then redis.call('SET', KEYS[2], ARGV[5]) end
-if ARGV[6] == '1' then redis.call('HSET', KEYS[4], ARGV[7], ARGV[8]) end
-for i = 9, #ARGV, ${PUSH_BATCH} do
+local at = 7
+for _ = 1, tonumber(ARGV[6]) do
+  redis.call('HSET', KEYS[4], ARGV[at], ARGV[at + 1])
+  at = at + 2
+end
+for i = at, #ARGV, ${PUSH_BATCH} do
   redis.call('RPUSH', KEYS[3], unpack(ARGV, i, math.min(i + ${PUSH_BATCH - 1}, #ARGV)))
 end
 local ms = math.max(1, math.floor(tonumber(redis.call('HGET', KEYS[1], 'ttl')) * 1000))
@@ -79,7 +83,7 @@ for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ms) end
 return 1
 `;
 
-/** Empties the state, keeps the record and the idempotency records (as the other stores do). */
+/** Empties the state and forgets the last epoch's idempotency keys, keeping the record (as the other stores do). */
 const RESET = `${TOUCH.replace('return nil', 'return 0')}
 -- A new epoch: counts, rows and the last epoch's idempotency keys go.
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
@@ -234,29 +238,75 @@ export class RedisStore implements SessionStore {
     };
   }
 
-  async apply(id: string, change: BatchChange): Promise<ApplyResult> {
+  /**
+   * Folds a batch in. Batches to one session that arrive in the same turn of the event loop are
+   * committed together (one read, one versioned commit, in arrival order), so concurrent clients
+   * of a replica share two round trips instead of each paying them and conflicting.
+   */
+  apply(id: string, change: BatchChange): Promise<ApplyResult> {
+    return new Promise((resolve, reject) => {
+      let queue = this.pending.get(id);
+      if (!queue) this.pending.set(id, (queue = []));
+      queue.push({ change, resolve, reject });
+      // One group per session in flight: what arrives meanwhile is the next group.
+      if (queue.length === 1 && !this.inFlight.has(id)) setImmediate(() => this.flush(id));
+    });
+  }
+
+  private readonly pending = new Map<string, Array<{ change: BatchChange; resolve: (r: ApplyResult) => void; reject: (e: unknown) => void }>>();
+  private readonly inFlight = new Set<string>();
+
+  private flush(id: string): void {
+    const group = this.pending.get(id) ?? [];
+    this.pending.delete(id);
+    if (group.length === 0) return;
+    this.inFlight.add(id);
+    this.applyGroup(id, group.map((g) => g.change))
+      .then(
+        (results) => group.forEach((g, i) => g.resolve(results[i])),
+        (error: unknown) => group.forEach((g) => g.reject(error)),
+      )
+      .finally(() => {
+        this.inFlight.delete(id);
+        if (this.pending.has(id)) this.flush(id);
+      });
+  }
+
+  private async applyGroup(id: string, changes: BatchChange[]): Promise<ApplyResult[]> {
     const keys = keysOf(id);
-    const keyed = change.idempotencyKey !== null;
+    const asked = [...new Set(changes.flatMap((c) => (c.idempotencyKey === null ? [] : [c.idempotencyKey])))];
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (attempt > 0) await backoff(attempt);
-      const reply = await this.scripts.sessionReadBuffer(...keys, 'apply', keyed ? '1' : '0', change.idempotencyKey ?? '');
-      if (!reply) return { kind: 'not-found' };
+      const reply = await this.scripts.sessionReadBuffer(...keys, 'apply', ...asked);
+      if (!reply) return changes.map(() => ({ kind: 'not-found' }) as const);
       const meta = parseMeta(id, reply[0]);
-      const seen = reply[2] as Buffer | null;
-      if (seen) {
-        const first = JSON.parse(seen.toString()) as { fingerprint: string; answer: string };
-        return first.fingerprint === change.fingerprint ? { kind: 'replayed', answer: first.answer } : { kind: 'key-reused' };
-      }
-      if (change.chunk !== null && meta.rows + change.rows > change.maxRows) return { kind: 'too-many-rows', rows: meta.rows };
-      const rows = meta.rows + change.rows;
-      const batches = meta.batches + 1;
-      const counts = addCounts(fromRedisOrNull(reply[1]), change.counts);
-      const answer = change.answer({ rows, batches });
-      const args: Array<string | Buffer> = [meta.version, String(rows), String(batches)];
-      args.push(counts ? '1' : '0', counts ? asBytes(counts) : '');
-      args.push(keyed ? '1' : '0', change.idempotencyKey ?? '', keyed ? JSON.stringify({ fingerprint: change.fingerprint, answer }) : '');
-      if (change.chunk !== null) args.push(asBytes(change.chunk));
-      if ((await this.scripts.sessionCommit(...keys, ...args)) === 1) return { kind: 'applied', answer };
+      const seen = new Map<string, { fingerprint: string; answer: string }>();
+      (reply[2] as Array<Buffer | null>).forEach((entry, i) => entry && seen.set(asked[i], JSON.parse(entry.toString()) as { fingerprint: string; answer: string }));
+      let rows = meta.rows;
+      let batches = meta.batches;
+      let counts = fromRedisOrNull(reply[1]);
+      const remembered: Array<string | Buffer> = [];
+      const chunks: Buffer[] = [];
+      const results = changes.map((change): ApplyResult => {
+        const key = change.idempotencyKey;
+        const first = key === null ? undefined : seen.get(key);
+        if (first) return first.fingerprint === change.fingerprint ? { kind: 'replayed', answer: first.answer } : { kind: 'key-reused' };
+        if (change.chunk !== null && rows + change.rows > change.maxRows) return { kind: 'too-many-rows', rows };
+        rows += change.rows;
+        batches += 1;
+        counts = addCounts(counts, change.counts);
+        const answer = change.answer({ rows, batches });
+        if (key !== null) {
+          const entry = { fingerprint: change.fingerprint, answer };
+          seen.set(key, entry);
+          remembered.push(key, JSON.stringify(entry));
+        }
+        if (change.chunk !== null) chunks.push(asBytes(change.chunk));
+        return { kind: 'applied', answer };
+      });
+      if (!results.some((r) => r.kind === 'applied')) return results;
+      const args: Array<string | Buffer> = [meta.version, String(rows), String(batches), counts ? '1' : '0', counts ? asBytes(counts) : '', String(remembered.length / 2), ...remembered, ...chunks];
+      if ((await this.scripts.sessionCommit(...keys, ...args)) === 1) return results;
     }
     throw new Error(`redis session ${id}: batch not applied after ${MAX_ATTEMPTS} conflicting attempts`);
   }
@@ -270,14 +320,14 @@ export class RedisStore implements SessionStore {
     const incoming = combineStates(from);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (attempt > 0) await backoff(attempt);
-      const reply = await this.scripts.sessionReadBuffer(...keys, 'apply', '0', '');
+      const reply = await this.scripts.sessionReadBuffer(...keys, 'apply');
       if (!reply) return { kind: 'not-found' } as const;
       const meta = parseMeta(id, reply[0]);
       if (incoming.chunks.length > 0 && meta.rows + incoming.rows > maxRows) return { kind: 'too-many-rows', rows: meta.rows } as const;
       const rows = meta.rows + incoming.rows;
       const batches = meta.batches + incoming.batches;
       const counts = addCounts(fromRedisOrNull(reply[1]), incoming.counts);
-      const args: Array<string | Buffer> = [meta.version, String(rows), String(batches), counts ? '1' : '0', counts ? asBytes(counts) : '', '0', '', ''];
+      const args: Array<string | Buffer> = [meta.version, String(rows), String(batches), counts ? '1' : '0', counts ? asBytes(counts) : '', '0'];
       for (const chunk of incoming.chunks) args.push(asBytes(chunk));
       if ((await this.scripts.sessionCommit(...keys, ...args)) === 1) return { kind: 'merged', rows, batches } as const;
     }
