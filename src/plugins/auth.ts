@@ -5,6 +5,12 @@ import { unauthorized } from '../errors.js';
 
 const digest = (token: string) => createHash('sha256').update(token).digest();
 
+/** The token of an `Authorization: Bearer <token>` header (the scheme is case-insensitive, RFC 9110), or null. */
+export function bearerToken(header: string): string | null {
+  const match = /^bearer\s+(\S.*)$/i.exec(header.trim());
+  return match ? match[1].trim() : null;
+}
+
 /** Operator endpoints: open unless DOCS_REQUIRE_AUTH, like health and readiness. */
 const isOperatorRoute = (url: string) => url.startsWith('/docs') || url.startsWith('/openapi.json') || url.startsWith('/metrics');
 
@@ -23,7 +29,8 @@ export default fp(
       const guarded = url.startsWith('/v1/') || (docsNeedAuth && isOperatorRoute(url));
       if (!guarded) return done();
       const header = request.headers.authorization ?? '';
-      const presented = header.startsWith('Bearer ') ? digest(header.slice(7).trim()) : null;
+      const token = bearerToken(header);
+      const presented = token === null ? null : digest(token);
       let match = false;
       for (const token of tokens) match = (presented !== null && timingSafeEqual(token, presented)) || match;
       if (match) return done();

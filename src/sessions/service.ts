@@ -16,7 +16,7 @@ export interface Session {
   config: SessionConfig;
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
 
 /**
  * The session operations the routes call, over any store: ownership (another token's session

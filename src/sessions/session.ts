@@ -34,7 +34,7 @@ export interface SessionConfig {
 }
 type ScoreLossOptions = NonNullable<SessionCreateRequest['loss']>;
 
-/** The key of the epoch loss's state among the count states: [Σ w·loss, Σ w]. */
+/** The key of the epoch loss's state among the count states: [Σ w·loss, Σ w, contributing elements]. */
 const LOSS_KEY = 'focal_loss';
 
 /** The metric configuration of a session (scores, not class indices). */
@@ -95,6 +95,15 @@ export interface PreparedBatch {
  */
 export function prepareBatch(config: SessionConfig, preds: Tensor, labels: LabelTensor, sampleWeight: unknown): PreparedBatch {
   const classes = config.task === 'multiclass' ? config.num_classes : config.task === 'multilabel' ? config.num_labels : null;
+  // The stateless endpoints scale extreme weights by a power of two per request; a session adds
+  // weighted counts across batches, which one scale per batch would mix: refused instead.
+  if (sampleWeight !== undefined && sampleWeight !== null) {
+    const { data } = flattenNumbers('sample_weight', sampleWeight, 2);
+    const max = data.reduce((m, w) => (w > m ? w : m), 0);
+    if (max > 2 ** 64 || (max > 0 && max < 2 ** -64)) {
+      throw invalidField('sample_weight', `a session adds weighted counts across batches: its weights must lie within [2^-64, 2^64] (got a largest weight of ${max}); scale them to about 1`);
+    }
+  }
   // Scores of another width are named as such (class indices, rank 1, have no width).
   const width = preds.shape.at(-1);
   if (classes !== null && preds.shape.length >= 2 && width !== classes) {
@@ -135,7 +144,7 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
     // The epoch loss: Σ w·loss and Σ w over the contributing elements (w = 1 without weights).
     const total = contributingWeight(focalBatch.labels.data, focalBatch.sampleWeight, config.ignore_index);
     const sum = loss.loss === undefined ? (loss.losses?.data ?? new Float64Array(0)).reduce((a, b) => a + b, 0) : loss.reduction === 'mean' ? loss.loss * total : loss.loss;
-    counts.set(LOSS_KEY, Float64Array.of(sum, total));
+    counts.set(LOSS_KEY, Float64Array.of(sum, total, loss.count));
   }
   // Samples: as the metrics count them ([B, N] multiclass labels are B·N samples; multilabel rows).
   const rows = metricBatch?.rows ?? (config.task === 'multilabel' ? labels.shape[0] : labels.data.length);
@@ -221,9 +230,10 @@ export function computeSession(config: SessionConfig, stored: StoredState): { ro
   if (stored.batches === 0) warnings.push('no batch posted yet: every metric is computed over no samples');
   let loss = null;
   if (config.loss) {
-    const [sum, weight] = counts.get(LOSS_KEY) ?? [0, 0];
+    const [sum, weight, elements] = counts.get(LOSS_KEY) ?? [0, 0, 0];
     const reduction = config.loss.reduction ?? 'mean';
-    loss = { loss: lossState.compute(Float64Array.of(sum, weight), reduction), count: weight, reduction };
+    // `count` is the contributing elements, as /v1/focal-loss counts them (not their weights).
+    loss = { loss: lossState.compute(Float64Array.of(sum, weight), reduction), count: elements, reduction };
   }
   return { rows: stored.rows, batches: stored.batches, loss, metrics: computeMetrics(metrics, states, metricConfigOf(config)), warnings };
 }

@@ -169,6 +169,24 @@ describe('sessions: the API', () => {
     }
   });
 
+  it('refuses weights beyond 2^±64 in a session (one scale per batch would mix scales); the epoch loss counts elements as /v1/focal-loss does', async () => {
+    const id = await create({ task: 'binary', loss: { gamma: 2 }, metrics: ['auroc'] });
+    const huge = problem(await call('POST', `/v1/sessions/${id}/batches`, { preds: [-1, 2], labels: [0, 1], sample_weight: [1.5e308, 1.5e308] }), 400);
+    expect(huge.errors?.[0].path).toBe('sample_weight');
+    const weighted = { preds: [-1, 2, 0.5], labels: [0, 1, 1], sample_weight: [0.5, 2, 1] };
+    expect((await call('POST', `/v1/sessions/${id}/batches`, weighted)).statusCode).toBe(200);
+    const epoch = (await state(id)).loss;
+    const whole = (await call('POST', '/v1/focal-loss', { ...weighted, task: 'binary', gamma: 2 })).json();
+    expect(epoch.count).toBe(whole.count);
+    expect(Math.abs(epoch.loss - whole.loss)).toBeLessThan(1e-12 * whole.loss);
+  });
+
+  it('takes an Idempotency-Key of any printable ASCII, spaces included, and a lower-case bearer scheme', async () => {
+    const id = await create({ task: 'binary', metrics: ['accuracy'] });
+    expect((await call('POST', `/v1/sessions/${id}/batches`, binary, { 'idempotency-key': 'epoch 1 step 3' })).statusCode).toBe(200);
+    problem(await call('POST', `/v1/sessions/${id}/batches`, binary, { 'idempotency-key': 'é' }), 400);
+  });
+
   it('takes Arrow batches, with a sample_weight column, as JSON ones', async () => {
     const config = { task: 'binary', metrics: ['auroc', 'f1_score'], input: 'probs' };
     const weights = [1, 2, 0, 1, 0.5, 1];
@@ -199,5 +217,7 @@ describe('sessions: with API_TOKENS, another token\'s session is a 404', () => {
     }
     const batch = await app.inject({ method: 'POST', url: `/v1/sessions/${id}/batches`, payload: binary, headers: as('token-b') });
     expect(batch.statusCode).toBe(404);
+    // The scheme is case-insensitive (RFC 9110): the same token, written "bearer", is the same owner.
+    expect((await app.inject({ method: 'GET', url: `/v1/sessions/${id}`, headers: { authorization: 'bearer token-a' } })).statusCode).toBe(200);
   });
 });

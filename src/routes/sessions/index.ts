@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
 import { invalidField, notAcceptable } from '../../errors.js';
+import { bearerToken } from '../../plugins/auth.js';
 import { precisionRecallSvg, rocSvg } from '../../plots/curve-plots.js';
 import { okResponse, problemResponses } from '../../schemas/common.js';
 import { PrecisionRecallResponse, RocResponse } from '../../schemas/curves.js';
@@ -30,8 +31,7 @@ const INLINE_SESSION_ROWS = 50_000;
 /** Who owns what a request creates or reads: the digest of its bearer token (null without API_TOKENS). */
 function ownerOf(request: FastifyRequest, config: Config): string | null {
   if (config.API_TOKENS.length === 0) return null;
-  const header = request.headers.authorization ?? '';
-  return createHash('sha256').update(header.slice('Bearer '.length).trim()).digest('hex');
+  return createHash('sha256').update(bearerToken(request.headers.authorization ?? '') ?? '').digest('hex');
 }
 
 const describe = ({ record, config }: Session) => ({
