@@ -11,7 +11,7 @@
  *   3. Stored bytes: exact binary per row, and a binned + threshold session at 1e4 and 1e7 rows.
  *
  * On 127.0.0.1 only; the service runs from dist/ as `npm start` runs it. `LOAD_ONLY=post` runs
- * the first part alone.
+ * the first part alone, `LOAD_ONLY=compute` the others.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -80,7 +80,7 @@ const results: Array<Record<string, string>> = [];
 const dir = mkdtempSync(join(tmpdir(), 'fa-load-sessions-'));
 const redis = await startRedis();
 try {
-  for (const [store, url] of [
+  for (const [store, url] of process.env.LOAD_ONLY === 'compute' ? [] : [
     ['embedded (SQLite)', `sqlite:${join(dir, 'load.sqlite')}`],
     ['Redis (same machine)', redis.url],
   ] as const) {

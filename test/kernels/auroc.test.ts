@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aurocFromCounts, aurocFromSplit } from '../../src/kernels/auroc.js';
-import { splitSorted, type ClassView } from '../../src/kernels/class-split.js';
+import { splitSorted, splitSortedWeighted, type ClassView } from '../../src/kernels/class-split.js';
 import { rankCountsFromSorted } from '../../src/kernels/rank-counts.js';
 
 /** A binary view of positives and negatives laid out one after the other. */
@@ -102,6 +102,20 @@ describe('splitSorted', () => {
     const split = splitSorted({ rows: 4, scores, scoreOffset: 1, scoreStride: 2, labels, labelOffset: 0, labelStride: 1, positive: 1, negative: 0, ignore: 2 });
     expect(Array.from(split.positives)).toEqual([0.1]);
     expect(Array.from(split.negatives)).toEqual([0.7]);
+  });
+
+  it('sorts past 2^20 samples, where the buckets stop growing (about 10 samples a bucket), and counts pairs as the counts do', () => {
+    const n = 1_300_000;
+    const positives = Float64Array.from({ length: n / 2 }, () => Math.random());
+    const negatives = Float64Array.from({ length: n / 2 }, () => Math.round(Math.random() * 1000) / 1000);
+    const split = splitSorted(view(positives, negatives));
+    expect(sameValues(split.positives, positives.slice().sort())).toBe(true);
+    expect(sameValues(split.negatives, negatives.slice().sort())).toBe(true);
+    expect(aurocFromSplit(split)).toBe(aurocFromCounts(rankCountsFromSorted(split.positives, split.negatives)));
+    // The weighted split, past the same size: weight 1 everywhere is the unweighted split.
+    const weighted = splitSortedWeighted(view(positives, negatives), new Float64Array(n).fill(1), 1);
+    expect(sameValues(weighted.positives, split.positives) && sameValues(weighted.negatives, split.negatives)).toBe(true);
+    expect(weighted.twiceMannWhitney).toBe(split.twiceMannWhitney);
   });
 
   it('sorts large smooth and skewed inputs', () => {

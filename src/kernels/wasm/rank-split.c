@@ -87,6 +87,13 @@ static void sort_run(double *v, int lo, int hi) {
   else intro_sort(v, lo, hi, 2 * (32 - __builtin_clz((unsigned)(hi - lo))));
 }
 
+/*
+ * At most this many buckets (2^17: eight samples a bucket up to 10^6 samples, as before): beyond
+ * it the bucket counters outgrow the cache and every count and scatter missed it. At 10^7
+ * samples the split took 0.9 s with 1.25 million buckets, 0.65 s with 2^17 of ~76 samples.
+ */
+#define MAX_BUCKETS (1 << 17)
+
 /* 1 for a positive, 0 for a negative, 2 for a sample to skip. */
 static inline int code_of(int32_t y, int32_t positive, int has_negative, int32_t negative, int has_ignore, int32_t ignore) {
   if (has_ignore && y == ignore) return 2;
@@ -116,6 +123,7 @@ double split_sorted(const double *scores, const int32_t *labels, int rows, int32
     kept++;
   }
   int buckets = kept >> 3;
+  if (buckets > MAX_BUCKETS) buckets = MAX_BUCKETS;
   if (buckets < 1) buckets = 1;
   double scale = hi > lo ? (double)(buckets - 1) / (hi - lo) : 0.0;
   if (!(scale > 0.0 && scale < __builtin_inf())) {
@@ -262,6 +270,7 @@ double split_sorted_weighted(const double *scores, const int32_t *labels, const 
     kept++;
   }
   int buckets = kept >> 3;
+  if (buckets > MAX_BUCKETS) buckets = MAX_BUCKETS;
   if (buckets < 1) buckets = 1;
   double scale = hi > lo ? (double)(buckets - 1) / (hi - lo) : 0.0;
   if (!(scale > 0.0 && scale < __builtin_inf())) {
