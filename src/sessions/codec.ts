@@ -144,3 +144,37 @@ export function decodeChunk(stored: Uint8Array): RankingBatch {
     warnings: [],
   };
 }
+
+/**
+ * A session's rows chunks as the exact ranking metrics' state. Chunks that agree on how their
+ * scores are held (task, classes, log-odds or not, weighted or not, ignore_index) are decoded
+ * straight into one batch, one copy in all, as `concatRows` would have made of them; others stay
+ * chunks (and `concatRows` reconciles them).
+ */
+export function decodeRows(stored: readonly Uint8Array[]): { chunks: RankingBatch[] } {
+  if (stored.length <= 1) return { chunks: stored.map(decodeChunk) };
+  const headers = stored.map((bytes) => new DataView(bytes.buffer, bytes.byteOffset, CHUNK_HEADER));
+  const same = (h: DataView) =>
+    h.getUint8(1) === headers[0].getUint8(1) && (h.getUint8(2) & ~FLAG.logits) === (headers[0].getUint8(2) & ~FLAG.logits) && h.getUint32(8, true) === headers[0].getUint32(8, true) && h.getInt32(12, true) === headers[0].getInt32(12, true);
+  if (!headers.every(same)) return { chunks: stored.map(decodeChunk) };
+  const parts = stored.map(decodeChunk);
+  const first = parts[0];
+  let rows = 0;
+  for (const p of parts) rows += p.rows;
+  const scores = new Float64Array(rows * first.classes);
+  const labels = new Int32Array(first.task === 'multilabel' ? rows * first.classes : rows);
+  const weights = first.weights ? new Float64Array(rows) : null;
+  let at = 0;
+  let labelAt = 0;
+  let rowAt = 0;
+  for (const p of parts) {
+    scores.set(p.scores, at);
+    labels.set(p.labels, labelAt);
+    if (weights && p.weights) weights.set(p.weights, rowAt);
+    at += p.scores.length;
+    labelAt += p.labels.length;
+    rowAt += p.rows;
+  }
+  // The input each batch was read with may differ (auto decides per batch); the scale does not.
+  return { chunks: [{ ...first, rows, scores, labels, weights, input: parts.some((p) => p.input === 'logits') ? 'logits' : first.input }] };
+}

@@ -40,7 +40,8 @@ export class MemoryStore implements SessionStore {
 
   async load(id: string) {
     const entry = this.live(id);
-    return entry ? { record: entry.record, state: { ...entry.state, chunks: [...entry.state.chunks] } } : null;
+    // Copies, as the other stores' loads are: a caller may hand them to a worker (transferred).
+    return entry ? { record: entry.record, state: { ...entry.state, chunks: entry.state.chunks.map((c) => c.slice()) } } : null;
   }
 
   async apply(id: string, change: BatchChange): Promise<ApplyResult> {

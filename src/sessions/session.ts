@@ -16,7 +16,7 @@ import { focalLossJson } from '../scoring/focal-loss.js';
 import type { Tensor, LabelTensor } from '../scoring/tensor.js';
 import type { SessionCreateRequest } from '../schemas/sessions.js';
 import { ScoreLossOptions } from '../schemas/score.js';
-import { decodeChunk, decodeCounts, encodeChunk, encodeCounts, type CountStates } from './codec.js';
+import { decodeCounts, decodeRows, encodeChunk, encodeCounts, type CountStates } from './codec.js';
 import type { StoredState } from './store.js';
 
 /**
@@ -223,7 +223,7 @@ export function computeSession(config: SessionConfig, stored: StoredState): { ro
   const counts = stored.counts ? decodeCounts(stored.counts) : new Map<string, Float64Array>();
   const states: MetricStates = initStates(metrics);
   for (const key of states.keys()) {
-    if (key === 'rows') states.set(key, { chunks: stored.chunks.map(decodeChunk) } satisfies RowsState);
+    if (key === 'rows') states.set(key, decodeRows(stored.chunks) satisfies RowsState);
     else if (counts.has(key)) states.set(key, counts.get(key));
   }
   const warnings: string[] = [];
@@ -252,7 +252,7 @@ export type SessionCurve = 'roc' | 'precision-recall-curve';
  * see `sessionPlan`), as /v1/roc and /v1/precision-recall-curve answer them.
  */
 export function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }) {
-  const cache = new RankCountsCache(concatRows({ chunks: chunks.map(decodeChunk) }, metricConfigOf(config)));
+  const cache = new RankCountsCache(concatRows(decodeRows(chunks), metricConfigOf(config)));
   return curve === 'roc'
     ? rocOfBatch(cache, { drop_intermediate: options.drop_intermediate, max_points: options.max_points, thresholds: null } as never)
     : precisionRecallOfBatch(cache, { max_points: options.max_points, thresholds: null } as never);

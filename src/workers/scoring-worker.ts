@@ -35,13 +35,18 @@ export function score({ task, input, format, fallback }: PoolTask): WorkerReply 
   }
 }
 
+/** Rows chunks on their way to a worker: each with its own buffer, or packed in one. */
+export type RowsForWorker = { list: Uint8Array[] } | { packed: Uint8Array; ends: number[] };
+
+const unpack = (rows: RowsForWorker): Uint8Array[] =>
+  'list' in rows ? rows.list : rows.ends.map((end, i) => rows.packed.subarray(i === 0 ? 0 : rows.ends[i - 1], end));
+
 /** A session's accumulated state, sent to a worker to compute (rows chunks packed in one buffer). */
 export interface SessionComputeTask {
   config: SessionConfig;
   counts: Uint8Array | null;
-  /** Every rows chunk, back to back; `ends` gives where each stops. */
-  packed: Uint8Array;
-  ends: number[];
+  /** The rows chunks: as they are (each transferred with its own buffer), or packed back to back with `ends`. */
+  chunks: RowsForWorker;
   rows: number;
   batches: number;
 }
@@ -49,8 +54,7 @@ export interface SessionComputeTask {
 /** Computes a session off the main thread: the answer as JSON bytes (transferred back), or a problem. */
 export function sessionCompute(task: SessionComputeTask): { bytes: Uint8Array } | { problem: Problem; headers: Record<string, string> } {
   try {
-    const chunks = task.ends.map((end, i) => task.packed.subarray(i === 0 ? 0 : task.ends[i - 1], end));
-    const result = computeSession(task.config, { counts: task.counts, chunks, rows: task.rows, batches: task.batches });
+    const result = computeSession(task.config, { counts: task.counts, chunks: unpack(task.chunks), rows: task.rows, batches: task.batches });
     assertFiniteResult(result);
     const bytes = new TextEncoder().encode(JSON.stringify(result));
     return move({ [transferableSymbol]: bytes.buffer, [valueSymbol]: { bytes } }) as unknown as { bytes: Uint8Array };
@@ -72,8 +76,7 @@ export function sessionPrepare({ config, input }: { config: SessionConfig; input
 
 /** A session's curves off the main thread: JSON or SVG bytes (transferred back). */
 export function sessionCurve(task: Omit<SessionComputeTask, 'counts' | 'rows' | 'batches'> & { curve: SessionCurve; options: { drop_intermediate: boolean; max_points?: number }; svg: boolean }): { bytes: Uint8Array } {
-  const chunks = task.ends.map((end, i) => task.packed.subarray(i === 0 ? 0 : task.ends[i - 1], end));
-  const result = sessionCurves(task.config, chunks, task.curve, task.options);
+  const result = sessionCurves(task.config, unpack(task.chunks), task.curve, task.options);
   assertFiniteResult(result);
   const text = task.svg ? (task.curve === 'roc' ? rocSvg(result as never) : precisionRecallSvg(result as never)) : JSON.stringify(result);
   const bytes = new TextEncoder().encode(text);

@@ -101,6 +101,98 @@ static inline int code_of(int32_t y, int32_t positive, int has_negative, int32_t
   return !has_negative || y == negative ? 0 : 2;
 }
 
+
+/*
+ * Past 2^20 samples, an LSD radix sort replaces the buckets: the keys (each double's bits made
+ * order-preserving) are sorted 11 bits a pass, every pass reading in order and writing to 2048
+ * streams, which the cache holds; a digit every key shares costs no pass. The Mann-Whitney count
+ * is then one merge of the two sorted classes.
+ */
+#define RADIX_MIN (1 << 20)
+typedef uint64_t __attribute__((may_alias)) key_t64;
+static uint32_t histograms[6 * 2048];
+
+static inline uint64_t key_of(double v) {
+  uint64_t b;
+  __builtin_memcpy(&b, &v, 8);
+  return (b >> 63) ? ~b : (b | 0x8000000000000000ULL);
+}
+
+static inline double value_of(uint64_t k) {
+  uint64_t b = (k >> 63) ? (k & 0x7fffffffffffffffULL) : ~k;
+  double v;
+  __builtin_memcpy(&v, &b, 8);
+  return v;
+}
+
+static void radix_sort_keys(key_t64 *keys, key_t64 *tmp, int n) {
+  for (int i = 0; i < 6 * 2048; i++) histograms[i] = 0;
+  for (int i = 0; i < n; i++) {
+    uint64_t k = keys[i];
+    for (int p = 0; p < 6; p++) histograms[p * 2048 + (int)((k >> (11 * p)) & 2047)]++;
+  }
+  key_t64 *src = keys, *dst = tmp;
+  for (int p = 0; p < 6; p++) {
+    uint32_t *h = histograms + p * 2048;
+    int trivial = 0;
+    for (int d = 0; d < 2048; d++) {
+      if (h[d] == (uint32_t)n) {
+        trivial = 1;
+        break;
+      }
+    }
+    if (trivial) continue;
+    uint32_t sum = 0;
+    for (int d = 0; d < 2048; d++) {
+      uint32_t c = h[d];
+      h[d] = sum;
+      sum += c;
+    }
+    int shift = 11 * p;
+    for (int i = 0; i < n; i++) {
+      uint64_t k = src[i];
+      dst[h[(int)((k >> shift) & 2047)]++] = k;
+    }
+    key_t64 *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != keys) for (int i = 0; i < n; i++) keys[i] = src[i];
+}
+
+/* split_sorted for `kept` > RADIX_MIN: `scores` (the caller's copy) is reused as scratch. */
+static double split_radix(double *scores, int rows, const uint8_t *codes, double *values, int32_t *counts, int kept) {
+  int positives = 0;
+  for (int i = 0; i < rows; i++) positives += codes[i] == 1;
+  key_t64 *keys = (key_t64 *)values;
+  int a = 0, b = positives;
+  for (int i = 0; i < rows; i++) {
+    int code = codes[i];
+    if (code > 1) continue;
+    uint64_t k = key_of(scores[i]);
+    if (code == 1) keys[a++] = k;
+    else keys[b++] = k;
+  }
+  radix_sort_keys(keys, (key_t64 *)scores, positives);
+  radix_sort_keys(keys + positives, (key_t64 *)scores, kept - positives);
+  for (int i = 0; i < kept; i++) values[i] = value_of(keys[i]);
+  double twice = 0.0;
+  int j = positives;
+  for (int i = 0; i < positives;) {
+    double v = values[i];
+    int g = i + 1;
+    while (g < positives && values[g] == v) g++;
+    while (j < kept && values[j] < v) j++;
+    int t = j;
+    while (t < kept && values[t] == v) t++;
+    twice += (double)(g - i) * (2.0 * (j - positives) + (t - j));
+    i = g;
+  }
+  counts[0] = positives;
+  counts[1] = kept - positives;
+  return twice;
+}
+
 /*
  * scores[i], labels[i] for i < rows: a label equal to `positive` is a positive; equal to
  * `negative` (or, without has_negative, any other) a negative; equal to `ignore` (with has_ignore)
@@ -122,6 +214,7 @@ double split_sorted(const double *scores, const int32_t *labels, int rows, int32
     hi = v > hi ? v : hi;
     kept++;
   }
+  if (kept > RADIX_MIN) return split_radix((double *)scores, rows, codes, values, counts, kept);
   int buckets = kept >> 3;
   if (buckets > MAX_BUCKETS) buckets = MAX_BUCKETS;
   if (buckets < 1) buckets = 1;

@@ -20,7 +20,7 @@ import {
 import type { SessionStore } from '../../sessions/store.js';
 import { SessionService, expiresAt, type Session } from '../../sessions/service.js';
 import { computeSession, prepareBody, sessionCurves, type PreparedBatch, type SessionBatchInput, type SessionConfig } from '../../sessions/session.js';
-import type { SessionComputeTask } from '../../workers/scoring-worker.js';
+import type { RowsForWorker, SessionComputeTask } from '../../workers/scoring-worker.js';
 import { RawBody, ownBuffer } from '../../wire/json-body.js';
 
 const tags = ['sessions'];
@@ -56,8 +56,13 @@ function batchInput(request: FastifyRequest): SessionBatchInput {
   return body instanceof RawBody ? { kind: 'json', bytes: body.bytes } : { kind: 'validated', body };
 }
 
-/** Rows chunks back to back in one buffer (one transfer to a worker), with where each ends. */
-function packChunks(chunks: readonly Uint8Array[]): { packed: Uint8Array<ArrayBuffer>; ends: number[] } {
+/**
+ * Rows chunks for a worker, with what to transfer: as they are when each owns its buffer (a
+ * store's blobs usually do; no copy), else packed back to back in one buffer.
+ */
+function rowsForWorker(chunks: readonly Uint8Array[]): { rows: RowsForWorker; transfer: ArrayBuffer[] } {
+  const owning = chunks.length <= 4096 && chunks.every((c) => c.buffer instanceof ArrayBuffer && c.byteOffset === 0 && c.byteLength === c.buffer.byteLength);
+  if (owning) return { rows: { list: [...chunks] }, transfer: chunks.map((c) => c.buffer as ArrayBuffer) };
   const packed = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
   const ends: number[] = [];
   let at = 0;
@@ -66,7 +71,7 @@ function packChunks(chunks: readonly Uint8Array[]): { packed: Uint8Array<ArrayBu
     at += chunk.byteLength;
     ends.push(at);
   }
-  return { packed, ends };
+  return { rows: { packed, ends }, transfer: [packed.buffer] };
 }
 
 /** The curve options a GET takes in its query. */
@@ -148,9 +153,9 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
       const head = { id: record.id, task: session.task };
       // Small states compute here; large ones in the worker pool, so the event loop stays free.
       if (state.rows <= INLINE_SESSION_ROWS) return { ...head, ...computeSession(session, state), expires_at: expiresAt(record) };
-      const { packed, ends } = packChunks(state.chunks);
-      const task: SessionComputeTask = { config: session, counts: state.counts, packed, ends, rows: state.rows, batches: state.batches };
-      const { bytes } = await app.scoring.offload<{ bytes: Uint8Array }>('sessionCompute', task, [packed.buffer], reply);
+      const { rows, transfer } = rowsForWorker(state.chunks);
+      const task: SessionComputeTask = { config: session, counts: state.counts, chunks: rows, rows: state.rows, batches: state.batches };
+      const { bytes } = await app.scoring.offload<{ bytes: Uint8Array }>('sessionCompute', task, transfer, reply);
       const computed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as object;
       return { ...head, ...computed, expires_at: expiresAt(record) };
     },
@@ -185,8 +190,8 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
           if (!svg) return result;
           text = curve === 'roc' ? rocSvg(result as never) : precisionRecallSvg(result as never);
         } else {
-          const { packed, ends } = packChunks(state.chunks);
-          const { bytes } = await app.scoring.offload<{ bytes: Uint8Array }>('sessionCurve', { config: session, packed, ends, curve, options, svg }, [packed.buffer], reply);
+          const { rows, transfer } = rowsForWorker(state.chunks);
+          const { bytes } = await app.scoring.offload<{ bytes: Uint8Array }>('sessionCurve', { config: session, chunks: rows, curve, options, svg }, transfer, reply);
           text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
         }
         return reply.type(svg ? 'image/svg+xml; charset=utf-8' : 'application/json; charset=utf-8').serializer((t: string) => t).send(text);
