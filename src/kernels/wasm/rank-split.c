@@ -424,3 +424,36 @@ double split_sorted_weighted(const double *scores, const int32_t *labels, const 
   sums[1] = neg_below;
   return twice;
 }
+
+/*
+ * Average precision of a split (positives values[0 .. P), negatives values[P .. P + N), each
+ * ascending), as src/kernels/average-precision.ts computes it from the same arrays: merged from
+ * the top, Σ (Δtp / P) · tp / (tp + fp) at each threshold where tp grows, summed with Neumaier's
+ * compensation in the same order, so the same double. Exported for the caller to run right after
+ * split_sorted, while the sorted values are still in memory.
+ */
+double average_precision_sorted(const double *values, int positives, int negatives) {
+  if (positives == 0) return -1.0;
+  double sum = 0.0, compensation = 0.0, tp = 0.0, fp = 0.0, p = (double)positives;
+  int i = positives - 1, j = positives + negatives - 1;
+  while (i >= 0 || j >= positives) {
+    double v = (j < positives || (i >= 0 && values[i] >= values[j])) ? values[i] : values[j];
+    double before = tp;
+    while (i >= 0 && values[i] == v) {
+      tp += 1.0;
+      i--;
+    }
+    while (j >= positives && values[j] == v) {
+      fp += 1.0;
+      j--;
+    }
+    if (tp != before) {
+      double term = ((tp - before) / p) * (tp / (tp + fp));
+      double t = sum + term;
+      if (__builtin_fabs(sum) >= __builtin_fabs(term)) compensation += sum - t + term;
+      else compensation += term - t + sum;
+      sum = t;
+    }
+  }
+  return sum + compensation;
+}
