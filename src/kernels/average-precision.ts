@@ -1,5 +1,5 @@
 import { NeumaierSum } from './neumaier-sum.js';
-import type { RankCounts } from './rank-counts.js';
+import { forEachThreshold, type RankCounts } from './rank-counts.js';
 import type { SplitScores } from './class-split.js';
 
 export interface PrecisionRecallCurve {
@@ -79,22 +79,10 @@ export function averagePrecisionFromSplit({ positives, negatives, averagePrecisi
   const P = positives.length;
   if (P === 0) return null;
   const sum = new NeumaierSum();
-  let i = P - 1;
-  let j = negatives.length - 1;
-  let tp = 0;
-  let fp = 0;
-  while (i >= 0 || j >= 0) {
-    const v = j < 0 || (i >= 0 && positives[i] >= negatives[j]) ? positives[i] : negatives[j];
-    const before = tp;
-    while (i >= 0 && positives[i] === v) {
-      tp++;
-      i--;
-    }
-    while (j >= 0 && negatives[j] === v) {
-      fp++;
-      j--;
-    }
-    if (tp !== before) sum.add(((tp - before) / P) * (tp / (tp + fp)));
-  }
+  let prevTp = 0;
+  forEachThreshold(positives, negatives, null, (_v, tp, fp) => {
+    if (tp !== prevTp) sum.add(((tp - prevTp) / P) * (tp / (tp + fp)));
+    prevTp = tp;
+  });
   return sum.value;
 }

@@ -1,4 +1,4 @@
-import type { ClassView, WeightedSplit } from './class-split.js';
+import type { ClassView } from './class-split.js';
 import type { RankCounts } from './rank-counts.js';
 
 /**
@@ -6,7 +6,7 @@ import type { RankCounts } from './rank-counts.js';
  * torchmetrics' binned mode), the summed weight of the positives and of the negatives scoring
  * `>= t`; `positives` and `negatives` are the classes' summed weights. Every rate, curve, AUROC
  * and average precision computed from {@link RankCounts} is then weighted as scikit-learn's
- * `sample_weight` makes them (exact counts: {@link weightedRankCountsFromSorted}). Without
+ * `sample_weight` makes them (exact counts: `rankCountsFromSorted` with the split's weights). Without
  * weights, the plain counts.
  *
  * @param view the class's elements; element i weighs `weights[floor(i / weightRepeat)]` (a
@@ -62,35 +62,4 @@ export function weightedRankCounts(
     fps[t] = fp;
   }
   return { thresholds: thresholds.slice(), tps, fps, positives: P, negatives: N };
-}
-
-/**
- * Exact weighted rank counts (scikit-learn's `_binary_clf_curve` with `sample_weight`) from a
- * {@link WeightedSplit}: positives and negatives merged from the top, tied scores sharing one
- * threshold, each adding its weight; `positives` and `negatives` are the summed weights. Samples
- * of weight 0 were dropped by the split, so a score only they hold is no threshold.
- *
- * O(n).
- */
-export function weightedRankCountsFromSorted(split: WeightedSplit): RankCounts {
-  const { positives, positiveWeights, negatives, negativeWeights } = split;
-  const T = positives.length + negatives.length;
-  const thresholds = new Float64Array(T);
-  const tps = new Float64Array(T);
-  const fps = new Float64Array(T);
-  let i = positives.length - 1;
-  let j = negatives.length - 1;
-  let tp = 0;
-  let fp = 0;
-  let k = 0;
-  while (i >= 0 || j >= 0) {
-    const v = j < 0 || (i >= 0 && positives[i] >= negatives[j]) ? positives[i] : negatives[j];
-    while (i >= 0 && positives[i] === v) tp += positiveWeights[i--];
-    while (j >= 0 && negatives[j] === v) fp += negativeWeights[j--];
-    thresholds[k] = v;
-    tps[k] = tp;
-    fps[k] = fp;
-    k++;
-  }
-  return { thresholds: thresholds.subarray(0, k), tps: tps.subarray(0, k), fps: fps.subarray(0, k), positives: split.positiveWeight, negatives: split.negativeWeight };
 }

@@ -3,7 +3,7 @@ import { splitSorted, splitSortedWeighted, type ClassView, type SplitScores, typ
 import { rankCountsFromSorted, type RankCounts } from '../kernels/rank-counts.js';
 import { linspaceFloat32, linspaceFloat64 } from '../kernels/linspace.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
-import { weightedRankCounts, weightedRankCountsFromSorted } from '../kernels/weighted-counts.js';
+import { weightedRankCounts } from '../kernels/weighted-counts.js';
 import { classView, pooledView, supports, type RankingBatch } from './ranking-batch.js';
 
 /** Exact mode (`values` null) or a binned threshold grid, with a key to share counts by. */
@@ -146,7 +146,10 @@ export class RankCountsCache implements RankCountsSource {
     if (!counts) {
       if (grid.values !== null) counts = binnedCountsOf(this.batch, which, grid);
       // Weighted: the distinct scores are the thresholds; each element adds its weight.
-      else if (this.batch.weights) counts = weightedRankCountsFromSorted(this.weightedSplit(which));
+      else if (this.batch.weights) {
+        const split = this.weightedSplit(which);
+        counts = rankCountsFromSorted(split.positives, split.negatives, split);
+      }
       else {
         const { positives, negatives } = split();
         counts = rankCountsFromSorted(positives, negatives);
