@@ -94,6 +94,17 @@ function gather<T extends Float64Array | Int32Array>(into: T, from: T, offset: n
 const kernel = new WasmKernel<RankSplitExports>(wasmBase64);
 
 /**
+ * Copies a view's scores and labels into kernel memory and gives its label rule as the kernels
+ * take it: positive, has_negative, negative, has_ignore, ignore.
+ */
+function stage(view: ClassView, scoresAt: number, labelsAt: number): [number, number, number, number, number] {
+  const memory = kernel.exports.memory.buffer;
+  gather(new Float64Array(memory, scoresAt, view.rows), view.scores, view.scoreOffset, view.scoreStride);
+  gather(new Int32Array(memory, labelsAt, view.rows), view.labels, view.labelOffset, view.labelStride);
+  return [view.positive, view.negative === null ? 0 : 1, view.negative ?? 0, view.ignore === null ? 0 : 1, view.ignore ?? 0];
+}
+
+/**
  * Splits a class into sorted positive and negative scores and counts its Mann–Whitney statistic,
  * in WebAssembly (src/kernels/wasm/rank-split.c): one scatter does the split and the first level
  * of a distribution sort, small sorts finish each bucket, and the pair count only compares scores
@@ -106,7 +117,7 @@ const kernel = new WasmKernel<RankSplitExports>(wasmBase64);
  * // { positives: [0.4, 0.9], negatives: [0.2], twiceMannWhitney: 4 }
  */
 export function splitSorted(view: ClassView): SplitScores {
-  const { rows, scores, scoreOffset, scoreStride, labels, labelOffset, labelStride, positive, negative, ignore } = view;
+  const { rows } = view;
   const [scoresAt, labelsAt, codesAt, valuesAt, endsAt, countsAt] = kernel.layout(
     rows * 8,
     rows * 4,
@@ -116,22 +127,7 @@ export function splitSorted(view: ClassView): SplitScores {
     8,
   );
   const wasm = kernel.exports;
-  gather(new Float64Array(wasm.memory.buffer, scoresAt, rows), scores, scoreOffset, scoreStride);
-  gather(new Int32Array(wasm.memory.buffer, labelsAt, rows), labels, labelOffset, labelStride);
-  const twiceMannWhitney = wasm.split_sorted(
-    scoresAt,
-    labelsAt,
-    rows,
-    positive,
-    negative === null ? 0 : 1,
-    negative ?? 0,
-    ignore === null ? 0 : 1,
-    ignore ?? 0,
-    codesAt,
-    valuesAt,
-    endsAt,
-    countsAt,
-  );
+  const twiceMannWhitney = wasm.split_sorted(scoresAt, labelsAt, rows, ...stage(view, scoresAt, labelsAt), codesAt, valuesAt, endsAt, countsAt);
   const [p, n] = new Int32Array(wasm.memory.buffer, countsAt, 2);
   const values = new Float64Array(wasm.memory.buffer, valuesAt, p + n).slice();
   const split: SplitScores = { positives: values.subarray(0, p), negatives: values.subarray(p), twiceMannWhitney };
@@ -156,7 +152,7 @@ export function splitSorted(view: ClassView): SplitScores {
  * O(n) expected for smooth score distributions, O(n log n) worst case.
  */
 export function splitSortedWeighted(view: ClassView, weights: Float64Array, weightRepeat: number, withScores = true): WeightedSplit {
-  const { rows, scores, scoreOffset, scoreStride, labels, labelOffset, labelStride, positive, negative, ignore } = view;
+  const { rows } = view;
   const [scoresAt, labelsAt, weightsAt, codesAt, valuesAt, wvaluesAt, endsAt, countsAt, sumsAt] = kernel.layout(
     rows * 8,
     rows * 4,
@@ -169,39 +165,22 @@ export function splitSortedWeighted(view: ClassView, weights: Float64Array, weig
     16,
   );
   const wasm = kernel.exports;
-  gather(new Float64Array(wasm.memory.buffer, scoresAt, rows), scores, scoreOffset, scoreStride);
-  gather(new Int32Array(wasm.memory.buffer, labelsAt, rows), labels, labelOffset, labelStride);
+  const rule = stage(view, scoresAt, labelsAt);
   const into = new Float64Array(wasm.memory.buffer, weightsAt, rows);
   if (weightRepeat === 1) into.set(weights.subarray(0, rows));
   else for (let i = 0; i < rows; i++) into[i] = weights[Math.floor(i / weightRepeat)];
-  const twiceMannWhitney = wasm.split_sorted_weighted(
-    scoresAt,
-    labelsAt,
-    weightsAt,
-    rows,
-    positive,
-    negative === null ? 0 : 1,
-    negative ?? 0,
-    ignore === null ? 0 : 1,
-    ignore ?? 0,
-    codesAt,
-    valuesAt,
-    wvaluesAt,
-    endsAt,
-    countsAt,
-    sumsAt,
-  );
+  const twiceMannWhitney = wasm.split_sorted_weighted(scoresAt, labelsAt, weightsAt, rows, ...rule, codesAt, valuesAt, wvaluesAt, endsAt, countsAt, sumsAt);
   const [p, n] = new Int32Array(wasm.memory.buffer, countsAt, 2);
   const [positiveWeight, negativeWeight] = new Float64Array(wasm.memory.buffer, sumsAt, 2);
   // The AUROC alone needs no sorted scores: they stay in the kernel's memory, uncopied.
-  const size = withScores ? p + n : 0;
+  const [size, cut] = withScores ? [p + n, p] : [0, 0];
   const values = new Float64Array(wasm.memory.buffer, valuesAt, size).slice();
   const wvalues = new Float64Array(wasm.memory.buffer, wvaluesAt, size).slice();
   return {
-    positives: values.subarray(0, withScores ? p : 0),
-    positiveWeights: wvalues.subarray(0, withScores ? p : 0),
-    negatives: values.subarray(withScores ? p : 0),
-    negativeWeights: wvalues.subarray(withScores ? p : 0),
+    positives: values.subarray(0, cut),
+    positiveWeights: wvalues.subarray(0, cut),
+    negatives: values.subarray(cut),
+    negativeWeights: wvalues.subarray(cut),
     positiveWeight,
     negativeWeight,
     twiceMannWhitney,
