@@ -103,6 +103,64 @@ static inline int code_of(int32_t y, int32_t positive, int has_negative, int32_t
 
 
 /*
+ * The first pass of both splits: each sample's code (1 positive, 0 negative, 2 skipped, as are
+ * samples of weight 0 when `weights` is given), and the kept samples' range and count.
+ */
+static int classify(const double *scores, const int32_t *labels, const double *weights, int rows, int32_t positive, int has_negative,
+                    int32_t negative, int has_ignore, int32_t ignore, uint8_t *codes, double *lo_out, double *hi_out) {
+  double lo = __builtin_inf(), hi = -__builtin_inf();
+  int kept = 0;
+  for (int i = 0; i < rows; i++) {
+    int code = weights && !(weights[i] > 0.0) ? 2 : code_of(labels[i], positive, has_negative, negative, has_ignore, ignore);
+    codes[i] = (uint8_t)code;
+    if (code > 1) continue;
+    double v = scores[i];
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+    kept++;
+  }
+  *lo_out = lo;
+  *hi_out = hi;
+  return kept;
+}
+
+/*
+ * How many buckets, linear in the score over [lo, hi], about eight kept samples each and at most
+ * MAX_BUCKETS (one when every score is equal or the range overflows); their counters zeroed.
+ */
+static int bucket_plan(int kept, double lo, double hi, double *scale_out, int32_t *ends) {
+  int buckets = kept >> 3;
+  if (buckets > MAX_BUCKETS) buckets = MAX_BUCKETS;
+  if (buckets < 1) buckets = 1;
+  double scale = hi > lo ? (double)(buckets - 1) / (hi - lo) : 0.0;
+  if (!(scale > 0.0 && scale < __builtin_inf())) {
+    buckets = 1;
+    scale = 0.0;
+  }
+  for (int k = 0; k < 2 * buckets; k++) ends[k] = 0;
+  *scale_out = scale;
+  return buckets;
+}
+
+/*
+ * Per-bucket counts of positives and negatives (interleaved) turned into where each bucket's run
+ * starts: positives from 0, negatives after every positive. Returns the positives.
+ */
+static int bucket_starts(int32_t *ends, int buckets) {
+  int positives = 0;
+  for (int k = 0; k < buckets; k++) positives += ends[2 * k];
+  int pos_start = 0, neg_start = positives;
+  for (int k = 0; k < buckets; k++) {
+    int pc = ends[2 * k], nc = ends[2 * k + 1];
+    ends[2 * k] = pos_start;
+    ends[2 * k + 1] = neg_start;
+    pos_start += pc;
+    neg_start += nc;
+  }
+  return positives;
+}
+
+/*
  * Past 2^20 samples, an LSD radix sort replaces the buckets: the keys (each double's bits made
  * order-preserving) are sorted 11 bits a pass, every pass reading in order and writing to 2048
  * streams, which the cache holds; a digit every key shares costs no pass. The Mann-Whitney count
@@ -203,27 +261,10 @@ static double split_radix(double *scores, int rows, const uint8_t *codes, double
  */
 double split_sorted(const double *scores, const int32_t *labels, int rows, int32_t positive, int has_negative, int32_t negative,
                     int has_ignore, int32_t ignore, uint8_t *codes, double *values, int32_t *ends, int32_t *counts) {
-  double lo = __builtin_inf(), hi = -__builtin_inf();
-  int kept = 0;
-  for (int i = 0; i < rows; i++) {
-    int code = code_of(labels[i], positive, has_negative, negative, has_ignore, ignore);
-    codes[i] = (uint8_t)code;
-    if (code > 1) continue;
-    double v = scores[i];
-    lo = v < lo ? v : lo;
-    hi = v > hi ? v : hi;
-    kept++;
-  }
+  double lo, hi, scale;
+  int kept = classify(scores, labels, 0, rows, positive, has_negative, negative, has_ignore, ignore, codes, &lo, &hi);
   if (kept > RADIX_MIN) return split_radix((double *)scores, rows, codes, values, counts, kept);
-  int buckets = kept >> 3;
-  if (buckets > MAX_BUCKETS) buckets = MAX_BUCKETS;
-  if (buckets < 1) buckets = 1;
-  double scale = hi > lo ? (double)(buckets - 1) / (hi - lo) : 0.0;
-  if (!(scale > 0.0 && scale < __builtin_inf())) {
-    buckets = 1;
-    scale = 0.0;
-  }
-  for (int k = 0; k < 2 * buckets; k++) ends[k] = 0;
+  int buckets = bucket_plan(kept, lo, hi, &scale, ends);
   /* Without skipped samples (the usual case) the loops need no test. */
   int skips = kept < rows;
   if (skips) {
@@ -235,16 +276,7 @@ double split_sorted(const double *scores, const int32_t *labels, int rows, int32
   } else {
     for (int i = 0; i < rows; i++) ends[2 * (int)((scores[i] - lo) * scale) + (1 - (int)codes[i])]++;
   }
-  int positives = 0;
-  for (int k = 0; k < buckets; k++) positives += ends[2 * k];
-  int pos_start = 0, neg_start = positives;
-  for (int k = 0; k < buckets; k++) {
-    int pc = ends[2 * k], nc = ends[2 * k + 1];
-    ends[2 * k] = pos_start;
-    ends[2 * k + 1] = neg_start;
-    pos_start += pc;
-    neg_start += nc;
-  }
+  int positives = bucket_starts(ends, buckets);
   if (skips) {
     for (int i = 0; i < rows; i++) {
       int code = codes[i];
@@ -351,41 +383,15 @@ static void sort_pairs(double *v, double *w, int lo, int hi) {
 double split_sorted_weighted(const double *scores, const int32_t *labels, const double *weights, int rows, int32_t positive,
                              int has_negative, int32_t negative, int has_ignore, int32_t ignore, uint8_t *codes, double *values,
                              double *wvalues, int32_t *ends, int32_t *counts, double *sums) {
-  double lo = __builtin_inf(), hi = -__builtin_inf();
-  int kept = 0;
-  for (int i = 0; i < rows; i++) {
-    int code = weights[i] > 0.0 ? code_of(labels[i], positive, has_negative, negative, has_ignore, ignore) : 2;
-    codes[i] = (uint8_t)code;
-    if (code > 1) continue;
-    double v = scores[i];
-    lo = v < lo ? v : lo;
-    hi = v > hi ? v : hi;
-    kept++;
-  }
-  int buckets = kept >> 3;
-  if (buckets > MAX_BUCKETS) buckets = MAX_BUCKETS;
-  if (buckets < 1) buckets = 1;
-  double scale = hi > lo ? (double)(buckets - 1) / (hi - lo) : 0.0;
-  if (!(scale > 0.0 && scale < __builtin_inf())) {
-    buckets = 1;
-    scale = 0.0;
-  }
-  for (int k = 0; k < 2 * buckets; k++) ends[k] = 0;
+  double lo, hi, scale;
+  int kept = classify(scores, labels, weights, rows, positive, has_negative, negative, has_ignore, ignore, codes, &lo, &hi);
+  int buckets = bucket_plan(kept, lo, hi, &scale, ends);
   for (int i = 0; i < rows; i++) {
     int code = codes[i];
     if (code > 1) continue;
     ends[2 * (int)((scores[i] - lo) * scale) + (1 - code)]++;
   }
-  int positives = 0;
-  for (int k = 0; k < buckets; k++) positives += ends[2 * k];
-  int pos_start = 0, neg_start = positives;
-  for (int k = 0; k < buckets; k++) {
-    int pc = ends[2 * k], nc = ends[2 * k + 1];
-    ends[2 * k] = pos_start;
-    ends[2 * k + 1] = neg_start;
-    pos_start += pc;
-    neg_start += nc;
-  }
+  int positives = bucket_starts(ends, buckets);
   for (int i = 0; i < rows; i++) {
     int code = codes[i];
     if (code > 1) continue;
