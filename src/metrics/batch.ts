@@ -110,7 +110,7 @@ function classIndexBatch(preds: Tensor, labels: LabelTensor, request: Omit<Ranki
     scoresAreLogOdds: false,
     labels: labels.data,
     ignoreIndex,
-    weights: sampleWeights(request.sample_weight, [rows], warnings),
+    weights: sampleWeights(request.sample_weight, [rows], request.extreme_weights === 'refuse' ? 'refuse' : { scale: warnings }),
     warnings,
     preds: new Float64Array(0),
     classIndices,

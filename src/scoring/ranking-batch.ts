@@ -15,6 +15,11 @@ export interface RankingBatchRequest {
   num_labels?: number | undefined;
   /** One weight per sample (see `sampleWeights`); absent, every sample weighs 1. */
   sample_weight?: unknown;
+  /**
+   * Not a request field: what becomes of weights beyond 2^±64. Scaled (default) for a stateless
+   * answer; refused where counts are added across batches (a session).
+   */
+  extreme_weights?: 'scale' | 'refuse';
 }
 
 /**
@@ -95,7 +100,7 @@ export function rankingBatchFromTensors(
   const rows = preds.shape[0];
   // Binary has no label axis (one weight per element, shaped like the labels as sent);
   // multiclass and multilabel one weight per row.
-  const weights = sampleWeights(request.sample_weight, task === 'binary' ? sentLabels.shape : [rows], warnings);
+  const weights = sampleWeights(request.sample_weight, task === 'binary' ? sentLabels.shape : [rows], request.extreme_weights === 'refuse' ? 'refuse' : { scale: warnings });
 
   let classes: number;
   if (task === 'multiclass') {

@@ -4,8 +4,10 @@ import { evaluateMetrics, type MetricRequest } from '../metrics/evaluate.js';
 import { encodeArrowResponse } from '../wire/arrow.js';
 import { focalLossBatchFromTensors, focalLossJson, focalLossOfBatch, type FocalLossBatch, type FocalLossResult } from './focal-loss.js';
 import { flattenIntegers, flattenNumbers, TypedTensor, type LabelTensor, type Tensor } from './tensor.js';
+import type { RankingBatchRequest } from './ranking-batch.js';
 
-const lossDefaults = ScoreLossOptions.parse({});
+/** The focal-loss options of a request that sends none. */
+export const lossDefaults = ScoreLossOptions.parse({});
 
 /** Metrics rank samples: [B, N, C] logits become B·N samples of C classes, [B, N] scores B·N. */
 function asSamples(preds: Tensor, labels: LabelTensor, multiclass: boolean): { preds: Tensor; labels: LabelTensor } {
@@ -53,7 +55,7 @@ export interface ScoredBatch {
 export function scoreStages(
   preds: Tensor,
   labels: LabelTensor,
-  request: Pick<ScoreRequest, 'task' | 'input' | 'ignore_index' | 'sample_weight' | 'loss'> & { num_classes?: number | undefined },
+  request: Pick<ScoreRequest, 'task' | 'input' | 'ignore_index' | 'sample_weight' | 'loss'> & Pick<RankingBatchRequest, 'extreme_weights'> & { num_classes?: number | undefined },
   withMetrics: boolean,
 ): ScoredBatch {
   const focalBatch = focalLossBatchFromTensors(preds, labels, { ...request, num_classes: request.loss?.num_classes ?? request.num_classes });
@@ -72,6 +74,7 @@ export function scoreStages(
       input: request.input,
       ignore_index: request.ignore_index,
       sample_weight: sampleWeight,
+      extreme_weights: request.extreme_weights,
       num_classes: focalBatch.task === 'multiclass' ? request.num_classes : undefined,
       num_labels: focalBatch.task === 'multilabel' ? request.num_classes : undefined,
     });

@@ -168,15 +168,20 @@ export function flattenIntegers(field: string, value: unknown, maxRank: number):
  * every weight finite and >= 0 (scikit-learn's meaning: counts become weighted counts, means
  * weighted means). Absent: null (every sample weighs 1).
  *
- * With `warnings` (the metrics, whose every answer is a ratio of weighted sums), weights whose
- * largest lies outside [2^-64, 2^64] are scaled, exactly, by a power of two that
+ * Weights whose largest lies outside [2^-64, 2^64] are what `extremes` says: kept (the focal
+ * loss, whose `sum` is no ratio); refused, a 400 (sessions, which add weighted counts across
+ * batches: one scale per batch would mix scales); or, with `{ scale: warnings }` (the stateless
+ * metrics, whose every answer is a ratio of weighted sums), scaled, exactly, by a power of two that
  * brings it to [1, 2): every ratio (each metric, each weighted mean) is unchanged, and the
  * products of weighted counts (MCC, kappa, AUROC's P·N) neither overflow nor underflow. The
  * weighted counts an answer reports are then at that scale, which `warnings` says.
  *
  * @throws {ProblemError} 400 naming `sample_weight` or the element (`sample_weight/3`)
  */
-export function sampleWeights(value: unknown, expected: readonly number[], warnings?: string[]): Float64Array | null {
+/** What becomes of weights beyond 2^±64 (see {@link sampleWeights}). */
+export type ExtremeWeights = 'keep' | 'refuse' | { scale: string[] };
+
+export function sampleWeights(value: unknown, expected: readonly number[], extremes: ExtremeWeights = 'keep'): Float64Array | null {
   if (value === undefined || value === null) return null;
   const { data, shape } = flattenNumbers('sample_weight', value, Math.max(2, expected.length));
   if (!sameShape(shape, expected)) {
@@ -187,18 +192,18 @@ export function sampleWeights(value: unknown, expected: readonly number[], warni
     if (!(data[i] >= 0)) throw invalidField(pathOf('sample_weight', shape, i), `weights must be >= 0, got ${data[i]}`);
     if (data[i] > max) max = data[i];
   }
-  // Only where every use is a ratio (the metrics pass `warnings`); the focal loss's `sum` is not.
-  if (warnings !== undefined && max > 0 && (max > 2 ** 64 || max < 2 ** -64)) {
-    const exponent = Math.floor(Math.log2(max));
-    // 2^1074 (subnormal weights) is beyond float64: two exact factors of at most 2^600 each.
-    const first = 2 ** Math.trunc(-exponent / 2);
-    const second = 2 ** (-exponent - Math.trunc(-exponent / 2));
-    const scaled = new Float64Array(data.length);
-    for (let i = 0; i < data.length; i++) scaled[i] = data[i] * first * second;
-    warnings?.push(`sample_weight was scaled by 2^${-exponent} (exactly) so that weighted sums stay finite: metrics are unchanged, weighted counts are reported at that scale`);
-    return scaled;
+  if (extremes === 'keep' || max === 0 || (max <= 2 ** 64 && max >= 2 ** -64)) return data;
+  if (extremes === 'refuse') {
+    throw invalidField('sample_weight', `weights added across batches must lie within [2^-64, 2^64] (the largest is ${max}): scale them to about 1`);
   }
-  return data;
+  const exponent = Math.floor(Math.log2(max));
+  // 2^1074 (subnormal weights) is beyond float64: two exact factors of at most 2^600 each.
+  const first = 2 ** Math.trunc(-exponent / 2);
+  const second = 2 ** (-exponent - Math.trunc(-exponent / 2));
+  const scaled = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) scaled[i] = data[i] * first * second;
+  extremes.scale.push(`sample_weight was scaled by 2^${-exponent} (exactly) so that weighted sums stay finite: metrics are unchanged, weighted counts are reported at that scale`);
+  return scaled;
 }
 
 /** Float64 labels (as the JSON decoder reads them) as int32, with the errors of nested arrays. */

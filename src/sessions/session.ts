@@ -95,15 +95,6 @@ export interface PreparedBatch {
  */
 export function prepareBatch(config: SessionConfig, preds: Tensor, labels: LabelTensor, sampleWeight: unknown): PreparedBatch {
   const classes = config.task === 'multiclass' ? config.num_classes : config.task === 'multilabel' ? config.num_labels : null;
-  // The stateless endpoints scale extreme weights by a power of two per request; a session adds
-  // weighted counts across batches, which one scale per batch would mix: refused instead.
-  if (sampleWeight !== undefined && sampleWeight !== null) {
-    const { data } = flattenNumbers('sample_weight', sampleWeight, 2);
-    const max = data.reduce((m, w) => (w > m ? w : m), 0);
-    if (max > 2 ** 64 || (max > 0 && max < 2 ** -64)) {
-      throw invalidField('sample_weight', `a session adds weighted counts across batches: its weights must lie within [2^-64, 2^64] (got a largest weight of ${max}); scale them to about 1`);
-    }
-  }
   // Scores of another width are named as such (class indices, rank 1, have no width).
   const width = preds.shape.at(-1);
   if (classes !== null && preds.shape.length >= 2 && width !== classes) {
@@ -115,6 +106,8 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
     num_classes: config.task === 'multiclass' ? (classes ?? undefined) : undefined,
     num_labels: config.task === 'multilabel' ? (classes ?? undefined) : undefined,
     sample_weight: sampleWeight as SessionBatchRequest['sample_weight'],
+    // A session adds weighted counts across batches, which one scale per batch would mix.
+    extreme_weights: 'refuse' as const,
   };
   // Without a loss a batch is what /v1/metrics takes (class-index preds included); with one,
   // what /v1/score takes ([B, N, C] logits as B·N samples).
@@ -124,13 +117,12 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
       : scoreStages(
           preds,
           labels,
-          { ...request, input: config.input as 'logits' | 'probs', loss: { ...ScoreLossOptionsDefaults, ...config.loss }, num_classes: classes ?? undefined },
+          { ...request, input: config.input as 'logits' | 'probs', loss: config.loss, num_classes: classes ?? undefined },
           config.metrics.length > 0,
         );
   const counts: CountStates = new Map();
   let chunk: Uint8Array | null = null;
   if (metricBatch) {
-    checkClasses(config, metricBatch);
     const metrics = resolveMetrics(config.metrics, configOf(metricBatch));
     const states = updateStates(metrics, initStates(metrics), metricBatch);
     for (const [key, state] of states) {
@@ -195,9 +187,6 @@ function fingerprintOf(preds: Tensor, labels: LabelTensor, sampleWeight: unknown
   return hash.digest('hex');
 }
 
-/** ScoreLossOptions' defaults (gamma 2, mean, no grad), applied to a session's stored loss options. */
-const ScoreLossOptionsDefaults = ScoreLossOptions.parse({});
-
 /** Σ of the weights of the elements whose label is kept (a multilabel row's weight on each entry). */
 function contributingWeight(labels: Int32Array, weights: Float64Array | null, ignore: number | null): number {
   // Entries per weight: 1, or L for multilabel rows.
@@ -208,13 +197,6 @@ function contributingWeight(labels: Int32Array, weights: Float64Array | null, ig
     total += weights ? weights[Math.floor(i / perWeight)] : 1;
   }
   return total;
-}
-
-function checkClasses(config: SessionConfig, batch: MetricBatch): void {
-  const expected = metricConfigOf(config).classes;
-  if (batch.classes !== expected) {
-    throw invalidField('preds', `this ${config.task} session has ${expected} ${config.task === 'multilabel' ? 'labels' : 'classes'}; the batch has ${batch.classes}`);
-  }
 }
 
 /** The session's answer to GET: the metrics over every batch, and the epoch loss. */
