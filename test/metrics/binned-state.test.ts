@@ -7,6 +7,7 @@ import { metricDefinitions } from '../../src/metrics/registry.js';
 import { rowsState } from '../../src/metrics/rows.js';
 import type { Task } from '../../src/schemas/common.js';
 import { close } from '../support/close.js';
+import { batchOf, optionChoices, optionsOf } from '../support/metric-batches.js';
 
 /**
  * With `thresholds` set (and no interval), the ranking metrics keep binned counts, not rows
@@ -37,33 +38,12 @@ function rowsArb({ task, classes, input, ignore, weighted }: Shape, rows: number
   return fc.record({ preds, labels, weights });
 }
 
-function batchOf(shape: Shape, rows: { preds: unknown[]; labels: unknown[]; weights?: number[] | undefined }): MetricBatch {
-  const batch = formatMetricBatch({
-    preds: rows.preds,
-    labels: rows.labels,
-    task: shape.task,
-    input: shape.input,
-    ...(shape.ignore ? { ignore_index: -1 } : {}),
-    ...(rows.weights ? { sample_weight: rows.weights } : {}),
-  });
-  return { ...batch, warnings: [] };
-}
-
 /** Each ranking metric's options for the task, with a grid always set. */
 function optionsArb(name: string, task: Task): fc.Arbitrary<Record<string, unknown>> {
-  const allowed = new Set<string>(metricDefinitions.find((d) => d.name === name)!.optionsFor[task] ?? []);
-  const choices: Record<string, fc.Arbitrary<unknown>> = {
-    thresholds: fc.constantFrom(5, 11, 100, [0, 0.1, 0.35, 0.5, 0.9], [0.2, 0.8]),
-    average: name === 'eer' ? fc.constantFrom(null, 'micro', 'macro', 'none') : name === 'logauc' ? fc.constantFrom('macro', 'none') : fc.constantFrom('micro', 'macro', 'weighted', 'none'),
-    max_fpr: fc.constantFrom(null, 0.3),
-    min_recall: fc.constantFrom(0, 0.5, 0.9),
-    min_precision: fc.constantFrom(0, 0.5, 0.9),
-    min_specificity: fc.constantFrom(0, 0.5, 0.9),
-    min_sensitivity: fc.constantFrom(0, 0.5, 0.9),
-    fpr_range: fc.constantFrom([0.001, 0.1], [0.05, 0.5], [0.2, 1]),
-  };
-  const fields = Object.fromEntries(Object.entries(choices).filter(([k]) => allowed.has(k)));
-  return fc.record(fields, { requiredKeys: Object.keys(fields).filter((k) => k === 'thresholds' || k.startsWith('min_')) });
+  // One-vs-one is exact only (thresholds with it are a 400): not drawn.
+  const { multi_class: _ovo, ...base } = optionChoices(name, 1);
+  const choices = { ...base, thresholds: fc.constantFrom(5, 11, 100, [0, 0.1, 0.35, 0.5, 0.9], [0.2, 0.8]), max_fpr: fc.constantFrom(null, 0.3) };
+  return optionsOf(name, task, choices, ['thresholds']);
 }
 
 /** The one state of a single-metric request, after `batches`. */

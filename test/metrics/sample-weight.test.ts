@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { configOf, formatMetricBatch, type MetricBatch } from '../../src/metrics/batch.js';
+import { configOf, type MetricBatch } from '../../src/metrics/batch.js';
 import type { MetricEntry } from '../../src/metrics/definition.js';
 import { evaluateMetrics, type MetricRequest } from '../../src/metrics/evaluate.js';
 import { metricDefinitions } from '../../src/metrics/registry.js';
-import type { Task } from '../../src/schemas/common.js';
+import { comparer } from '../support/close.js';
+import { batchOf, optionChoices, optionsOf, rowsArb, type Rows, type Shape } from '../support/metric-batches.js';
 
 /**
  * scikit-learn's meaning of `sample_weight`, on every metric of the registry, every task it
@@ -21,53 +22,8 @@ import type { Task } from '../../src/schemas/common.js';
  * matrices) to 1e-9 relative (1e-12 absolute); nulls must match. `warnings` are not compared:
  * their wording may name weighted counts.
  *
- * The generators follow test/metrics/merge-law.test.ts (copied, not imported).
+ * The generators are the merge law's (test/support/metric-batches.ts).
  */
-
-interface Shape {
-  task: Task;
-  classes: number;
-  ignore: boolean;
-  input: 'probs' | 'logits';
-  /** Multiclass preds as class indices. */
-  indices: boolean;
-}
-
-/** Scores on a coarse grid, so ties (and scores equal to a threshold) are common. */
-const score = (input: 'probs' | 'logits') => (input === 'probs' ? fc.integer({ min: 0, max: 10 }).map((k) => k / 10) : fc.integer({ min: -8, max: 8 }).map((k) => k / 2));
-
-function rowsArb(shape: Shape, rows: number) {
-  const { task, classes, ignore, input, indices } = shape;
-  const label = (upper: number) => (ignore ? fc.oneof({ arbitrary: fc.integer({ min: 0, max: upper }), weight: 6 }, { arbitrary: fc.constant(-1), weight: 1 }) : fc.integer({ min: 0, max: upper }));
-  if (task === 'binary') return fc.record({ preds: fc.array(score(input), { minLength: rows, maxLength: rows }), labels: fc.array(label(1), { minLength: rows, maxLength: rows }) });
-  if (task === 'multilabel') {
-    const row = <T>(a: fc.Arbitrary<T>) => fc.array(a, { minLength: classes, maxLength: classes });
-    return fc.record({ preds: fc.array(row(score(input)), { minLength: rows, maxLength: rows }), labels: fc.array(row(label(1)), { minLength: rows, maxLength: rows }) });
-  }
-  const preds = indices
-    ? fc.array(fc.integer({ min: 0, max: classes - 1 }), { minLength: rows, maxLength: rows })
-    : fc.array(fc.array(score(input), { minLength: classes, maxLength: classes }), { minLength: rows, maxLength: rows });
-  return fc.record({ preds, labels: fc.array(label(classes - 1), { minLength: rows, maxLength: rows }) });
-}
-
-type Rows = { preds: unknown[]; labels: unknown[] };
-
-/**
- * The batch of `rows`, weighted or not. `input` is always sent explicitly for scores: with
- * "auto" the probs-or-logits decision is made over the rows kept, so removing (or repeating)
- * the one row scored outside [0, 1] would change it. Class-index preds must leave it "auto".
- */
-function batchOf(shape: Shape, rows: Rows, sampleWeight?: number[]): MetricBatch {
-  return formatMetricBatch({
-    preds: rows.preds,
-    labels: rows.labels,
-    task: shape.task,
-    input: shape.indices ? 'auto' : shape.input,
-    ...(shape.ignore ? { ignore_index: -1 } : {}),
-    ...(shape.task === 'multiclass' ? { num_classes: shape.classes } : {}),
-    ...(sampleWeight ? { sample_weight: sampleWeight } : {}),
-  });
-}
 
 /** Row i repeated counts[i] times (0: removed). Rows labelled ignore_index are kept as any other. */
 function repeatRows(rows: Rows, counts: readonly number[]): Rows {
@@ -95,34 +51,15 @@ const takesSamplesAverage = new Set(metricDefinitions.filter((d) => d.options.sa
  */
 function optionsArb(name: string, shape: Shape): fc.Arbitrary<Record<string, unknown>> {
   const { task, classes, indices } = shape;
-  const definition = metricDefinitions.find((d) => d.name === name)!;
-  const allowed = new Set<string>(definition.optionsFor[task] ?? []);
   const averages = ['micro', 'macro', 'weighted', 'none', ...(task === 'multilabel' && takesSamplesAverage.has(name) ? ['samples'] : [])];
-  const choices: Record<string, fc.Arbitrary<unknown>> = {
-    threshold: fc.constantFrom(0.3, 0.5, 0.7),
-    average: name === 'eer' ? fc.constantFrom(null, 'micro', 'macro', 'none') : name === 'logauc' ? fc.constantFrom('macro', 'none') : fc.constantFrom(...averages),
+  const choices = {
+    ...optionChoices(name, classes),
+    ...(name === 'eer' || name === 'logauc' ? {} : { average: fc.constantFrom(...averages) }),
     // Class-index preds name one class per row: top_k above 1 is a 400 there.
     top_k: indices ? fc.constant(1) : fc.integer({ min: 1, max: classes }),
-    zero_division: fc.constantFrom(0, 1),
-    normalize: fc.constantFrom(null, 'true', 'pred', 'all'),
-    weights: fc.constantFrom(null, 'linear', 'quadratic'),
-    adjusted: fc.boolean(),
-    beta: fc.constantFrom(0.5, 2),
     multi_class: fc.constant('ovr'),
-    max_fpr: fc.constantFrom(null, 0.5),
-    thresholds: fc.constantFrom(null, 5),
-    n_bins: fc.integer({ min: 1, max: 12 }),
-    norm: fc.constantFrom('l1', 'l2', 'max'),
-    squared: fc.boolean(),
-    multiclass_mode: fc.constantFrom('crammer-singer', 'one-vs-all'),
-    min_recall: fc.constantFrom(0, 0.5, 0.9),
-    min_precision: fc.constantFrom(0, 0.5, 0.9),
-    min_specificity: fc.constantFrom(0, 0.5, 0.9),
-    min_sensitivity: fc.constantFrom(0, 0.5, 0.9),
-    fpr_range: fc.constantFrom([0.001, 0.1], [0.05, 0.5], [0.2, 1]),
   };
-  const fields = Object.fromEntries(Object.entries(choices).filter(([k]) => allowed.has(k)));
-  return fc.record(fields, { requiredKeys: Object.keys(fields).filter((k) => k === 'beta' || k.startsWith('min_')) }).map((o) => {
+  return optionsOf(name, task, choices).map((o) => {
     // auroc / average_precision compute "samples" exactly: binned thresholds are a 400 there.
     if (o.average === 'samples' && (name === 'auroc' || name === 'average_precision')) return { ...o, thresholds: null };
     return o;
@@ -151,32 +88,7 @@ function unscaleCounts(name: string, options: Record<string, unknown>, entry: Me
 }
 
 /** Equal to 1e-9 relative (1e-12 absolute), field by field; nulls must match; `warnings` skipped. */
-function close(a: unknown, b: unknown, path = ''): string | null {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? null : `${path}: ${a} vs ${b}`;
-    if (a === b) return null;
-    return Math.abs(a - b) <= Math.max(1e-12, 1e-9 * Math.max(Math.abs(a), Math.abs(b))) ? null : `${path}: ${a} vs ${b}`;
-  }
-  if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) return close(Array.from(a as Float64Array), Array.from(b as Float64Array), path);
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return `${path}: length ${a.length} vs ${b.length}`;
-    for (let i = 0; i < a.length; i++) {
-      const m = close(a[i], b[i], `${path}/${i}`);
-      if (m) return m;
-    }
-    return null;
-  }
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) {
-      if (k === 'warnings') continue;
-      const m = close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}/${k}`);
-      if (m) return m;
-    }
-    return null;
-  }
-  return Object.is(a, b) ? null : `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
-}
+const close = comparer({ rel: 1e-9, abs: 1e-12, integersExact: false, nanEqual: true, skip: ['warnings'] });
 
 function entryOf(name: string, options: Record<string, unknown>, batch: MetricBatch): MetricEntry {
   return evaluateMetrics([{ name, ...options } as MetricRequest], batch, configOf(batch))[name];

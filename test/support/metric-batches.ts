@@ -1,0 +1,97 @@
+import fc from 'fast-check';
+import { formatMetricBatch, type MetricBatch } from '../../src/metrics/batch.js';
+import { metricDefinitions } from '../../src/metrics/registry.js';
+import type { Task } from '../../src/schemas/common.js';
+
+/**
+ * Random metric batches and options for the property tests of the metric states (the merge law,
+ * sample weights, binned states): one generator of rows, one batch builder, one table of option
+ * choices that each test narrows.
+ */
+export interface Shape {
+  task: Task;
+  classes: number;
+  ignore: boolean;
+  input: 'probs' | 'logits';
+  /** Multiclass preds as class indices. */
+  indices?: boolean;
+  /** Rows carry sample weights (0 included). */
+  weighted?: boolean;
+}
+
+export type Rows = { preds: unknown[]; labels: unknown[]; weights?: number[] | undefined };
+
+/** Scores on a coarse grid, so ties (and scores equal to a threshold) are common. */
+const score = (input: 'probs' | 'logits') => (input === 'probs' ? fc.integer({ min: 0, max: 10 }).map((k) => k / 10) : fc.integer({ min: -8, max: 8 }).map((k) => k / 2));
+
+/** `rows` rows of a shape: scores (or class indices), labels (-1 ignored), weights when weighted. */
+export function rowsArb(shape: Shape, rows: number): fc.Arbitrary<Rows> {
+  const { task, classes, ignore, input, indices } = shape;
+  const n = { minLength: rows, maxLength: rows };
+  const label = (upper: number) => (ignore ? fc.oneof({ arbitrary: fc.integer({ min: 0, max: upper }), weight: 6 }, { arbitrary: fc.constant(-1), weight: 1 }) : fc.integer({ min: 0, max: upper }));
+  const row = <T>(a: fc.Arbitrary<T>) => fc.array(a, { minLength: classes, maxLength: classes });
+  let records: fc.Arbitrary<Rows>;
+  if (task === 'binary') records = fc.record({ preds: fc.array(score(input), n), labels: fc.array(label(1), n) });
+  else if (task === 'multilabel') records = fc.record({ preds: fc.array(row(score(input)), n), labels: fc.array(row(label(1)), n) });
+  else {
+    const preds = indices ? fc.array(fc.integer({ min: 0, max: classes - 1 }), n) : fc.array(row(score(input)), n);
+    records = fc.record({ preds, labels: fc.array(label(classes - 1), n) });
+  }
+  if (!shape.weighted) return records;
+  return fc.tuple(records, fc.array(fc.constantFrom(0, 0.5, 1, 2.5), n)).map(([r, weights]) => ({ ...r, weights }));
+}
+
+/**
+ * The batch of `rows` (weighted by `sampleWeight`, by default the rows' own weights), its batch
+ * decisions left out (a request reports them once, outside the states). Class-index preds are
+ * read with `auto`; scores with the shape's `input`, always explicit, since `auto` decides over
+ * the rows kept and a property that removes or repeats rows could change that decision.
+ */
+export function batchOf(shape: Shape, rows: Rows, sampleWeight: number[] | undefined = rows.weights): MetricBatch {
+  const batch = formatMetricBatch({
+    preds: rows.preds,
+    labels: rows.labels,
+    task: shape.task,
+    input: shape.indices ? 'auto' : shape.input,
+    ...(shape.ignore ? { ignore_index: -1 } : {}),
+    ...(shape.task === 'multiclass' ? { num_classes: shape.classes } : {}),
+    ...(sampleWeight ? { sample_weight: sampleWeight } : {}),
+  });
+  return { ...batch, warnings: [] };
+}
+
+/** Every option of the catalogue with the values the properties draw (a test overrides some). */
+export function optionChoices(name: string, classes: number): Record<string, fc.Arbitrary<unknown>> {
+  return {
+    threshold: fc.constantFrom(0.3, 0.5, 0.7),
+    average: name === 'eer' ? fc.constantFrom(null, 'micro', 'macro', 'none') : name === 'logauc' ? fc.constantFrom('macro', 'none') : fc.constantFrom('micro', 'macro', 'weighted', 'none'),
+    top_k: fc.integer({ min: 1, max: classes }),
+    zero_division: fc.constantFrom(0, 1),
+    normalize: fc.constantFrom(null, 'true', 'pred', 'all'),
+    weights: fc.constantFrom(null, 'linear', 'quadratic'),
+    adjusted: fc.boolean(),
+    beta: fc.constantFrom(0.5, 2),
+    multi_class: fc.constantFrom('ovr', 'ovo'),
+    max_fpr: fc.constantFrom(null, 0.5),
+    thresholds: fc.constantFrom(null, 5),
+    n_bins: fc.integer({ min: 1, max: 12 }),
+    norm: fc.constantFrom('l1', 'l2', 'max'),
+    squared: fc.boolean(),
+    multiclass_mode: fc.constantFrom('crammer-singer', 'one-vs-all'),
+    min_recall: fc.constantFrom(0, 0.5, 0.9),
+    min_precision: fc.constantFrom(0, 0.5, 0.9),
+    min_specificity: fc.constantFrom(0, 0.5, 0.9),
+    min_sensitivity: fc.constantFrom(0, 0.5, 0.9),
+    fpr_range: fc.constantFrom([0.001, 0.1], [0.05, 0.5], [0.2, 1]),
+  };
+}
+
+/**
+ * Options `name` takes on `task`, drawn from `choices`; the required ones (`beta`, `min_*`, and
+ * any named in `required`) always present.
+ */
+export function optionsOf(name: string, task: Task, choices: Record<string, fc.Arbitrary<unknown>>, required: readonly string[] = []): fc.Arbitrary<Record<string, unknown>> {
+  const allowed = new Set<string>(metricDefinitions.find((d) => d.name === name)!.optionsFor[task] ?? []);
+  const fields = Object.fromEntries(Object.entries(choices).filter(([k]) => allowed.has(k)));
+  return fc.record(fields, { requiredKeys: Object.keys(fields).filter((k) => k === 'beta' || k.startsWith('min_') || required.includes(k)) });
+}
