@@ -17,37 +17,66 @@ export interface ServerProcess {
   waitFor: (text: string) => Promise<void>;
 }
 
+/** What a start may add: see the fields. */
+export interface StartOptions {
+  /** Called as soon as the process is spawned (before it listens), e.g. to register it for cleanup. */
+  onSpawn?: (server: ServerProcess) => void;
+  /** Fail the start (and SIGKILL the process) when it has not logged that it listens by then. */
+  timeoutMs?: number;
+}
+
 /**
  * Starts `src/server.ts` as a real process on a free loopback port and resolves once it has
- * logged that it listens (pino's "Server listening" line), so no test sleeps to wait for it.
+ * logged that it listens (pino's "Server listening" line), so no test sleeps to wait for it. A
+ * process that exits or times out before listening fails the start and is killed: no orphan.
  */
-export async function startServer(env: Record<string, string> = {}, entry = ['--import', 'tsx', 'src/server.ts']): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string> = {}, entry = ['--import', 'tsx', 'src/server.ts'], options: StartOptions = {}): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, entry, {
     cwd: projectRoot,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    // Sessions in memory unless a test names a store: no test writes the project's ./data.
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', STORE_URL: 'memory:', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const waiters: Array<{ text: string; resolve: () => void }> = [];
   const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      for (const waiter of waiters.splice(0)) {
-        if (output.includes(waiter.text)) waiter.resolve();
-        else waiters.push(waiter);
+  const server: ServerProcess = {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    exit,
+    waitFor: (text) =>
+      new Promise<void>((resolve) => {
+        if (output.includes(text)) resolve();
+        else waiters.push({ text, resolve });
+      }),
+  };
+  options.onSpawn?.(server);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        for (const waiter of waiters.splice(0)) {
+          if (output.includes(waiter.text)) waiter.resolve();
+          else waiters.push(waiter);
+        }
+        if (output.includes('Server listening')) resolve();
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      void exit.then(({ code, signal }) => reject(new Error(`server exited (${code ?? signal}) before listening:\n${output}`)));
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(() => reject(new Error(`server did not log "Server listening" within ${options.timeoutMs} ms:\n${output}`)), options.timeoutMs);
       }
-      if (output.includes('Server listening')) resolve();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    exit.then(({ code }) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
-  });
-  const waitFor = (text: string) =>
-    new Promise<void>((resolve) => {
-      if (output.includes(text)) resolve();
-      else waiters.push({ text, resolve });
     });
-  return { child, url: `http://127.0.0.1:${port}`, output: () => output, exit, waitFor };
+  } catch (error) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exit;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return server;
 }

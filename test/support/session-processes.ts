@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { expect } from 'vitest';
 import { mulberry32 } from '../../src/kernels/random.js';
-import { freePort, projectRoot, type ServerProcess } from './server-process.js';
+import { startServer, type ServerProcess } from './server-process.js';
 
 /**
  * Helpers of the session guarantee tests that run the real service as child processes
@@ -12,10 +10,9 @@ import { freePort, projectRoot, type ServerProcess } from './server-process.js';
  */
 
 /**
- * Starts service processes (`src/server.ts`, as test/support/server-process.ts starts it) and
- * kills every one still running on `killAll`, or when the test process exits. Unlike
- * `startServer`, a process is registered as soon as it is spawned, and one that does not log
- * "Server listening" within 30 s is killed and fails the start: no orphan on any path.
+ * Starts service processes (`startServer`) and kills every one still running on `killAll`, or
+ * when the test process exits. A process is registered as soon as it is spawned, and one that
+ * does not log "Server listening" within 30 s fails the start: no orphan on any path.
  */
 export class ServiceProcesses {
   private readonly started: ServerProcess[] = [];
@@ -28,51 +25,8 @@ export class ServiceProcesses {
   }
 
   async start(env: Record<string, string>): Promise<ServerProcess> {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: projectRoot,
-      // LOG_LEVEL info: the "Server listening" line is how the start is seen.
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', WORKERS: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const waiters: Array<{ text: string; resolve: () => void }> = [];
-    const exit = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-    const server: ServerProcess = {
-      child,
-      url: `http://127.0.0.1:${port}`,
-      output: () => output,
-      exit,
-      waitFor: (text) =>
-        new Promise<void>((resolve) => {
-          if (output.includes(text)) resolve();
-          else waiters.push({ text, resolve });
-        }),
-    };
-    this.started.push(server);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const onData = (chunk: Buffer) => {
-          output += chunk.toString();
-          for (const waiter of waiters.splice(0)) {
-            if (output.includes(waiter.text)) waiter.resolve();
-            else waiters.push(waiter);
-          }
-          if (output.includes('Server listening')) resolve();
-        };
-        child.stdout!.on('data', onData);
-        child.stderr!.on('data', onData);
-        void exit.then(({ code, signal }) => reject(new Error(`server exited (${code ?? signal}) before listening:\n${output}`)));
-        timer = setTimeout(() => reject(new Error(`server did not log "Server listening" within 30 s:\n${output}`)), 30_000);
-      });
-    } catch (error) {
-      await this.crash(server);
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
-    return server;
+    // LOG_LEVEL info (startServer's): the "Server listening" line is how the start is seen.
+    return startServer({ WORKERS: '1', ...env }, undefined, { onSpawn: (server) => this.started.push(server), timeoutMs: 30_000 });
   }
 
   /** SIGKILL (a crash); resolves once the process is gone. */
