@@ -10,6 +10,8 @@ import { lossState } from '../metrics/focal-loss.js';
 import { concatRows, type RowsState } from '../metrics/rows.js';
 import { RankCountsCache } from '../scoring/rank-counts-cache.js';
 import { precisionRecallOfBatch, rocOfBatch } from '../scoring/curves.js';
+import { assertFiniteResult } from '../scoring/finite.js';
+import { precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
 import type { RankingBatch } from '../scoring/ranking-batch.js';
 import { scoreStages } from '../scoring/score.js';
 import { focalLossJson } from '../scoring/focal-loss.js';
@@ -238,4 +240,22 @@ export function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array
   return curve === 'roc'
     ? rocOfBatch(cache, { drop_intermediate: options.drop_intermediate, max_points: options.max_points, thresholds: null } as never)
     : precisionRecallOfBatch(cache, { max_points: options.max_points, thresholds: null } as never);
+}
+
+/**
+ * The answer to GET of a session, as the JSON text sent (inline or from a worker, alike): its
+ * `head` (id, task), the computed epoch, `expires_at`; every number checked finite.
+ */
+export function sessionAnswerText(config: SessionConfig, stored: StoredState, head: { id: string; task: string }, expiresAt: string): string {
+  const answer = { ...head, ...computeSession(config, stored), expires_at: expiresAt };
+  assertFiniteResult(answer);
+  return JSON.stringify(answer);
+}
+
+/** A session's curves as the text sent: JSON, or the SVG drawing (`svg`); every number checked finite. */
+export function sessionCurvesText(config: SessionConfig, chunks: readonly Uint8Array[], curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }, svg: boolean): string {
+  const result = sessionCurves(config, chunks, curve, options);
+  assertFiniteResult(result);
+  if (!svg) return JSON.stringify(result);
+  return curve === 'roc' ? rocSvg(result as never) : precisionRecallSvg(result as never);
 }

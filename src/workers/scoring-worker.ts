@@ -7,9 +7,7 @@ import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { configureLimits } from '../scoring/limits.js';
 import { ProblemError, type Problem } from '../errors.js';
 import { resultBytes, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
-import { assertFiniteResult } from '../scoring/finite.js';
-import { computeSession, prepareBody, sessionCurves, type PreparedBatch, type SessionBatchInput, type SessionConfig, type SessionCurve } from '../sessions/session.js';
-import { precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
+import { prepareBody, sessionAnswerText, sessionCurvesText, type PreparedBatch, type SessionBatchInput, type SessionConfig, type SessionCurve } from '../sessions/session.js';
 
 configureLimits(workerData as { maxElements: number });
 
@@ -41,7 +39,7 @@ export type RowsForWorker = { list: Uint8Array[] } | { packed: Uint8Array; ends:
 const unpack = (rows: RowsForWorker): Uint8Array[] =>
   'list' in rows ? rows.list : rows.ends.map((end, i) => rows.packed.subarray(i === 0 ? 0 : rows.ends[i - 1], end));
 
-/** A session's accumulated state, sent to a worker to compute (rows chunks packed in one buffer). */
+/** A session's accumulated state, sent to a worker to compute. */
 export interface SessionComputeTask {
   config: SessionConfig;
   counts: Uint8Array | null;
@@ -49,20 +47,38 @@ export interface SessionComputeTask {
   chunks: RowsForWorker;
   rows: number;
   batches: number;
+  head: { id: string; task: string };
+  expiresAt: string;
 }
 
-/** Computes a session off the main thread: the answer as JSON bytes (transferred back), or a problem. */
-export function sessionCompute(task: SessionComputeTask): { bytes: Uint8Array } | { problem: Problem; headers: Record<string, string> } {
+/** A session's curves, sent to a worker to draw or list. */
+export interface SessionCurveTask {
+  config: SessionConfig;
+  chunks: RowsForWorker;
+  curve: SessionCurve;
+  options: { drop_intermediate: boolean; max_points?: number | undefined };
+  svg: boolean;
+}
+
+type SessionReply = { bytes: Uint8Array } | { problem: Problem; headers: Record<string, string> };
+
+/** A session task's text, moved back as bytes; a ProblemError as the client's problem. */
+function answered(text: () => string): SessionReply {
   try {
-    const result = computeSession(task.config, { counts: task.counts, chunks: unpack(task.chunks), rows: task.rows, batches: task.batches });
-    assertFiniteResult(result);
-    const bytes = new TextEncoder().encode(JSON.stringify(result));
+    const bytes = new TextEncoder().encode(text());
     return move({ [transferableSymbol]: bytes.buffer, [valueSymbol]: { bytes } }) as unknown as { bytes: Uint8Array };
   } catch (error) {
     if (error instanceof ProblemError) return error.toJSON();
     throw error;
   }
 }
+
+/** Computes a session off the main thread: its answer as JSON bytes. */
+export const sessionCompute = (task: SessionComputeTask): SessionReply =>
+  answered(() => sessionAnswerText(task.config, { counts: task.counts, chunks: unpack(task.chunks), rows: task.rows, batches: task.batches }, task.head, task.expiresAt));
+
+/** A session's curves off the main thread: JSON or SVG bytes. */
+export const sessionCurve = (task: SessionCurveTask): SessionReply => answered(() => sessionCurvesText(task.config, unpack(task.chunks), task.curve, task.options, task.svg));
 
 /** Prepares a large session batch off the main thread (decode, check, count); a problem for a bad one. */
 export function sessionPrepare({ config, input }: { config: SessionConfig; input: SessionBatchInput }): { prepared: PreparedBatch & { fingerprint: string } } | { problem: Problem; headers: Record<string, string> } {
@@ -72,15 +88,6 @@ export function sessionPrepare({ config, input }: { config: SessionConfig; input
     if (error instanceof ProblemError) return error.toJSON();
     throw error;
   }
-}
-
-/** A session's curves off the main thread: JSON or SVG bytes (transferred back). */
-export function sessionCurve(task: Omit<SessionComputeTask, 'counts' | 'rows' | 'batches'> & { curve: SessionCurve; options: { drop_intermediate: boolean; max_points?: number }; svg: boolean }): { bytes: Uint8Array } {
-  const result = sessionCurves(task.config, unpack(task.chunks), task.curve, task.options);
-  assertFiniteResult(result);
-  const text = task.svg ? (task.curve === 'roc' ? rocSvg(result as never) : precisionRecallSvg(result as never)) : JSON.stringify(result);
-  const bytes = new TextEncoder().encode(text);
-  return move({ [transferableSymbol]: bytes.buffer, [valueSymbol]: { bytes } }) as unknown as { bytes: Uint8Array };
 }
 
 /** Lets the pool start every thread before the service reports ready. */

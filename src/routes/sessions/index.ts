@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
 import { invalidField, notAcceptable } from '../../errors.js';
 import { bearerToken } from '../../plugins/auth.js';
-import { precisionRecallSvg, rocSvg } from '../../plots/curve-plots.js';
 import { okResponse, problemResponses } from '../../schemas/common.js';
 import { PrecisionRecallResponse, RocResponse } from '../../schemas/curves.js';
 import {
@@ -19,8 +18,8 @@ import {
 } from '../../schemas/sessions.js';
 import type { SessionStore } from '../../sessions/store.js';
 import { SessionService, expiresAt, type Session } from '../../sessions/service.js';
-import { computeSession, prepareBody, sessionCurves, type PreparedBatch, type SessionBatchInput, type SessionConfig } from '../../sessions/session.js';
-import type { RowsForWorker, SessionComputeTask } from '../../workers/scoring-worker.js';
+import { prepareBody, sessionAnswerText, sessionCurvesText, type PreparedBatch, type SessionBatchInput, type SessionConfig } from '../../sessions/session.js';
+import type { RowsForWorker, SessionComputeTask, SessionCurveTask } from '../../workers/scoring-worker.js';
 import { RawBody, ownBuffer } from '../../wire/json-body.js';
 
 const tags = ['sessions'];
@@ -87,6 +86,12 @@ const CurveQuery = z.strictObject({
 const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore }> = async (app, { config, store }) => {
   const sessions = new SessionService(store, { maxRows: config.SESSION_MAX_ROWS, ttlSeconds: config.SESSION_TTL_SECONDS });
   const owner = (request: FastifyRequest) => ownerOf(request, config);
+  /** A session task run in the worker pool, its rows handed over without a copy where possible: the text it answers. */
+  const offloadText = async <T>(reply: FastifyReply, name: string, chunks: readonly Uint8Array[], task: (rows: RowsForWorker) => T): Promise<string> => {
+    const { rows, transfer } = rowsForWorker(chunks);
+    const { bytes } = await app.scoring.offload<{ bytes: Uint8Array }>(name, task(rows), transfer, reply);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  };
 
   app.post(
     '/v1/sessions',
@@ -152,12 +157,11 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
       const { record, config: session, state } = await sessions.load(request.params.id, owner(request));
       const head = { id: record.id, task: session.task };
       // Small states compute here; large ones in the worker pool, so the event loop stays free.
-      if (state.rows <= INLINE_SESSION_ROWS) return { ...head, ...computeSession(session, state), expires_at: expiresAt(record) };
-      const { rows, transfer } = rowsForWorker(state.chunks);
-      const task: SessionComputeTask = { config: session, counts: state.counts, chunks: rows, rows: state.rows, batches: state.batches };
-      const { bytes } = await app.scoring.offload<{ bytes: Uint8Array }>('sessionCompute', task, transfer, reply);
-      const computed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as object;
-      return { ...head, ...computed, expires_at: expiresAt(record) };
+      const text =
+        state.rows <= INLINE_SESSION_ROWS
+          ? sessionAnswerText(session, state, head, expiresAt(record))
+          : await offloadText(reply, 'sessionCompute', state.chunks, (chunks): SessionComputeTask => ({ config: session, counts: state.counts, chunks, rows: state.rows, batches: state.batches, head, expiresAt: expiresAt(record) }));
+      return reply.type('application/json; charset=utf-8').serializer((t: string) => t).send(text);
     },
   );
 
@@ -184,16 +188,10 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
         const svg = type === 'image/svg+xml';
         const { config: session, state } = await sessions.rows(request.params.id, owner(request));
         const options = request.query as z.infer<typeof CurveQuery>;
-        let text: string;
-        if (state.rows <= INLINE_SESSION_ROWS) {
-          const result = sessionCurves(session, state.chunks, curve, options);
-          if (!svg) return result;
-          text = curve === 'roc' ? rocSvg(result as never) : precisionRecallSvg(result as never);
-        } else {
-          const { rows, transfer } = rowsForWorker(state.chunks);
-          const { bytes } = await app.scoring.offload<{ bytes: Uint8Array }>('sessionCurve', { config: session, chunks: rows, curve, options, svg }, transfer, reply);
-          text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-        }
+        const text =
+          state.rows <= INLINE_SESSION_ROWS
+            ? sessionCurvesText(session, state.chunks, curve, options, svg)
+            : await offloadText(reply, 'sessionCurve', state.chunks, (chunks): SessionCurveTask => ({ config: session, chunks, curve, options, svg }));
         return reply.type(svg ? 'image/svg+xml; charset=utf-8' : 'application/json; charset=utf-8').serializer((t: string) => t).send(text);
       },
     );
