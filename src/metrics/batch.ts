@@ -119,3 +119,6 @@ function classIndexBatch(preds: Tensor, labels: LabelTensor, request: Omit<Ranki
 
 /** Row `i`'s sample weight (1 when the batch has none). */
 export const rowWeight = (batch: RankingBatch, i: number): number => (batch.weights === null ? 1 : batch.weights[i]);
+
+/** The sample weight of flat score `i` of a binary or multilabel batch (a multilabel row's entries weigh its weight). */
+export const entryWeight = (batch: RankingBatch, i: number): number => rowWeight(batch, batch.task === 'multilabel' ? Math.floor(i / batch.classes) : i);

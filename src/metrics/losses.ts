@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { rowWeight, type MetricBatch, type MetricConfig } from './batch.js';
+import { entryWeight, rowWeight, type MetricBatch, type MetricConfig } from './batch.js';
 import { defineMetric, type MetricEntry } from './definition.js';
 import { probabilitiesOf } from './probabilities.js';
 import { countsState } from './state.js';
@@ -41,7 +41,7 @@ function countLogLoss(into: Float64Array, batch: MetricBatch): void {
     const positive = clip(p[i]);
     const negative = clip(1 - p[i]);
     const at = task === 'multilabel' ? 2 * (i % classes) : 0;
-    const w = rowWeight(batch, task === 'multilabel' ? Math.floor(i / classes) : i);
+    const w = entryWeight(batch, i);
     into[at] -= w * Math.log((y === 1 ? positive : negative) / (positive + negative));
     into[at + 1] += w;
   }
@@ -95,7 +95,7 @@ function countBrier(into: Float64Array, batch: MetricBatch): void {
   }
   for (let i = 0; i < p.length; i++) {
     if (labels[i] === ignoreIndex) continue;
-    const w = rowWeight(batch, task === 'multilabel' ? Math.floor(i / classes) : i);
+    const w = entryWeight(batch, i);
     into[0] += w * (p[i] - labels[i]) ** 2;
     into[1] += w;
   }

@@ -149,8 +149,7 @@ export class RankCountsCache implements RankCountsSource {
       else if (this.batch.weights) {
         const split = this.weightedSplit(which);
         counts = rankCountsFromSorted(split.positives, split.negatives, split);
-      }
-      else {
+      } else {
         const { positives, negatives } = split();
         counts = rankCountsFromSorted(positives, negatives);
       }
