@@ -5,7 +5,7 @@ import { computeMetrics, initStates, mergeStates, resolveMetrics, updateStates, 
 import { metricDefinitions } from '../../src/metrics/registry.js';
 import type { Task } from '../../src/schemas/common.js';
 import { close } from '../support/close.js';
-import { batchOf, optionChoices, optionsOf, rowsArb, type Shape } from '../support/metric-batches.js';
+import { baseShapes, batchOf, optionChoices, optionsOf, rowsArb, type Shape } from '../support/metric-batches.js';
 
 /**
  * The merge law every metric's state obeys (torchmetrics' `merge_state`, DDP sync): for random
@@ -41,13 +41,7 @@ function sameCounts(a: MetricStates, b: MetricStates): string | null {
 }
 
 const shapes: Shape[] = [
-  { task: 'binary', classes: 1, ignore: false, input: 'probs', indices: false },
-  { task: 'binary', classes: 1, ignore: true, input: 'logits', indices: false },
-  { task: 'multiclass', classes: 3, ignore: false, input: 'probs', indices: false },
-  { task: 'multiclass', classes: 4, ignore: true, input: 'logits', indices: false },
-  { task: 'multiclass', classes: 3, ignore: false, input: 'probs', indices: true },
-  { task: 'multilabel', classes: 3, ignore: false, input: 'probs', indices: false },
-  { task: 'multilabel', classes: 2, ignore: true, input: 'logits', indices: false },
+  ...baseShapes,
   { task: 'binary', classes: 1, ignore: false, input: 'probs', indices: false, weighted: true },
   { task: 'multiclass', classes: 3, ignore: true, input: 'logits', indices: false, weighted: true },
   { task: 'multiclass', classes: 3, ignore: false, input: 'probs', indices: true, weighted: true },

@@ -5,7 +5,7 @@ import type { MetricEntry } from '../../src/metrics/definition.js';
 import { evaluateMetrics, type MetricRequest } from '../../src/metrics/evaluate.js';
 import { metricDefinitions } from '../../src/metrics/registry.js';
 import { comparer } from '../support/close.js';
-import { batchOf, optionChoices, optionsOf, rowsArb, type Rows, type Shape } from '../support/metric-batches.js';
+import { baseShapes, batchOf, optionChoices, optionsOf, rowsArb, type Rows, type Shape } from '../support/metric-batches.js';
 
 /**
  * scikit-learn's meaning of `sample_weight`, on every metric of the registry, every task it
@@ -95,15 +95,9 @@ function entryOf(name: string, options: Record<string, unknown>, batch: MetricBa
 }
 
 const shapes: Shape[] = [
-  { task: 'binary', classes: 1, ignore: false, input: 'probs', indices: false },
-  { task: 'binary', classes: 1, ignore: true, input: 'logits', indices: false },
-  { task: 'multiclass', classes: 3, ignore: false, input: 'probs', indices: false },
-  { task: 'multiclass', classes: 4, ignore: true, input: 'logits', indices: false },
-  { task: 'multiclass', classes: 3, ignore: false, input: 'probs', indices: true },
+  ...baseShapes,
   // Two classes: the 2 × 2 rules of matthews_corrcoef apply to multiclass too.
   { task: 'multiclass', classes: 2, ignore: true, input: 'probs', indices: true },
-  { task: 'multilabel', classes: 3, ignore: false, input: 'probs', indices: false },
-  { task: 'multilabel', classes: 2, ignore: true, input: 'logits', indices: false },
 ];
 
 /** Class-index preds have no scores: the metrics that need them are a 400 there, and skipped. */

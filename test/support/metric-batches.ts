@@ -19,6 +19,17 @@ export interface Shape {
   weighted?: boolean;
 }
 
+/** The configurations every property runs on: binary, multiclass scores and class indices, multilabel; ignore_index; probabilities and logits. */
+export const baseShapes: readonly Shape[] = [
+  { task: 'binary', classes: 1, ignore: false, input: 'probs', indices: false },
+  { task: 'binary', classes: 1, ignore: true, input: 'logits', indices: false },
+  { task: 'multiclass', classes: 3, ignore: false, input: 'probs', indices: false },
+  { task: 'multiclass', classes: 4, ignore: true, input: 'logits', indices: false },
+  { task: 'multiclass', classes: 3, ignore: false, input: 'probs', indices: true },
+  { task: 'multilabel', classes: 3, ignore: false, input: 'probs', indices: false },
+  { task: 'multilabel', classes: 2, ignore: true, input: 'logits', indices: false },
+];
+
 export type Rows = { preds: unknown[]; labels: unknown[]; weights?: number[] | undefined };
 
 /** Scores on a coarse grid, so ties (and scores equal to a threshold) are common. */
