@@ -73,7 +73,7 @@ export function averagePrecisionFromBinnedCounts(counts: RankCounts): number | n
  *
  * O(n). Returns `null` when there are no positives.
  */
-export function averagePrecisionFromSplit({ positives, negatives, averagePrecision }: SplitScores): number | null {
+export function averagePrecisionFromSplit({ positives, negatives, averagePrecision }: Pick<SplitScores, 'positives' | 'negatives' | 'averagePrecision'>): number | null {
   // Counted already by the split (the same sum in WebAssembly, see rank-split.c).
   if (averagePrecision !== undefined) return averagePrecision;
   const P = positives.length;

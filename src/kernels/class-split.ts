@@ -21,15 +21,21 @@ export interface ClassView {
   ignore: number | null;
 }
 
-/** A class's scores split by label, each sorted ascending, with its Mann–Whitney count. */
+/**
+ * A class's scores split by label, each sorted ascending, with its Mann–Whitney count and its
+ * average precision. A split made without its scores (an AUROC or AP alone needs none) has empty
+ * `positives` and `negatives`: read the counts.
+ */
 export interface SplitScores {
   positives: Float64Array;
   negatives: Float64Array;
+  positiveCount: number;
+  negativeCount: number;
   /** Twice the Mann–Whitney U: pairs ranked right count 2, ties 1 (an exact integer). */
   twiceMannWhitney: number;
   /**
-   * The class's average precision (null without positives), counted in the same WebAssembly call
-   * while the sorted scores were at hand; absent on splits made otherwise.
+   * The class's average precision (null without positives), counted in the same WebAssembly pass
+   * as the sort (see averagePrecisionFromSplit for the sum); absent on splits made otherwise.
    */
   averagePrecision?: number | null;
 }
@@ -48,7 +54,6 @@ export interface WeightedSplit {
 }
 
 interface RankSplitExports extends WasmExports {
-  average_precision_sorted(values: number, positives: number, negatives: number): number;
   split_sorted_weighted(
     scores: number,
     labels: number,
@@ -79,6 +84,7 @@ interface RankSplitExports extends WasmExports {
     values: number,
     ends: number,
     counts: number,
+    averagePrecision: number,
   ): number;
 }
 
@@ -105,39 +111,44 @@ function stage(view: ClassView, scoresAt: number, labelsAt: number): [number, nu
 }
 
 /**
- * Splits a class into sorted positive and negative scores and counts its Mann–Whitney statistic,
- * in WebAssembly (src/kernels/wasm/rank-split.c): one scatter does the split and the first level
- * of a distribution sort, small sorts finish each bucket, and the pair count only compares scores
- * inside a bucket. Comparisons are at full double precision; ties count half.
+ * Splits a class into sorted positive and negative scores and counts its Mann–Whitney statistic
+ * and average precision, in WebAssembly (src/kernels/wasm/rank-split.c): one scatter does the
+ * split and the first level of a distribution sort; from the top bucket down, a second
+ * distribution pass sorts each bucket's runs in cache and one walk of them counts both. Comparisons
+ * are at full double precision; ties count half. Without `withScores`, only the counts, U and AP
+ * are answered (the sorted arrays are empty): all an AUROC or an average precision needs.
  *
  * O(n) expected for smooth score distributions, O(n log n) worst case.
  *
  * @example splitSorted({ rows: 3, scores: new Float64Array([0.9, 0.2, 0.4]), scoreOffset: 0, scoreStride: 1,
  *   labels: new Int32Array([1, 0, 1]), labelOffset: 0, labelStride: 1, positive: 1, negative: null, ignore: null })
- * // { positives: [0.4, 0.9], negatives: [0.2], twiceMannWhitney: 4 }
+ * // { positives: [0.4, 0.9], negatives: [0.2], positiveCount: 2, negativeCount: 1, twiceMannWhitney: 4, averagePrecision: 1 }
  */
-export function splitSorted(view: ClassView): SplitScores {
+export function splitSorted(view: ClassView, withScores = true): SplitScores {
   const { rows } = view;
-  const [scoresAt, labelsAt, codesAt, valuesAt, endsAt, countsAt] = kernel.layout(
+  const [scoresAt, labelsAt, codesAt, valuesAt, endsAt, countsAt, apAt] = kernel.layout(
     rows * 8,
     rows * 4,
     rows,
     rows * 8,
     8 * Math.max(1, rows >>> 3) + 8,
     8,
+    8,
   );
   const wasm = kernel.exports;
-  const twiceMannWhitney = wasm.split_sorted(scoresAt, labelsAt, rows, ...stage(view, scoresAt, labelsAt), codesAt, valuesAt, endsAt, countsAt);
+  const twiceMannWhitney = wasm.split_sorted(scoresAt, labelsAt, rows, ...stage(view, scoresAt, labelsAt), codesAt, valuesAt, endsAt, countsAt, apAt);
   const [p, n] = new Int32Array(wasm.memory.buffer, countsAt, 2);
-  const values = new Float64Array(wasm.memory.buffer, valuesAt, p + n).slice();
-  const split: SplitScores = { positives: values.subarray(0, p), negatives: values.subarray(p), twiceMannWhitney };
-  // Past 2^20 samples the average precision is counted here too (the JavaScript merge costs
-  // 150 ms at 10^7); below, the pass would cost every AUROC-only call more than it saves.
-  if (p + n > 1 << 20) {
-    const ap = wasm.average_precision_sorted(valuesAt, p, n);
-    split.averagePrecision = ap < 0 ? null : ap;
-  }
-  return split;
+  const [ap] = new Float64Array(wasm.memory.buffer, apAt, 1);
+  const values = new Float64Array(wasm.memory.buffer, valuesAt, withScores ? p + n : 0).slice();
+  const cut = withScores ? p : 0;
+  return {
+    positives: values.subarray(0, cut),
+    negatives: values.subarray(cut),
+    positiveCount: p,
+    negativeCount: n,
+    twiceMannWhitney,
+    averagePrecision: ap < 0 ? null : ap,
+  };
 }
 
 /**

@@ -104,7 +104,7 @@ describe('splitSorted', () => {
     expect(Array.from(split.negatives)).toEqual([0.7]);
   });
 
-  it('sorts past 2^20 samples, where the buckets stop growing (about 10 samples a bucket), and counts pairs as the counts do', () => {
+  it('sorts past 8 · 2^10 samples, where a second distribution pass sorts each first-level bucket, and counts pairs as the counts do', () => {
     const n = 1_300_000;
     const positives = Float64Array.from({ length: n / 2 }, () => Math.random());
     const negatives = Float64Array.from({ length: n / 2 }, () => Math.round(Math.random() * 1000) / 1000);
