@@ -115,7 +115,8 @@ export function encodeChunk(batch: RankingBatch): Uint8Array {
   return bytes;
 }
 
-export function decodeChunk(stored: Uint8Array): RankingBatch {
+/** A rows chunk read in place: its batch's fields, with its labels as stored (8, 16 or 32 bits). */
+function readChunk(stored: Uint8Array): RankingBatch & { storedLabels: Int8Array | Int16Array | Int32Array } {
   // Typed views need 8-byte alignment: a copy when the store's buffer does not give it.
   const bytes = stored.byteOffset % 8 === 0 ? stored : new Uint8Array(stored);
   const header = new DataView(bytes.buffer, bytes.byteOffset, CHUNK_HEADER);
@@ -138,11 +139,18 @@ export function decodeChunk(stored: Uint8Array): RankingBatch {
     classes,
     scores: new Float64Array(buffer, at, scoreCount),
     scoresAreLogOdds: (flags & FLAG.logOdds) !== 0,
-    labels: Int32Array.from(new LABEL_ARRAYS[labelBytes](buffer, at + scoreCount * 8 + weightBytes, labelCount)),
+    labels: new Int32Array(0),
+    storedLabels: new LABEL_ARRAYS[labelBytes](buffer, at + scoreCount * 8 + weightBytes, labelCount),
     ignoreIndex: flags & FLAG.ignore ? header.getInt32(12, true) : null,
     weights: weighted ? new Float64Array(buffer, at + scoreCount * 8, rows) : null,
     warnings: [],
   };
+}
+
+/** One rows chunk as a batch: scores and weights viewed in place, labels widened to 32 bits. */
+export function decodeChunk(stored: Uint8Array): RankingBatch {
+  const { storedLabels, ...batch } = readChunk(stored);
+  return { ...batch, labels: new Int32Array(storedLabels) };
 }
 
 /**
@@ -157,7 +165,8 @@ export function decodeRows(stored: readonly Uint8Array[]): { chunks: RankingBatc
   const same = (h: DataView) =>
     h.getUint8(1) === headers[0].getUint8(1) && (h.getUint8(2) & ~FLAG.logits) === (headers[0].getUint8(2) & ~FLAG.logits) && h.getUint32(8, true) === headers[0].getUint32(8, true) && h.getInt32(12, true) === headers[0].getInt32(12, true);
   if (!headers.every(same)) return { chunks: stored.map(decodeChunk) };
-  const parts = stored.map(decodeChunk);
+  // Labels are widened straight into the one array: no 32-bit copy of each chunk's on the way.
+  const parts = stored.map(readChunk);
   const first = parts[0];
   let rows = 0;
   for (const p of parts) rows += p.rows;
@@ -169,12 +178,13 @@ export function decodeRows(stored: readonly Uint8Array[]): { chunks: RankingBatc
   let rowAt = 0;
   for (const p of parts) {
     scores.set(p.scores, at);
-    labels.set(p.labels, labelAt);
+    labels.set(p.storedLabels, labelAt);
     if (weights && p.weights) weights.set(p.weights, rowAt);
     at += p.scores.length;
-    labelAt += p.labels.length;
+    labelAt += p.storedLabels.length;
     rowAt += p.rows;
   }
   // The input each batch was read with may differ (auto decides per batch); the scale does not.
-  return { chunks: [{ ...first, rows, scores, labels, weights, input: parts.some((p) => p.input === 'logits') ? 'logits' : first.input }] };
+  const input = parts.some((p) => p.input === 'logits') ? 'logits' : first.input;
+  return { chunks: [{ task: first.task, input, rows, classes: first.classes, scores, scoresAreLogOdds: first.scoresAreLogOdds, labels, ignoreIndex: first.ignoreIndex, weights, warnings: [] }] };
 }
