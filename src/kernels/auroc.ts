@@ -116,8 +116,8 @@ export function aurocExact(counts: RankCounts, maxFpr: number | null): number | 
  * O(n). Returns `null` when there are no positives or no negatives.
  */
 export function aurocFromSplit(split: SplitScores): number | null {
-  const P = split.positiveCount;
-  const N = split.negativeCount;
+  const P = split.positives.length;
+  const N = split.negatives.length;
   if (P === 0 || N === 0) return null;
   return split.twiceMannWhitney / (2 * P * N);
 }

@@ -21,16 +21,10 @@ export interface ClassView {
   ignore: number | null;
 }
 
-/**
- * A class's scores split by label, each sorted ascending, with its Mann–Whitney count and its
- * average precision. A split made without its scores (an AUROC or AP alone needs none) has empty
- * `positives` and `negatives`: read the counts.
- */
+/** A class's scores split by label, each sorted ascending, with its Mann–Whitney count. */
 export interface SplitScores {
   positives: Float64Array;
   negatives: Float64Array;
-  positiveCount: number;
-  negativeCount: number;
   /** Twice the Mann–Whitney U: pairs ranked right count 2, ties 1 (an exact integer). */
   twiceMannWhitney: number;
   /**
@@ -114,17 +108,16 @@ function stage(view: ClassView, scoresAt: number, labelsAt: number): [number, nu
  * Splits a class into sorted positive and negative scores and counts its Mann–Whitney statistic
  * and average precision, in WebAssembly (src/kernels/wasm/rank-split.c): one scatter does the
  * split and the first level of a distribution sort; from the top bucket down, a second
- * distribution pass sorts each bucket's runs in cache and one walk of them counts both. Comparisons
- * are at full double precision; ties count half. Without `withScores`, only the counts, U and AP
- * are answered (the sorted arrays are empty): all an AUROC or an average precision needs.
+ * distribution pass sorts each bucket's runs in cache and one walk of them counts both.
+ * Comparisons are at full double precision; ties count half.
  *
  * O(n) expected for smooth score distributions, O(n log n) worst case.
  *
  * @example splitSorted({ rows: 3, scores: new Float64Array([0.9, 0.2, 0.4]), scoreOffset: 0, scoreStride: 1,
  *   labels: new Int32Array([1, 0, 1]), labelOffset: 0, labelStride: 1, positive: 1, negative: null, ignore: null })
- * // { positives: [0.4, 0.9], negatives: [0.2], positiveCount: 2, negativeCount: 1, twiceMannWhitney: 4, averagePrecision: 1 }
+ * // { positives: [0.4, 0.9], negatives: [0.2], twiceMannWhitney: 4, averagePrecision: 1 }
  */
-export function splitSorted(view: ClassView, withScores = true): SplitScores {
+export function splitSorted(view: ClassView): SplitScores {
   const { rows } = view;
   const [scoresAt, labelsAt, codesAt, valuesAt, endsAt, countsAt, apAt] = kernel.layout(
     rows * 8,
@@ -139,16 +132,8 @@ export function splitSorted(view: ClassView, withScores = true): SplitScores {
   const twiceMannWhitney = wasm.split_sorted(scoresAt, labelsAt, rows, ...stage(view, scoresAt, labelsAt), codesAt, valuesAt, endsAt, countsAt, apAt);
   const [p, n] = new Int32Array(wasm.memory.buffer, countsAt, 2);
   const [ap] = new Float64Array(wasm.memory.buffer, apAt, 1);
-  const values = new Float64Array(wasm.memory.buffer, valuesAt, withScores ? p + n : 0).slice();
-  const cut = withScores ? p : 0;
-  return {
-    positives: values.subarray(0, cut),
-    negatives: values.subarray(cut),
-    positiveCount: p,
-    negativeCount: n,
-    twiceMannWhitney,
-    averagePrecision: ap < 0 ? null : ap,
-  };
+  const values = new Float64Array(wasm.memory.buffer, valuesAt, p + n).slice();
+  return { positives: values.subarray(0, p), negatives: values.subarray(p), twiceMannWhitney, averagePrecision: ap < 0 ? null : ap };
 }
 
 /**

@@ -32,8 +32,8 @@ function aurocOfClass(cache: RankCountsSource, c: number, grid: Grid, maxFpr: nu
       const split = rows.weightedSplit(c, false);
       return { auroc: aurocFromWeightedSplit(split), positives: split.positiveWeight, negatives: split.negativeWeight };
     }
-    const split = rows.split(c, false);
-    return { auroc: aurocFromSplit(split), positives: split.positiveCount, negatives: split.negativeCount };
+    const split = rows.split(c);
+    return { auroc: aurocFromSplit(split), positives: split.positives.length, negatives: split.negatives.length };
   }
   const counts = cache.ofClass(c, grid);
   const auroc = grid.values ? aurocFromBinnedCounts(counts, maxFpr) : aurocExact(counts, maxFpr);
@@ -45,7 +45,7 @@ function aurocOneVsOne(batch: RankingBatch, weighted: boolean, warnings: string[
   const counts = supports(batch);
   const kept = counts.reduce((a, b) => a + b, 0);
   // Class a's column, ranking the samples of class a (positives) against those of class b.
-  const pairAuroc = (a: number, b: number) => aurocFromSplit(splitSorted({ ...classView(batch, a), positive: a, negative: b }, false)) as number;
+  const pairAuroc = (a: number, b: number) => aurocFromSplit(splitSorted({ ...classView(batch, a), positive: a, negative: b })) as number;
   const pairScores: Array<number | null> = [];
   const prevalence: number[] = [];
   const perPair: NonNullable<AurocResponse['per_pair']> = [];
@@ -142,7 +142,7 @@ function aurocPoint(cache: RankCountsSource, options: AurocOptions): AurocRespon
     if (grid.values) auroc = aurocFromBinnedCounts(cache.pooled(grid), null);
     else {
       const rows = withRows(cache);
-      auroc = rows.batch.weights ? aurocFromWeightedSplit(rows.weightedSplit('pooled', false)) : aurocFromSplit(rows.pooledSplit(false));
+      auroc = rows.batch.weights ? aurocFromWeightedSplit(rows.weightedSplit('pooled', false)) : aurocFromSplit(rows.pooledSplit());
     }
   } else auroc = averageDefined(perClass, options.average === 'weighted' ? cache.supports() : null);
   if (auroc === null && options.average !== 'none') warnings.push('no class has both positive and negative samples: the AUROC is undefined (null)');

@@ -33,9 +33,9 @@ function averagePrecisionPoint(cache: RankCountsSource, options: AveragePrecisio
   for (let c = 0; c < batch.classes; c++) {
     let value: number | null;
     if (fromSplit) {
-      const split = fromSplit.split(c, false);
+      const split = fromSplit.split(c);
       value = averagePrecisionFromSplit(split);
-      if (value === null) warnings.push(undefinedClassWarning('average precision', classLabel(batch.task, c), split.positiveCount, split.negativeCount));
+      if (value === null) warnings.push(undefinedClassWarning('average precision', classLabel(batch.task, c), split.positives.length, split.negatives.length));
     } else {
       const counts = cache.ofClass(c, grid);
       value = apOf(counts, grid);

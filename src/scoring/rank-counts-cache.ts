@@ -86,22 +86,18 @@ export class RankCountsCache implements RankCountsSource {
   private readonly counts = new Map<string, RankCounts>();
   private readonly splits = new Map<number | 'pooled', SplitScores>();
   private readonly weightedSplits = new Map<number | 'pooled', WeightedSplit>();
-  /** The splits (plain or weighted) made with their sorted scores. */
-  private readonly withScores = new Set<string>();
+  private readonly withScores = new Set<number | 'pooled'>();
 
   constructor(readonly batch: RankingBatch) {}
 
-  /**
-   * Class `c`'s positive and negative scores, sorted once (binary: c = 0); without `withScores`,
-   * only its counts, U and AP (the sorted scores stay in the kernel's memory, uncopied).
-   */
-  split(c: number, withScores = true): SplitScores {
-    return this.splitOf(c, () => classView(this.batch, c), withScores);
+  /** Class `c`'s positive and negative scores, sorted once (binary: c = 0). */
+  split(c: number): SplitScores {
+    return this.splitOf(c, () => classView(this.batch, c));
   }
 
   /** Every (sample, class) pair pooled, sorted once: micro averaging. */
-  pooledSplit(withScores = true): SplitScores {
-    return this.splitOf('pooled', () => pooledView(this.batch), withScores);
+  pooledSplit(): SplitScores {
+    return this.splitOf('pooled', () => pooledView(this.batch));
   }
 
   /**
@@ -111,13 +107,13 @@ export class RankCountsCache implements RankCountsSource {
   weightedSplit(c: number | 'pooled', withScores = true): WeightedSplit {
     let split = this.weightedSplits.get(c);
     // A split made for an AUROC alone lacks the sorted scores that counts need.
-    if (!split || (withScores && !this.withScores.has(`weighted|${c}`))) {
+    if (!split || (withScores && !this.withScores.has(c))) {
       const { weights, classes } = this.batch;
       if (!weights) throw new Error('weightedSplit of an unweighted batch');
       const view = c === 'pooled' ? pooledView(this.batch) : classView(this.batch, c);
       split = splitSortedWeighted(view, weights, c === 'pooled' ? classes : 1, withScores);
       this.weightedSplits.set(c, split);
-      if (withScores) this.withScores.add(`weighted|${c}`);
+      if (withScores) this.withScores.add(c);
     }
     return split;
   }
@@ -136,13 +132,11 @@ export class RankCountsCache implements RankCountsSource {
     return supports(this.batch);
   }
 
-  private splitOf(key: number | 'pooled', view: () => ClassView, withScores: boolean): SplitScores {
+  private splitOf(key: number | 'pooled', view: () => ClassView): SplitScores {
     let split = this.splits.get(key);
-    // A split made for an AUROC or AP alone lacks the sorted scores that counts need.
-    if (!split || (withScores && !this.withScores.has(`${key}`))) {
-      split = splitSorted(view(), withScores);
+    if (!split) {
+      split = splitSorted(view());
       this.splits.set(key, split);
-      if (withScores) this.withScores.add(`${key}`);
     }
     return split;
   }

@@ -17,9 +17,6 @@ describe('averagePrecisionFromSplit', () => {
     const { averagePrecision, ...plain } = splitSorted(view);
     expect(averagePrecision).not.toBeUndefined();
     expect(averagePrecision).toBe(averagePrecisionFromSplit(plain));
-    // Without its scores, the same counts, U and AP, and no arrays copied out.
-    const bare = splitSorted(view, false);
-    expect(bare).toEqual({ ...plain, averagePrecision, positives: new Float64Array(0), negatives: new Float64Array(0) });
   });
 
   it('counts the same double as the JavaScript one for small splits, ties included', () => {
@@ -41,7 +38,7 @@ describe('averagePrecisionFromSplit', () => {
       fc.property(scores, scores, (p, n) => {
         const positives = Float64Array.from(p).sort();
         const negatives = Float64Array.from(n).sort();
-        expect(averagePrecisionFromSplit({ positives, negatives })).toBe(averagePrecisionFromCounts(rankCountsFromSorted(positives, negatives)));
+        expect(averagePrecisionFromSplit({ positives, negatives, twiceMannWhitney: 0 })).toBe(averagePrecisionFromCounts(rankCountsFromSorted(positives, negatives)));
       }),
       { numRuns: 500 },
     );
