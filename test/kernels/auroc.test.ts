@@ -118,13 +118,14 @@ describe('splitSorted', () => {
     expect(weighted.twiceMannWhitney).toBe(split.twiceMannWhitney);
   });
 
-  it('sorts large smooth and skewed inputs', () => {
+  it('sorts large smooth and skewed inputs, and counts their pairs as the counts do', () => {
     for (const gen of [() => Math.random(), () => Math.exp(-Math.random() * 700), () => Math.round(Math.random() * 10), () => (Math.random() < 0.5 ? 0 : 1e300 * Math.random())]) {
       const positives = Float64Array.from({ length: 60_000 }, gen);
       const negatives = Float64Array.from({ length: 90_000 }, gen);
       const split = splitSorted(view(positives, negatives));
       expect(sameValues(split.positives, positives.slice().sort())).toBe(true);
       expect(sameValues(split.negatives, negatives.slice().sort())).toBe(true);
+      expect(aurocFromSplit(split)).toBe(aurocFromCounts(rankCountsFromSorted(split.positives, split.negatives)));
     }
   });
 });
