@@ -36,7 +36,7 @@ export const ConfigSchema = z.object({
    */
   STORE_URL: z
     .string()
-    .regex(/^(sqlite:.+|memory:|rediss?:\/\/.+)$/, 'expected sqlite:<path>, memory: or redis://host:port')
+    .regex(/^(sqlite:.+|memory:|rediss?(\+cluster)?:\/\/.+)$/, 'expected sqlite:<path>, memory:, redis://host:port or redis+cluster://host:port,host:port')
     .default('sqlite:./data/sessions.sqlite'),
   /** Rows an exact session may hold (its ranking metrics keep every row); more is a 413. */
   SESSION_MAX_ROWS: integerFrom(20_000_000, 1),

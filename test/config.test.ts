@@ -10,7 +10,13 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ PORT: '9090', WORKERS: '3', MAX_QUEUE: '5' })).toMatchObject({ PORT: 9090, WORKERS: 3, MAX_QUEUE: 5 });
   });
 
+  it.each(['sqlite:./data/s.sqlite', 'memory:', 'redis://r:6379', 'rediss://:pw@r:6380/2', 'redis+cluster://a:7000,b:7001', 'rediss+cluster://:pw@a:7000'])('takes STORE_URL=%s', (url) => {
+    expect(loadConfig({ STORE_URL: url }).STORE_URL).toBe(url);
+  });
+
   it.each([
+    ['STORE_URL', 'postgres://db'],
+    ['STORE_URL', 'redis+sentinel://a:1'],
     ['PORT', 'eighty'],
     ['PORT', '70000'],
     ['WORKERS', '0'],

@@ -4,7 +4,7 @@ import type { SessionStore } from './store.js';
 
 /**
  * The store STORE_URL names: `sqlite:<path>` (the embedded default), `memory:`, or
- * `redis://…` / `rediss://…` (loaded only when asked, with its client).
+ * `redis://…` / `rediss://…` / `redis+cluster://…` (loaded only when asked, with its client).
  */
 export async function openStore(url: string): Promise<SessionStore> {
   if (url === 'memory:') return new MemoryStore();

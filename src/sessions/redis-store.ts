@@ -1,9 +1,10 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { addCounts, combineStates, type ApplyResult, type BatchChange, type SessionRecord, type SessionStore, type StoredState } from './store.js';
 
 /**
  * `STORE_URL=redis://…` / `rediss://…`: sessions in Redis or Valkey, shared by every replica, so
- * any replica serves any session.
+ * any replica serves any session. `redis+cluster://host:port,host:port…` (`rediss+cluster://`)
+ * names the seed nodes of a Redis Cluster; the client finds the others and follows redirections.
  *
  * Keys of session `id`, all under the hash tag `{id}` (one Redis Cluster slot, so scripts may
  * touch them together):
@@ -148,6 +149,8 @@ const backoff = (attempt: number) => sleep(Math.random() * Math.min(100, 2 ** Ma
 
 /** The URL without credentials or query (which may carry a password), for logs and /readyz. */
 function describeUrl(url: string): string {
+  const cluster = clusterUrl(url);
+  if (cluster) return `${cluster.tls ? 'rediss' : 'redis'}+cluster://${cluster.seeds.map((s) => `${s.host}:${s.port}`).join(',')}`;
   try {
     const u = new URL(url);
     return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
@@ -156,13 +159,64 @@ function describeUrl(url: string): string {
   }
 }
 
+/**
+ * A Redis Cluster URL, `redis+cluster://[[user]:password@]host:port[,host:port…]` (or
+ * `rediss+cluster://` for TLS; a port defaults to 6379): its seed nodes and credentials. Null for
+ * any other URL.
+ *
+ * @throws {Error} for a cluster URL without a host, or with a path or query
+ */
+export function clusterUrl(url: string): { seeds: Array<{ host: string; port: number }>; username?: string; password?: string; tls: boolean } | null {
+  const match = /^(rediss?)\+cluster:\/\/(.*)$/.exec(url);
+  if (!match) return null;
+  const [, scheme, rest] = match;
+  const at = rest.lastIndexOf('@');
+  const userinfo = at < 0 ? '' : rest.slice(0, at);
+  const hosts = (at < 0 ? rest : rest.slice(at + 1)).replace(/\/$/, '');
+  if (hosts === '' || /[/?#]/.test(hosts)) throw new Error(`${scheme}+cluster:// takes host:port seed nodes separated by commas, and no path or query`);
+  const seeds = hosts.split(',').map((host) => {
+    const u = new URL(`redis://${host}`);
+    return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: u.port === '' ? 6379 : Number(u.port) };
+  });
+  const colon = userinfo.indexOf(':');
+  const username = decodeURIComponent(colon < 0 ? userinfo : userinfo.slice(0, colon));
+  const password = colon < 0 ? '' : decodeURIComponent(userinfo.slice(colon + 1));
+  return { seeds, tls: scheme === 'rediss', ...(username ? { username } : {}), ...(password ? { password } : {}) };
+}
+
+/**
+ * A client for `url`, not yet connected. Either kind fails a command rather than hold it while
+ * the server is unreachable (so /readyz and the API answer 503), and never resends a command whose
+ * reply was lost.
+ */
+function clientFor(url: string): { client: Redis | Cluster; connected: () => void } {
+  const options: RedisOptions = {
+    connectTimeout: 10_000,
+    // Commands queued while reconnecting fail after a few attempts instead of hanging /readyz.
+    maxRetriesPerRequest: 3,
+    // A command in flight when the connection drops may have been applied: never send it twice.
+    autoResendUnfulfilledCommands: false,
+  };
+  const cluster = clusterUrl(url);
+  if (!cluster) return { client: new Redis(url, { ...options, lazyConnect: true }), connected: () => undefined };
+  let connected = false;
+  const client = new Cluster(cluster.seeds, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    // The first connection fails loudly; once connected, the client keeps trying to reconnect.
+    clusterRetryStrategy: (times) => (connected ? Math.min(100 * times, 2000) : null),
+    redisOptions: { ...options, username: cluster.username, password: cluster.password, tls: cluster.tls ? {} : undefined },
+  });
+  return { client, connected: () => (connected = true) };
+}
+
 export class RedisStore implements SessionStore {
   readonly description: string;
   private readonly scripts: Scripts;
   private lastError: Error | null = null;
 
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     url: string,
   ) {
     this.description = describeUrl(url);
@@ -174,14 +228,7 @@ export class RedisStore implements SessionStore {
 
   /** Connects (failing when the server does not answer) and returns the store. */
   static async connect(url: string): Promise<RedisStore> {
-    const redis = new Redis(url, {
-      lazyConnect: true,
-      connectTimeout: 10_000,
-      // Commands queued while reconnecting fail after a few attempts instead of hanging /readyz.
-      maxRetriesPerRequest: 3,
-      // A command in flight when the connection drops may have been applied: never send it twice.
-      autoResendUnfulfilledCommands: false,
-    });
+    const { client: redis, connected } = clientFor(url);
     const store = new RedisStore(redis, url);
     // Without a listener ioredis prints every reconnection error; commands still reject with it.
     redis.on('error', (error: Error) => {
@@ -190,6 +237,7 @@ export class RedisStore implements SessionStore {
     try {
       await redis.connect();
       await redis.ping();
+      connected();
     } catch (error) {
       redis.disconnect();
       throw new Error(`cannot connect to ${store.description}: ${(error as Error).message}`, { cause: error });

@@ -2,36 +2,43 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCounts, encodeCounts } from '../../src/sessions/codec.js';
 import { MemoryStore } from '../../src/sessions/memory-store.js';
 import { openStore } from '../../src/sessions/open-store.js';
-import { RedisStore } from '../../src/sessions/redis-store.js';
+import { clusterUrl, RedisStore } from '../../src/sessions/redis-store.js';
 import { SqliteStore } from '../../src/sessions/sqlite-store.js';
 import type { BatchChange, SessionRecord, SessionStore, StoredState } from '../../src/sessions/store.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from '../support/redis.js';
 
 /**
- * One contract for the three session stores (issue 17, SESSIONS.md): the memory store, SQLite on
- * a temporary file, and Redis on a real redis-server. The concurrency cases go through two
- * handles on the same data: two RedisStore connections (two replicas), two SqliteStore
- * instances on one file (two processes).
+ * One contract for the session stores (issue 17, SESSIONS.md): the memory store, SQLite on a
+ * temporary file, Redis on a real redis-server, and a real three-master Redis Cluster. The
+ * concurrency cases go through two handles on the same data: two RedisStore connections (two
+ * replicas), two SqliteStore instances on one file (two processes).
  */
 
 const PASSWORD = 'contract-secret';
 let redis: RedisServer;
+let cluster: RedisCluster;
 let folder: string;
 
 beforeAll(async () => {
-  redis = await startRedis({ password: PASSWORD });
+  [redis, cluster] = await Promise.all([startRedis({ password: PASSWORD }), startRedisCluster({ password: PASSWORD })]);
   folder = await mkdtemp(join(tmpdir(), 'fa-store-contract-'));
 });
 
 afterAll(async () => {
-  await redis?.stop();
+  await Promise.all([redis?.stop(), cluster?.stop()]);
   if (folder) await rm(folder, { recursive: true, force: true });
 });
+
+/** A plain ioredis Cluster client on the test cluster, to look at keys behind the store's back. */
+const rawCluster = () => {
+  const { seeds, password } = clusterUrl(cluster.url)!;
+  return new Cluster(seeds, { redisOptions: { password } });
+};
 
 interface Backend {
   name: string;
@@ -77,6 +84,20 @@ const backends: Backend[] = [
     // Real time: poll the keys (without touching the session, which would restart its TTL).
     async expire(id) {
       const raw = new Redis(redis.url);
+      try {
+        await until(async () => (await raw.exists(...sessionKeys(id))) === 0, 10_000);
+      } finally {
+        raw.disconnect();
+      }
+    },
+  },
+  {
+    name: 'redis cluster',
+    async open() {
+      return [await RedisStore.connect(cluster.url), await RedisStore.connect(cluster.url)];
+    },
+    async expire(id) {
+      const raw = rawCluster();
       try {
         await until(async () => (await raw.exists(...sessionKeys(id))) === 0, 10_000);
       } finally {
@@ -432,5 +453,55 @@ describe('RedisStore specifics', () => {
     await closed.stop();
     await expect(RedisStore.connect(url.replace('redis://', `redis://:${PASSWORD}@`))).rejects.toThrow(new RegExp(`cannot connect to redis://127\\.0\\.0\\.1:${closed.port}: `));
     await expect(RedisStore.connect(redis.url.replace(PASSWORD, 'wrong'))).rejects.not.toThrow(/wrong|contract-secret/);
+  });
+});
+
+describe('Redis Cluster specifics', () => {
+  it('spreads sessions over the masters, each session whole on one of them', async () => {
+    const store = await RedisStore.connect(cluster.url);
+    const nodes = cluster.nodes.map((n) => new Redis(n.url));
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 24; i++) {
+        const r = record();
+        ids.push(r.id);
+        await store.create(r);
+        await store.apply(r.id, batch({ key: `k${i}`, chunk: `rows ${i}` }));
+      }
+      const holders = await Promise.all(ids.map(async (id) => {
+        const held = await Promise.all(nodes.map(async (node) => (await node.keys(`fa:{${id}}:*`)).length));
+        return held.flatMap((count, n) => (count > 0 ? [[n, count]] : []));
+      }));
+      // Every session's four keys on exactly one master; the sessions on more than one master.
+      for (const held of holders) expect(held).toEqual([[expect.any(Number), 4]]);
+      expect(new Set(holders.map((held) => held[0][0])).size).toBeGreaterThan(1);
+      for (const [i, id] of ids.entries()) expect(text((await store.load(id))!.state.chunks[0])).toBe(`rows ${i}`);
+    } finally {
+      await store.close();
+      for (const node of nodes) node.disconnect();
+    }
+  });
+
+  it('is what STORE_URL=redis+cluster://… opens, described without its password; no cluster fails loudly', async () => {
+    const opened = await openStore(cluster.url);
+    try {
+      expect(opened).toBeInstanceOf(RedisStore);
+      await opened.ping();
+      expect(cluster.url).toContain(PASSWORD);
+      expect(opened.description).toBe(`redis+cluster://${cluster.nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`);
+    } finally {
+      await opened.close();
+    }
+    const closed = await startRedis();
+    await closed.stop();
+    await expect(RedisStore.connect(`redis+cluster://127.0.0.1:${closed.port}`)).rejects.toThrow(new RegExp(`cannot connect to redis\\+cluster://127\\.0\\.0\\.1:${closed.port}: `));
+  });
+
+  it('reads seeds and credentials from the URL', () => {
+    expect(clusterUrl('redis://h:1')).toBeNull();
+    expect(clusterUrl('redis+cluster://a:7000,b,[::1]:7002')).toEqual({ seeds: [{ host: 'a', port: 7000 }, { host: 'b', port: 6379 }, { host: '::1', port: 7002 }], tls: false });
+    expect(clusterUrl('rediss+cluster://user:p%40ss@a:1')).toEqual({ seeds: [{ host: 'a', port: 1 }], tls: true, username: 'user', password: 'p@ss' });
+    expect(() => clusterUrl('redis+cluster://')).toThrow(/seed nodes/);
+    expect(() => clusterUrl('redis+cluster://a:1/0')).toThrow(/no path/);
   });
 });

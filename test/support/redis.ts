@@ -1,10 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort } from '../../scripts/free-port.js';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
@@ -45,6 +45,8 @@ export interface RedisOptions {
   port?: number;
   /** requirepass: the URL then carries it (`redis://:<password>@…`). */
   password?: string;
+  /** More redis-server arguments (`--cluster-enabled yes` …). */
+  args?: string[];
 }
 
 /** One PING over a raw socket: true when the server answers (+PONG, or -NOAUTH with a password). */
@@ -66,8 +68,8 @@ function pings(port: number): Promise<boolean> {
   });
 }
 
-async function launch(dir: string, port: number, appendOnly: boolean, password: string | undefined): Promise<{ child: ChildProcess; output: () => string; exited: Promise<unknown> } | null> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'];
+async function launch(dir: string, port: number, appendOnly: boolean, password: string | undefined, extra: string[]): Promise<{ child: ChildProcess; output: () => string; exited: Promise<unknown> } | null> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'warning', ...extra];
   if (password !== undefined) args.push('--requirepass', password);
   args.push(...(appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
   const child = spawn(ensureRedisServer(), args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -95,7 +97,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'fa-redis-')));
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = options.port ?? (await freePort());
-    const started = await launch(dir, port, options.appendOnly ?? false, options.password);
+    const started = await launch(dir, port, options.appendOnly ?? false, options.password, options.args ?? []);
     if (!started) {
       if (options.port !== undefined || attempt === 4) throw new Error(`redis-server exited before answering PING on port ${port}`);
       continue;
@@ -122,4 +124,56 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     };
   }
   throw new Error('unreachable');
+}
+
+export interface RedisCluster {
+  /** `redis+cluster://[:password@]127.0.0.1:<port>,…`: every master as a seed. */
+  url: string;
+  /** The masters, each a redis-server of its own. */
+  nodes: RedisServer[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Redis Cluster of `masters` redis-servers (no replicas), each on a free loopback port in
+ * its own folder, joined by `redis-cli --cluster create` (Debian's redis-tools, which
+ * redis-server depends on) over all 16384 slots; resolves once every node reports
+ * `cluster_state:ok`.
+ */
+export async function startRedisCluster(options: { masters?: number; password?: string } = {}): Promise<RedisCluster> {
+  const { masters = 3, password } = options;
+  const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000', ...(password === undefined ? [] : ['--masterauth', password])];
+  const nodes: RedisServer[] = [];
+  try {
+    for (let i = 0; i < masters; i++) nodes.push(await startRedis({ password, args }));
+    const auth = password === undefined ? [] : ['-a', password, '--no-auth-warning'];
+    const cli = join(dirname(ensureRedisServer()), 'redis-cli');
+    await run(cli, [...auth, '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    const deadline = Date.now() + 30_000;
+    for (const node of nodes) {
+      for (;;) {
+        const info = await run(cli, [...auth, '-p', String(node.port), 'cluster', 'info']);
+        if (info.includes('cluster_state:ok')) break;
+        if (Date.now() > deadline) throw new Error(`redis cluster node ${node.port} not ok within 30 s:\n${info}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  } catch (error) {
+    await Promise.all(nodes.map((n) => n.stop()));
+    throw error;
+  }
+  const credentials = password === undefined ? '' : `:${encodeURIComponent(password)}@`;
+  return {
+    url: `redis+cluster://${credentials}${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`,
+    nodes,
+    async stop() {
+      await Promise.all(nodes.map((n) => n.stop()));
+    },
+  };
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { timeout: 30_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${command} ${args.join(' ')}: ${error.message}\n${stdout}${stderr}`)) : resolve(stdout)));
+  });
 }
