@@ -1,12 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { startRedis, startRedisCluster } from '../support/redis.js';
 import type { ServerProcess } from '../support/server-process.js';
 import { ServiceProcesses, call, concatenate, expectJson, expectSameMetrics, makeBatches, type Batch } from '../support/session-processes.js';
 
 /**
  * The concurrency and retry guarantees of sessions (issue 17, SESSIONS.md), against two real
- * service processes (replicas) sharing one real redis-server:
+ * service processes (replicas) sharing one real redis-server, and again sharing a real
+ * three-master Redis Cluster (fewer batches):
  *
  * - 8 clients × 200 batches of 64 rows, at once, into one session, spread over both replicas:
  *   rows, batches and every metric equal the single-call /v1/metrics computation on the
@@ -19,8 +20,6 @@ import { ServiceProcesses, call, concatenate, expectJson, expectSameMetrics, mak
 
 const CLASSES = 3;
 const ROWS = 64;
-const CLIENTS = 8;
-const PER_CLIENT = 200;
 const CONFIG = {
   task: 'multiclass',
   num_classes: CLASSES,
@@ -28,31 +27,36 @@ const CONFIG = {
   metrics: ['auroc', 'average_precision', 'f1_score', { name: 'f1_score', average: 'micro', key: 'f1_micro' }, 'confusion_matrix'],
 };
 
-const procs = new ServiceProcesses();
-let redis: RedisServer;
-let replicas: ServerProcess[];
+const stores = [
+  { name: 'one Redis', CLIENTS: 8, PER_CLIENT: 200, start: () => startRedis() },
+  { name: 'a Redis Cluster', CLIENTS: 4, PER_CLIENT: 50, start: () => startRedisCluster() },
+];
 
-beforeAll(async () => {
-  redis = await startRedis();
-  replicas = await Promise.all([procs.start({ STORE_URL: redis.url }), procs.start({ STORE_URL: redis.url })]);
-});
+describe.each(stores)('sessions through two replicas sharing $name', ({ CLIENTS, PER_CLIENT, start }) => {
+  const procs = new ServiceProcesses();
+  let redis: { url: string; stop(): Promise<void> };
+  let replicas: ServerProcess[];
 
-afterAll(async () => {
-  await procs.killAll();
-  await redis?.stop();
-});
+  beforeAll(async () => {
+    redis = await start();
+    replicas = await Promise.all([procs.start({ STORE_URL: redis.url }), procs.start({ STORE_URL: redis.url })]);
+  });
 
-const post = (replica: number, id: string, batch: Batch, keyed: boolean) =>
-  call(replicas[replica].url, 'POST', `/v1/sessions/${id}/batches`, batch.json, keyed ? { 'idempotency-key': batch.key } : {});
+  afterAll(async () => {
+    await procs.killAll();
+    await redis?.stop();
+  });
 
-async function expectStateless(id: string, batches: Batch[], context: string) {
-  const session = await expectJson(replicas[0].url, 'GET', `/v1/sessions/${id}`);
-  expect({ rows: session.rows, batches: session.batches }, context).toEqual({ rows: batches.length * ROWS, batches: batches.length });
-  const stateless = await expectJson(replicas[1].url, 'POST', '/v1/metrics', { ...concatenate(batches), task: CONFIG.task, num_classes: CLASSES, input: CONFIG.input, metrics: CONFIG.metrics });
-  expectSameMetrics(session.metrics, stateless.metrics, context);
-}
+  const post = (replica: number, id: string, batch: Batch, keyed: boolean) =>
+    call(replicas[replica].url, 'POST', `/v1/sessions/${id}/batches`, batch.json, keyed ? { 'idempotency-key': batch.key } : {});
 
-describe('sessions through two replicas sharing one Redis', () => {
+  async function expectStateless(id: string, batches: Batch[], context: string) {
+    const session = await expectJson(replicas[0].url, 'GET', `/v1/sessions/${id}`);
+    expect({ rows: session.rows, batches: session.batches }, context).toEqual({ rows: batches.length * ROWS, batches: batches.length });
+    const stateless = await expectJson(replicas[1].url, 'POST', '/v1/metrics', { ...concatenate(batches), task: CONFIG.task, num_classes: CLASSES, input: CONFIG.input, metrics: CONFIG.metrics });
+    expectSameMetrics(session.metrics, stateless.metrics, context);
+  }
+
   it(`${CLIENTS} clients × ${PER_CLIENT} batches of ${ROWS} rows into one session: rows and every metric equal the single-call computation`, { timeout: 120_000 }, async () => {
     const seed = randomInt(2 ** 31);
     const id = (await expectJson(replicas[0].url, 'POST', '/v1/sessions', CONFIG, 201)).id as string;
@@ -77,7 +81,7 @@ describe('sessions through two replicas sharing one Redis', () => {
     );
     console.info(`${CLIENTS * PER_CLIENT} batches through 2 replicas in ${Date.now() - started} ms`);
     expect(failures.slice(0, 5), `${failures.length} of ${CLIENTS * PER_CLIENT} batches failed (seed ${seed})`).toEqual([]);
-    // Every commit saw every earlier one: the counters answered are 1..1600, each once.
+    // Every commit saw every earlier one: the counters answered are 1..CLIENTS × PER_CLIENT, each once.
     expect(counters.sort((a, b) => a - b)).toEqual(Array.from({ length: CLIENTS * PER_CLIENT }, (_, i) => i + 1));
     await expectStateless(id, perClient.flat(), `seed ${seed}`);
   });
