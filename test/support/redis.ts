@@ -45,8 +45,8 @@ export interface RedisOptions {
   port?: number;
   /** requirepass: the URL then carries it (`redis://:<password>@…`). */
   password?: string;
-  /** More redis-server arguments (`--cluster-enabled yes` …). */
-  args?: string[];
+  /** More redis-server arguments (`--cluster-enabled yes` …), made anew for each attempt at a port. */
+  args?: () => Promise<string[]>;
 }
 
 /** One PING over a raw socket: true when the server answers (+PONG, or -NOAUTH with a password). */
@@ -97,7 +97,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'fa-redis-')));
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = options.port ?? (await freePort());
-    const started = await launch(dir, port, options.appendOnly ?? false, options.password, options.args ?? []);
+    const started = await launch(dir, port, options.appendOnly ?? false, options.password, (await options.args?.()) ?? []);
     if (!started) {
       if (options.port !== undefined || attempt === 4) throw new Error(`redis-server exited before answering PING on port ${port}`);
       continue;
@@ -142,7 +142,12 @@ export interface RedisCluster {
  */
 export async function startRedisCluster(options: { masters?: number; password?: string } = {}): Promise<RedisCluster> {
   const { masters = 3, password } = options;
-  const args = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000', ...(password === undefined ? [] : ['--masterauth', password])];
+  // The cluster bus gets a free port of its own: by default it is the node's port + 10000, which
+  // may be a port another test was just handed.
+  const args = async () => [
+    '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000', '--cluster-port', String(await freePort()),
+    ...(password === undefined ? [] : ['--masterauth', password]),
+  ];
   const nodes: RedisServer[] = [];
   try {
     for (let i = 0; i < masters; i++) nodes.push(await startRedis({ password, args }));
