@@ -29,9 +29,20 @@ export interface StartOptions {
  * Starts `src/server.ts` as a real process on a free loopback port and resolves once it has
  * logged that it listens (pino's "Server listening" line), so no test sleeps to wait for it. A
  * process that exits or times out before listening fails the start and is killed: no orphan.
+ * A port taken between its choice and the server's listen (another test's server, or the local
+ * end of some connection: both draw from the same range) is a new attempt on another port.
  */
 export async function startServer(env: Record<string, string> = {}, entry = ['--import', 'tsx', 'src/server.ts'], options: StartOptions = {}): Promise<ServerProcess> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(await freePort(), env, entry, options);
+    } catch (error) {
+      if (attempt === 5 || !(error instanceof Error && error.message.includes('EADDRINUSE'))) throw error;
+    }
+  }
+}
+
+async function startOnce(port: number, env: Record<string, string>, entry: string[], options: StartOptions): Promise<ServerProcess> {
   const child = spawn(process.execPath, entry, {
     cwd: projectRoot,
     // Sessions in memory unless a test names a store: no test writes the project's ./data.
