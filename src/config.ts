@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { redisUrlProblem } from './sessions/store-url.js';
 
 const MiB = 1024 * 1024;
 
@@ -31,12 +32,17 @@ export const ConfigSchema = z.object({
     .transform((value) => (value ?? '').split(',').map((token) => token.trim()).filter(Boolean)),
   DOCS_REQUIRE_AUTH: z.stringbool().default(false),
   /**
-   * Where sessions live: `sqlite:<path>` (the embedded default, a durable file), `memory:`, or
-   * `redis://[:password@]host:port[/db]` (`rediss://` for TLS) shared by every replica.
+   * Where sessions live: `sqlite:<path>` (the embedded default, a durable file), `memory:`,
+   * `redis://[:password@]host:port[/db]` (`rediss://` for TLS) shared by every replica, or
+   * `redis+cluster://[:password@]host:port[,host:port…]` for a Redis Cluster.
    */
   STORE_URL: z
     .string()
-    .regex(/^(sqlite:.+|memory:|rediss?(\+cluster)?:\/\/.+)$/, 'expected sqlite:<path>, memory:, redis://host:port or redis+cluster://host:port,host:port')
+    .regex(/^(sqlite:.+|memory:|rediss?(\+cluster)?:\/\/.*)$/, 'expected sqlite:<path>, memory:, redis://host:port or redis+cluster://host:port,host:port')
+    .superRefine((url, context) => {
+      const problem = /^rediss?(\+cluster)?:/.test(url) ? redisUrlProblem(url) : null;
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    })
     .default('sqlite:./data/sessions.sqlite'),
   /** Rows an exact session may hold (its ranking metrics keep every row); more is a 413. */
   SESSION_MAX_ROWS: integerFrom(20_000_000, 1),

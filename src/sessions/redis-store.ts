@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { clusterAddress, seedText } from './store-url.js';
 import { addCounts, combineStates, type ApplyResult, type BatchChange, type SessionRecord, type SessionStore, type StoredState } from './store.js';
 
 /**
@@ -32,7 +33,7 @@ import { addCounts, combineStates, type ApplyResult, type BatchChange, type Sess
  */
 
 const MAX_ATTEMPTS = 100;
-/** RPUSH arguments per call inside a script (Lua's `unpack` has a stack limit). */
+/** RPUSH or HMGET arguments per call inside a script (Lua's `unpack` has a stack limit, ~8,000). */
 const PUSH_BATCH = 1000;
 
 /** Restarts the TTL of every key from `ttl` in meta; `false` (nil) when the session is gone. */
@@ -55,7 +56,10 @@ if mode == 'meta' then return {meta} end
 local counts = redis.call('GET', KEYS[2])
 if mode == 'load' then return {meta, counts, redis.call('LRANGE', KEYS[3], 0, -1)} end
 local seen = {}
-if #ARGV > 1 then seen = redis.call('HMGET', KEYS[4], unpack(ARGV, 2)) end
+for i = 2, #ARGV, ${PUSH_BATCH} do
+  local part = redis.call('HMGET', KEYS[4], unpack(ARGV, i, math.min(i + ${PUSH_BATCH - 1}, #ARGV)))
+  for j = 1, #part do seen[#seen + 1] = part[j] end
+end
 return {meta, counts, seen}
 `;
 
@@ -149,8 +153,8 @@ const backoff = (attempt: number) => sleep(Math.random() * Math.min(100, 2 ** Ma
 
 /** The URL without credentials or query (which may carry a password), for logs and /readyz. */
 function describeUrl(url: string): string {
-  const cluster = clusterUrl(url);
-  if (cluster) return `${cluster.tls ? 'rediss' : 'redis'}+cluster://${cluster.seeds.map((s) => `${s.host}:${s.port}`).join(',')}`;
+  const cluster = clusterAddress(url);
+  if (cluster) return `${cluster.tls ? 'rediss' : 'redis'}+cluster://${cluster.seeds.map(seedText).join(',')}`;
   try {
     const u = new URL(url);
     return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
@@ -160,49 +164,38 @@ function describeUrl(url: string): string {
 }
 
 /**
- * A Redis Cluster URL, `redis+cluster://[[user]:password@]host:port[,host:port…]` (or
- * `rediss+cluster://` for TLS; a port defaults to 6379): its seed nodes and credentials. Null for
- * any other URL.
- *
- * @throws {Error} for a cluster URL without a host, or with a path or query
+ * How long a command may wait for its reply. Past it the command fails (a 503), though the
+ * server may still apply it: its outcome is unknown, as when a connection drops (a retry with
+ * an Idempotency-Key counts once). Without it a server that accepts connections but does not
+ * answer (stopped, swapping) held requests forever, and so did a command whose reply was lost:
+ * ioredis forgets the commands in flight when it reconnects without resending them.
  */
-export function clusterUrl(url: string): { seeds: Array<{ host: string; port: number }>; username?: string; password?: string; tls: boolean } | null {
-  const match = /^(rediss?)\+cluster:\/\/(.*)$/.exec(url);
-  if (!match) return null;
-  const [, scheme, rest] = match;
-  const at = rest.lastIndexOf('@');
-  const userinfo = at < 0 ? '' : rest.slice(0, at);
-  const hosts = (at < 0 ? rest : rest.slice(at + 1)).replace(/\/$/, '');
-  if (hosts === '' || /[/?#]/.test(hosts)) throw new Error(`${scheme}+cluster:// takes host:port seed nodes separated by commas, and no path or query`);
-  const seeds = hosts.split(',').map((host) => {
-    const u = new URL(`redis://${host}`);
-    return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: u.port === '' ? 6379 : Number(u.port) };
-  });
-  const colon = userinfo.indexOf(':');
-  const username = decodeURIComponent(colon < 0 ? userinfo : userinfo.slice(0, colon));
-  const password = colon < 0 ? '' : decodeURIComponent(userinfo.slice(colon + 1));
-  return { seeds, tls: scheme === 'rediss', ...(username ? { username } : {}), ...(password ? { password } : {}) };
-}
+const COMMAND_TIMEOUT_MS = 15_000;
 
 /**
  * A client for `url`, not yet connected. Either kind fails a command rather than hold it while
- * the server is unreachable (so /readyz and the API answer 503), and never resends a command whose
- * reply was lost.
+ * the server is unreachable or silent (so /readyz and the API answer 503), and never resends a
+ * command whose reply was lost.
  */
-function clientFor(url: string): { client: Redis | Cluster; connected: () => void } {
+function clientFor(url: string, commandTimeoutMs: number): { client: Redis | Cluster; connected: () => void } {
   const options: RedisOptions = {
     connectTimeout: 10_000,
+    commandTimeout: commandTimeoutMs,
     // Commands queued while reconnecting fail after a few attempts instead of hanging /readyz.
     maxRetriesPerRequest: 3,
     // A command in flight when the connection drops may have been applied: never send it twice.
     autoResendUnfulfilledCommands: false,
   };
-  const cluster = clusterUrl(url);
+  const cluster = clusterAddress(url);
   if (!cluster) return { client: new Redis(url, { ...options, lazyConnect: true }), connected: () => undefined };
   let connected = false;
   const client = new Cluster(cluster.seeds, {
     lazyConnect: true,
     enableOfflineQueue: false,
+    // The cluster client resends a command whose connection closed (after a failover pause):
+    // it may have been applied, so that would count a batch twice. Redirections (MOVED, ASK,
+    // TRYAGAIN, CLUSTERDOWN), answered before anything ran, are still followed.
+    retryDelayOnFailover: 0,
     // The first connection fails loudly; once connected, the client keeps trying to reconnect.
     clusterRetryStrategy: (times) => (connected ? Math.min(100 * times, 2000) : null),
     redisOptions: { ...options, username: cluster.username, password: cluster.password, tls: cluster.tls ? {} : undefined },
@@ -226,21 +219,37 @@ export class RedisStore implements SessionStore {
     this.scripts = redis as unknown as Scripts;
   }
 
-  /** Connects (failing when the server does not answer) and returns the store. */
-  static async connect(url: string): Promise<RedisStore> {
-    const { client: redis, connected } = clientFor(url);
+  /**
+   * Connects (failing when the server does not answer, or when a plain URL names a cluster node)
+   * and returns the store. `commandTimeoutMs`: how long a command waits for its reply (tests
+   * shorten it).
+   */
+  static async connect(url: string, { commandTimeoutMs = COMMAND_TIMEOUT_MS } = {}): Promise<RedisStore> {
+    const { client: redis, connected } = clientFor(url, commandTimeoutMs);
     const store = new RedisStore(redis, url);
     // Without a listener ioredis prints every reconnection error; commands still reject with it.
     redis.on('error', (error: Error) => {
       store.lastError = error;
     });
+    // A cluster's own errors (wrong password, cluster support disabled) come per node, and
+    // are the cause worth telling when none of them answers.
+    let nodeError: Error | null = null;
+    redis.on('node error', (error: Error) => {
+      nodeError = error;
+    });
     try {
       await redis.connect();
-      await redis.ping();
+      await store.ping();
+      // (A user whose ACL forbids INFO is let through: the check only helps.)
+      if (redis instanceof Redis && /^cluster_enabled:1\b/m.test(await redis.info('cluster').catch(() => ''))) {
+        throw new Error('this server is a Redis Cluster node, which holds only some sessions: name the cluster with redis+cluster://host:port[,host:port…]');
+      }
       connected();
     } catch (error) {
       redis.disconnect();
-      throw new Error(`cannot connect to ${store.description}: ${(error as Error).message}`, { cause: error });
+      const why = (nodeError as Error | null) ?? store.lastError;
+      const cause = why && why !== error && !(error as Error).message.includes(why.message) ? ` (${why.message})` : '';
+      throw new Error(`cannot connect to ${store.description}: ${(error as Error).message}${cause}`, { cause: error });
     }
     return store;
   }
@@ -390,8 +399,20 @@ export class RedisStore implements SessionStore {
     return results[0][1] === 1;
   }
 
+  /**
+   * The server answers; a cluster's reachable master also says the cluster's state is ok (a
+   * cluster that lost every node of a slot refuses every command, and a PING to a live node
+   * would not tell).
+   */
   async ping(): Promise<void> {
-    await this.redis.ping();
+    if (!(this.redis instanceof Cluster)) {
+      await this.redis.ping();
+      return;
+    }
+    const node = this.redis.nodes('master').find((n) => n.status === 'ready');
+    if (!node) throw new Error('no node of the cluster is reachable');
+    const info = String(await node.cluster('INFO'));
+    if (!/^cluster_state:ok\b/m.test(info)) throw new Error(`the cluster is down (${/^cluster_state:\S+/m.exec(info)?.[0] ?? 'no cluster_state'})`);
   }
 
   async close(): Promise<void> {

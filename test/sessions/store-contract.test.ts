@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCounts, encodeCounts } from '../../src/sessions/codec.js';
 import { MemoryStore } from '../../src/sessions/memory-store.js';
 import { openStore } from '../../src/sessions/open-store.js';
-import { clusterUrl, RedisStore } from '../../src/sessions/redis-store.js';
+import { RedisStore } from '../../src/sessions/redis-store.js';
+import { clusterAddress } from '../../src/sessions/store-url.js';
 import { SqliteStore } from '../../src/sessions/sqlite-store.js';
 import type { BatchChange, SessionRecord, SessionStore, StoredState } from '../../src/sessions/store.js';
 import { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from '../support/redis.js';
@@ -36,7 +37,7 @@ afterAll(async () => {
 
 /** A plain ioredis Cluster client on the test cluster, to look at keys behind the store's back. */
 const rawCluster = () => {
-  const { seeds, password } = clusterUrl(cluster.url)!;
+  const { seeds, password } = clusterAddress(cluster.url)!;
   return new Cluster(seeds, { redisOptions: { password } });
 };
 
@@ -495,13 +496,5 @@ describe('Redis Cluster specifics', () => {
     const closed = await startRedis();
     await closed.stop();
     await expect(RedisStore.connect(`redis+cluster://127.0.0.1:${closed.port}`)).rejects.toThrow(new RegExp(`cannot connect to redis\\+cluster://127\\.0\\.0\\.1:${closed.port}: `));
-  });
-
-  it('reads seeds and credentials from the URL', () => {
-    expect(clusterUrl('redis://h:1')).toBeNull();
-    expect(clusterUrl('redis+cluster://a:7000,b,[::1]:7002')).toEqual({ seeds: [{ host: 'a', port: 7000 }, { host: 'b', port: 6379 }, { host: '::1', port: 7002 }], tls: false });
-    expect(clusterUrl('rediss+cluster://user:p%40ss@a:1')).toEqual({ seeds: [{ host: 'a', port: 1 }], tls: true, username: 'user', password: 'p@ss' });
-    expect(() => clusterUrl('redis+cluster://')).toThrow(/seed nodes/);
-    expect(() => clusterUrl('redis+cluster://a:1/0')).toThrow(/no path/);
   });
 });

@@ -34,6 +34,8 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** SIGKILL (a crash), leaving the folder for a restart on the same data. */
   kill(): Promise<void>;
+  /** Sends a signal (SIGSTOP: a server that keeps its connections but answers nothing; SIGCONT). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 export interface RedisOptions {
@@ -121,6 +123,9 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         await exited;
       },
+      signal(signal) {
+        child.kill(signal);
+      },
     };
   }
   throw new Error('unreachable');
@@ -140,12 +145,12 @@ export interface RedisCluster {
  * redis-server depends on) over all 16384 slots; resolves once every node reports
  * `cluster_state:ok`.
  */
-export async function startRedisCluster(options: { masters?: number; password?: string } = {}): Promise<RedisCluster> {
-  const { masters = 3, password } = options;
+export async function startRedisCluster(options: { masters?: number; password?: string; nodeTimeoutMs?: number } = {}): Promise<RedisCluster> {
+  const { masters = 3, password, nodeTimeoutMs = 5000 } = options;
   // The cluster bus gets a free port of its own: by default it is the node's port + 10000, which
   // may be a port another test was just handed.
   const args = async () => [
-    '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000', '--cluster-port', String(await freePort()),
+    '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs), '--cluster-port', String(await freePort()),
     ...(password === undefined ? [] : ['--masterauth', password]),
   ];
   const nodes: RedisServer[] = [];

@@ -1,0 +1,221 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCounts } from '../../src/sessions/codec.js';
+import { RedisStore } from '../../src/sessions/redis-store.js';
+import type { BatchChange, SessionRecord } from '../../src/sessions/store.js';
+import { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from '../support/redis.js';
+
+/**
+ * The Redis store when the server misbehaves (a hostile review of issue 17's Redis and Redis
+ * Cluster stores): a reply lost with its connection, a server that stops answering, a cluster
+ * that goes down, a burst of keyed batches, and what a failed start says. Real redis-servers;
+ * the lost reply is made by a TCP proxy that forwards a command and drops the connection before
+ * its reply.
+ */
+
+const PASSWORD = 'failures-secret';
+
+/**
+ * A TCP proxy to `port` on 127.0.0.1 that, once armed with `dropAfter(n)`, lets n script calls
+ * (EVAL / EVALSHA) through and forwards the next one but closes its connection before the reply.
+ */
+async function replyDropper(port: number): Promise<{ port: number; dropAfter: (n: number) => void; dropped: () => boolean; close: () => Promise<void> }> {
+  let pass = -1;
+  let dropped = false;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    let swallow = false;
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.on('data', (data: Buffer) => {
+      if (pass >= 0 && /\r\n(evalsha|eval)\r\n/i.test(data.toString('latin1'))) {
+        if (pass === 0) swallow = true;
+        pass -= 1;
+      }
+      upstream.write(data);
+    });
+    upstream.on('data', (data: Buffer) => {
+      if (!swallow) return void client.write(data);
+      dropped = true;
+      client.destroy();
+      upstream.destroy();
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as { port: number }).port,
+    dropAfter: (n) => {
+      pass = n;
+      dropped = false;
+    },
+    dropped: () => dropped,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+const newRecord = (): SessionRecord => ({ id: randomBytes(16).toString('hex'), owner: null, config: '{}', ttlSeconds: 3600, createdAt: 1_700_000_000_000 });
+
+function batch(key: string | null = null): BatchChange {
+  return {
+    idempotencyKey: key,
+    fingerprint: `fp-${key}`,
+    counts: encodeCounts(new Map([['n', Float64Array.of(1)]])),
+    chunk: null,
+    rows: 2,
+    maxRows: 1_000_000,
+    answer: (totals) => JSON.stringify(totals),
+  };
+}
+
+async function until(condition: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('one Redis server', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis({ password: PASSWORD });
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('a batch whose reply is lost with its connection fails instead of hanging, and counted once', async () => {
+    const proxy = await replyDropper(redis.port);
+    const store = await RedisStore.connect(`redis://:${PASSWORD}@127.0.0.1:${proxy.port}`, { commandTimeoutMs: 1000 });
+    try {
+      const r = newRecord();
+      await store.create(r);
+      await store.apply(r.id, batch()); // loads both scripts
+      proxy.dropAfter(1); // the read passes; the commit is applied, its reply lost
+      await expect(store.apply(r.id, batch())).rejects.toThrow();
+      expect(proxy.dropped()).toBe(true);
+      expect((await store.load(r.id))!.state.batches).toBe(2);
+      // And the store goes on.
+      await store.apply(r.id, batch());
+      expect((await store.load(r.id))!.state.batches).toBe(3);
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+
+  it('a server that keeps its connections but answers nothing fails commands after the timeout', async () => {
+    const store = await RedisStore.connect(redis.url, { commandTimeoutMs: 500 });
+    const r = newRecord();
+    await store.create(r);
+    redis.signal('SIGSTOP');
+    try {
+      const started = Date.now();
+      await expect(store.describe(r.id)).rejects.toThrow(/timed out/);
+      await expect(store.ping()).rejects.toThrow(/timed out/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      redis.signal('SIGCONT');
+    }
+    expect(await store.describe(r.id)).toEqual(r);
+    await store.close();
+  });
+
+  it('applies a burst of 9,000 batches with distinct Idempotency-Keys into one session (one group, more keys than Lua unpacks at once)', async () => {
+    const store = await RedisStore.connect(redis.url);
+    try {
+      const r = newRecord();
+      await store.create(r);
+      const results = await Promise.all(Array.from({ length: 9000 }, (_, i) => store.apply(r.id, batch(`key-${i}`))));
+      expect(results.filter((result) => result.kind !== 'applied')).toEqual([]);
+      expect((await store.load(r.id))!.state).toMatchObject({ rows: 18_000, batches: 9000 });
+      // Replays of them all: the first answers, nothing applied again.
+      const replays = await Promise.all(Array.from({ length: 9000 }, (_, i) => store.apply(r.id, batch(`key-${i}`))));
+      expect(new Set(replays.map((result) => result.kind))).toEqual(new Set(['replayed']));
+      expect((await store.load(r.id))!.state.batches).toBe(9000);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
+
+describe('a Redis Cluster', () => {
+  let cluster: RedisCluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ password: PASSWORD, nodeTimeoutMs: 1000 });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('a batch whose reply is lost with its connection is not resent: it fails, counted once', async () => {
+    // The last master is reached through the proxy: it announces the proxy's port to the cluster.
+    const master = cluster.nodes[2];
+    const proxy = await replyDropper(master.port);
+    const direct = new Redis(master.url);
+    const seed = new Redis(cluster.nodes[0].url);
+    await direct.config('SET', 'cluster-announce-port', String(proxy.port));
+    await until(async () => JSON.stringify(await seed.cluster('SLOTS')).includes(`${proxy.port}`), 10_000, 'the announced port reaching the seed');
+    const store = await RedisStore.connect(`redis+cluster://:${PASSWORD}@127.0.0.1:${cluster.nodes[0].port}`, { commandTimeoutMs: 2000 });
+    try {
+      // A session that lives on the proxied master.
+      let r = newRecord();
+      for (;;) {
+        await store.create(r);
+        // Elsewhere the master answers MOVED.
+        if (await direct.exists(`fa:{${r.id}}:meta`).then((n) => n === 1, () => false)) break;
+        r = newRecord();
+      }
+      await store.apply(r.id, batch());
+      proxy.dropAfter(1);
+      await expect(store.apply(r.id, batch())).rejects.toThrow();
+      expect(proxy.dropped()).toBe(true);
+      expect((await store.load(r.id))!.state.batches).toBe(2);
+    } finally {
+      await store.close();
+      await proxy.close();
+      // The master announces its own port again, and the next test starts from a cluster that says so.
+      await direct.config('SET', 'cluster-announce-port', '0');
+      await until(async () => !JSON.stringify(await seed.cluster('SLOTS')).includes(`${proxy.port}`), 10_000, 'the own port reaching the seed');
+      direct.disconnect();
+      seed.disconnect();
+    }
+  });
+
+  it('says why it cannot connect: a wrong password, a plain URL naming a cluster node', async () => {
+    await expect(RedisStore.connect(`redis+cluster://:wrong@127.0.0.1:${cluster.nodes[0].port}`)).rejects.toThrow(/WRONGPASS|invalid password/i);
+    await expect(RedisStore.connect(cluster.nodes[0].url)).rejects.toThrow(/is a Redis Cluster node.*redis\+cluster:\/\//);
+  });
+
+  // Last: it takes a master down for good.
+  it('is not ready while the cluster is down (a master lost: its slots have no node)', async () => {
+    const store = await RedisStore.connect(cluster.url, { commandTimeoutMs: 2000 });
+    try {
+      await store.ping();
+      await cluster.nodes[1].kill();
+      await until(
+        () => store.ping().then(() => false, (error: Error) => /cluster is down/.test(error.message)),
+        20_000,
+        'ping saying the cluster is down',
+      );
+    } finally {
+      await store.close();
+    }
+  }, 40_000);
+});
