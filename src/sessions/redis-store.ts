@@ -239,6 +239,10 @@ export class RedisStore implements SessionStore {
     });
     try {
       await redis.connect();
+      // The cluster client connects to a node on the first command for it, and refuses the
+      // commands that arrive while that connection is being made (it may not resend them):
+      // every master is connected before the store serves.
+      if (redis instanceof Cluster) await Promise.all(redis.nodes('master').map((node) => node.ping()));
       await store.ping();
       // (A user whose ACL forbids INFO is let through: the check only helps.)
       if (redis instanceof Redis && /^cluster_enabled:1\b/m.test(await redis.info('cluster').catch(() => ''))) {

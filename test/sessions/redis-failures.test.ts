@@ -198,6 +198,16 @@ describe('a Redis Cluster', () => {
     }
   });
 
+  it('serves a burst of commands to every master right after connecting (no node still connecting)', async () => {
+    const store = await RedisStore.connect(cluster.url);
+    try {
+      const answers = await Promise.allSettled(Array.from({ length: 60 }, () => store.describe(newRecord().id)));
+      expect(answers.filter((a) => a.status === 'rejected')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('says why it cannot connect: a wrong password, a plain URL naming a cluster node', async () => {
     await expect(RedisStore.connect(`redis+cluster://:wrong@127.0.0.1:${cluster.nodes[0].port}`)).rejects.toThrow(/WRONGPASS|invalid password/i);
     await expect(RedisStore.connect(cluster.nodes[0].url)).rejects.toThrow(/is a Redis Cluster node.*redis\+cluster:\/\//);
