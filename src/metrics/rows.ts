@@ -39,6 +39,17 @@ export function concatRows(state: RowsState, config: MetricConfig): RankingBatch
     return { task, input: 'probs', rows: 0, classes, scores: new Float64Array(0), scoresAreLogOdds: false, labels: new Int32Array(0), ignoreIndex, weights: null, warnings: [] };
   }
   if (chunks.length === 1) return chunks[0];
+  return concatChunks(chunks);
+}
+
+/** A chunk of rows whose labels may still be in the integer type they were stored in. */
+export type RowsChunk = Omit<RankingBatch, 'labels'> & { labels: Int8Array | Int16Array | Int32Array };
+
+/**
+ * Two or more chunks as one batch, as {@link concatRows} makes it: every array copied once,
+ * labels widened to 32 bits on the way (a session's stored chunks come straight here).
+ */
+export function concatChunks(chunks: readonly RowsChunk[]): RankingBatch {
   const first = chunks[0];
   const mixed = chunks.some((c) => c.scoresAreLogOdds !== first.scoresAreLogOdds);
   let rows = 0;

@@ -1,3 +1,4 @@
+import { concatChunks, type RowsChunk } from '../metrics/rows.js';
 import type { RankingBatch } from '../scoring/ranking-batch.js';
 import type { Task } from '../schemas/common.js';
 
@@ -115,8 +116,8 @@ export function encodeChunk(batch: RankingBatch): Uint8Array {
   return bytes;
 }
 
-/** A rows chunk read in place: its batch's fields, with its labels as stored (8, 16 or 32 bits). */
-function readChunk(stored: Uint8Array): RankingBatch & { storedLabels: Int8Array | Int16Array | Int32Array } {
+/** A rows chunk read in place: scores, weights and labels (as stored: 8, 16 or 32 bits) are views. */
+function readChunk(stored: Uint8Array): RowsChunk {
   // Typed views need 8-byte alignment: a copy when the store's buffer does not give it.
   const bytes = stored.byteOffset % 8 === 0 ? stored : new Uint8Array(stored);
   const header = new DataView(bytes.buffer, bytes.byteOffset, CHUNK_HEADER);
@@ -139,8 +140,7 @@ function readChunk(stored: Uint8Array): RankingBatch & { storedLabels: Int8Array
     classes,
     scores: new Float64Array(buffer, at, scoreCount),
     scoresAreLogOdds: (flags & FLAG.logOdds) !== 0,
-    labels: new Int32Array(0),
-    storedLabels: new LABEL_ARRAYS[labelBytes](buffer, at + scoreCount * 8 + weightBytes, labelCount),
+    labels: new LABEL_ARRAYS[labelBytes](buffer, at + scoreCount * 8 + weightBytes, labelCount),
     ignoreIndex: flags & FLAG.ignore ? header.getInt32(12, true) : null,
     weights: weighted ? new Float64Array(buffer, at + scoreCount * 8, rows) : null,
     warnings: [],
@@ -149,42 +149,15 @@ function readChunk(stored: Uint8Array): RankingBatch & { storedLabels: Int8Array
 
 /** One rows chunk as a batch: scores and weights viewed in place, labels widened to 32 bits. */
 export function decodeChunk(stored: Uint8Array): RankingBatch {
-  const { storedLabels, ...batch } = readChunk(stored);
-  return { ...batch, labels: new Int32Array(storedLabels) };
+  const chunk = readChunk(stored);
+  return { ...chunk, labels: new Int32Array(chunk.labels) };
 }
 
 /**
- * A session's rows chunks as the exact ranking metrics' state. Chunks that agree on how their
- * scores are held (task, classes, log-odds or not, weighted or not, ignore_index) are decoded
- * straight into one batch, one copy in all, as `concatRows` would have made of them; others stay
- * chunks (and `concatRows` reconciles them).
+ * A session's rows chunks as the exact ranking metrics' state: read in place and concatenated
+ * into one batch by the rows state's own `concatChunks` (each array copied once, the stored labels
+ * widened on the way), which is what `concatRows` would make of them decoded one by one.
  */
 export function decodeRows(stored: readonly Uint8Array[]): { chunks: RankingBatch[] } {
-  if (stored.length <= 1) return { chunks: stored.map(decodeChunk) };
-  const headers = stored.map((bytes) => new DataView(bytes.buffer, bytes.byteOffset, CHUNK_HEADER));
-  const same = (h: DataView) =>
-    h.getUint8(1) === headers[0].getUint8(1) && (h.getUint8(2) & ~FLAG.logits) === (headers[0].getUint8(2) & ~FLAG.logits) && h.getUint32(8, true) === headers[0].getUint32(8, true) && h.getInt32(12, true) === headers[0].getInt32(12, true);
-  if (!headers.every(same)) return { chunks: stored.map(decodeChunk) };
-  // Labels are widened straight into the one array: no 32-bit copy of each chunk's on the way.
-  const parts = stored.map(readChunk);
-  const first = parts[0];
-  let rows = 0;
-  for (const p of parts) rows += p.rows;
-  const scores = new Float64Array(rows * first.classes);
-  const labels = new Int32Array(first.task === 'multilabel' ? rows * first.classes : rows);
-  const weights = first.weights ? new Float64Array(rows) : null;
-  let at = 0;
-  let labelAt = 0;
-  let rowAt = 0;
-  for (const p of parts) {
-    scores.set(p.scores, at);
-    labels.set(p.storedLabels, labelAt);
-    if (weights && p.weights) weights.set(p.weights, rowAt);
-    at += p.scores.length;
-    labelAt += p.storedLabels.length;
-    rowAt += p.rows;
-  }
-  // The input each batch was read with may differ (auto decides per batch); the scale does not.
-  const input = parts.some((p) => p.input === 'logits') ? 'logits' : first.input;
-  return { chunks: [{ task: first.task, input, rows, classes: first.classes, scores, scoresAreLogOdds: first.scoresAreLogOdds, labels, ignoreIndex: first.ignoreIndex, weights, warnings: [] }] };
+  return { chunks: stored.length <= 1 ? stored.map(decodeChunk) : [concatChunks(stored.map(readChunk))] };
 }
