@@ -258,11 +258,6 @@ export class RedisStore implements SessionStore {
     return store;
   }
 
-  /** The last connection error ioredis reported (for diagnostics), or null. */
-  get connectionError(): Error | null {
-    return this.lastError;
-  }
-
   async create(record: SessionRecord): Promise<void> {
     const keys = keysOf(record.id);
     const fields: Record<string, string> = {
