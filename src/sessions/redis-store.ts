@@ -206,7 +206,6 @@ function clientFor(url: string, commandTimeoutMs: number): { client: Redis | Clu
 export class RedisStore implements SessionStore {
   readonly description: string;
   private readonly scripts: Scripts;
-  private lastError: Error | null = null;
 
   private constructor(
     private readonly redis: Redis | Cluster,
@@ -228,15 +227,12 @@ export class RedisStore implements SessionStore {
     const { client: redis, connected } = clientFor(url, commandTimeoutMs);
     const store = new RedisStore(redis, url);
     // Without a listener ioredis prints every reconnection error; commands still reject with it.
-    redis.on('error', (error: Error) => {
-      store.lastError = error;
-    });
-    // A cluster's own errors (wrong password, cluster support disabled) come per node, and
-    // are the cause worth telling when none of them answers.
+    // The last one explains a failed connect; a cluster's own (wrong password, cluster support
+    // disabled) come per node and say more than its "None of startup nodes is available".
+    let lastError: Error | null = null;
     let nodeError: Error | null = null;
-    redis.on('node error', (error: Error) => {
-      nodeError = error;
-    });
+    redis.on('error', (error: Error) => (lastError = error));
+    redis.on('node error', (error: Error) => (nodeError = error));
     try {
       await redis.connect();
       // The cluster client connects to a node on the first command for it, and refuses the
@@ -251,7 +247,7 @@ export class RedisStore implements SessionStore {
       connected();
     } catch (error) {
       redis.disconnect();
-      const why = (nodeError as Error | null) ?? store.lastError;
+      const why = (nodeError as Error | null) ?? (lastError as Error | null);
       const cause = why && why !== error && !(error as Error).message.includes(why.message) ? ` (${why.message})` : '';
       throw new Error(`cannot connect to ${store.description}: ${(error as Error).message}${cause}`, { cause: error });
     }
