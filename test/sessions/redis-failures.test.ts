@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCounts } from '../../src/sessions/codec.js';
 import { RedisStore } from '../../src/sessions/redis-store.js';
-import type { BatchChange, SessionRecord } from '../../src/sessions/store.js';
 import { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from '../support/redis.js';
+import { batch, record } from '../support/store-changes.js';
+import { until } from '../support/until.js';
 
 /**
  * The Redis store when the server misbehaves (a hostile review of issue 17's Redis and Redis
@@ -69,27 +68,8 @@ async function replyDropper(port: number): Promise<{ port: number; dropAfter: (n
   };
 }
 
-const newRecord = (): SessionRecord => ({ id: randomBytes(16).toString('hex'), owner: null, config: '{}', ttlSeconds: 3600, createdAt: 1_700_000_000_000 });
-
-function batch(key: string | null = null): BatchChange {
-  return {
-    idempotencyKey: key,
-    fingerprint: `fp-${key}`,
-    counts: encodeCounts(new Map([['n', Float64Array.of(1)]])),
-    chunk: null,
-    rows: 2,
-    maxRows: 1_000_000,
-    answer: (totals) => JSON.stringify(totals),
-  };
-}
-
-async function until(condition: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** A batch of two rows and no rows chunk, under `key`. */
+const twoRows = (key: string | null = null) => batch({ key, chunk: null, rows: 2 });
 
 describe('one Redis server', () => {
   let redis: RedisServer;
@@ -104,15 +84,15 @@ describe('one Redis server', () => {
     const proxy = await replyDropper(redis.port);
     const store = await RedisStore.connect(`redis://:${PASSWORD}@127.0.0.1:${proxy.port}`, { commandTimeoutMs: 1000 });
     try {
-      const r = newRecord();
+      const r = record();
       await store.create(r);
-      await store.apply(r.id, batch()); // loads both scripts
+      await store.apply(r.id, twoRows()); // loads both scripts
       proxy.dropAfter(1); // the read passes; the commit is applied, its reply lost
-      await expect(store.apply(r.id, batch())).rejects.toThrow();
+      await expect(store.apply(r.id, twoRows())).rejects.toThrow();
       expect(proxy.dropped()).toBe(true);
       expect((await store.load(r.id))!.state.batches).toBe(2);
       // And the store goes on.
-      await store.apply(r.id, batch());
+      await store.apply(r.id, twoRows());
       expect((await store.load(r.id))!.state.batches).toBe(3);
     } finally {
       await store.close();
@@ -122,7 +102,7 @@ describe('one Redis server', () => {
 
   it('a server that keeps its connections but answers nothing fails commands after the timeout', async () => {
     const store = await RedisStore.connect(redis.url, { commandTimeoutMs: 500 });
-    const r = newRecord();
+    const r = record();
     await store.create(r);
     redis.signal('SIGSTOP');
     try {
@@ -140,13 +120,13 @@ describe('one Redis server', () => {
   it('applies a burst of 9,000 batches with distinct Idempotency-Keys into one session (one group, more keys than Lua unpacks at once)', async () => {
     const store = await RedisStore.connect(redis.url);
     try {
-      const r = newRecord();
+      const r = record();
       await store.create(r);
-      const results = await Promise.all(Array.from({ length: 9000 }, (_, i) => store.apply(r.id, batch(`key-${i}`))));
+      const results = await Promise.all(Array.from({ length: 9000 }, (_, i) => store.apply(r.id, twoRows(`key-${i}`))));
       expect(results.filter((result) => result.kind !== 'applied')).toEqual([]);
       expect((await store.load(r.id))!.state).toMatchObject({ rows: 18_000, batches: 9000 });
       // Replays of them all: the first answers, nothing applied again.
-      const replays = await Promise.all(Array.from({ length: 9000 }, (_, i) => store.apply(r.id, batch(`key-${i}`))));
+      const replays = await Promise.all(Array.from({ length: 9000 }, (_, i) => store.apply(r.id, twoRows(`key-${i}`))));
       expect(new Set(replays.map((result) => result.kind))).toEqual(new Set(['replayed']));
       expect((await store.load(r.id))!.state.batches).toBe(9000);
     } finally {
@@ -175,16 +155,16 @@ describe('a Redis Cluster', () => {
     const store = await RedisStore.connect(`redis+cluster://:${PASSWORD}@127.0.0.1:${cluster.nodes[0].port}`, { commandTimeoutMs: 2000 });
     try {
       // A session that lives on the proxied master.
-      let r = newRecord();
+      let r = record();
       for (;;) {
         await store.create(r);
         // Elsewhere the master answers MOVED.
         if (await direct.exists(`fa:{${r.id}}:meta`).then((n) => n === 1, () => false)) break;
-        r = newRecord();
+        r = record();
       }
-      await store.apply(r.id, batch());
+      await store.apply(r.id, twoRows());
       proxy.dropAfter(1);
-      await expect(store.apply(r.id, batch())).rejects.toThrow();
+      await expect(store.apply(r.id, twoRows())).rejects.toThrow();
       expect(proxy.dropped()).toBe(true);
       expect((await store.load(r.id))!.state.batches).toBe(2);
     } finally {
@@ -201,7 +181,7 @@ describe('a Redis Cluster', () => {
   it('serves a burst of commands to every master right after connecting (no node still connecting)', async () => {
     const store = await RedisStore.connect(cluster.url);
     try {
-      const answers = await Promise.allSettled(Array.from({ length: 60 }, () => store.describe(newRecord().id)));
+      const answers = await Promise.allSettled(Array.from({ length: 60 }, () => store.describe(record().id)));
       expect(answers.filter((a) => a.status === 'rejected')).toEqual([]);
     } finally {
       await store.close();

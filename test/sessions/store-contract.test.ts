@@ -4,14 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decodeCounts, encodeCounts } from '../../src/sessions/codec.js';
+import { decodeCounts } from '../../src/sessions/codec.js';
 import { MemoryStore } from '../../src/sessions/memory-store.js';
 import { openStore } from '../../src/sessions/open-store.js';
 import { RedisStore } from '../../src/sessions/redis-store.js';
 import { clusterAddress } from '../../src/sessions/store-url.js';
 import { SqliteStore } from '../../src/sessions/sqlite-store.js';
-import type { BatchChange, SessionRecord, SessionStore, StoredState } from '../../src/sessions/store.js';
+import type { SessionStore, StoredState } from '../../src/sessions/store.js';
 import { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from '../support/redis.js';
+import { batch, record } from '../support/store-changes.js';
+import { until } from '../support/until.js';
 
 /**
  * One contract for the session stores (issue 17, SESSIONS.md): the memory store, SQLite on a
@@ -110,49 +112,11 @@ const backends: Backend[] = [
 
 const sessionKeys = (id: string) => ['meta', 'counts', 'chunks', 'idem'].map((k) => `fa:{${id}}:${k}`);
 
-async function until(condition: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 const newId = () => randomBytes(16).toString('hex');
-
-function record(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return { id: newId(), owner: 'owner-digest', config: JSON.stringify({ task: 'binary', metrics: ['auroc'] }), ttlSeconds: 3600, createdAt: 1_700_000_000_123, ...overrides };
-}
-
-const counts = (values: Record<string, number[]>) => encodeCounts(new Map(Object.entries(values).map(([k, v]) => [k, Float64Array.from(v)])));
 
 const plain = (bytes: Uint8Array | null) => (bytes === null ? null : Object.fromEntries([...decodeCounts(bytes)].map(([k, v]) => [k, [...v]])));
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString();
-
-interface BatchOptions {
-  key?: string | null;
-  fingerprint?: string;
-  values?: Record<string, number[]>;
-  chunk?: string | Uint8Array | null;
-  rows?: number;
-  maxRows?: number;
-}
-
-/** A batch whose answer is the running totals it was given (and its key), as JSON. */
-function batch(options: BatchOptions = {}): BatchChange {
-  const key = options.key ?? null;
-  const chunk = options.chunk === undefined ? 'rows' : options.chunk;
-  return {
-    idempotencyKey: key,
-    fingerprint: options.fingerprint ?? `fp-${key}`,
-    counts: counts(options.values ?? { tp: [1, 2], fp: [3] }),
-    chunk: typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk,
-    rows: options.rows ?? 4,
-    maxRows: options.maxRows ?? 1_000_000,
-    answer: (totals) => JSON.stringify({ ...totals, key }),
-  };
-}
 
 describe.each(backends)('$name store', (backend) => {
   let clock: Clock;

@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort } from '../../scripts/free-port.js';
+import { until } from './until.js';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 
@@ -159,14 +160,9 @@ export async function startRedisCluster(options: { masters?: number; password?: 
     const auth = password === undefined ? [] : ['-a', password, '--no-auth-warning'];
     const cli = join(dirname(ensureRedisServer()), 'redis-cli');
     await run(cli, [...auth, '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
-    const deadline = Date.now() + 30_000;
     for (const node of nodes) {
-      for (;;) {
-        const info = await run(cli, [...auth, '-p', String(node.port), 'cluster', 'info']);
-        if (info.includes('cluster_state:ok')) break;
-        if (Date.now() > deadline) throw new Error(`redis cluster node ${node.port} not ok within 30 s:\n${info}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      const ok = async () => (await run(cli, [...auth, '-p', String(node.port), 'cluster', 'info'])).includes('cluster_state:ok');
+      await until(ok, 30_000, `cluster_state:ok on node ${node.port}`);
     }
   } catch (error) {
     await Promise.all(nodes.map((n) => n.stop()));
