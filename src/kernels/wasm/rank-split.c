@@ -274,7 +274,7 @@ double split_sorted(double *scores, const int32_t *labels, int rows, int32_t pos
     while (i >= a) {
       double v = values[i];
       if (j >= b && values[j] > v) v = values[j];
-      double before = tp, tied = fp;
+      double tp_before = tp, fp_before = fp;
       while (i >= a && values[i] == v) {
         tp += 1.0;
         i--;
@@ -283,11 +283,10 @@ double split_sorted(double *scores, const int32_t *labels, int rows, int32_t pos
         fp += 1.0;
         j--;
       }
-      if (tp == before) continue;
-      tied = fp - tied;
+      if (tp == tp_before) continue;
       /* Each positive at v outranks the negatives below v and ties those at v. */
-      twice += (tp - before) * (2.0 * (n - fp) + tied);
-      double term = ((tp - before) / p) * (tp / (tp + fp));
+      twice += (tp - tp_before) * (2.0 * (n - fp) + (fp - fp_before));
+      double term = ((tp - tp_before) / p) * (tp / (tp + fp));
       double t = sum + term;
       if (__builtin_fabs(sum) >= __builtin_fabs(term)) compensation += sum - t + term;
       else compensation += term - t + sum;
