@@ -40,7 +40,7 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^(sqlite:.+|memory:|rediss?(\+cluster)?:\/\/.*)$/, 'expected sqlite:<path>, memory:, redis://host:port or redis+cluster://host:port,host:port')
     .superRefine((url, context) => {
-      const problem = /^rediss?(\+cluster)?:/.test(url) ? redisUrlProblem(url) : null;
+      const problem = url.startsWith('redis') ? redisUrlProblem(url) : null;
       if (problem) context.addIssue({ code: 'custom', message: problem });
     })
     .default('sqlite:./data/sessions.sqlite'),
