@@ -106,10 +106,9 @@ describe('one Redis server', () => {
     await store.create(r);
     redis.signal('SIGSTOP');
     try {
-      const started = Date.now();
+      // Without the store's timeout these would hang until vitest's fails the test.
       await expect(store.describe(r.id)).rejects.toThrow(/timed out/);
       await expect(store.ping()).rejects.toThrow(/timed out/);
-      expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       redis.signal('SIGCONT');
     }

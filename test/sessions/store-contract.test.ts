@@ -293,7 +293,6 @@ describe.each(backends)('$name store', (backend) => {
     const CLIENTS = 8;
     const BATCHES = 50;
     const handles = [store, other];
-    const started = Date.now();
     const outcomes = await Promise.all(
       Array.from({ length: CLIENTS }, async (_, client) => {
         const kinds: string[] = [];
@@ -312,7 +311,6 @@ describe.each(backends)('$name store', (backend) => {
         return kinds;
       }),
     );
-    const elapsed = Date.now() - started;
     expect(outcomes.flat().filter((k) => k === 'applied')).toHaveLength(CLIENTS * BATCHES);
     const { state } = (await store.load(r.id))!;
     expect(state.batches).toBe(CLIENTS * BATCHES);
@@ -328,7 +326,6 @@ describe.each(backends)('$name store', (backend) => {
     }
     // Retries after the storm still replay.
     expect((await other.apply(r.id, batch({ key: 'c3-b7', values: { tp: [1, 3], client3: [7] }, chunk: '3:7', rows: 4 }))).kind).toBe('replayed');
-    expect(elapsed).toBeLessThan(20_000);
   });
 
   it('concurrent merges and batches into one session through two handles lose nothing', async () => {
