@@ -1,6 +1,5 @@
 import { NeumaierSum } from './neumaier-sum.js';
-import { forEachThreshold, type RankCounts } from './rank-counts.js';
-import type { SplitScores } from './class-split.js';
+import type { RankCounts } from './rank-counts.js';
 
 export interface PrecisionRecallCurve {
   precision: Float64Array;
@@ -63,28 +62,5 @@ export function averagePrecisionFromBinnedCounts(counts: RankCounts): number | n
   const { precision, recall } = precisionRecallFromCounts(counts);
   const sum = new NeumaierSum();
   for (let k = 0; k + 1 < recall.length; k++) sum.add(-(recall[k + 1] - recall[k]) * precision[k]);
-  return sum.value;
-}
-
-/**
- * {@link averagePrecisionFromCounts} straight from a class's sorted scores, without
- * materializing its counts: the same merge from the top and the same sum, term for term (so the
- * same double), in one pass and no allocation, which at 10^7 rows saves three 80 MB arrays.
- * `splitSorted` counts the same sum in its WebAssembly walk and hands it over as
- * `averagePrecision`; this definition is what that one is tested against.
- *
- * O(n). Returns `null` when there are no positives.
- */
-export function averagePrecisionFromSplit({ positives, negatives, averagePrecision }: SplitScores): number | null {
-  // Counted already by the split (the same sum in WebAssembly, see rank-split.c).
-  if (averagePrecision !== undefined) return averagePrecision;
-  const P = positives.length;
-  if (P === 0) return null;
-  const sum = new NeumaierSum();
-  let prevTp = 0;
-  forEachThreshold(positives, negatives, null, (_v, tp, fp) => {
-    if (tp !== prevTp) sum.add(((tp - prevTp) / P) * (tp / (tp + fp)));
-    prevTp = tp;
-  });
   return sum.value;
 }

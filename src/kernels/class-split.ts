@@ -28,10 +28,11 @@ export interface SplitScores {
   /** Twice the Mann–Whitney U: pairs ranked right count 2, ties 1 (an exact integer). */
   twiceMannWhitney: number;
   /**
-   * The class's average precision (null without positives), counted in the same WebAssembly pass
-   * as the sort (see averagePrecisionFromSplit for the sum); absent on splits made otherwise.
+   * The class's average precision (null without positives), counted in the same WebAssembly walk
+   * as the Mann–Whitney count: averagePrecisionFromCounts of the class's exact counts, term for
+   * term, so the same double.
    */
-  averagePrecision?: number | null;
+  averagePrecision: number | null;
 }
 
 /** A class's positive-weight samples split by label, each sorted ascending with its weight. */

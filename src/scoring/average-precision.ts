@@ -1,5 +1,5 @@
 import { rankCountsOfBatch } from '../metrics/rows.js';
-import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts, averagePrecisionFromSplit } from '../kernels/average-precision.js';
+import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts } from '../kernels/average-precision.js';
 import type { RankCounts } from '../kernels/rank-counts.js';
 import type { AveragePrecisionRequest, AveragePrecisionResponse } from '../schemas/average-precision.js';
 import { averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
@@ -28,13 +28,13 @@ function averagePrecisionPoint(cache: RankCountsSource, options: AveragePrecisio
   const base = { task: batch.task, input: batch.input, average: batch.task === 'binary' ? null : options.average };
 
   const perClass: Array<number | null> = [];
-  // Exact and unweighted: from the sorted scores themselves (no counts made); else from counts.
+  // Exact and unweighted: the split's own (counted in its walk, no counts made); else from counts.
   const fromSplit = grid.values === null && cache instanceof RankCountsCache && cache.batch.weights === null ? cache : null;
   for (let c = 0; c < batch.classes; c++) {
     let value: number | null;
     if (fromSplit) {
       const split = fromSplit.split(c);
-      value = averagePrecisionFromSplit(split);
+      value = split.averagePrecision;
       if (value === null) warnings.push(undefinedClassWarning('average precision', classLabel(batch.task, c), split.positives.length, split.negatives.length));
     } else {
       const counts = cache.ofClass(c, grid);

@@ -3,7 +3,7 @@
  * (scripts/build-wasm.sh): split one class's scores into positives and negatives, each sorted
  * ascending, and count the Mann-Whitney statistic (and, unweighted, the average precision) on the
  * way. Wrapped by ../class-split.ts and tested against the engine's sort, a naive pair count and
- * the JavaScript average precision in test/kernels/.
+ * the average precision of the exact counts in test/kernels/.
  *
  * The split and the first level of a distribution sort are one scatter: buckets linear in the
  * score between its minimum and maximum, positives and negatives of a bucket counted side by side.
@@ -107,7 +107,6 @@ static inline int code_of(int32_t y, int32_t positive, int has_negative, int32_t
   if (y == positive) return 1;
   return !has_negative || y == negative ? 0 : 2;
 }
-
 
 /*
  * The first pass of both splits: each sample's code (1 positive, 0 negative, 2 skipped, as are
@@ -223,9 +222,10 @@ static void spread_sort(double *v, int lo, int hi, double *scratch) {
  * copy) is overwritten as scratch. Returns twice the Mann-Whitney U (pairs ranked right count 2,
  * ties 1): exact below 2^53.
  *
- * The average precision is src/kernels/average-precision.ts's averagePrecisionFromSplit, term for
- * term: from the top, at each threshold where tp grows, (Δtp / P) · tp / (tp + fp), summed with
- * Neumaier's compensation in the same order, so the same double.
+ * The average precision is src/kernels/average-precision.ts's averagePrecisionFromCounts of the
+ * exact counts, term for term: from the top, at each threshold where tp grows,
+ * (Δtp / P) · tp / (tp + fp), summed with Neumaier's compensation in the same order, so the same
+ * double.
  */
 double split_sorted(double *scores, const int32_t *labels, int rows, int32_t positive, int has_negative, int32_t negative,
                     int has_ignore, int32_t ignore, uint8_t *codes, double *values, int32_t *ends, int32_t *counts,
