@@ -1,7 +1,7 @@
 import { invalidField, payloadTooLarge } from '../errors.js';
 import type { Task } from '../schemas/common.js';
-import { rankingBatchFromTensors, type RankingBatch, type RankingBatchRequest } from '../scoring/ranking-batch.js';
-import { flattenIntegers, flattenNumbers, pathOf, sampleWeights, type LabelTensor, type Tensor } from '../scoring/tensor.js';
+import { rankingBatchFromTensors, requestWeights, type RankingBatch, type RankingBatchRequest } from '../scoring/ranking-batch.js';
+import { flattenIntegers, flattenNumbers, pathOf, type LabelTensor, type Tensor } from '../scoring/tensor.js';
 
 /**
  * A formatted batch as every metric reads it: the ranking view (one binary problem per class,
@@ -110,7 +110,7 @@ function classIndexBatch(preds: Tensor, labels: LabelTensor, request: Omit<Ranki
     scoresAreLogOdds: false,
     labels: labels.data,
     ignoreIndex,
-    weights: sampleWeights(request.sample_weight, [rows], request.extreme_weights === 'refuse' ? 'refuse' : { scale: warnings }),
+    weights: requestWeights(request, [rows], warnings),
     warnings,
     preds: new Float64Array(0),
     classIndices,

@@ -59,6 +59,14 @@ export interface RankingBatch {
   warnings: string[];
 }
 
+/**
+ * A request's `sample_weight` (see `sampleWeights`, shaped `expected`), its extreme weights scaled
+ * (said in `warnings`) or, where the request's `extreme_weights` says so, refused.
+ */
+export function requestWeights(request: Pick<RankingBatchRequest, 'sample_weight' | 'extreme_weights'>, expected: readonly number[], warnings: string[]): Float64Array | null {
+  return sampleWeights(request.sample_weight, expected, request.extreme_weights === 'refuse' ? 'refuse' : { scale: warnings });
+}
+
 function inferTask(predsRank: number, labelsRank: number, given: Task | undefined): Task {
   if (given) return given;
   if (predsRank === 1) return 'binary';
@@ -100,7 +108,7 @@ export function rankingBatchFromTensors(
   const rows = preds.shape[0];
   // Binary has no label axis (one weight per element, shaped like the labels as sent);
   // multiclass and multilabel one weight per row.
-  const weights = sampleWeights(request.sample_weight, task === 'binary' ? sentLabels.shape : [rows], request.extreme_weights === 'refuse' ? 'refuse' : { scale: warnings });
+  const weights = requestWeights(request, task === 'binary' ? sentLabels.shape : [rows], warnings);
 
   let classes: number;
   if (task === 'multiclass') {

@@ -162,6 +162,9 @@ export function flattenIntegers(field: string, value: unknown, maxRank: number):
   return { data, shape };
 }
 
+/** What becomes of weights beyond 2^±64 (see {@link sampleWeights}). */
+export type ExtremeWeights = 'keep' | 'refuse' | { scale: string[] };
+
 /**
  * `sample_weight` as flat float64 weights, one per sample: the shape must equal `expected`
  * (the labels' shape without the label axis: `[N]`, or `[B, N]` for `[B, N]` focal-loss labels),
@@ -178,9 +181,6 @@ export function flattenIntegers(field: string, value: unknown, maxRank: number):
  *
  * @throws {ProblemError} 400 naming `sample_weight` or the element (`sample_weight/3`)
  */
-/** What becomes of weights beyond 2^±64 (see {@link sampleWeights}). */
-export type ExtremeWeights = 'keep' | 'refuse' | { scale: string[] };
-
 export function sampleWeights(value: unknown, expected: readonly number[], extremes: ExtremeWeights = 'keep'): Float64Array | null {
   if (value === undefined || value === null) return null;
   const { data, shape } = flattenNumbers('sample_weight', value, Math.max(2, expected.length));
