@@ -7,7 +7,7 @@ import { flattenIntegers, flattenNumbers, TypedTensor, type LabelTensor, type Te
 import type { RankingBatchRequest } from './ranking-batch.js';
 
 /** The focal-loss options of a request that sends none. */
-export const lossDefaults = ScoreLossOptions.parse({});
+const lossDefaults = ScoreLossOptions.parse({});
 
 /** Metrics rank samples: [B, N, C] logits become B·N samples of C classes, [B, N] scores B·N. */
 function asSamples(preds: Tensor, labels: LabelTensor, multiclass: boolean): { preds: Tensor; labels: LabelTensor } {
