@@ -145,13 +145,13 @@ describe('a Redis Cluster', () => {
 
   it('a batch whose reply is lost with its connection is not resent: it fails, counted once', async () => {
     // The last master is reached through the proxy: it announces the proxy's port to the cluster.
-    const master = cluster.nodes[2];
-    const proxy = await replyDropper(master.port);
-    const direct = new Redis(master.url);
+    const proxy = await replyDropper(cluster.nodes[2].port);
+    const views = cluster.nodes.map((node) => new Redis(node.url));
+    // The proxied master, reached directly.
+    const direct = views[2];
     // Whether every node's CLUSTER SLOTS ([[first, last, [host, port, id, …], …], …]) names the
     // proxy's port, or every node's does not.
     type Ranges = [number, number, ...[string, number, ...unknown[]][]][];
-    const views = cluster.nodes.map((node) => new Redis(node.url));
     const everyNodeAnnounces = (announced: boolean) => async () =>
       (await Promise.all(views.map((view) => view.cluster('SLOTS') as Promise<Ranges>))).every(
         (ranges) => ranges.some(([, , ...holders]) => holders.some(([, port]) => port === proxy.port)) === announced,
@@ -183,7 +183,6 @@ describe('a Redis Cluster', () => {
       // The master announces its own port again, and the next test starts from a cluster that says so.
       await direct.config('SET', 'cluster-announce-port', '0');
       await until(everyNodeAnnounces(false), 10_000, 'the own port reaching every node');
-      direct.disconnect();
       for (const view of views) view.disconnect();
     }
   });
