@@ -202,7 +202,7 @@ function contributingWeight(labels: Int32Array, weights: Float64Array | null, ig
 }
 
 /** The session's answer to GET: the metrics over every batch, and the epoch loss. */
-export function computeSession(config: SessionConfig, stored: StoredState): { rows: number; batches: number; loss: { loss: number; count: number; reduction: 'mean' | 'sum' | 'none' } | null; metrics: Record<string, unknown>; warnings: string[] } {
+function computeSession(config: SessionConfig, stored: StoredState): { rows: number; batches: number; loss: { loss: number; count: number; reduction: 'mean' | 'sum' | 'none' } | null; metrics: Record<string, unknown>; warnings: string[] } {
   const { metrics } = sessionPlan(config);
   const counts = stored.counts ? decodeCounts(stored.counts) : new Map<string, Float64Array>();
   const states: MetricStates = initStates(metrics);
@@ -235,7 +235,7 @@ export type SessionCurve = 'roc' | 'precision-recall-curve';
  * A session's ROC or precision-recall curves over every batch's rows (the session keeps rows:
  * see `sessionPlan`), as /v1/roc and /v1/precision-recall-curve answer them.
  */
-export function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }) {
+function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }) {
   const cache = new RankCountsCache(concatRows(decodeRows(chunks), metricConfigOf(config)));
   return curve === 'roc'
     ? rocOfBatch(cache, { drop_intermediate: options.drop_intermediate, max_points: options.max_points, thresholds: null } as never)
