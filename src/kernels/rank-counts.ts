@@ -24,41 +24,11 @@ export interface SortedWeights {
 }
 
 /**
- * Walks the distinct scores of two classes, each sorted ascending, from the highest down:
- * `visit(v, tp, fp)` at each, with the positives and negatives (their summed weights, when
- * weighted) scoring `>= v`. Tied scores share one step, which is what gives ties half credit in
- * the AUROC. The one merge behind every exact count, curve and average precision.
- *
- * O(n).
- */
-export function forEachThreshold(
-  positives: Float64Array,
-  negatives: Float64Array,
-  weights: SortedWeights | null,
-  visit: (v: number, tp: number, fp: number) => void,
-): void {
-  let i = positives.length - 1;
-  let j = negatives.length - 1;
-  let tp = 0;
-  let fp = 0;
-  while (i >= 0 || j >= 0) {
-    const v = j < 0 || (i >= 0 && positives[i] >= negatives[j]) ? positives[i] : negatives[j];
-    while (i >= 0 && positives[i] === v) {
-      tp += weights === null ? 1 : weights.positiveWeights[i];
-      i--;
-    }
-    while (j >= 0 && negatives[j] === v) {
-      fp += weights === null ? 1 : weights.negativeWeights[j];
-      j--;
-    }
-    visit(v, tp, fp);
-  }
-}
-
-/**
  * Builds {@link RankCounts} from the scores of the positives and of the negatives, each already
- * sorted ascending (see `splitSorted`), weighted when `weights` are given (scikit-learn's
- * `sample_weight`: `positives` and `negatives` are then the summed weights).
+ * sorted ascending (see `splitSorted`), merged from the top; tied scores share one threshold,
+ * which is what gives ties half credit in the AUROC. Weighted when `weights` are given
+ * (scikit-learn's `sample_weight`: each score adds its weight, and `positives` and `negatives`
+ * are the summed weights).
  *
  * O(n).
  *
@@ -69,13 +39,26 @@ export function rankCountsFromSorted(positives: Float64Array, negatives: Float64
   const thresholds = new Float64Array(positives.length + negatives.length);
   const tps = new Float64Array(thresholds.length);
   const fps = new Float64Array(thresholds.length);
+  let i = positives.length - 1;
+  let j = negatives.length - 1;
+  let tp = 0;
+  let fp = 0;
   let k = 0;
-  forEachThreshold(positives, negatives, weights, (v, tp, fp) => {
+  while (i >= 0 || j >= 0) {
+    const v = j < 0 || (i >= 0 && positives[i] >= negatives[j]) ? positives[i] : negatives[j];
+    while (i >= 0 && positives[i] === v) {
+      tp += weights === null ? 1 : weights.positiveWeights[i];
+      i--;
+    }
+    while (j >= 0 && negatives[j] === v) {
+      fp += weights === null ? 1 : weights.negativeWeights[j];
+      j--;
+    }
     thresholds[k] = v;
     tps[k] = tp;
     fps[k] = fp;
     k++;
-  });
+  }
   return {
     thresholds: thresholds.subarray(0, k),
     tps: tps.subarray(0, k),
