@@ -19,14 +19,15 @@ export class MemoryStore implements SessionStore {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  private live(id: string): Entry | null {
+  /** The live entry, or null; its TTL restarts unless `owner` is given and is not the record's. */
+  private live(id: string, owner?: string | null): Entry | null {
     const entry = this.sessions.get(id);
     if (!entry) return null;
     if (entry.expiresAt <= this.now()) {
       this.sessions.delete(id);
       return null;
     }
-    entry.expiresAt = this.now() + entry.record.ttlSeconds * 1000;
+    if (owner === undefined || owner === entry.record.owner) entry.expiresAt = this.now() + entry.record.ttlSeconds * 1000;
     return entry;
   }
 
@@ -34,12 +35,12 @@ export class MemoryStore implements SessionStore {
     this.sessions.set(record.id, { record, state: emptyState(), idempotency: new Map(), expiresAt: this.now() + record.ttlSeconds * 1000 });
   }
 
-  async describe(id: string): Promise<SessionRecord | null> {
-    return this.live(id)?.record ?? null;
+  async describe(id: string, owner: string | null): Promise<SessionRecord | null> {
+    return this.live(id, owner)?.record ?? null;
   }
 
-  async load(id: string) {
-    const entry = this.live(id);
+  async load(id: string, owner: string | null) {
+    const entry = this.live(id, owner);
     // Copies, as the other stores' loads are: a caller may hand them to a worker (transferred).
     return entry ? { record: entry.record, state: { ...entry.state, chunks: entry.state.chunks.map((c) => c.slice()) } } : null;
   }

@@ -275,12 +275,12 @@ export class RedisStore implements SessionStore {
     if (!results || failed) throw failed?.[0] ?? new Error(`redis session ${record.id}: create aborted`);
   }
 
-  async describe(id: string): Promise<SessionRecord | null> {
+  async describe(id: string, _owner: string | null): Promise<SessionRecord | null> {
     const reply = await this.scripts.sessionReadBuffer(...keysOf(id), 'meta');
     return reply ? parseMeta(id, reply[0]).record : null;
   }
 
-  async load(id: string): Promise<{ record: SessionRecord; state: StoredState } | null> {
+  async load(id: string, _owner: string | null): Promise<{ record: SessionRecord; state: StoredState } | null> {
     const reply = await this.scripts.sessionReadBuffer(...keysOf(id), 'load');
     if (!reply) return null;
     const meta = parseMeta(id, reply[0]);

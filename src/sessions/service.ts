@@ -64,7 +64,7 @@ export class SessionService {
 
   /** The session, or 404 (unknown, expired, or another token's). */
   async get(id: string, owner: string | null): Promise<Session> {
-    return this.owned(await this.store.describe(id), owner, id);
+    return this.owned(await this.store.describe(id, owner), owner, id);
   }
 
   private owned(record: SessionRecord | null, owner: string | null, id: string, path?: string): Session {
@@ -113,7 +113,7 @@ export class SessionService {
 
   /** The stored state, or 404. */
   async load(id: string, owner: string | null): Promise<Session & { state: StoredState }> {
-    const loaded = await this.store.load(id);
+    const loaded = await this.store.load(id, owner);
     const session = this.owned(loaded?.record ?? null, owner, id);
     return { ...session, state: (loaded as { state: StoredState }).state };
   }
@@ -138,7 +138,7 @@ export class SessionService {
     for (const [i, other] of from.entries()) {
       if (other === id) throw invalidField(`from/${i}`, 'a session cannot be merged into itself');
       if (from.indexOf(other) !== i) throw invalidField(`from/${i}`, `${other} is listed twice`);
-      const loaded = await this.store.load(other);
+      const loaded = await this.store.load(other, owner);
       const source = this.owned(loaded?.record ?? null, owner, other, `from/${i}`);
       if (source.record.config !== target.record.config) {
         throw conflict(`from/${i}: session ${other} has another configuration (task, classes, input, loss or metrics); only sessions created alike merge`, [

@@ -93,9 +93,10 @@ export class SqliteStore implements SessionStore {
 
   /**
    * The live row of a session, or null; inside a transaction. Its TTL restarts here unless the
-   * caller writes the row anyway (`touch` false: its update sets the expiry).
+   * caller writes the row anyway (`touch` false: its update sets the expiry), or names an owner
+   * that is not the record's (another token's read keeps nobody's session alive).
    */
-  private live(id: string, touch = true): (SessionRecord & { rows: number; batches: number; counts: Uint8Array | null }) | null {
+  private live(id: string, touch: boolean | { owner: string | null } = true): (SessionRecord & { rows: number; batches: number; counts: Uint8Array | null }) | null {
     const row = this.statements.select.get(id) as
       | { id: string; owner: string | null; config: string; ttl_seconds: number; created_at: number; expires_at: number; rows: number; batches: number; counts: Uint8Array | null }
       | undefined;
@@ -104,7 +105,7 @@ export class SqliteStore implements SessionStore {
       this.statements.delete.run(id);
       return null;
     }
-    if (touch) this.statements.touch.run(this.now() + row.ttl_seconds * 1000, id);
+    if (touch === true || (touch !== false && touch.owner === row.owner)) this.statements.touch.run(this.now() + row.ttl_seconds * 1000, id);
     return { id: row.id, owner: row.owner, config: row.config, ttlSeconds: row.ttl_seconds, createdAt: row.created_at, rows: row.rows, batches: row.batches, counts: row.counts };
   }
 
@@ -112,16 +113,16 @@ export class SqliteStore implements SessionStore {
     this.statements.insert.run(record.id, record.owner, record.config, record.ttlSeconds, record.createdAt, this.now() + record.ttlSeconds * 1000);
   }
 
-  async describe(id: string): Promise<SessionRecord | null> {
+  async describe(id: string, owner: string | null): Promise<SessionRecord | null> {
     return this.transaction(() => {
-      const row = this.live(id);
+      const row = this.live(id, { owner });
       return row && { id: row.id, owner: row.owner, config: row.config, ttlSeconds: row.ttlSeconds, createdAt: row.createdAt };
     });
   }
 
-  async load(id: string) {
+  async load(id: string, owner: string | null) {
     return this.transaction(() => {
-      const row = this.live(id);
+      const row = this.live(id, { owner });
       if (!row) return null;
       const chunks = (this.statements.chunks.all(id) as Array<{ bytes: Uint8Array }>).map((c) => c.bytes);
       const { rows, batches, counts, ...record } = row;

@@ -59,10 +59,13 @@ export interface SessionStore {
   /** What STORE_URL named, for logs and /readyz (no credentials). */
   readonly description: string;
   create(record: SessionRecord): Promise<void>;
-  /** The record, or null when unknown or expired; restarts its TTL. */
-  describe(id: string): Promise<SessionRecord | null>;
-  /** The record and its state, or null; restarts its TTL. */
-  load(id: string): Promise<{ record: SessionRecord; state: StoredState } | null>;
+  /**
+   * The record, or null when unknown or expired. Its TTL restarts only when `owner` is the
+   * record's owner: another token's read (answered 404 by the service) keeps nobody's session alive.
+   */
+  describe(id: string, owner: string | null): Promise<SessionRecord | null>;
+  /** The record and its state, or null; restarts its TTL only for its owner, as {@link describe}. */
+  load(id: string, owner: string | null): Promise<{ record: SessionRecord; state: StoredState } | null>;
   /** Folds one batch in, atomically, once per Idempotency-Key. */
   apply(id: string, change: BatchChange): Promise<ApplyResult>;
   /** Empties the state (a new epoch); false when the session is unknown. */

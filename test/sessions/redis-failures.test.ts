@@ -90,10 +90,10 @@ describe('one Redis server', () => {
       proxy.dropAfter(1); // the read passes; the commit is applied, its reply lost
       await expect(store.apply(r.id, twoRows())).rejects.toThrow();
       expect(proxy.dropped()).toBe(true);
-      expect((await store.load(r.id))!.state.batches).toBe(2);
+      expect((await store.load(r.id, r.owner))!.state.batches).toBe(2);
       // And the store goes on.
       await store.apply(r.id, twoRows());
-      expect((await store.load(r.id))!.state.batches).toBe(3);
+      expect((await store.load(r.id, r.owner))!.state.batches).toBe(3);
     } finally {
       await store.close();
       await proxy.close();
@@ -107,12 +107,12 @@ describe('one Redis server', () => {
     redis.signal('SIGSTOP');
     try {
       // Without the store's timeout these would hang until vitest's fails the test.
-      await expect(store.describe(r.id)).rejects.toThrow(/timed out/);
+      await expect(store.describe(r.id, r.owner)).rejects.toThrow(/timed out/);
       await expect(store.ping()).rejects.toThrow(/timed out/);
     } finally {
       redis.signal('SIGCONT');
     }
-    expect(await store.describe(r.id)).toEqual(r);
+    expect(await store.describe(r.id, r.owner)).toEqual(r);
     await store.close();
   });
 
@@ -123,11 +123,11 @@ describe('one Redis server', () => {
       await store.create(r);
       const results = await Promise.all(Array.from({ length: 9000 }, (_, i) => store.apply(r.id, twoRows(`key-${i}`))));
       expect(results.filter((result) => result.kind !== 'applied')).toEqual([]);
-      expect((await store.load(r.id))!.state).toMatchObject({ rows: 18_000, batches: 9000 });
+      expect((await store.load(r.id, r.owner))!.state).toMatchObject({ rows: 18_000, batches: 9000 });
       // Replays of them all: the first answers, nothing applied again.
       const replays = await Promise.all(Array.from({ length: 9000 }, (_, i) => store.apply(r.id, twoRows(`key-${i}`))));
       expect(new Set(replays.map((result) => result.kind))).toEqual(new Set(['replayed']));
-      expect((await store.load(r.id))!.state.batches).toBe(9000);
+      expect((await store.load(r.id, r.owner))!.state.batches).toBe(9000);
     } finally {
       await store.close();
     }
@@ -176,7 +176,7 @@ describe('a Redis Cluster', () => {
       proxy.dropAfter(1);
       await expect(store.apply(r.id, twoRows())).rejects.toThrow(/Connection is closed/);
       expect(proxy.dropped()).toBe(true);
-      expect((await store.load(r.id))!.state.batches).toBe(2);
+      expect((await store.load(r.id, r.owner))!.state.batches).toBe(2);
     } finally {
       await store.close();
       await proxy.close();
@@ -190,7 +190,7 @@ describe('a Redis Cluster', () => {
   it('serves a burst of commands to every master right after connecting (no node still connecting)', async () => {
     const store = await RedisStore.connect(cluster.url);
     try {
-      const answers = await Promise.allSettled(Array.from({ length: 60 }, () => store.describe(record().id)));
+      const answers = await Promise.allSettled(Array.from({ length: 60 }, () => store.describe(record().id, null)));
       expect(answers.filter((a) => a.status === 'rejected')).toEqual([]);
     } finally {
       await store.close();

@@ -143,12 +143,12 @@ describe.each(backends)('$name store', (backend) => {
     const anonymous = record({ owner: null });
     await store.create(r);
     await store.create(anonymous);
-    expect(await store.describe(r.id)).toEqual(r);
-    expect(await other.describe(anonymous.id)).toEqual(anonymous);
-    expect(await store.load(r.id)).toEqual({ record: r, state: { counts: null, chunks: [], rows: 0, batches: 0 } });
+    expect(await store.describe(r.id, r.owner)).toEqual(r);
+    expect(await other.describe(anonymous.id, anonymous.owner)).toEqual(anonymous);
+    expect(await store.load(r.id, r.owner)).toEqual({ record: r, state: { counts: null, chunks: [], rows: 0, batches: 0 } });
     const unknown = newId();
-    expect(await store.describe(unknown)).toBeNull();
-    expect(await store.load(unknown)).toBeNull();
+    expect(await store.describe(unknown, null)).toBeNull();
+    expect(await store.load(unknown, null)).toBeNull();
     expect(await store.apply(unknown, batch())).toEqual({ kind: 'not-found' });
     expect(await store.reset(unknown)).toBe(false);
     expect(await store.mergeFrom(unknown, [], 10)).toEqual({ kind: 'not-found' });
@@ -165,7 +165,7 @@ describe.each(backends)('$name store', (backend) => {
     expect(await other.apply(r.id, batch({ values: { tp: [10, 20], fn: [5] }, chunk: 'second', rows: 6 }))).toEqual({ kind: 'applied', answer: JSON.stringify({ rows: 10, batches: 2, key: null }) });
     // A session without rows (binned metrics only): counts and totals, no chunk.
     expect(await store.apply(r.id, batch({ values: { fp: [0.5] }, chunk: null, rows: 2 }))).toEqual({ kind: 'applied', answer: JSON.stringify({ rows: 12, batches: 3, key: null }) });
-    const loaded = await other.load(r.id);
+    const loaded = await other.load(r.id, r.owner);
     expect(loaded!.record).toEqual(r);
     expect(loaded!.state.rows).toBe(12);
     expect(loaded!.state.batches).toBe(3);
@@ -182,7 +182,7 @@ describe.each(backends)('$name store', (backend) => {
     const large = new Uint8Array(randomBytes(3 * 1024 * 1024));
     const view = new Uint8Array(randomBytes(1000)).subarray(3, 503);
     for (const chunk of [every, large, view]) expect((await store.apply(r.id, batch({ chunk, rows: 1 }))).kind).toBe('applied');
-    const { state } = (await other.load(r.id))!;
+    const { state } = (await other.load(r.id, r.owner))!;
     const bytes = (c: Uint8Array) => Buffer.from(c.buffer, c.byteOffset, c.byteLength);
     // Buffer#equals, not toEqual: a deep comparison of 3 MB takes seconds.
     expect(state.chunks.map((c, i) => bytes(c).equals(bytes([every, large, view][i])))).toEqual([true, true, true]);
@@ -198,7 +198,7 @@ describe.each(backends)('$name store', (backend) => {
     await store.apply(r.id, batch({ key: 'k2', chunk: 'b' }));
     expect(await other.apply(r.id, batch({ key: 'k1', chunk: 'a' }))).toEqual({ kind: 'replayed', answer: JSON.stringify({ rows: 4, batches: 1, key: 'k1' }) });
     expect(await store.apply(r.id, batch({ key: 'k1', fingerprint: 'another body', chunk: 'c' }))).toEqual({ kind: 'key-reused' });
-    const { state } = (await store.load(r.id))!;
+    const { state } = (await store.load(r.id, r.owner))!;
     expect([state.rows, state.batches, state.chunks.map(text)]).toEqual([8, 2, ['a', 'b']]);
     expect(plain(state.counts)).toEqual({ tp: [2, 4], fp: [6] });
   });
@@ -213,7 +213,7 @@ describe.each(backends)('$name store', (backend) => {
     expect((await store.apply(r.id, batch({ rows: 50, maxRows: 10, chunk: null }))).kind).toBe('applied');
     // A refused batch left no idempotency record: its retry is judged again.
     expect(await store.apply(r.id, batch({ key: 'big', rows: 3, maxRows: 1000 }))).toEqual({ kind: 'applied', answer: JSON.stringify({ rows: 63, batches: 4, key: 'big' }) });
-    const { state } = (await store.load(r.id))!;
+    const { state } = (await store.load(r.id, r.owner))!;
     expect([state.rows, state.batches, state.chunks.length]).toEqual([63, 4, 3]);
   });
 
@@ -226,15 +226,27 @@ describe.each(backends)('$name store', (backend) => {
       // Redis restarts by real time: see the PTTL test below.
       for (let i = 0; i < 3; i++) {
         clock.at += 700;
-        expect(await (i % 2 ? store.describe(r.id) : store.load(r.id))).not.toBeNull();
+        expect(await (i % 2 ? store.describe(r.id, r.owner) : store.load(r.id, r.owner))).not.toBeNull();
       }
     }
     await backend.expire(r.id, r.ttlSeconds, clock);
-    expect(await store.describe(r.id)).toBeNull();
-    expect(await other.load(r.id)).toBeNull();
+    expect(await store.describe(r.id, r.owner)).toBeNull();
+    expect(await other.load(r.id, r.owner)).toBeNull();
     expect(await store.apply(r.id, batch({ key: 'k' }))).toEqual({ kind: 'not-found' });
     expect(await store.reset(r.id)).toBe(false);
     expect(await store.delete(r.id)).toBe(false);
+  });
+
+  it.runIf(!backend.name.startsWith('redis'))('another owner\'s read does not restart the TTL (nor does a read of an unknown owner)', async () => {
+    await open();
+    const r = record({ ttlSeconds: 1 });
+    await store.create(r);
+    for (let i = 0; i < 3; i++) {
+      clock.at += 300;
+      expect(await (i % 2 ? store.describe(r.id, 'another-digest') : store.load(r.id, null))).not.toBeNull();
+    }
+    clock.at += 200;
+    expect(await store.describe(r.id, r.owner)).toBeNull();
   });
 
   it('reset empties the state and forgets the last epoch\'s keys, keeping the record', async () => {
@@ -244,11 +256,11 @@ describe.each(backends)('$name store', (backend) => {
     await store.apply(r.id, batch({ key: 'k1', chunk: 'a' }));
     await store.apply(r.id, batch({ chunk: 'b' }));
     expect(await other.reset(r.id)).toBe(true);
-    expect(await store.load(r.id)).toEqual({ record: r, state: { counts: null, chunks: [], rows: 0, batches: 0 } });
+    expect(await store.load(r.id, r.owner)).toEqual({ record: r, state: { counts: null, chunks: [], rows: 0, batches: 0 } });
     // A client that keys batches per epoch ("batch-3") must not see the next epoch's batch dropped.
     expect((await store.apply(r.id, batch({ key: 'k1', chunk: 'a' }))).kind).toBe('applied');
     expect(await store.apply(r.id, batch({ key: 'k2', chunk: 'c', values: { tn: [7] } }))).toEqual({ kind: 'applied', answer: JSON.stringify({ rows: 8, batches: 2, key: 'k2' }) });
-    const { state } = (await store.load(r.id))!;
+    const { state } = (await store.load(r.id, r.owner))!;
     expect(state.chunks.map(text)).toEqual(['a', 'c']);
   });
 
@@ -260,18 +272,18 @@ describe.each(backends)('$name store', (backend) => {
     await store.apply(a.id, batch({ chunk: 'a1', values: { tp: [10], fp: [1] }, rows: 2 }));
     await store.apply(a.id, batch({ chunk: 'a2', values: { tp: [20] }, rows: 3 }));
     await store.apply(b.id, batch({ chunk: 'b1', values: { tp: [100] }, rows: 4 }));
-    const fromA = (await other.load(a.id))!.state;
-    const fromB = (await other.load(b.id))!.state;
+    const fromA = (await other.load(a.id, a.owner))!.state;
+    const fromB = (await other.load(b.id, b.owner))!.state;
     const empty: StoredState = { counts: null, chunks: [], rows: 0, batches: 0 };
     expect(await other.mergeFrom(target.id, [fromA, empty, fromB], 1000)).toEqual({ kind: 'merged', rows: 10, batches: 4 });
-    const merged = (await store.load(target.id))!.state;
+    const merged = (await store.load(target.id, target.owner))!.state;
     expect([merged.rows, merged.batches, merged.chunks.map(text)]).toEqual([10, 4, ['t1', 'a1', 'a2', 'b1']]);
     expect(plain(merged.counts)).toEqual({ tp: [131], fp: [1] });
-    expect((await store.load(a.id))!.state).toEqual(fromA);
-    expect((await store.load(b.id))!.state.chunks.map(text)).toEqual(['b1']);
+    expect((await store.load(a.id, a.owner))!.state).toEqual(fromA);
+    expect((await store.load(b.id, b.owner))!.state.chunks.map(text)).toEqual(['b1']);
     // Beyond maxRows with rows to keep: refused, nothing changed.
     expect(await store.mergeFrom(target.id, [fromA], 14)).toEqual({ kind: 'too-many-rows', rows: 10 });
-    expect((await store.load(target.id))!.state.rows).toBe(10);
+    expect((await store.load(target.id, target.owner))!.state.rows).toBe(10);
     expect(await store.mergeFrom(target.id, [fromA], 15)).toEqual({ kind: 'merged', rows: 15, batches: 6 });
   });
 
@@ -281,7 +293,7 @@ describe.each(backends)('$name store', (backend) => {
     await store.create(r);
     await store.apply(r.id, batch({ key: 'k' }));
     expect(await other.delete(r.id)).toBe(true);
-    expect(await store.describe(r.id)).toBeNull();
+    expect(await store.describe(r.id, r.owner)).toBeNull();
     expect(await store.apply(r.id, batch({ key: 'k' }))).toEqual({ kind: 'not-found' });
     expect(await store.delete(r.id)).toBe(false);
   });
@@ -312,7 +324,7 @@ describe.each(backends)('$name store', (backend) => {
       }),
     );
     expect(outcomes.flat().filter((k) => k === 'applied')).toHaveLength(CLIENTS * BATCHES);
-    const { state } = (await store.load(r.id))!;
+    const { state } = (await store.load(r.id, r.owner))!;
     expect(state.batches).toBe(CLIENTS * BATCHES);
     expect(state.rows).toBe(BATCHES * ((CLIENTS * (CLIENTS + 1)) / 2));
     const expected: Record<string, number[]> = { tp: [CLIENTS * BATCHES, BATCHES * ((CLIENTS * (CLIENTS - 1)) / 2)] };
@@ -334,12 +346,12 @@ describe.each(backends)('$name store', (backend) => {
     await store.create(target);
     await store.create(source);
     await store.apply(source.id, batch({ values: { tp: [1000] }, chunk: 'src', rows: 10 }));
-    const from = (await store.load(source.id))!.state;
+    const from = (await store.load(source.id, source.owner))!.state;
     await Promise.all([
       ...Array.from({ length: 20 }, (_, i) => [store, other][i % 2].apply(target.id, batch({ values: { tp: [1] }, chunk: `b${i}`, rows: 1 }))),
       ...Array.from({ length: 5 }, (_, i) => [store, other][i % 2].mergeFrom(target.id, [from], 1_000_000)),
     ]);
-    const { state } = (await store.load(target.id))!;
+    const { state } = (await store.load(target.id, target.owner))!;
     expect([state.rows, state.batches, state.chunks.length]).toEqual([70, 25, 25]);
     expect(plain(state.counts)).toEqual({ tp: [5020] });
   });
@@ -381,8 +393,8 @@ describe('RedisStore specifics', () => {
     await store.create(r);
     await store.apply(r.id, batch({ key: 'k', chunk: 'x' }));
     const operations: Array<() => Promise<unknown>> = [
-      () => store.describe(r.id),
-      () => store.load(r.id),
+      () => store.describe(r.id, r.owner),
+      () => store.load(r.id, r.owner),
       () => store.apply(r.id, batch({ key: 'k', chunk: 'x' })), // a replay too
       () => store.mergeFrom(r.id, [], 100),
       () => store.reset(r.id),
@@ -437,7 +449,7 @@ describe('Redis Cluster specifics', () => {
       // Every session's four keys on exactly one master; the sessions on more than one master.
       for (const held of holders) expect(held).toEqual([[expect.any(Number), 4]]);
       expect(new Set(holders.map((held) => held[0][0])).size).toBeGreaterThan(1);
-      for (const [i, id] of ids.entries()) expect(text((await store.load(id))!.state.chunks[0])).toBe(`rows ${i}`);
+      for (const [i, id] of ids.entries()) expect(text((await store.load(id, null))!.state.chunks[0])).toBe(`rows ${i}`);
     } finally {
       await store.close();
       for (const node of nodes) node.disconnect();
