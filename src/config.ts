@@ -25,6 +25,19 @@ export const ConfigSchema = z.object({
   WORKER_MEMORY_MB: integerFrom(4096, 16),
   /** Numbers per request (preds plus labels); more is a 413. Default: what the body limit can hold. */
   MAX_ELEMENTS: integerFrom(0, 0),
+  /**
+   * Bytes of metric state one request or session may hold (binned counts: classes × thresholds,
+   * C × C matrices, calibration bins); more is a 413 naming the option, before anything is allocated.
+   */
+  MAX_STATE_BYTES: integerFrom(64 * MiB, 1024),
+  /**
+   * Units of work one computation may cost (about one operation on one number: rows × classes per
+   * counting pass, × log of a sort or search, × resamples); more is a 413. The default is a few
+   * minutes of one core: a request priced above it would only end at REQUEST_TIMEOUT_MS.
+   */
+  MAX_WORK: integerFrom(20_000_000_000, 1_000),
+  /** Work above which a computation runs in the worker pool, never on the event loop (~5 ms of one core). */
+  INLINE_MAX_WORK: integerFrom(1_000_000, 0),
   /** Comma-separated bearer tokens; when set, /v1/* requires one. */
   API_TOKENS: z
     .string()
@@ -44,7 +57,10 @@ export const ConfigSchema = z.object({
       if (problem) context.addIssue({ code: 'custom', message: problem });
     })
     .default('sqlite:./data/sessions.sqlite'),
-  /** Rows an exact session may hold (its ranking metrics keep every row); more is a 413. */
+  /**
+   * Scores an exact session may hold (its ranking metrics keep every row): rows of a binary
+   * session, rows × C of C classes or labels; more is a 413.
+   */
   SESSION_MAX_ROWS: integerFrom(20_000_000, 1),
   /** A session's inactivity time to live when its creation does not say (ttl_seconds). */
   SESSION_TTL_SECONDS: integerFrom(86_400, 60, 30 * 86_400),
@@ -54,6 +70,14 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 /** MAX_ELEMENTS, or its default: a JSON number takes at least two bytes ("0,"). */
 export const maxElementsOf = (config: Config): number => config.MAX_ELEMENTS || Math.floor(config.BODY_LIMIT_BYTES / 2);
+
+/** The limits of the cost model (src/scoring/limits.ts) for a thread: inline work applies to the main thread only. */
+export const limitsOf = (config: Config, thread: 'main' | 'worker') => ({
+  maxElements: maxElementsOf(config),
+  maxStateBytes: config.MAX_STATE_BYTES,
+  maxWork: config.MAX_WORK,
+  inlineWork: thread === 'main' ? config.INLINE_MAX_WORK : Number.POSITIVE_INFINITY,
+});
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

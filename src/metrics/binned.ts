@@ -4,6 +4,7 @@ import type { MetricBatch, MetricConfig } from './batch.js';
 import type { Derived } from './definition.js';
 import { rankCountsOf, rowsState, type RowsState } from './rows.js';
 import { countsState, type StateSpec } from './state.js';
+import { depth, rankingWork, resamplesOf, thresholdCount } from '../scoring/limits.js';
 
 /** The `thresholds` option: null (exact), n evenly spaced, or a list. */
 type Thresholds = number | number[] | null;
@@ -24,10 +25,15 @@ type Thresholds = number | number[] | null;
  * The pooled (micro) counts are the classes' sums: each (sample, class) pair of the pooled
  * problem is one of class c's one-vs-rest pairs, so they need no slot of their own.
  */
-export function binnedState(grid: Grid, config: MetricConfig): StateSpec<Float64Array> {
-  const T = thresholdsOf(grid).length;
+export function binnedState(thresholds: number | number[], config: MetricConfig): StateSpec<Float64Array> {
+  // The grid is made when a batch is first counted, after the state has been priced: n evenly
+  // spaced thresholds cost n float32 roundings, and a refused request should cost none.
+  const T = thresholdCount(thresholds);
+  let made: Grid | null = null;
+  const gridOf = () => (made ??= thresholdGrid(thresholds));
   const slot = 2 * T + 2;
-  return countsState(`binned:${grid.key}`, config.classes * slot, (into: Float64Array, batch: MetricBatch) => {
+  const count = (into: Float64Array, batch: MetricBatch) => {
+    const grid = gridOf();
     for (let c = 0; c < config.classes; c++) {
       const { positives, negatives, tps, fps } = binnedCountsOf(batch, c, grid);
       const at = c * slot;
@@ -38,7 +44,9 @@ export function binnedState(grid: Grid, config: MetricConfig): StateSpec<Float64
         into[at + 2 + T + k] += fps[k];
       }
     }
-  });
+  };
+  const key = typeof thresholds === 'number' ? `binned:linspace:${thresholds}` : `binned:${gridOf().key}`;
+  return countsState(key, config.classes * slot, count, depth(T));
 }
 
 const thresholdsOf = (grid: Grid): Float64Array => {
@@ -121,7 +129,19 @@ export type RankingState = RowsState | Float64Array;
  */
 export function rankingState(options: RankingStateOptions, config: MetricConfig): StateSpec<RankingState> {
   const binned = options.thresholds !== null && (options.ci ?? null) === null && options.multi_class !== 'ovo' && options.average !== 'samples';
-  return (binned ? binnedState(thresholdGrid(options.thresholds), config) : rowsState) as StateSpec<RankingState>;
+  return (binned ? binnedState(options.thresholds as number | number[], config) : rowsState) as StateSpec<RankingState>;
+}
+
+/**
+ * The work of a ranking metric's compute beyond folding batches in: the sorts of the exact
+ * rows (none for binned counts), repeated per bootstrap resample, over every pair of classes
+ * for one-vs-one. See {@link rankingWork}.
+ */
+export function rankingComputeWork(options: RankingStateOptions, config: MetricConfig, rows: number): number {
+  const resamples = resamplesOf(options.ci as Parameters<typeof resamplesOf>[0]);
+  const binned = thresholdCount(options.thresholds) > 0 && resamples === 0 && options.multi_class !== 'ovo' && options.average !== 'samples';
+  if (binned) return config.classes * 4 * thresholdCount(options.thresholds);
+  return rankingWork({ rows, classes: config.classes, thresholds: options.thresholds, resamples, oneVsOne: options.multi_class === 'ovo' });
 }
 
 /** The counts a ranking metric computes from, made once per compute group. */
@@ -130,7 +150,7 @@ export function rankCountsSource(state: RankingState, thresholds: Thresholds, co
   return derived('binned_counts', () => new BinnedCounts(state, thresholdGrid(thresholds), config));
 }
 
-/** The `check` of a ranking metric: a thresholds list is valid (a 400 at resolve, before any state). */
+/** The `check` of a ranking metric: a thresholds list is valid (a 400 at resolve, before any state); a count always is. */
 export function checkThresholds(options: { thresholds: Thresholds }, _config: MetricConfig, path: string): void {
-  thresholdGrid(options.thresholds, `${path}/thresholds`);
+  if (Array.isArray(options.thresholds)) thresholdGrid(options.thresholds, `${path}/thresholds`);
 }

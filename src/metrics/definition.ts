@@ -37,6 +37,11 @@ export interface MetricDefinition<O extends object = object, S = unknown> {
   options: z.ZodType<O>;
   /** How many numbers its answer holds at most (default: one per class, `per_class`). */
   answerSize?(config: MetricConfig): number;
+  /**
+   * Work of `compute` over a state of `rows` rows beyond reading it, for the cost model (sorts of
+   * kept rows, bootstrap resamples); default none (a count state computes in O(classes)).
+   */
+  work?(options: O, config: MetricConfig, rows: number): number;
   /** Needs scores: class-index preds are a 400 naming `preds`. */
   needsScores: boolean;
   /** Checks between options and the batch that the schema cannot see; throws a 400 under `path`. */

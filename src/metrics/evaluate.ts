@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProblemError, invalidField, invalidRequest, payloadTooLarge } from '../errors.js';
+import { checkStateBytes, checkWork } from '../scoring/limits.js';
 import type { MetricBatch, MetricConfig } from './batch.js';
 import type { Derived, MetricDefinition, MetricEntry } from './definition.js';
 import { metricDefinition, metricNames } from './registry.js';
@@ -38,6 +39,7 @@ export function resolveMetrics(requests: readonly MetricRequest[], config: Metri
     const keys = new Set<string>();
     metrics = requests.map((request, index) => resolveOne(request, index, config, keys));
     checkAnswerSize(metrics, config);
+    checkStates(metrics, config);
     if (resolved.size >= RESOLVED_KEPT) resolved.delete(resolved.keys().next().value as string);
     resolved.set(cacheKey, metrics);
   }
@@ -99,6 +101,62 @@ function checkAnswerSize(metrics: readonly ResolvedMetric[], config: MetricConfi
     const message = `${metrics.length} metrics of ${config.classes} classes would answer ${size.toLocaleString('en')} values; at most ${MAX_ANSWER_VALUES.toLocaleString('en')} per request: ask fewer metrics, or split them over requests`;
     throw payloadTooLarge(`metrics: ${message}`, [{ path: 'metrics', message }]);
   }
+}
+
+/** Where a metric's cost comes from in the request: the option that sizes it, else the entry. */
+function costField(m: ResolvedMetric, of: 'state' | 'work'): string {
+  const path = `metrics/${m.index}`;
+  const options = m.options as { thresholds?: unknown; n_bins?: unknown; ci?: { method?: string } | null };
+  if (of === 'state' && m.state.key.startsWith('binned:')) return `${path}/thresholds`;
+  if (of === 'state' && options.n_bins !== undefined) return `${path}/n_bins`;
+  if (of === 'work' && options.ci?.method === 'bootstrap') return `${path}/ci/n_resamples`;
+  return path;
+}
+
+/**
+ * Prices the metrics' states (each compute group once, as they will exist) against
+ * MAX_STATE_BYTES, before any is made: binned thresholds × classes, C × C matrices, bins.
+ *
+ * @throws {ProblemError} 413 naming the option of the largest state (`metrics/3/thresholds`)
+ */
+function checkStates(metrics: readonly ResolvedMetric[], config: MetricConfig): void {
+  const seen = new Set<string>();
+  let total = 0;
+  let largest: ResolvedMetric | null = null;
+  for (const m of metrics) {
+    if (seen.has(m.state.key)) continue;
+    seen.add(m.state.key);
+    const bytes = m.state.bytes ?? 0;
+    total += bytes;
+    if (largest === null || bytes > (largest.state.bytes ?? 0)) largest = m;
+  }
+  if (largest !== null) checkStateBytes(costField(largest, 'state'), total, `${metrics.length === 1 ? 'this metric' : `${metrics.length} metrics`} of ${config.classes} classes`);
+}
+
+/**
+ * Prices a computation over `rows` rows: folding them into each compute group once (`update`),
+ * then each metric's compute (sorts of kept rows, resamples), against MAX_WORK, before it starts;
+ * on the main thread, work over INLINE_MAX_WORK goes to the worker pool instead.
+ *
+ * @throws {ProblemError} 413 naming the costliest entry (`metrics/2/ci/n_resamples`)
+ * @throws {NeedsWorker} on the main thread when the work is too large to run inline
+ */
+export function checkMetricsWork(metrics: readonly ResolvedMetric[], config: MetricConfig, rows: number, stages: { update: boolean; compute: boolean }): void {
+  const seen = new Set<string>();
+  let total = 0;
+  let costliest: ResolvedMetric | null = null;
+  let costliestWork = -1;
+  for (const m of metrics) {
+    let work = 0;
+    if (stages.update && !seen.has(m.state.key)) {
+      seen.add(m.state.key);
+      work += rows * config.classes * (m.state.workPerElement ?? 1);
+    }
+    if (stages.compute) work += m.definition.work?.(m.options, config, rows) ?? config.classes;
+    total += work;
+    if (work > costliestWork) [costliest, costliestWork] = [m, work];
+  }
+  if (costliest !== null) checkWork(costField(costliest, 'work'), total, `${metrics.length === 1 ? 'this metric' : `${metrics.length} metrics`} over ${rows.toLocaleString('en')} rows of ${config.classes} classes`);
 }
 
 /** The states of a set of metrics, one per compute group (shared key). */
@@ -165,5 +223,6 @@ function underPath(error: unknown, prefix: string): unknown {
 /** The stateless answer: `compute(update(init(), batch))` for every metric asked. */
 export function evaluateMetrics(requests: readonly MetricRequest[], batch: MetricBatch, config: MetricConfig): Record<string, MetricEntry> {
   const metrics = resolveMetrics(requests, config);
+  checkMetricsWork(metrics, config, batch.rows, { update: true, compute: true });
   return computeMetrics(metrics, updateStates(metrics, initStates(metrics), batch), config);
 }

@@ -4,6 +4,7 @@ import type { RankingBatch } from '../scoring/ranking-batch.js';
 import type { MetricConfig } from './batch.js';
 import { defineMetric, type Derived, type MetricEntry } from './definition.js';
 import { concatRows, rowsState, type RowsState } from './rows.js';
+import { depth } from '../scoring/limits.js';
 
 /** One row's kept scores (probabilities: σ of logits, as torchmetrics ranks them) and labels. */
 interface Row {
@@ -62,6 +63,8 @@ function perRowMetric(name: string, summary: string, source: string, value: (row
     options: z.strictObject({}),
     needsScores: true,
     state: () => rowsState,
+    // Each row's labels ranked: a sort of L scores per row.
+    work: (_options, config, rows) => rows * config.classes * depth(config.classes),
     compute: (state, _options, config, derived) => meanOverRows(name, rowsOf(state, config, derived), value),
   });
 }

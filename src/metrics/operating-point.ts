@@ -8,7 +8,7 @@ import { classesPhrase } from '../scoring/averaging.js';
 import { thresholdGrid, type Grid, type RankCountsSource } from '../scoring/rank-counts-cache.js';
 import type { MetricConfig } from './batch.js';
 import { defineMetric, type Derived, type MetricEntry } from './definition.js';
-import { checkThresholds, rankCountsSource, rankingState, type RankingState } from './binned.js';
+import { checkThresholds, rankCountsSource, rankingComputeWork, rankingState, type RankingState } from './binned.js';
 
 /**
  * The metrics read off one class's ROC or precision–recall curve at an operating point:
@@ -245,6 +245,7 @@ function atFixedMetric<K extends string>(spec: {
     needsScores: true,
     check: checkThresholds,
     state: rankingState,
+    work: rankingComputeWork,
     compute: (state, opts, config, derived) => {
       const warnings: string[] = [];
       const minimum = opts[spec.minimum];
@@ -316,6 +317,7 @@ export const eer = defineMetric<EerOptions, RankingState>({
   needsScores: true,
   check: checkThresholds,
   state: rankingState,
+  work: rankingComputeWork,
   compute: (state, options, config, derived): MetricEntry => {
     const warnings: string[] = [];
     const curves = classCurves(state, config, derived, options.thresholds);
@@ -363,6 +365,7 @@ export const logauc = defineMetric<LogAucOptions, RankingState>({
   needsScores: true,
   check: checkThresholds,
   state: rankingState,
+  work: rankingComputeWork,
   compute: (state, options, config, derived): MetricEntry => {
     const warnings: string[] = [];
     const curves = classCurves(state, config, derived, options.thresholds);

@@ -4,7 +4,7 @@ import { aurocOfBatch, type AurocOptions } from '../scoring/auroc.js';
 import { averagePrecisionOfBatch, type AveragePrecisionOptions } from '../scoring/average-precision.js';
 import type { MetricConfig } from './batch.js';
 import { defineMetric, type MetricEntry } from './definition.js';
-import { checkThresholds, rankCountsSource, rankingState, type RankingState } from './binned.js';
+import { checkThresholds, rankCountsSource, rankingComputeWork, rankingState, type RankingState } from './binned.js';
 
 /** The per-batch fields of the ranking answers that a metrics entry does not repeat. */
 const entryOf = ({ task, input, ...entry }: { task: unknown; input: unknown; warnings: string[] }): MetricEntry => entry;
@@ -24,6 +24,7 @@ export const auroc = defineMetric<AurocOptions, RankingState>({
   needsScores: true,
   check: checkThresholds,
   state: rankingState,
+  work: rankingComputeWork,
   compute: (state, options, config: MetricConfig, derived) => entryOf(aurocOfBatch(rankCountsSource(state, options.thresholds, config, derived), options)),
 });
 
@@ -38,5 +39,6 @@ export const averagePrecision = defineMetric<AveragePrecisionOptions, RankingSta
   needsScores: true,
   check: checkThresholds,
   state: rankingState,
+  work: rankingComputeWork,
   compute: (state, options, config, derived) => entryOf(averagePrecisionOfBatch(rankCountsSource(state, options.thresholds, config, derived), options)),
 });

@@ -11,6 +11,13 @@ import type { MetricBatch } from './batch.js';
  */
 export interface StateSpec<S> {
   key: string;
+  /**
+   * Bytes the state holds (a count state's float64s), priced before it exists (MAX_STATE_BYTES);
+   * absent for the rows state, whose size is the batch's, priced as its elements.
+   */
+  bytes?: number;
+  /** Work per number of a batch folded in (a binned count searches a grid: log2 T); default 1. */
+  workPerElement?: number;
   init(): S;
   update(state: S, batch: MetricBatch): S;
   merge(a: S, b: S): S;
@@ -20,9 +27,11 @@ export interface StateSpec<S> {
  * A state of `size` counts (float64: exact integers up to 2^53, and weighted counts later),
  * merged by adding: `dist_reduce_fx="sum"`. `count` adds one batch's counts into a zeroed array.
  */
-export function countsState(key: string, size: number, count: (into: Float64Array, batch: MetricBatch) => void): StateSpec<Float64Array> {
+export function countsState(key: string, size: number, count: (into: Float64Array, batch: MetricBatch) => void, workPerElement = 1): StateSpec<Float64Array> {
   return {
     key,
+    bytes: size * 8,
+    workPerElement,
     init: () => new Float64Array(size),
     update(state, batch) {
       const next = Float64Array.from(state);

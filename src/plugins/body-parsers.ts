@@ -4,6 +4,13 @@ import { unsupportedMediaType } from '../errors.js';
 import { ARROW_STREAM } from '../wire/arrow.js';
 import { RawBody, decodeJsonBody } from '../wire/json-body.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The bytes of a JSON body parsed on the main thread (small ones), for a computation sent to the pool after all. */
+    rawJson: Buffer | undefined;
+  }
+}
+
 /**
  * The two body formats. JSON up to INLINE_MAX_BYTES is parsed here (cheap); larger JSON and
  * every Arrow stream stay raw bytes, decoded where they are computed, so a 10 MB upload never
@@ -23,9 +30,14 @@ export default fp(
       }
     });
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_request, body: Buffer, done) => {
+    // A small body parsed here keeps its bytes too: priced work too large for the event loop
+    // sends the same bytes to the worker pool (see src/scoring/limits.ts).
+    app.decorateRequest('rawJson', undefined);
+    app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (request, body: Buffer, done) => {
       try {
-        done(null, body.length > config.INLINE_MAX_BYTES ? new RawBody('json', body) : decodeJsonBody(body));
+        if (body.length > config.INLINE_MAX_BYTES) return done(null, new RawBody('json', body));
+        request.rawJson = body;
+        done(null, decodeJsonBody(body));
       } catch (error) {
         done(error as Error, undefined);
       }

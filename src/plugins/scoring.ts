@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Piscina } from 'piscina';
-import { maxElementsOf, type Config } from '../config.js';
-import { configureLimits } from '../scoring/limits.js';
+import { limitsOf, type Config } from '../config.js';
+import { NeedsWorker, configureLimits } from '../scoring/limits.js';
 import { ProblemError, type Problem, clientClosed, invalidField, notAcceptable, overloaded, shuttingDown, timedOut, unsupportedMediaType } from '../errors.js';
 import { ARROW_STREAM } from '../wire/arrow.js';
 import { RawBody, ownBuffer } from '../wire/json-body.js';
@@ -88,9 +88,9 @@ export default fp(
       maxQueue: config.MAX_QUEUE,
       idleTimeout: Number.POSITIVE_INFINITY,
       resourceLimits: { maxOldGenerationSizeMb: config.WORKER_MEMORY_MB },
-      workerData: { maxElements: maxElementsOf(config) },
+      workerData: { limits: limitsOf(config, 'worker') },
     });
-    configureLimits({ maxElements: maxElementsOf(config) });
+    configureLimits(limitsOf(config, 'main'));
     await Promise.all(Array.from({ length: config.WORKERS }, () => pool.run(null, { name: 'ping' })));
 
     // Admission control: WORKERS batches run and MAX_QUEUE wait; the next one is shed at once.
@@ -149,26 +149,27 @@ export default fp(
           if (stray !== undefined) throw invalidField(stray, 'options of a JSON request go in the body; the query string is for Arrow requests');
         }
 
-        let payload: object | string | Uint8Array;
-        let answered: OutputFormat;
-        if (input.kind !== 'validated' && input.bytes.byteLength > config.INLINE_MAX_BYTES) {
-          const client = whileClientWaits(reply);
+        // Small bodies compute inline unless their priced work is too large for the event loop
+        // (NeedsWorker, thrown before anything is computed); large bodies go to the pool to be decoded too.
+        if (input.kind === 'validated' || input.bytes.byteLength <= config.INLINE_MAX_BYTES) {
           try {
-            const answer = await runInPool({ task: name, input: { ...input, bytes: ownBuffer(input.bytes) }, format, fallback }, client.signal);
-            payload = answer.bytes;
-            answered = answer.format;
-            request.batchShape = answer.shape;
-          } finally {
-            client.release();
+            const outcome = task.execute(input, format, fallback);
+            request.batchShape = outcome.shape;
+            const payload = outcome.payload instanceof Uint8Array ? Buffer.from(outcome.payload.buffer, outcome.payload.byteOffset, outcome.payload.byteLength) : outcome.payload;
+            return reply.type(MEDIA_TYPES[outcome.format]).send(payload as never);
+          } catch (error) {
+            if (!(error instanceof NeedsWorker)) throw error;
           }
-        } else {
-          const outcome = task.execute(input, format, fallback);
-          payload = outcome.payload;
-          answered = outcome.format;
-          request.batchShape = outcome.shape;
-          if (payload instanceof Uint8Array) payload = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
         }
-        return reply.type(MEDIA_TYPES[answered]).send(payload as never);
+        const raw = input.kind === 'validated' ? { kind: 'json' as const, bytes: request.rawJson ?? Buffer.from(JSON.stringify(input.body)) } : input;
+        const client = whileClientWaits(reply);
+        try {
+          const answer = await runInPool({ task: name, input: { ...raw, bytes: ownBuffer(raw.bytes) }, format, fallback }, client.signal);
+          request.batchShape = answer.shape;
+          return reply.type(MEDIA_TYPES[answer.format]).send(answer.bytes as never);
+        } finally {
+          client.release();
+        }
       },
       async offload<T extends object>(name: string, task: unknown, transferList: ArrayBuffer[], reply: FastifyReply): Promise<T> {
         const client = whileClientWaits(reply);

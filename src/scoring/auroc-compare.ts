@@ -4,6 +4,7 @@ import { normalQuantile, normalSurvival } from '../kernels/normal.js';
 import type { AurocCompareRequest, AurocCompareResponse } from '../schemas/auroc-compare.js';
 import { delongUndefinedReason } from './confidence.js';
 import { rankingBatchFromTensors } from './ranking-batch.js';
+import { checkWork, rankingWork } from './limits.js';
 import { binaryColumn, binaryColumnWarning, flattenIntegers, flattenNumbers, formatShape } from './tensor.js';
 
 /**
@@ -28,6 +29,8 @@ export function computeAurocCompare(request: AurocCompareRequest): AurocCompareR
     // Validation and the `input` decision as /v1/auroc makes them; σ is not needed (rank-based).
     return rankingBatchFromTensors(preds, labels, { task: 'binary', input: request.input, ignore_index: request.ignore_index }, field);
   });
+  // Two sorts of the rows (each model's DeLong components).
+  checkWork('preds_a', 2 * rankingWork({ rows: labels.shape[0], classes: 1 }), 'comparing two AUROCs');
   const components = sides.map((batch) => {
     const positives: number[] = [];
     const negatives: number[] = [];

@@ -7,6 +7,7 @@ import type { AurocRequest, AurocResponse } from '../schemas/auroc.js';
 import { averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
 import { thresholdGrid, withRows, type Grid, type RankCountsSource } from './rank-counts-cache.js';
 import { classView, formatRankingBatch, supports, type RankingBatch } from './ranking-batch.js';
+import { checkRanking, resamplesOf } from './limits.js';
 import { samplesAverage } from './samples-average.js';
 
 /** The AUROC options, without the batch itself (shared with /v1/score). */
@@ -156,5 +157,8 @@ function aurocPoint(cache: RankCountsSource, options: AurocOptions): AurocRespon
  * @throws {ProblemError} 400 for input that breaks the contract
  */
 export function computeAuroc(request: AurocRequest): AurocResponse {
-  return aurocOfBatch(rankCountsOfBatch(formatRankingBatch(request)), request);
+  const batch = formatRankingBatch(request);
+  const shape = { rows: batch.rows, classes: batch.classes, thresholds: request.thresholds, resamples: resamplesOf(request.ci), oneVsOne: request.multi_class === 'ovo' };
+  checkRanking('', shape, 'AUROC');
+  return aurocOfBatch(rankCountsOfBatch(batch), request);
 }

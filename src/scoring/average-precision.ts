@@ -6,6 +6,7 @@ import { averageDefined, classLabel, undefinedClassWarning } from './averaging.j
 import { BOOTSTRAP_UNDEFINED, bootstrapInterval } from './confidence.js';
 import { RankCountsCache, thresholdGrid, withRows, type Grid, type RankCountsSource } from './rank-counts-cache.js';
 import { formatRankingBatch } from './ranking-batch.js';
+import { checkRanking, resamplesOf } from './limits.js';
 import { samplesAverage } from './samples-average.js';
 
 export type AveragePrecisionOptions = Pick<AveragePrecisionRequest, 'average' | 'thresholds'> & Partial<Pick<AveragePrecisionRequest, 'ci'>>;
@@ -64,5 +65,7 @@ function averagePrecisionPoint(cache: RankCountsSource, options: AveragePrecisio
  * @throws {ProblemError} 400 for input that breaks the contract
  */
 export function computeAveragePrecision(request: AveragePrecisionRequest): AveragePrecisionResponse {
-  return averagePrecisionOfBatch(rankCountsOfBatch(formatRankingBatch(request)), request);
+  const batch = formatRankingBatch(request);
+  checkRanking('', { rows: batch.rows, classes: batch.classes, thresholds: request.thresholds, resamples: resamplesOf(request.ci) }, 'average precision');
+  return averagePrecisionOfBatch(rankCountsOfBatch(batch), request);
 }

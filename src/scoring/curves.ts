@@ -7,7 +7,8 @@ import type { z } from 'zod';
 import type { PrecisionRecallCurve, PrecisionRecallRequest, PrecisionRecallResponse, RocCurve as RocCurveSchema, RocRequest, RocResponse } from '../schemas/curves.js';
 import { classLabel, undefinedClassWarning } from './averaging.js';
 import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
-import { formatRankingBatch } from './ranking-batch.js';
+import { formatRankingBatch, type RankingBatch } from './ranking-batch.js';
+import { checkRanking } from './limits.js';
 
 type RocCurve = z.infer<typeof RocCurveSchema>;
 type PrCurve = z.infer<typeof PrecisionRecallCurve>;
@@ -90,7 +91,14 @@ export function precisionRecallOfBatch(cache: RankCountsCache, request: Precisio
   return { task, input, ...(curves[0] ?? { precision: null, recall: null, thresholds: null, average_precision: null, prevalence: null }), warnings };
 }
 
-export const computeRoc = (request: RocRequest): RocResponse => rocOfBatch(rankCountsOfBatch(formatRankingBatch(request)), request);
+/** A curve request's batch, formatted and priced (its binned counts, its sorts) before any is made. */
+function pricedCurveBatch(request: RocRequest | PrecisionRecallRequest, what: string): RankingBatch {
+  const batch = formatRankingBatch(request);
+  checkRanking('', { rows: batch.rows, classes: batch.classes, thresholds: request.thresholds }, what);
+  return batch;
+}
+
+export const computeRoc = (request: RocRequest): RocResponse => rocOfBatch(rankCountsOfBatch(pricedCurveBatch(request, 'ROC curves')), request);
 
 export const computePrecisionRecall = (request: PrecisionRecallRequest): PrecisionRecallResponse =>
-  precisionRecallOfBatch(rankCountsOfBatch(formatRankingBatch(request)), request);
+  precisionRecallOfBatch(rankCountsOfBatch(pricedCurveBatch(request, 'precision-recall curves')), request);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ProblemError, conflict, idempotencyKeyReused, invalidField, sessionNotFound, storeUnavailable } from '../errors.js';
-import { sessionConfigOf, sessionPlan, tooManyRows, type PreparedBatch, type SessionConfig } from './session.js';
+import { metricConfigOf, sessionConfigOf, sessionMaxRows, sessionPlan, tooManyRows, type PreparedBatch, type SessionConfig } from './session.js';
 import type { SessionRecord, SessionStore, StoredState } from './store.js';
 import type { SessionCreateRequest } from '../schemas/sessions.js';
 
@@ -87,6 +87,7 @@ export class SessionService {
       throw invalidField('Idempotency-Key', 'must be 1 to 255 printable ASCII characters (a UUID, say)');
     }
     const { config } = await this.cached(id, owner);
+    const maxRows = sessionMaxRows(config, this.limits.maxRows);
     const prepared = await prepare(config);
     const result = await this.store.apply(id, {
       idempotencyKey: idempotencyKey ?? null,
@@ -94,7 +95,7 @@ export class SessionService {
       counts: prepared.counts,
       chunk: prepared.chunk,
       rows: prepared.rows,
-      maxRows: this.limits.maxRows,
+      maxRows,
       answer: ({ rows, batches }) => JSON.stringify({ rows, batches, ...prepared.answer }),
     });
     switch (result.kind) {
@@ -107,7 +108,7 @@ export class SessionService {
         this.records.delete(id);
         throw sessionNotFound(`no session ${id}: it expired or was deleted meanwhile`);
       case 'too-many-rows':
-        throw tooManyRows(result.rows, prepared.rows, this.limits.maxRows);
+        throw tooManyRows(result.rows, prepared.rows, maxRows, metricConfigOf(config).classes);
     }
   }
 
@@ -147,9 +148,10 @@ export class SessionService {
       }
       states.push((loaded as { state: StoredState }).state);
     }
-    const result = await this.store.mergeFrom(id, states, this.limits.maxRows);
+    const maxRows = sessionMaxRows(target.config, this.limits.maxRows);
+    const result = await this.store.mergeFrom(id, states, maxRows);
     if (result.kind === 'not-found') throw sessionNotFound(`no session ${id}`);
-    if (result.kind === 'too-many-rows') throw tooManyRows(result.rows, states.reduce((n, s) => n + s.rows, 0), this.limits.maxRows);
+    if (result.kind === 'too-many-rows') throw tooManyRows(result.rows, states.reduce((n, s) => n + s.rows, 0), maxRows, metricConfigOf(target.config).classes);
     return { rows: result.rows, batches: result.batches };
   }
 

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import { checkRanking } from '../scoring/limits.js';
 import { fromZodIssues, invalidField, payloadTooLarge } from '../errors.js';
 import { SessionBatchRequest } from '../schemas/sessions.js';
 import { flattenIntegers, flattenNumbers } from '../scoring/tensor.js';
 import { decodeArrowRequest } from '../wire/arrow.js';
 import { decodeJsonBody } from '../wire/json-body.js';
 import { configOf, metricBatchFromTensors, type MetricBatch, type MetricConfig } from '../metrics/batch.js';
-import { computeMetrics, initStates, resolveMetrics, updateStates, type MetricRequest, type MetricStates, type ResolvedMetric } from '../metrics/evaluate.js';
+import { checkMetricsWork, computeMetrics, initStates, resolveMetrics, updateStates, type MetricRequest, type MetricStates, type ResolvedMetric } from '../metrics/evaluate.js';
 import { lossState } from '../metrics/focal-loss.js';
 import { concatRows, type RowsState } from '../metrics/rows.js';
 import { RankCountsCache } from '../scoring/rank-counts-cache.js';
@@ -126,6 +127,7 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
   let chunk: Uint8Array | null = null;
   if (metricBatch) {
     const metrics = resolveMetrics(config.metrics, configOf(metricBatch));
+    checkMetricsWork(metrics, configOf(metricBatch), metricBatch.rows, { update: true, compute: false });
     const states = updateStates(metrics, initStates(metrics), metricBatch);
     for (const [key, state] of states) {
       if (key === 'rows') {
@@ -204,6 +206,8 @@ function contributingWeight(labels: Int32Array, weights: Float64Array | null, ig
 /** The session's answer to GET: the metrics over every batch, and the epoch loss. */
 function computeSession(config: SessionConfig, stored: StoredState): { rows: number; batches: number; loss: { loss: number; count: number; reduction: 'mean' | 'sum' | 'none' } | null; metrics: Record<string, unknown>; warnings: string[] } {
   const { metrics } = sessionPlan(config);
+  // Decoding the kept rows is a pass over them (update); then each metric's compute.
+  checkMetricsWork(metrics, metricConfigOf(config), stored.rows, { update: true, compute: true });
   const counts = stored.counts ? decodeCounts(stored.counts) : new Map<string, Float64Array>();
   const states: MetricStates = initStates(metrics);
   for (const key of states.keys()) {
@@ -222,9 +226,16 @@ function computeSession(config: SessionConfig, stored: StoredState): { rows: num
   return { rows: stored.rows, batches: stored.batches, loss, metrics: computeMetrics(metrics, states, metricConfigOf(config)), warnings };
 }
 
-/** 413 for a batch that would take an exact session past SESSION_MAX_ROWS. */
-export function tooManyRows(held: number, adding: number, max: number) {
-  const message = `this session keeps its rows for exact ranking metrics: at most SESSION_MAX_ROWS = ${max.toLocaleString('en')} rows (it holds ${held.toLocaleString('en')}, the batch adds ${adding.toLocaleString('en')}); binned metrics (\`thresholds\`, e.g. 1000) keep a state of constant size`;
+/**
+ * The rows an exact session may keep: SESSION_MAX_ROWS scores, so SESSION_MAX_ROWS / C rows of C
+ * classes or labels. What a compute of the epoch holds grows with the scores, not the rows.
+ */
+export const sessionMaxRows = (config: SessionConfig, maxScores: number): number => Math.max(1, Math.floor(maxScores / metricConfigOf(config).classes));
+
+/** 413 for a batch that would take an exact session past its rows (see {@link sessionMaxRows}). */
+export function tooManyRows(held: number, adding: number, max: number, classes = 1) {
+  const limit = classes === 1 ? `SESSION_MAX_ROWS = ${max.toLocaleString('en')} rows` : `${max.toLocaleString('en')} rows of ${classes} classes (SESSION_MAX_ROWS scores)`;
+  const message = `this session keeps its rows for exact ranking metrics: at most ${limit} (it holds ${held.toLocaleString('en')}, the batch adds ${adding.toLocaleString('en')}); binned metrics (\`thresholds\`, e.g. 1000) keep a state of constant size`;
   return payloadTooLarge(message, [{ path: 'preds', message }]);
 }
 
@@ -236,7 +247,9 @@ export type SessionCurve = 'roc' | 'precision-recall-curve';
  * see `sessionPlan`), as /v1/roc and /v1/precision-recall-curve answer them.
  */
 function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }) {
-  const cache = new RankCountsCache(concatRows(decodeRows(chunks), metricConfigOf(config)));
+  const batch = concatRows(decodeRows(chunks), metricConfigOf(config));
+  checkRanking('', { rows: batch.rows, classes: batch.classes }, curve === 'roc' ? 'ROC curves' : 'precision-recall curves');
+  const cache = new RankCountsCache(batch);
   return curve === 'roc'
     ? rocOfBatch(cache, { drop_intermediate: options.drop_intermediate, max_points: options.max_points, thresholds: null } as never)
     : precisionRecallOfBatch(cache, { max_points: options.max_points, thresholds: null } as never);

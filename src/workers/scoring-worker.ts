@@ -4,12 +4,12 @@
  * computation and transfers the encoded response back.
  */
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
-import { configureLimits } from '../scoring/limits.js';
+import { configureLimits, type Limits } from '../scoring/limits.js';
 import { ProblemError, type Problem } from '../errors.js';
 import { resultBytes, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
 import { prepareBody, sessionAnswerText, sessionCurvesText, type PreparedBatch, type SessionBatchInput, type SessionConfig, type SessionCurve } from '../sessions/session.js';
 
-configureLimits(workerData as { maxElements: number });
+configureLimits((workerData as { limits: Limits }).limits);
 
 export interface PoolTask {
   task: ScoringTaskName;

@@ -11,6 +11,6 @@ export const testApp = (overrides: Partial<Config> = {}): Promise<App> =>
  * INLINE_MAX_BYTES = 0 forces every body through the pool.
  */
 export const bodyPaths = [
-  { path: 'inline', config: { INLINE_MAX_BYTES: 64 * 1024 * 1024 } },
+  { path: 'inline', config: { INLINE_MAX_BYTES: 64 * 1024 * 1024, INLINE_MAX_WORK: Number.MAX_SAFE_INTEGER } },
   { path: 'worker pool', config: { INLINE_MAX_BYTES: 0 } },
 ] as const;

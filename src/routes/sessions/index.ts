@@ -21,11 +21,25 @@ import { SessionService, expiresAt, type Session } from '../../sessions/service.
 import { prepareBody, sessionAnswerText, sessionCurvesText, type PreparedBatch, type SessionBatchInput, type SessionConfig } from '../../sessions/session.js';
 import type { RowsForWorker, SessionComputeTask, SessionCurveTask } from '../../workers/scoring-worker.js';
 import { RawBody, ownBuffer } from '../../wire/json-body.js';
+import { NeedsWorker } from '../../scoring/limits.js';
 
 const tags = ['sessions'];
 
 /** Sessions of more rows than this compute in the worker pool (a 64-row batch computes inline). */
 const INLINE_SESSION_ROWS = 50_000;
+
+/**
+ * Runs a small computation inline, or answers undefined when its priced work is too large for
+ * the event loop (checked before anything is computed): the caller sends it to the worker pool.
+ */
+function unlessTooCostly<T>(compute: () => T): T | undefined {
+  try {
+    return compute();
+  } catch (error) {
+    if (error instanceof NeedsWorker) return undefined;
+    throw error;
+  }
+}
 
 /** Who owns what a request creates or reads: the digest of its bearer token (null without API_TOKENS). */
 function ownerOf(request: FastifyRequest, config: Config): string | null {
@@ -130,10 +144,14 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
     async (request, reply) => {
       const input = batchInput(request);
       const prepare = async (session: SessionConfig) => {
-        // Large raw bodies are decoded and counted in the worker pool; the store is applied here.
-        if (input.kind === 'validated' || input.bytes.byteLength <= config.INLINE_MAX_BYTES) return prepareBody(session, input);
-        const bytes = ownBuffer(input.bytes);
-        const answer = await app.scoring.offload<{ prepared: PreparedBatch & { fingerprint: string } }>('sessionPrepare', { config: session, input: { ...input, bytes } }, [bytes.buffer as ArrayBuffer], reply);
+        // Large raw bodies, and small ones priced too costly for the event loop, are decoded and
+        // counted in the worker pool; the store is applied here.
+        const small = input.kind === 'validated' || input.bytes.byteLength <= config.INLINE_MAX_BYTES;
+        const inline = small ? unlessTooCostly(() => prepareBody(session, input)) : undefined;
+        if (inline !== undefined) return inline;
+        const raw = input.kind === 'validated' ? { kind: 'json' as const, bytes: request.rawJson ?? Buffer.from(JSON.stringify(input.body)) } : input;
+        const bytes = ownBuffer(raw.bytes);
+        const answer = await app.scoring.offload<{ prepared: PreparedBatch & { fingerprint: string } }>('sessionPrepare', { config: session, input: { ...raw, bytes } }, [bytes.buffer as ArrayBuffer], reply);
         return answer.prepared;
       };
       const answer = await sessions.addBatch(request.params.id, owner(request), prepare, request.headers['idempotency-key']);
@@ -156,11 +174,11 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
     async (request, reply) => {
       const { record, config: session, state } = await sessions.load(request.params.id, owner(request));
       const head = { id: record.id, task: session.task };
-      // Small states compute here; large ones in the worker pool, so the event loop stays free.
+      // Small states compute here unless priced too costly (bootstrap intervals); large ones in
+      // the worker pool, so the event loop stays free.
       const text =
-        state.rows <= INLINE_SESSION_ROWS
-          ? sessionAnswerText(session, state, head, expiresAt(record))
-          : await offloadText(reply, 'sessionCompute', state.chunks, (chunks): SessionComputeTask => ({ config: session, counts: state.counts, chunks, rows: state.rows, batches: state.batches, head, expiresAt: expiresAt(record) }));
+        (state.rows <= INLINE_SESSION_ROWS ? unlessTooCostly(() => sessionAnswerText(session, state, head, expiresAt(record))) : undefined) ??
+        (await offloadText(reply, 'sessionCompute', state.chunks, (chunks): SessionComputeTask => ({ config: session, counts: state.counts, chunks, rows: state.rows, batches: state.batches, head, expiresAt: expiresAt(record) })));
       return reply.type('application/json; charset=utf-8').serializer((t: string) => t).send(text);
     },
   );
@@ -189,9 +207,8 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
         const { config: session, state } = await sessions.rows(request.params.id, owner(request));
         const options = request.query as z.infer<typeof CurveQuery>;
         const text =
-          state.rows <= INLINE_SESSION_ROWS
-            ? sessionCurvesText(session, state.chunks, curve, options, svg)
-            : await offloadText(reply, 'sessionCurve', state.chunks, (chunks): SessionCurveTask => ({ config: session, chunks, curve, options, svg }));
+          (state.rows <= INLINE_SESSION_ROWS ? unlessTooCostly(() => sessionCurvesText(session, state.chunks, curve, options, svg)) : undefined) ??
+          (await offloadText(reply, 'sessionCurve', state.chunks, (chunks): SessionCurveTask => ({ config: session, chunks, curve, options, svg })));
         return reply.type(svg ? 'image/svg+xml; charset=utf-8' : 'application/json; charset=utf-8').serializer((t: string) => t).send(text);
       },
     );

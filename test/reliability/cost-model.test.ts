@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { testApp } from '../support/app.js';
+
+/**
+ * The cost model (src/scoring/limits.ts): a request is priced from its shape and options before
+ * anything sized by them exists, refused with a 413 naming the option when over a limit, and
+ * sent to the worker pool when its work is too large for the event loop. The bodies are the
+ * issue's: each took the process down, or held its event loop for tens of seconds, before.
+ */
+
+const json = { 'content-type': 'application/json' };
+const post = (app: App, url: string, body: unknown) => app.inject({ method: 'POST', url, payload: JSON.stringify(body), headers: json });
+
+/** One row of 1,000 classes: a 10 KB body. */
+const wideRow = () => [Array.from({ length: 1000 }, () => 0.001)];
+
+const expectTooLarge = (answer: Awaited<ReturnType<typeof post>>, path: string, limit: string) => {
+  expect(answer.statusCode, answer.body).toBe(413);
+  expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+  const problem = answer.json();
+  expect(problem.errors[0].path).toBe(path);
+  expect(problem.detail).toContain(limit);
+};
+
+describe('state bytes are priced before any state exists (MAX_STATE_BYTES)', () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await testApp();
+  });
+  afterAll(() => app.close());
+
+  it('refuses binned AUROC over 1,000 classes × 100,000 thresholds (3 GiB) naming the option', async () => {
+    const body = { preds: wideRow(), labels: [0], task: 'multiclass', num_classes: 1000, metrics: [{ name: 'auroc', thresholds: 100_000 }] };
+    expectTooLarge(await post(app, '/v1/metrics', body), 'metrics/0/thresholds', 'MAX_STATE_BYTES');
+    const { num_classes: _, ...score } = body;
+    expectTooLarge(await post(app, '/v1/score', { ...score, loss: null }), 'metrics/0/thresholds', 'MAX_STATE_BYTES');
+  });
+
+  it('adds up many entries: 256 binned AUROCs on a 2-row batch (1.8 GB before) are one 413', async () => {
+    const metrics = Array.from({ length: 256 }, (_, i) => ({ name: 'auroc', key: `auroc_${i}`, thresholds: 100_000 - i }));
+    const answer = await post(app, '/v1/metrics', { preds: [0.2, 0.7], labels: [0, 1], metrics });
+    expectTooLarge(answer, 'metrics/0/thresholds', 'MAX_STATE_BYTES');
+  });
+
+  it('refuses the same on the ranking endpoints, each naming its own `thresholds`', async () => {
+    const body = { preds: wideRow(), labels: [0], task: 'multiclass', num_classes: 1000, thresholds: 100_000 };
+    for (const url of ['/v1/auroc', '/v1/average-precision', '/v1/roc', '/v1/precision-recall-curve']) {
+      expectTooLarge(await post(app, url, body), 'thresholds', 'MAX_STATE_BYTES');
+    }
+  });
+
+  it('prices a session at its creation: nothing is stored, no batch can make it grow', async () => {
+    const answer = await post(app, '/v1/sessions', { task: 'multiclass', num_classes: 1000, metrics: [{ name: 'auroc', thresholds: 100_000 }] });
+    expectTooLarge(answer, 'metrics/0/thresholds', 'MAX_STATE_BYTES');
+  });
+
+  it('answers the same body within the limit (1,000 thresholds), and on its limit exactly', async () => {
+    const body = { preds: wideRow(), labels: [0], task: 'multiclass', num_classes: 1000, metrics: [{ name: 'auroc', thresholds: 1000 }] };
+    expect((await post(app, '/v1/metrics', body)).statusCode).toBe(200);
+    // 1,000 classes × (2 · 1,000 + 2) float64s: exactly the limit is allowed, a byte less is not.
+    const bytes = 1000 * (2 * 1000 + 2) * 8;
+    const exact = await testApp({ MAX_STATE_BYTES: bytes });
+    const under = await testApp({ MAX_STATE_BYTES: bytes - 1 });
+    try {
+      expect((await post(exact, '/v1/metrics', body)).statusCode).toBe(200);
+      expectTooLarge(await post(under, '/v1/metrics', body), 'metrics/0/thresholds', 'MAX_STATE_BYTES');
+    } finally {
+      await Promise.all([exact.close(), under.close()]);
+    }
+  });
+});
+
+/** 32 bootstrap AUROCs of 20,000 resamples on 500 rows: a 10 KB body that held the event loop 32 s. */
+const bootstrapBody = () => ({
+  preds: Array.from({ length: 500 }, (_, i) => ((i * 7919) % 1000) / 1000),
+  labels: Array.from({ length: 500 }, (_, i) => (i % 3 === 0 ? 1 : 0)),
+  metrics: Array.from({ length: 32 }, (_, i) => ({ name: 'auroc', key: `auroc_${i}`, ci: { method: 'bootstrap', n_resamples: 20_000, seed: i } })),
+});
+
+describe('work is priced before it starts (MAX_WORK, INLINE_MAX_WORK)', () => {
+  it('refuses work over MAX_WORK with a 413 naming the resamples', async () => {
+    const app = await testApp({ MAX_WORK: 1_000_000 });
+    try {
+      expectTooLarge(await post(app, '/v1/metrics', bootstrapBody()), 'metrics/0/ci/n_resamples', 'MAX_WORK');
+      const auroc = await post(app, '/v1/auroc', { preds: bootstrapBody().preds, labels: bootstrapBody().labels, ci: { method: 'bootstrap', n_resamples: 20_000 } });
+      expectTooLarge(auroc, 'ci/n_resamples', 'MAX_WORK');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('sends a small body of heavy work to the worker pool: the event loop answers meanwhile, and the timeout cancels it', async () => {
+    const app = await testApp({ REQUEST_TIMEOUT_MS: 1000 });
+    try {
+      const order: string[] = [];
+      const heavy = post(app, '/v1/metrics', bootstrapBody()).then((answer) => {
+        order.push('heavy');
+        return answer;
+      });
+      const health = app.inject({ url: '/healthz' }).then((answer) => {
+        order.push('healthz');
+        return answer;
+      });
+      expect((await health).statusCode).toBe(200);
+      const answer = await heavy;
+      // Run inline, the heavy request would have held the loop until it finished, first.
+      expect(order).toEqual(['healthz', 'heavy']);
+      expect(answer.statusCode).toBe(503);
+      expect(answer.json()).toMatchObject({ code: 'ERR_TIMEOUT' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers a small heavy body from the pool with the numbers the inline path gives', async () => {
+    const body = { ...bootstrapBody(), metrics: [{ name: 'auroc', ci: { method: 'bootstrap', n_resamples: 200, seed: 3 } }, 'average_precision'] };
+    const pooled = await testApp({ INLINE_MAX_WORK: 0 });
+    const inline = await testApp({ INLINE_MAX_WORK: Number.MAX_SAFE_INTEGER });
+    try {
+      const [a, b] = await Promise.all([post(pooled, '/v1/metrics', body), post(inline, '/v1/metrics', body)]);
+      expect(a.statusCode).toBe(200);
+      expect(a.json()).toEqual(b.json());
+    } finally {
+      await Promise.all([pooled.close(), inline.close()]);
+    }
+  });
+
+  it('sends a heavy session computation to the pool too (bootstrap over a small epoch)', async () => {
+    const app = await testApp({ REQUEST_TIMEOUT_MS: 1000 });
+    try {
+      const created = await post(app, '/v1/sessions', { task: 'binary', metrics: bootstrapBody().metrics });
+      expect(created.statusCode).toBe(201);
+      const { id } = created.json();
+      const { preds, labels } = bootstrapBody();
+      expect((await post(app, `/v1/sessions/${id}/batches`, { preds, labels })).statusCode).toBe(200);
+      const order: string[] = [];
+      const heavy = app.inject({ url: `/v1/sessions/${id}` }).then((answer) => (order.push('heavy'), answer));
+      const health = app.inject({ url: '/healthz' }).then((answer) => (order.push('healthz'), answer));
+      expect((await health).statusCode).toBe(200);
+      const answer = await heavy;
+      expect(order).toEqual(['healthz', 'heavy']);
+      expect(answer.json()).toMatchObject({ code: 'ERR_TIMEOUT' });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('an exact session keeps at most SESSION_MAX_ROWS scores', () => {
+  it('counts rows × labels: 4 labels and 10 scores keep 2 rows', async () => {
+    const app = await testApp({ SESSION_MAX_ROWS: 10 });
+    try {
+      const { id } = (await post(app, '/v1/sessions', { task: 'multilabel', num_labels: 4, metrics: ['auroc'] })).json();
+      const row = { preds: [[0.1, 0.9, 0.4, 0.6]], labels: [[0, 1, 0, 1]] };
+      expect((await post(app, `/v1/sessions/${id}/batches`, row)).statusCode).toBe(200);
+      expect((await post(app, `/v1/sessions/${id}/batches`, row)).statusCode).toBe(200);
+      const third = await post(app, `/v1/sessions/${id}/batches`, row);
+      expect(third.statusCode).toBe(413);
+      expect(third.json().detail).toContain('2 rows of 4 classes (SESSION_MAX_ROWS scores)');
+    } finally {
+      await app.close();
+    }
+  });
+});
