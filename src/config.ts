@@ -32,10 +32,11 @@ export const ConfigSchema = z.object({
   MAX_STATE_BYTES: integerFrom(64 * MiB, 1024),
   /**
    * Units of work one computation may cost (about one operation on one number: rows × classes per
-   * counting pass, × log of a sort or search, × resamples); more is a 413. The default is a few
-   * minutes of one core: a request priced above it would only end at REQUEST_TIMEOUT_MS.
+   * counting pass, × log of a sort or search, × resamples); more is a 413 before it starts.
+   * Default (0): REQUEST_TIMEOUT_MS × 50,000, what the slowest kernel (bootstrap resampling, ~10^8
+   * units/s here) does in half the timeout, so accepted work ends in time on a slower machine too.
    */
-  MAX_WORK: integerFrom(20_000_000_000, 1_000),
+  MAX_WORK: integerFrom(0, 0),
   /** Work above which a computation runs in the worker pool, never on the event loop (~5 ms of one core). */
   INLINE_MAX_WORK: integerFrom(1_000_000, 0),
   /** Comma-separated bearer tokens; when set, /v1/* requires one. */
@@ -57,11 +58,13 @@ export const ConfigSchema = z.object({
       if (problem) context.addIssue({ code: 'custom', message: problem });
     })
     .default('sqlite:./data/sessions.sqlite'),
-  /**
-   * Scores an exact session may hold (its ranking metrics keep every row): rows of a binary
-   * session, rows × C of C classes or labels; more is a 413.
-   */
+  /** Rows an exact session may hold (its ranking metrics keep every row); more is a 413. */
   SESSION_MAX_ROWS: integerFrom(20_000_000, 1),
+  /**
+   * Scores (rows × classes or labels) an exact session may hold: what a compute of its epoch
+   * holds grows with the scores, so a session of C classes keeps at most this / C rows.
+   */
+  SESSION_MAX_SCORES: integerFrom(20_000_000, 1),
   /** A session's inactivity time to live when its creation does not say (ttl_seconds). */
   SESSION_TTL_SECONDS: integerFrom(86_400, 60, 30 * 86_400),
 });
@@ -75,7 +78,7 @@ export const maxElementsOf = (config: Config): number => config.MAX_ELEMENTS || 
 export const limitsOf = (config: Config, thread: 'main' | 'worker') => ({
   maxElements: maxElementsOf(config),
   maxStateBytes: config.MAX_STATE_BYTES,
-  maxWork: config.MAX_WORK,
+  maxWork: config.MAX_WORK || config.REQUEST_TIMEOUT_MS * 50_000,
   inlineWork: thread === 'main' ? config.INLINE_MAX_WORK : Number.POSITIVE_INFINITY,
 });
 

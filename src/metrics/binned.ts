@@ -133,15 +133,18 @@ export function rankingState(options: RankingStateOptions, config: MetricConfig)
 }
 
 /**
- * The work of a ranking metric's compute beyond folding batches in: the sorts of the exact
- * rows (none for binned counts), repeated per bootstrap resample, over every pair of classes
- * for one-vs-one. See {@link rankingWork}.
+ * The work of a ranking metric's compute beyond folding batches in and the sorts its group
+ * shares (the rows state's): reading binned counts; the whole again per bootstrap resample, over
+ * every pair of classes for one-vs-one, per row for `average: "samples"`. See {@link rankingWork}.
  */
 export function rankingComputeWork(options: RankingStateOptions, config: MetricConfig, rows: number): number {
   const resamples = resamplesOf(options.ci as Parameters<typeof resamplesOf>[0]);
-  const binned = thresholdCount(options.thresholds) > 0 && resamples === 0 && options.multi_class !== 'ovo' && options.average !== 'samples';
-  if (binned) return config.classes * 4 * thresholdCount(options.thresholds);
-  return rankingWork({ rows, classes: config.classes, thresholds: options.thresholds, resamples, oneVsOne: options.multi_class === 'ovo' });
+  const shape = { rows, classes: config.classes, thresholds: options.thresholds };
+  let work = config.classes * 4 * (thresholdCount(options.thresholds) + 1);
+  if (resamples > 0) work += resamples * rankingWork(shape);
+  if (options.multi_class === 'ovo') work += rankingWork({ ...shape, oneVsOne: true });
+  if (options.average === 'samples') work += rows * config.classes * depth(config.classes);
+  return work;
 }
 
 /** The counts a ranking metric computes from, made once per compute group. */

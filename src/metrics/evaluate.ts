@@ -148,9 +148,10 @@ export function checkMetricsWork(metrics: readonly ResolvedMetric[], config: Met
   let costliestWork = -1;
   for (const m of metrics) {
     let work = 0;
-    if (stages.update && !seen.has(m.state.key)) {
+    if (!seen.has(m.state.key)) {
       seen.add(m.state.key);
-      work += rows * config.classes * (m.state.workPerElement ?? 1);
+      if (stages.update) work += rows * config.classes * (m.state.workPerElement ?? 1);
+      if (stages.compute) work += m.state.computeWork?.(config.classes, rows) ?? 0;
     }
     if (stages.compute) work += m.definition.work?.(m.options, config, rows) ?? config.classes;
     total += work;

@@ -1,4 +1,5 @@
 import type { RankingBatch } from '../scoring/ranking-batch.js';
+import { rankingWork } from '../scoring/limits.js';
 import { RankCountsCache } from '../scoring/rank-counts-cache.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
 import type { MetricBatch, MetricConfig } from './batch.js';
@@ -20,6 +21,8 @@ const rankingView = ({ preds, classIndices, ...ranking }: RankingBatch & Partial
 /** Takes any ranking batch (a {@link MetricBatch} is one), so the ranking endpoints share it. */
 export const rowsState: StateSpec<RowsState> & { update(state: RowsState, batch: RankingBatch): RowsState } = {
   key: 'rows',
+  // The sorts every exact ranking metric of the request shares (one per class, and pooled).
+  computeWork: (classes, rows) => rankingWork({ rows, classes }),
   init: () => ({ chunks: [] }),
   update: (state, batch) => (batch.rows === 0 ? state : { chunks: [...state.chunks, rankingView(batch)] }),
   merge: (a, b) => ({ chunks: [...a.chunks, ...b.chunks] }),

@@ -18,6 +18,8 @@ export interface StateSpec<S> {
   bytes?: number;
   /** Work per number of a batch folded in (a binned count searches a grid: log2 T); default 1. */
   workPerElement?: number;
+  /** Work made once per compute over `rows` rows and shared by the group's metrics (the rows' sorts); default none. */
+  computeWork?(classes: number, rows: number): number;
   init(): S;
   update(state: S, batch: MetricBatch): S;
   merge(a: S, b: S): S;

@@ -7,6 +7,7 @@ import type { SessionCreateRequest } from '../schemas/sessions.js';
 /** The limits a session service applies (from the environment). */
 export interface SessionLimits {
   maxRows: number;
+  maxScores: number;
   ttlSeconds: number;
 }
 
@@ -87,7 +88,7 @@ export class SessionService {
       throw invalidField('Idempotency-Key', 'must be 1 to 255 printable ASCII characters (a UUID, say)');
     }
     const { config } = await this.cached(id, owner);
-    const maxRows = sessionMaxRows(config, this.limits.maxRows);
+    const maxRows = sessionMaxRows(config, this.limits);
     const prepared = await prepare(config);
     const result = await this.store.apply(id, {
       idempotencyKey: idempotencyKey ?? null,
@@ -108,7 +109,7 @@ export class SessionService {
         this.records.delete(id);
         throw sessionNotFound(`no session ${id}: it expired or was deleted meanwhile`);
       case 'too-many-rows':
-        throw tooManyRows(result.rows, prepared.rows, maxRows, metricConfigOf(config).classes);
+        throw tooManyRows(result.rows, prepared.rows, maxRows, { ...this.limits, classes: metricConfigOf(config).classes });
     }
   }
 
@@ -148,10 +149,10 @@ export class SessionService {
       }
       states.push((loaded as { state: StoredState }).state);
     }
-    const maxRows = sessionMaxRows(target.config, this.limits.maxRows);
+    const maxRows = sessionMaxRows(target.config, this.limits);
     const result = await this.store.mergeFrom(id, states, maxRows);
     if (result.kind === 'not-found') throw sessionNotFound(`no session ${id}`);
-    if (result.kind === 'too-many-rows') throw tooManyRows(result.rows, states.reduce((n, s) => n + s.rows, 0), maxRows, metricConfigOf(target.config).classes);
+    if (result.kind === 'too-many-rows') throw tooManyRows(result.rows, states.reduce((n, s) => n + s.rows, 0), maxRows, { ...this.limits, classes: metricConfigOf(target.config).classes });
     return { rows: result.rows, batches: result.batches };
   }
 

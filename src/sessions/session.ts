@@ -226,15 +226,23 @@ function computeSession(config: SessionConfig, stored: StoredState): { rows: num
   return { rows: stored.rows, batches: stored.batches, loss, metrics: computeMetrics(metrics, states, metricConfigOf(config)), warnings };
 }
 
+/** The limits on what an exact session keeps: rows, and scores (rows × classes). */
+export interface RowLimits {
+  maxRows: number;
+  maxScores: number;
+}
+
 /**
- * The rows an exact session may keep: SESSION_MAX_ROWS scores, so SESSION_MAX_ROWS / C rows of C
- * classes or labels. What a compute of the epoch holds grows with the scores, not the rows.
+ * The rows an exact session may keep: SESSION_MAX_ROWS, and SESSION_MAX_SCORES / C rows of C
+ * classes or labels (what a compute of the epoch holds grows with the scores, not the rows).
  */
-export const sessionMaxRows = (config: SessionConfig, maxScores: number): number => Math.max(1, Math.floor(maxScores / metricConfigOf(config).classes));
+export const sessionMaxRows = (config: SessionConfig, limits: RowLimits): number =>
+  Math.max(1, Math.min(limits.maxRows, Math.floor(limits.maxScores / metricConfigOf(config).classes)));
 
 /** 413 for a batch that would take an exact session past its rows (see {@link sessionMaxRows}). */
-export function tooManyRows(held: number, adding: number, max: number, classes = 1) {
-  const limit = classes === 1 ? `SESSION_MAX_ROWS = ${max.toLocaleString('en')} rows` : `${max.toLocaleString('en')} rows of ${classes} classes (SESSION_MAX_ROWS scores)`;
+export function tooManyRows(held: number, adding: number, max: number, limits?: RowLimits & { classes: number }) {
+  const byScores = limits !== undefined && max < limits.maxRows;
+  const limit = byScores ? `${max.toLocaleString('en')} rows of ${limits.classes} classes (SESSION_MAX_SCORES = ${limits.maxScores.toLocaleString('en')} scores)` : `SESSION_MAX_ROWS = ${max.toLocaleString('en')} rows`;
   const message = `this session keeps its rows for exact ranking metrics: at most ${limit} (it holds ${held.toLocaleString('en')}, the batch adds ${adding.toLocaleString('en')}); binned metrics (\`thresholds\`, e.g. 1000) keep a state of constant size`;
   return payloadTooLarge(message, [{ path: 'preds', message }]);
 }

@@ -91,7 +91,7 @@ describe('work is priced before it starts (MAX_WORK, INLINE_MAX_WORK)', () => {
   });
 
   it('sends a small body of heavy work to the worker pool: the event loop answers meanwhile, and the timeout cancels it', async () => {
-    const app = await testApp({ REQUEST_TIMEOUT_MS: 1000 });
+    const app = await testApp({ REQUEST_TIMEOUT_MS: 1000, MAX_WORK: 1e12 });
     try {
       const order: string[] = [];
       const heavy = post(app, '/v1/metrics', bootstrapBody()).then((answer) => {
@@ -127,7 +127,7 @@ describe('work is priced before it starts (MAX_WORK, INLINE_MAX_WORK)', () => {
   });
 
   it('sends a heavy session computation to the pool too (bootstrap over a small epoch)', async () => {
-    const app = await testApp({ REQUEST_TIMEOUT_MS: 1000 });
+    const app = await testApp({ REQUEST_TIMEOUT_MS: 1000, MAX_WORK: 1e12 });
     try {
       const created = await post(app, '/v1/sessions', { task: 'binary', metrics: bootstrapBody().metrics });
       expect(created.statusCode).toBe(201);
@@ -147,9 +147,9 @@ describe('work is priced before it starts (MAX_WORK, INLINE_MAX_WORK)', () => {
   });
 });
 
-describe('an exact session keeps at most SESSION_MAX_ROWS scores', () => {
+describe('an exact session keeps at most SESSION_MAX_SCORES scores', () => {
   it('counts rows × labels: 4 labels and 10 scores keep 2 rows', async () => {
-    const app = await testApp({ SESSION_MAX_ROWS: 10 });
+    const app = await testApp({ SESSION_MAX_SCORES: 10 });
     try {
       const { id } = (await post(app, '/v1/sessions', { task: 'multilabel', num_labels: 4, metrics: ['auroc'] })).json();
       const row = { preds: [[0.1, 0.9, 0.4, 0.6]], labels: [[0, 1, 0, 1]] };
@@ -157,7 +157,7 @@ describe('an exact session keeps at most SESSION_MAX_ROWS scores', () => {
       expect((await post(app, `/v1/sessions/${id}/batches`, row)).statusCode).toBe(200);
       const third = await post(app, `/v1/sessions/${id}/batches`, row);
       expect(third.statusCode).toBe(413);
-      expect(third.json().detail).toContain('2 rows of 4 classes (SESSION_MAX_ROWS scores)');
+      expect(third.json().detail).toContain('2 rows of 4 classes (SESSION_MAX_SCORES = 10 scores)');
     } finally {
       await app.close();
     }
