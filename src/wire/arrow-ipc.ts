@@ -146,6 +146,8 @@ function readRecordBatch(fb: Flatbuffer, table: number, body: Uint8Array, what: 
   for (let i = 0, at = bufferVector.start; i < bufferVector.count; i++, at += 16) {
     buffers.push({ offset: fb.count(at, `${what}'s buffer ${i} offset`), length: fb.count(at + 8, `${what}'s buffer ${i} length`) });
   }
+  // Compressed buffers' declared lengths are not their values' (apache-arrow has no codec registered here either).
+  if (fb.field(table, 3, what) !== 0) throw framing(`${what} is compressed; send uncompressed record batches`);
   const countVector = fb.vector(table, 4, 8, `${what}'s variadic buffer counts`);
   const variadicBufferCounts: number[] = [];
   for (let i = 0; i < countVector.count; i++) variadicBufferCounts.push(fb.count(countVector.start + 8 * i, `${what}'s variadic buffer count ${i}`));
@@ -160,13 +162,19 @@ function readRecordBatch(fb: Flatbuffer, table: number, body: Uint8Array, what: 
  * dictionary batches) lies inside its metadata. Loops here are bounded by the bytes received, never
  * by a declared count.
  *
- * Framing follows apache-arrow's MessageReader: an optional 0xFFFFFFFF continuation marker, an
+ * Only the stream format is taken (the file format is refused by its ARROW1 magic). Framing
+ * follows apache-arrow's MessageReader: an optional 0xFFFFFFFF continuation marker, an
  * int32 metadata length, the metadata, then `bodyLength` bytes; a zero length or the end of the
  * bytes ends the stream.
  *
- * @throws {ProblemError} 400 malformed body for any declaration outside the bytes received
+ * @throws {ProblemError} 400 malformed body for any declaration outside the bytes received, the
+ *   file format, or a compressed record batch
  */
 export function declaredBatches(bytes: Uint8Array): DeclaredBatch[] {
+  // The file format's footer places record batches anywhere by offsets of its own; only the stream format is walked.
+  if (bytes.length >= 6 && String.fromCharCode(...bytes.subarray(0, 6)) === 'ARROW1') {
+    throw framing('this is the Arrow IPC file format (it starts with ARROW1); send the stream format (pyarrow.ipc.new_stream)');
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const batches: DeclaredBatch[] = [];
   let at = 0;

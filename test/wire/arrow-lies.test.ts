@@ -1,4 +1,4 @@
-import { Float64, makeData, makeVector } from 'apache-arrow';
+import { Float64, Table, makeData, makeVector, tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { ARROW, arrowStream, column } from '../support/arrow.js';
@@ -129,6 +129,14 @@ describe.each(bodyPaths)('Arrow bodies that lie about their lengths ($path)', ({
     expect(refused(await postArrow(url, lie), 'preds')).toMatch(/list values/);
     // The list values declared fewer than listSize per row.
     expect(refused(await postArrow(url, patchInt64(stream, list.nodes[1].length, 600)), 'preds')).toMatch(/300 lists of 3, but 600/);
+  });
+
+  it('the Arrow IPC file format, whose footer places batches by offsets of its own, is refused for the stream format', async () => {
+    const file = Buffer.from(tableToIPC(new Table({ preds: column(preds), labels: column(labels) }), 'file'));
+    const res = await postArrow('/v1/arrow/auroc', file);
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'ERR_MALFORMED_BODY' });
+    expect(res.json().detail).toMatch(/file format.*stream format/);
   });
 
   it('a field-node vector claiming 2,000,000 nodes inside a few hundred bytes of metadata is a malformed body', async () => {
