@@ -131,6 +131,18 @@ describe.each(bodyPaths)('Arrow bodies that lie about their lengths ($path)', ({
     expect(refused(await postArrow(url, patchInt64(stream, list.nodes[1].length, 600)), 'preds')).toMatch(/300 lists of 3, but 600/);
   });
 
+  it('a lie in the second of two record batches is a 400 at preds naming that batch', async () => {
+    const half = ROWS >> 1;
+    const part = (from: number, to: number) => new Table({ preds: column(preds.slice(from, to)), labels: column(labels.slice(from, to)) });
+    const stream = Buffer.from(tableToIPC(new Table([...part(0, half).batches, ...part(half, ROWS).batches]), 'stream'));
+    const batches = recordBatches(stream);
+    expect(batches).toHaveLength(2);
+    expect((await postArrow('/v1/arrow/auroc', stream)).json().auroc).toBe((await postArrow('/v1/arrow/auroc', honest)).json().auroc);
+    const second = batches[1];
+    const lie = patched(stream, [[second.length, ROWS], ...second.nodes.map((node): [number, number] => [node.length, ROWS])]);
+    expect(refused(await postArrow('/v1/arrow/auroc', lie), 'preds')).toMatch(/^record batch 1 declares 12345 values/);
+  });
+
   it('the Arrow IPC file format, whose footer places batches by offsets of its own, is refused for the stream format', async () => {
     const file = Buffer.from(tableToIPC(new Table({ preds: column(preds), labels: column(labels) }), 'file'));
     const res = await postArrow('/v1/arrow/auroc', file);
