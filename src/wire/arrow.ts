@@ -117,9 +117,7 @@ function checkNode(name: string, where: string, node: DeclaredNode, validity: De
  * child holds exactly `listSize` values per row, every buffer lies inside the body and is large
  * enough for its declared length, and null counts agree with the validity bitmaps. So every
  * column read has the same length, `table.numRows`, and every view taken of it is whole.
- * Types other than Int, Float and FixedSizeLists of them are left to {@link valuesOf} to refuse
- * by name (only their row count and validity bitmap are checked, and for Null and Union, which
- * have no bitmap of their own, the row count).
+ * The column's type is one {@link column} took: Int or Float, or a FixedSizeList of them.
  *
  * @throws {ProblemError} 400 at `name` naming the record batch and what its bytes contradict
  */
@@ -145,29 +143,31 @@ function checkColumn(name: string, body: ArrowBody): void {
       }
       const width = byteWidth(list.children[0].type);
       if (width !== undefined) checkNode(name, `${where}'s list values`, child, buffer(1), buffer(2), width, batch.body);
-    } else if (type.typeId !== Type.Null && type.typeId !== Type.Union) {
-      // Every other layout starts with the validity bitmap: checked for any type, so the null scan in
-      // `column` is bounded by bytes received even for a column `valuesOf` will refuse by type.
-      const width = byteWidth(type);
-      checkNode(name, where, node, buffer(0), buffer(1), width, batch.body);
+    } else {
+      checkNode(name, where, node, buffer(0), buffer(1), byteWidth(type), batch.body);
     }
   });
 }
 
 /**
- * The column `name`, its declarations checked against the bytes ({@link checkColumn}) and
- * refused when it holds a null.
+ * The column `name`: of a type `accept` takes (itself or as a FixedSizeList's values), its
+ * declarations checked against the bytes ({@link checkColumn}), and refused when it holds a null.
+ * In that order: the type first, so only layouts whose validity bitmap is checked reach the null
+ * scan, which then runs over rows the bytes hold.
  *
- * @throws {ProblemError} 400 at `name` for a missing column or a declaration the bytes contradict,
- *   at `name/i` for the first null
+ * @throws {ProblemError} 400 at `name` for a missing or mistyped column or a declaration the
+ *   bytes contradict, at `name/i` for the first null
  */
-function column(body: ArrowBody, name: string): Column {
+function column(body: ArrowBody, name: string, accept: (type: DataType) => boolean, what: string): Column {
   const { table } = body;
   const vector = table.getChild(name);
   if (!vector) {
     const names = table.schema.fields.map((f) => f.name).join(', ');
     throw invalidField(name, `the Arrow stream has no column "${name}" (columns: ${names || 'none'})`);
   }
+  const type = vector.type;
+  const leaf = type.typeId === Type.FixedSizeList ? (type as FixedSizeList).children[0].type : type;
+  if (!accept(leaf)) throw invalidField(name, `expected ${what} (or a FixedSizeList of them), got ${String(type)}`);
   checkColumn(name, body);
   if (vector.nullCount > 0) {
     for (let i = 0; i < vector.length; i++) if (!vector.isValid(i)) throw invalidField(`${name}/${i}`, 'null is not a number');
@@ -175,12 +175,10 @@ function column(body: ArrowBody, name: string): Column {
   return vector;
 }
 
-/** The primitive values of a column and the width of each row (1, or the FixedSizeList size). */
-function valuesOf(name: string, vector: Column, accept: (type: DataType) => boolean, what: string): { values: NumericArray; width: number; list: boolean } {
+/** The primitive values of a column {@link column} took and the width of each row (1, or the FixedSizeList size). */
+function valuesOf(name: string, vector: Column): { values: NumericArray; width: number; list: boolean } {
   const type = vector.type;
   const isList = type.typeId === Type.FixedSizeList;
-  const leaf = isList ? (type as FixedSizeList).children[0].type : type;
-  if (!accept(leaf)) throw invalidField(name, `expected ${what} (or a FixedSizeList of them), got ${String(type)}`);
   const width = isList ? (type as FixedSizeList).listSize : 1;
   const chunks = vector.data.map((data) => {
     const leafData = isList ? data.children[0] : data;
@@ -300,7 +298,7 @@ function weightColumn(body: ArrowBody, query: Record<string, unknown>): { sample
   const { table } = body;
   if (!table.getChild('sample_weight')) return {};
   if ('sample_weight' in query) throw invalidField('sample_weight', 'comes either as an Arrow column or in the query, not both');
-  const weights = valuesOf('sample_weight', column(body, 'sample_weight'), (type) => isFloat(type) || isInt(type), 'Float32, Float64 or an integer type');
+  const weights = valuesOf('sample_weight', column(body, 'sample_weight', (type) => isFloat(type) || isInt(type), 'Float32, Float64 or an integer type'));
   const shape = weights.list ? [table.numRows, weights.width] : [table.numRows];
   const values = weights.values instanceof BigInt64Array || weights.values instanceof BigUint64Array ? Float64Array.from(weights.values, Number) : weights.values;
   return { sample_weight: new TypedTensor(values, shape) };
@@ -324,8 +322,8 @@ export function decodeArrowRequest(bytes: Uint8Array, query: Record<string, unkn
   if (!parsed.success) throw fromZodIssues(parsed.error.issues);
 
   const body = readTable(bytes);
-  const predsColumn = valuesOf('preds', column(body, 'preds'), isFloat, 'Float32 or Float64');
-  const labelsColumn = valuesOf('labels', column(body, 'labels'), isInt, 'an integer type');
+  const predsColumn = valuesOf('preds', column(body, 'preds', isFloat, 'Float32 or Float64'));
+  const labelsColumn = valuesOf('labels', column(body, 'labels', isInt, 'an integer type'));
   const rows = body.table.numRows;
   // A FixedSizeList column is [rows, width] even for width 1: a [B, 1] binary head stays [B, 1].
   const predsShape = predsColumn.list ? [rows, predsColumn.width] : [rows];
