@@ -13,11 +13,13 @@ import {
   tableToIPC,
   type DataType,
   type Float,
+  type Int,
   type Vector,
 } from 'apache-arrow';
 import type { z } from 'zod';
 import { fromZodIssues, invalidField, malformedBody } from '../errors.js';
 import { TypedTensor, pathOf, type Tensor } from '../scoring/tensor.js';
+import { columnLayouts, declaredBatches, type DeclaredBatch, type DeclaredBuffer, type DeclaredNode } from './arrow-ipc.js';
 
 /** The media type of an Arrow IPC stream (what pyarrow's `ipc.new_stream` writes). */
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
@@ -25,34 +27,158 @@ export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 type Column = Vector;
 type NumericArray = TypedTensor['data'] | BigInt64Array | BigUint64Array | Float32Array;
 
-function readTable(bytes: Uint8Array): Table {
+/** A parsed Arrow body and what its record batches declared, to check a column against before it is read. */
+interface ArrowBody {
+  table: Table;
+  batches: DeclaredBatch[];
+}
+
+/**
+ * The body as a table, its framing checked first ({@link declaredBatches}) so apache-arrow's own
+ * walk is bounded by the bytes received. Parsing builds views only: nothing here reads a value or
+ * allocates by a declared length; the columns are checked as they are taken ({@link column}).
+ */
+function readTable(bytes: Uint8Array): ArrowBody {
+  const batches = declaredBatches(bytes);
+  let table: Table;
   try {
-    const table = tableFromIPC(bytes);
+    table = tableFromIPC(bytes);
     if (table.schema.fields.length === 0) throw new Error('no columns');
-    return table;
   } catch (error) {
     throw malformedBody(`the body is not an Arrow IPC stream with columns preds and labels: ${(error as Error).message}`);
   }
+  if (table.batches.length !== batches.length) {
+    throw malformedBody(`the Arrow stream has ${batches.length} record batches, but ${table.batches.length} were read`);
+  }
+  return { table, batches };
 }
 
-function column(table: Table, name: string): Column {
+/** Bytes per value of the primitive types a column may hold (Int and Float; Float16 is refused by type later). */
+function byteWidth(type: DataType): number | undefined {
+  if (type.typeId === Type.Int) return (type as Int).bitWidth / 8;
+  if (type.typeId === Type.Float) return [2, 4, 8][(type as Float).precision];
+  return undefined;
+}
+
+/** The number of set bits among the first `bits` of a validity bitmap (LSB first), i.e. the valid rows. */
+function countValid(bitmap: Uint8Array, bits: number): number {
+  let valid = 0;
+  const whole = bits >> 3;
+  for (let i = 0; i < whole; i++) {
+    let byte = bitmap[i];
+    while (byte) {
+      byte &= byte - 1;
+      valid++;
+    }
+  }
+  for (let bit = whole << 3; bit < bits; bit++) valid += (bitmap[bit >> 3] >> (bit & 7)) & 1;
+  return valid;
+}
+
+/**
+ * One field node and its validity and values buffers, checked against the body they point into:
+ * the buffers lie inside the body, the values buffer holds `length` values of `width` bytes, and
+ * the null count is between 0 and the length and is what the validity bitmap says (a bitmap,
+ * when present or when nulls are declared, has a bit for every row). apache-arrow drops a bitmap
+ * whose node declares no nulls, so a bitmap with nulls under `null_count` 0 would turn nulls into
+ * values: it is refused too.
+ *
+ * @throws {ProblemError} 400 at `name`, saying what the declaration claims and what the bytes hold
+ */
+function checkNode(name: string, where: string, node: DeclaredNode, validity: DeclaredBuffer | undefined, values: DeclaredBuffer | undefined, width: number | undefined, body: Uint8Array): void {
+  const inBody = (buffer: DeclaredBuffer | undefined, what: string): DeclaredBuffer => {
+    if (!buffer) throw invalidField(name, `${where} has no ${what} buffer`);
+    if (buffer.offset + buffer.length > body.length) {
+      throw invalidField(name, `${where} declares its ${what} buffer at body bytes ${buffer.offset}..${buffer.offset + buffer.length}, past the end of its ${body.length}-byte body`);
+    }
+    return buffer;
+  };
+  const rows = node.length;
+  if (node.nullCount > rows) throw invalidField(name, `${where} declares ${node.nullCount} nulls in ${rows} rows`);
+  const bitmap = inBody(validity, 'validity');
+  if (bitmap.length > 0 || node.nullCount > 0) {
+    const need = Math.ceil(rows / 8);
+    if (bitmap.length < need) {
+      throw invalidField(name, `${where} declares ${rows} rows${node.nullCount > 0 ? ` and ${node.nullCount} nulls` : ''}, but its validity bitmap holds ${bitmap.length} bytes (${need} needed)`);
+    }
+    const nulls = rows - countValid(body.subarray(bitmap.offset, bitmap.offset + need), rows);
+    if (nulls !== node.nullCount) throw invalidField(name, `${where} declares ${node.nullCount} nulls, but its validity bitmap marks ${nulls}`);
+  }
+  if (width === undefined) return;
+  const data = inBody(values, 'values');
+  if (data.length < rows * width) {
+    throw invalidField(name, `${where} declares ${rows} values, but its values buffer holds ${Math.floor(data.length / width)} (${data.length} bytes of ${width})`);
+  }
+}
+
+/**
+ * A column's declarations in every record batch, checked against the batch and the bytes
+ * received, before any value is read: the column's row count is the batch's, a FixedSizeList's
+ * child holds exactly `listSize` values per row, every buffer lies inside the body and is large
+ * enough for its declared length, and null counts agree with the validity bitmaps. So every
+ * column read has the same length, `table.numRows`, and every view taken of it is whole.
+ * The column's type is one {@link column} took: Int or Float, or a FixedSizeList of them.
+ *
+ * @throws {ProblemError} 400 at `name` naming the record batch and what its bytes contradict
+ */
+function checkColumn(name: string, body: ArrowBody): void {
+  const { table, batches } = body;
+  const index = table.schema.fields.findIndex((field) => field.name === name);
+  const type = table.schema.fields[index].type;
+  batches.forEach((batch, b) => {
+    const where = batches.length > 1 ? `record batch ${b}` : 'the record batch';
+    const layout = columnLayouts(table.schema.fields.slice(0, index + 1), table.schema.metadataVersion, batch.variadicBufferCounts)[index];
+    const node = batch.nodes[layout.node];
+    if (!node) throw invalidField(name, `${where} has no field node for the column`);
+    if (node.length !== batch.length) throw invalidField(name, `${where} declares ${batch.length} rows, but the column declares ${node.length}`);
+    const buffer = (k: number) => batch.buffers[layout.buffer + k];
+    if (type.typeId === Type.FixedSizeList) {
+      const list = type as FixedSizeList;
+      checkNode(name, where, node, buffer(0), undefined, undefined, batch.body);
+      const child = batch.nodes[layout.node + 1];
+      if (!child) throw invalidField(name, `${where} has no field node for the list values`);
+      const values = node.length * list.listSize;
+      if (child.length !== values) {
+        throw invalidField(name, `${where} declares ${node.length} lists of ${list.listSize}, but ${child.length} list values (${values} expected)`);
+      }
+      const width = byteWidth(list.children[0].type);
+      if (width !== undefined) checkNode(name, `${where}'s list values`, child, buffer(1), buffer(2), width, batch.body);
+    } else {
+      checkNode(name, where, node, buffer(0), buffer(1), byteWidth(type), batch.body);
+    }
+  });
+}
+
+/**
+ * The column `name`: of a type `accept` takes (itself or as a FixedSizeList's values), its
+ * declarations checked against the bytes ({@link checkColumn}), and refused when it holds a null.
+ * In that order: the type first, so only layouts whose validity bitmap is checked reach the null
+ * scan, which then runs over rows the bytes hold.
+ *
+ * @throws {ProblemError} 400 at `name` for a missing or mistyped column or a declaration the
+ *   bytes contradict, at `name/i` for the first null
+ */
+function column(body: ArrowBody, name: string, accept: (type: DataType) => boolean, what: string): Column {
+  const { table } = body;
   const vector = table.getChild(name);
   if (!vector) {
     const names = table.schema.fields.map((f) => f.name).join(', ');
     throw invalidField(name, `the Arrow stream has no column "${name}" (columns: ${names || 'none'})`);
   }
+  const type = vector.type;
+  const leaf = type.typeId === Type.FixedSizeList ? (type as FixedSizeList).children[0].type : type;
+  if (!accept(leaf)) throw invalidField(name, `expected ${what} (or a FixedSizeList of them), got ${String(type)}`);
+  checkColumn(name, body);
   if (vector.nullCount > 0) {
     for (let i = 0; i < vector.length; i++) if (!vector.isValid(i)) throw invalidField(`${name}/${i}`, 'null is not a number');
   }
   return vector;
 }
 
-/** The primitive values of a column and the width of each row (1, or the FixedSizeList size). */
-function valuesOf(name: string, vector: Column, accept: (type: DataType) => boolean, what: string): { values: NumericArray; width: number; list: boolean } {
+/** The primitive values of a column {@link column} took and the width of each row (1, or the FixedSizeList size). */
+function valuesOf(name: string, vector: Column): { values: NumericArray; width: number; list: boolean } {
   const type = vector.type;
   const isList = type.typeId === Type.FixedSizeList;
-  const leaf = isList ? (type as FixedSizeList).children[0].type : type;
-  if (!accept(leaf)) throw invalidField(name, `expected ${what} (or a FixedSizeList of them), got ${String(type)}`);
   const width = isList ? (type as FixedSizeList).listSize : 1;
   const chunks = vector.data.map((data) => {
     const leafData = isList ? data.children[0] : data;
@@ -168,10 +294,11 @@ export function optionsFromQuery(query: Record<string, unknown>, shape: Record<s
  * focal-loss weights), as the request field of that name. Weights come once: a column, or the
  * query.
  */
-function weightColumn(table: Table, query: Record<string, unknown>): { sample_weight?: TypedTensor } {
+function weightColumn(body: ArrowBody, query: Record<string, unknown>): { sample_weight?: TypedTensor } {
+  const { table } = body;
   if (!table.getChild('sample_weight')) return {};
   if ('sample_weight' in query) throw invalidField('sample_weight', 'comes either as an Arrow column or in the query, not both');
-  const weights = valuesOf('sample_weight', column(table, 'sample_weight'), (type) => isFloat(type) || isInt(type), 'Float32, Float64 or an integer type');
+  const weights = valuesOf('sample_weight', column(body, 'sample_weight', (type) => isFloat(type) || isInt(type), 'Float32, Float64 or an integer type'));
   const shape = weights.list ? [table.numRows, weights.width] : [table.numRows];
   const values = weights.values instanceof BigInt64Array || weights.values instanceof BigUint64Array ? Float64Array.from(weights.values, Number) : weights.values;
   return { sample_weight: new TypedTensor(values, shape) };
@@ -183,7 +310,8 @@ function weightColumn(table: Table, query: Record<string, unknown>): { sample_we
  * minus the two columns.
  *
  * @throws {ProblemError} 400 for a body that is not Arrow, a missing or mistyped column, nulls,
- *   different column lengths, or invalid options
+ *   a column whose declared lengths, null counts or buffers its bytes contradict (naming it), or
+ *   invalid options
  */
 export function decodeArrowRequest(bytes: Uint8Array, query: Record<string, unknown>, schema: z.ZodObject): Record<string, unknown> {
   if ('preds' in query || 'labels' in query) {
@@ -193,16 +321,16 @@ export function decodeArrowRequest(bytes: Uint8Array, query: Record<string, unkn
   const parsed = optionsSchema.safeParse(optionsFromQuery(query, schema.shape as Record<string, z.ZodType>));
   if (!parsed.success) throw fromZodIssues(parsed.error.issues);
 
-  const table = readTable(bytes);
-  const predsColumn = valuesOf('preds', column(table, 'preds'), isFloat, 'Float32 or Float64');
-  const labelsColumn = valuesOf('labels', column(table, 'labels'), isInt, 'an integer type');
-  const rows = table.numRows;
+  const body = readTable(bytes);
+  const predsColumn = valuesOf('preds', column(body, 'preds', isFloat, 'Float32 or Float64'));
+  const labelsColumn = valuesOf('labels', column(body, 'labels', isInt, 'an integer type'));
+  const rows = body.table.numRows;
   // A FixedSizeList column is [rows, width] even for width 1: a [B, 1] binary head stays [B, 1].
   const predsShape = predsColumn.list ? [rows, predsColumn.width] : [rows];
   const labelsShape = labelsColumn.list ? [rows, labelsColumn.width] : [rows];
   return {
     ...(parsed.data as Record<string, unknown>),
-    ...weightColumn(table, query),
+    ...weightColumn(body, query),
     preds: new TypedTensor(predsColumn.values as Float64Array | Float32Array, predsShape),
     labels: new TypedTensor(labelsInt32(labelsColumn.values, labelsShape), labelsShape),
   };
