@@ -1,8 +1,12 @@
+import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { unsupportedMediaType } from '../errors.js';
 import { ARROW_STREAM } from '../wire/arrow.js';
 import { RawBody, decodeJsonBody } from '../wire/json-body.js';
+
+/** Routes that decode raw bodies where they compute say so in their config (`rawBodies: true`). */
+const takesRawBodies = (request: FastifyRequest): boolean => (request.routeOptions.config as { rawBodies?: boolean } | undefined)?.rawBodies === true;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,14 +39,16 @@ export default fp(
     app.decorateRequest('rawJson', undefined);
     app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (request, body: Buffer, done) => {
       try {
-        if (body.length > config.INLINE_MAX_BYTES) return done(null, new RawBody('json', body));
+        // Only routes that decode raw bodies themselves get them; any other parses here, within its bodyLimit.
+        if (body.length > config.INLINE_MAX_BYTES && takesRawBodies(request)) return done(null, new RawBody('json', body));
         request.rawJson = body;
         done(null, decodeJsonBody(body));
       } catch (error) {
         done(error as Error, undefined);
       }
     });
-    app.addContentTypeParser(ARROW_STREAM, { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (_request, body: Buffer, done) => {
+    app.addContentTypeParser(ARROW_STREAM, { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (request, body: Buffer, done) => {
+      if (!takesRawBodies(request)) return done(unsupportedMediaType('this operation takes application/json bodies only'), undefined);
       done(null, new RawBody('arrow', body));
     });
   },

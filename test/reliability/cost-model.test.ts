@@ -163,3 +163,23 @@ describe('an exact session keeps at most SESSION_MAX_SCORES scores', () => {
     }
   });
 });
+
+describe('routes that take no raw bodies parse large JSON themselves, within their own limit', () => {
+  it('creates a session from a body over INLINE_MAX_BYTES (a 500 before), refuses one over 4 MiB, and refuses Arrow', async () => {
+    const app = await testApp({ INLINE_MAX_BYTES: 0 });
+    try {
+      const created = await post(app, '/v1/sessions', { task: 'binary', metrics: ['auroc', { name: 'f1_score', threshold: 0.3 }] });
+      expect(created.statusCode, created.body).toBe(201);
+      expect(created.json()).toMatchObject({ task: 'binary' });
+      const merged = await post(app, `/v1/sessions/${created.json().id}/merge`, { from: ['0'.repeat(32)] });
+      expect(merged.statusCode, merged.body).toBe(404);
+      const thresholds = Array.from({ length: 100_000 }, (_, k) => k / 100_000);
+      const huge = { task: 'binary', metrics: Array.from({ length: 8 }, (_, i) => ({ name: 'auroc', key: `a${i}`, thresholds })) };
+      expect((await post(app, '/v1/sessions', huge)).statusCode).toBe(413);
+      const arrow = await app.inject({ method: 'POST', url: '/v1/sessions', payload: Buffer.from([1, 2, 3]), headers: { 'content-type': 'application/vnd.apache.arrow.stream' } });
+      expect(arrow.statusCode).toBe(415);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -68,6 +68,8 @@ const arrowRoutes: FastifyPluginAsyncZod = async (app) => {
     app.post(
       operation.path,
       {
+        // Raw bodies (large JSON, Arrow) are decoded where they are computed (scoring.respond).
+        config: { rawBodies: true },
         schema: {
           operationId: `${operation.task}Arrow`,
           tags: ['arrow'],

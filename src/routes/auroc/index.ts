@@ -7,6 +7,8 @@ const aurocRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/auroc',
     {
+      // Raw bodies (large JSON, Arrow) are decoded where they are computed (scoring.respond).
+      config: { rawBodies: true },
       schema: {
         operationId: 'auroc',
         tags: ['metrics'],
@@ -30,6 +32,8 @@ const aurocRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/auroc/compare',
     {
+      // Raw bodies (large JSON, Arrow) are decoded where they are computed (scoring.respond).
+      config: { rawBodies: true },
       schema: {
         operationId: 'aurocCompare',
         tags: ['metrics'],

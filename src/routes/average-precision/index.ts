@@ -6,6 +6,8 @@ const averagePrecisionRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/average-precision',
     {
+      // Raw bodies (large JSON, Arrow) are decoded where they are computed (scoring.respond).
+      config: { rawBodies: true },
       schema: {
         operationId: 'averagePrecision',
         tags: ['metrics'],

@@ -13,6 +13,8 @@ const curveRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/roc',
     {
+      // Raw bodies (large JSON, Arrow) are decoded where they are computed (scoring.respond).
+      config: { rawBodies: true },
       schema: {
         operationId: 'roc',
         tags: ['metrics'],
@@ -32,6 +34,8 @@ const curveRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/precision-recall-curve',
     {
+      // Raw bodies (large JSON, Arrow) are decoded where they are computed (scoring.respond).
+      config: { rawBodies: true },
       schema: {
         operationId: 'precisionRecallCurve',
         tags: ['metrics'],

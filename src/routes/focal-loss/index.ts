@@ -13,6 +13,8 @@ const focalLossRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/focal-loss',
     {
+      // Raw bodies (large JSON, Arrow) are decoded where they are computed (scoring.respond).
+      config: { rawBodies: true },
       schema: {
         operationId: 'focalLoss',
         tags: ['loss'],

@@ -15,6 +15,8 @@ const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/metrics',
     {
+      // Raw bodies (large JSON, Arrow) are decoded where they are computed (scoring.respond).
+      config: { rawBodies: true },
       schema: {
         operationId: 'metrics',
         tags: ['metrics'],

@@ -13,6 +13,8 @@ const scoreRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/score',
     {
+      // Raw bodies (large JSON, Arrow) are decoded where they are computed (scoring.respond).
+      config: { rawBodies: true },
       schema: {
         operationId: 'score',
         tags: ['loss', 'metrics'],

@@ -25,6 +25,13 @@ import { NeedsWorker } from '../../scoring/limits.js';
 
 const tags = ['sessions'];
 
+/**
+ * The largest creation or merge body: parsed on the main thread (these routes take no raw
+ * bodies), so bounded to what parses in a few milliseconds; 256 metrics with long threshold
+ * lists fit.
+ */
+const CONFIG_BODY_LIMIT = 4 * 1024 * 1024;
+
 /** Sessions of more rows than this compute in the worker pool (a 64-row batch computes inline). */
 const INLINE_SESSION_ROWS = 50_000;
 
@@ -110,6 +117,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
   app.post(
     '/v1/sessions',
     {
+      bodyLimit: CONFIG_BODY_LIMIT,
       schema: {
         operationId: 'createSession',
         tags,
@@ -129,6 +137,8 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
   app.post(
     '/v1/sessions/:id/batches',
     {
+      // Raw bodies (large JSON, Arrow) are decoded where the batch is counted (batchInput).
+      config: { rawBodies: true },
       schema: {
         operationId: 'addSessionBatch',
         tags,
@@ -235,6 +245,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
   app.post(
     '/v1/sessions/:id/merge',
     {
+      bodyLimit: CONFIG_BODY_LIMIT,
       schema: {
         operationId: 'mergeSessions',
         tags,
