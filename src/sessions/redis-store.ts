@@ -378,14 +378,16 @@ export class RedisStore implements SessionStore {
     const refused = settings.find((s) => 'refused' in s);
     const weakest = settings.find((s) => 'appendonly' in s && (s.appendonly !== 'yes' || s.appendfsync !== 'always')) as { appendonly: string; appendfsync: string } | undefined;
     if (!refused && !weakest) return; // appendfsync always: Redis fsyncs every write before it answers.
-    if (weakest?.appendonly === 'no' || weakest?.appendonly === undefined && !refused) {
-      warn('appendonly is no', 'a 200 is held in Redis\'s memory only: a restart of Redis loses every session (answered 503 "lost its data"); set appendonly yes with appendfsync always, or REDIS_DURABILITY=none to accept it');
+    // Where CONFIG is refused, WAITAOF itself says whether there is an append-only file.
+    const aofOff = weakest?.appendonly === 'no' || (refused && waitaof && (await masters[0].call('WAITAOF', '1', '0', '1000').then(() => false, (error: Error) => /appendonly/i.test(error.message))));
+    if (aofOff) {
+      warn(weakest ? 'appendonly is no' : `appendonly is off (WAITAOF says so; CONFIG GET refused: ${refused?.refused})`, 'a 200 is held in Redis\'s memory only: a restart of Redis loses every session (answered 503 "lost its data"); set appendonly yes with appendfsync always, or REDIS_DURABILITY=none to accept it');
       return;
     }
     if (waitaof) {
       // Every write is followed by WAITAOF on its node: the 200 waits for the next fsync (≤ 1 s with everysec).
       this.durabilityWait = ['WAITAOF', '1', '0', String(DURABILITY_TIMEOUT_MS)];
-      if (refused) this.log.info({ store: this.description, problem: refused.refused }, 'Redis refused CONFIG GET: every write waits for WAITAOF, which fails the write (503) if the server keeps no append-only file');
+      if (refused) this.log.info({ store: this.description, problem: refused.refused }, 'Redis refused CONFIG GET: every write waits for WAITAOF');
       return;
     }
     if (refused) warn(`the server refused CONFIG GET (${refused.refused}) and has no WAITAOF (Redis < 7.2)`, 'the service cannot tell whether a 200 is on disk; make sure the server runs appendonly yes with appendfsync always');

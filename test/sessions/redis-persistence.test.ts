@@ -2,9 +2,11 @@ import { randomInt } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { RedisStore } from '../../src/sessions/redis-store.js';
 import { testApp } from '../support/app.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { makeBatches, type Batch } from '../support/session-processes.js';
+import { batch, record } from '../support/store-changes.js';
 import { until } from '../support/until.js';
 
 /**
@@ -155,5 +157,64 @@ describe('Redis: what a 200 survives', () => {
 
     await raw.flushall();
     expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
+  });
+});
+
+describe('REDIS_DURABILITY against what the server gives', () => {
+  /** A StoreLog that keeps the warnings (the store's collaborator, not the thing under test). */
+  const warnings = () => {
+    const seen: string[] = [];
+    const note = (_object: object, message: string) => void seen.push(message);
+    return { seen, log: { info: () => undefined, warn: note, error: note } };
+  };
+
+  it('warns at start when the server persists less than fsync promises, and not when it runs appendfsync always', { timeout: 60_000 }, async () => {
+    const cases = [
+      { options: { appendOnly: false }, warning: /appendonly is no.*restart of Redis loses every session/ },
+      { options: { appendOnly: true, appendFsync: 'everysec' as const }, warning: /appendfsync is everysec and the server has no WAITAOF/ },
+      { options: { appendOnly: true, appendFsync: 'always' as const }, warning: null },
+    ];
+    for (const { options, warning } of cases) {
+      const redis = await redisServer(options);
+      const { seen, log } = warnings();
+      const store = await RedisStore.connect(redis.url, { durability: 'fsync', log });
+      await store.close();
+      if (warning) expect(seen.join('\n'), JSON.stringify(options)).toMatch(warning);
+      else expect(seen, JSON.stringify(options)).toEqual([]);
+      // REDIS_DURABILITY=none accepts whatever the server does.
+      const none = warnings();
+      await (await RedisStore.connect(redis.url, { durability: 'none', log: none.log })).close();
+      expect(none.seen).toEqual([]);
+    }
+  });
+
+  it('replica: a write is answered once a replica has it, and fails (its outcome unknown) when no replica acknowledges', { timeout: 60_000 }, async () => {
+    const master = await redisServer({});
+    const replica = await redisServer({ args: async () => ['--replicaof', '127.0.0.1', String(master.port)] });
+    const raw = new Redis(master.url);
+    clients.push(raw);
+    await until(async () => /^connected_slaves:1\b/m.test(await raw.info('replication')), 20_000, 'the replica connected');
+    const { seen, log } = warnings();
+    const store = await RedisStore.connect(master.url, { durability: 'replica', log });
+    try {
+      expect(seen).toEqual([]);
+      const r = record();
+      await store.create(r);
+      expect((await store.apply(r.id, batch({ key: 'k' }))).kind).toBe('applied');
+      // What was answered is on the replica.
+      const onReplica = new Redis(replica.url);
+      try {
+        expect(await onReplica.hget(`fa:{${r.id}}:idem`, 'k')).not.toBeNull();
+      } finally {
+        onReplica.disconnect();
+      }
+
+      await replica.stop();
+      servers.splice(servers.indexOf(replica), 1);
+      await until(async () => /^connected_slaves:0\b/m.test(await raw.info('replication')), 20_000, 'the master saw the replica go');
+      await expect(store.apply(r.id, batch({ key: 'k2' }))).rejects.toThrow(/no replica acknowledged it within/);
+    } finally {
+      await store.close();
+    }
   });
 });
