@@ -18,8 +18,13 @@ import { addCounts, combineStates, type ApplyResult, type BatchChange, type Sess
  * - `fa:{id}:chunks` list: the rows chunks, in the order they were applied;
  * - `fa:{id}:idem`   hash: Idempotency-Key → JSON `{fingerprint, answer}`.
  *
- * Every key carries the session's inactivity TTL (PEXPIRE), restarted by every operation, so an
- * idle session disappears whole.
+ * Every key carries the session's inactivity TTL (PEXPIRE), restarted by every change and by its
+ * owner's reads, so an idle session disappears whole. Two keys belong to the store: `fa:epoch`
+ * (a random id, no TTL: gone or changed means Redis lost its data, see `missing`) and
+ * `fa:readyz` (/readyz's write, 10 s TTL).
+ *
+ * Durability: every write is one script, followed on its node by WAITAOF or WAIT when
+ * REDIS_DURABILITY needs it and the server's own persistence does not give it (see `Durability`).
  *
  * Atomicity: adding count states needs the codec, which lives here, not in Redis, so a change is
  * optimistic: one script reads a snapshot (and restarts the TTL), the new state is computed here,
