@@ -58,6 +58,13 @@ export const ConfigSchema = z.object({
       if (problem) context.addIssue({ code: 'custom', message: problem });
     })
     .default('sqlite:./data/sessions.sqlite'),
+  /**
+   * What a Redis store's write must reach before the service answers 200: `fsync` (the master's
+   * append-only file on disk: `appendfsync always`, or WAITAOF after each write on Redis ≥ 7.2 /
+   * Valkey ≥ 8), `replica` (at least one replica, WAIT 1), or `none` (Redis's memory; a crash of
+   * Redis may lose what it had not persisted). A server that cannot give it is warned about at start.
+   */
+  REDIS_DURABILITY: z.enum(['fsync', 'replica', 'none']).default('fsync'),
   /** Rows an exact session may hold (its ranking metrics keep every row); more is a 413. */
   SESSION_MAX_ROWS: integerFrom(20_000_000, 1),
   /**

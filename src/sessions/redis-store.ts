@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { storeUnavailable } from '../errors.js';
 import { clusterAddress, seedText } from './store-url.js';
 import { addCounts, combineStates, type ApplyResult, type BatchChange, type SessionRecord, type SessionStore, type StoredState } from './store.js';
 
@@ -16,8 +18,13 @@ import { addCounts, combineStates, type ApplyResult, type BatchChange, type Sess
  * - `fa:{id}:chunks` list: the rows chunks, in the order they were applied;
  * - `fa:{id}:idem`   hash: Idempotency-Key → JSON `{fingerprint, answer}`.
  *
- * Every key carries the session's inactivity TTL (PEXPIRE), restarted by every operation, so an
- * idle session disappears whole.
+ * Every key carries the session's inactivity TTL (PEXPIRE), restarted by every change and by its
+ * owner's reads, so an idle session disappears whole. Two keys belong to the store: `fa:epoch`
+ * (a random id, no TTL: gone or changed means Redis lost its data, see `missing`) and
+ * `fa:readyz` (/readyz's write, 10 s TTL).
+ *
+ * Durability: every write is one script, followed on its node by WAITAOF or WAIT when
+ * REDIS_DURABILITY needs it and the server's own persistence does not give it (see `Durability`).
  *
  * Atomicity: adding count states needs the codec, which lives here, not in Redis, so a change is
  * optimistic: one script reads a snapshot (and restarts the TTL), the new state is computed here,
@@ -33,30 +40,74 @@ import { addCounts, combineStates, type ApplyResult, type BatchChange, type Sess
  */
 
 const MAX_ATTEMPTS = 100;
+
+/**
+ * What a write must reach before the store reports it done (REDIS_DURABILITY):
+ * - `fsync`: the master's append-only file on disk. A server with `appendfsync always` does this
+ *   before it answers; with `everysec`, every write is followed by `WAITAOF 1 0` (Redis ≥ 7.2,
+ *   Valkey ≥ 8); a server that can do neither is used with a warning at start.
+ * - `replica`: at least one replica's memory (`WAIT 1`): survives the loss of the master when a
+ *   replica takes over, not a crash of them all.
+ * - `none`: the master's memory; what survives is whatever the server's own persistence keeps.
+ */
+export type Durability = 'fsync' | 'replica' | 'none';
+
+/** Where the store reports what it found at connect (a pino logger fits). */
+export interface StoreLog {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+const silentLog: StoreLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** How long a write waits for its durability (WAIT / WAITAOF) before it fails as an unknown outcome. */
+const DURABILITY_TIMEOUT_MS = 5_000;
+
+/** The store's epoch: a random id with no TTL, set once; gone or changed means Redis lost its data. */
+const EPOCH_KEY = 'fa:epoch';
+
+/** /readyz's write. */
+const READYZ_KEY = 'fa:readyz';
+
+/** How long after seeing the loss a missing session is answered 503 "lost" (the shortest session TTL). */
+const LOSS_REPORTED_MS = 60_000;
 /** RPUSH or HMGET arguments per call inside a script (Lua's `unpack` has a stack limit, ~8,000). */
 const PUSH_BATCH = 1000;
 
-/** Restarts the TTL of every key from `ttl` in meta; `false` (nil) when the session is gone. */
-const TOUCH = `
+/**
+ * Reads meta into `meta`, `ttl` and `owner` (false when null); returns `nil` when the session is
+ * gone. `touch()` restarts the TTL of every key from `ttl`.
+ */
+const META = `
 local meta = redis.call('HGETALL', KEYS[1])
 if #meta == 0 then return nil end
-local ttl
-for i = 1, #meta, 2 do if meta[i] == 'ttl' then ttl = tonumber(meta[i + 1]) end end
-local ms = math.max(1, math.floor(ttl * 1000))
-for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ms) end
+local ttl, owner = nil, false
+for i = 1, #meta, 2 do
+  if meta[i] == 'ttl' then ttl = tonumber(meta[i + 1]) end
+  if meta[i] == 'owner' then owner = meta[i + 1] end
+end
+local function touch()
+  local ms = math.max(1, math.floor(ttl * 1000))
+  for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ms) end
+end
 `;
 
 /**
  * ARGV[1] mode: 'meta' → {meta}; 'load' → {meta, counts, chunks}; 'apply' → {meta, counts, seen}
- * with ARGV[2] '1' and ARGV[3] the Idempotency-Key when there is one.
+ * with ARGV[3..] the Idempotency-Keys asked. ARGV[2] says whose read this is: '*' (a change,
+ * which always restarts the TTL), '-' (no token) or '=' and the owner digest; a read restarts the
+ * TTL only when it is the record's owner's, so another token's 404 keeps nobody's session alive.
  */
-const READ = `${TOUCH.replace('return nil', 'return false')}
+const READ = `${META.replace('return nil', 'return false')}
+local reader = ARGV[2]
+if reader == '*' or (reader == '-' and owner == false) or (owner ~= false and reader == '=' .. owner) then touch() end
 local mode = ARGV[1]
 if mode == 'meta' then return {meta} end
 local counts = redis.call('GET', KEYS[2])
 if mode == 'load' then return {meta, counts, redis.call('LRANGE', KEYS[3], 0, -1)} end
 local seen = {}
-for i = 2, #ARGV, ${PUSH_BATCH} do
+for i = 3, #ARGV, ${PUSH_BATCH} do
   local part = redis.call('HMGET', KEYS[4], unpack(ARGV, i, math.min(i + ${PUSH_BATCH - 1}, #ARGV)))
   for j = 1, #part do seen[#seen + 1] = part[j] end
 end
@@ -89,7 +140,8 @@ return 1
 `;
 
 /** Empties the state and forgets the last epoch's idempotency keys, keeping the record (as the other stores do). */
-const RESET = `${TOUCH.replace('return nil', 'return 0')}
+const RESET = `${META.replace('return nil', 'return 0')}
+touch()
 -- A new epoch: counts, rows and the last epoch's idempotency keys go.
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
 redis.call('HSET', KEYS[1], 'rows', 0, 'batches', 0)
@@ -97,14 +149,45 @@ redis.call('HINCRBY', KEYS[1], 'version', 1)
 return 1
 `;
 
+/** A new session: its old keys (if any) go, meta ARGV[2..] (field, value pairs) with TTL ARGV[1] ms. */
+const CREATE = `
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+`;
+
+/** Deletes a session's keys: 1 when it existed. */
+const DELETE = `
+local existed = redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+return existed
+`;
+
+/** Sets the store's epoch (KEYS[1]) to ARGV[1] unless it has one; answers the epoch. */
+const EPOCH = `
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+return redis.call('GET', KEYS[1])
+`;
+
 type Reply = Buffer | null | Reply[];
 type Keys = [string, string, string, string];
 
 interface Scripts {
   sessionReadBuffer(...args: [...Keys, ...Array<string | Buffer>]): Promise<Reply[] | null>;
-  sessionCommit(...args: [...Keys, ...Array<string | Buffer>]): Promise<number>;
-  sessionReset(...args: Keys): Promise<number>;
 }
+
+/** The writing scripts, queued on a pipeline so a durability wait follows them on their node. */
+interface WriteScripts {
+  sessionCommit(...args: [...Keys, ...Array<string | Buffer>]): unknown;
+  sessionReset(...args: Keys): unknown;
+  sessionCreate(...args: [...Keys, ...string[]]): unknown;
+  sessionDelete(...args: Keys): unknown;
+  storeEpoch(key: string, value: string): unknown;
+}
+
+/** Who reads, for the READ script's ARGV[2]: a change ('*') or a token's digest (null: none). */
+const readerOf = (owner: string | null | '*') => (owner === '*' ? '*' : owner === null ? '-' : `=${owner}`);
 
 interface Meta {
   record: SessionRecord;
@@ -206,26 +289,38 @@ function clientFor(url: string, commandTimeoutMs: number): { client: Redis | Clu
 export class RedisStore implements SessionStore {
   readonly description: string;
   private readonly scripts: Scripts;
+  /** The command that follows every write until it is as durable as REDIS_DURABILITY says, or null. */
+  private durabilityWait: string[] | null = null;
+  /** The store's epoch as this client last knew it (null until it could be read). */
+  private epoch: string | null = null;
+  /** When this client saw the epoch change or vanish (the store lost its data), or null. */
+  private lostAt: number | null = null;
 
   private constructor(
     private readonly redis: Redis | Cluster,
     url: string,
+    private readonly log: StoreLog,
   ) {
     this.description = describeUrl(url);
     redis.defineCommand('sessionRead', { numberOfKeys: 4, lua: READ });
     redis.defineCommand('sessionCommit', { numberOfKeys: 4, lua: COMMIT });
     redis.defineCommand('sessionReset', { numberOfKeys: 4, lua: RESET });
+    redis.defineCommand('sessionCreate', { numberOfKeys: 4, lua: CREATE });
+    redis.defineCommand('sessionDelete', { numberOfKeys: 4, lua: DELETE });
+    redis.defineCommand('storeEpoch', { numberOfKeys: 1, lua: EPOCH });
     this.scripts = redis as unknown as Scripts;
   }
 
   /**
    * Connects (failing when the server does not answer, or when a plain URL names a cluster node)
    * and returns the store. `commandTimeoutMs`: how long a command waits for its reply (tests
-   * shorten it).
+   * shorten it). `durability`: what a write must reach before the store reports it done (see
+   * {@link Durability}); the server's persistence is read here and a warning logged when it is
+   * weaker than that. The store's epoch is read (or set) here, see {@link missing}.
    */
-  static async connect(url: string, { commandTimeoutMs = COMMAND_TIMEOUT_MS } = {}): Promise<RedisStore> {
+  static async connect(url: string, { commandTimeoutMs = COMMAND_TIMEOUT_MS, durability = 'fsync' as Durability, log = silentLog as StoreLog } = {}): Promise<RedisStore> {
     const { client: redis, connected } = clientFor(url, commandTimeoutMs);
-    const store = new RedisStore(redis, url);
+    const store = new RedisStore(redis, url, log);
     // Without a listener ioredis prints every reconnection error; commands still reject with it.
     // The last one explains a failed connect; a cluster's own (wrong password, cluster support
     // disabled) come per node and say more than its "None of startup nodes is available".
@@ -239,7 +334,7 @@ export class RedisStore implements SessionStore {
       // commands that arrive while that connection is being made (it may not resend them):
       // every master is connected before the store serves.
       if (redis instanceof Cluster) await Promise.all(redis.nodes('master').map((node) => node.ping()));
-      await store.ping();
+      await store.reachable();
       // (A user whose ACL forbids INFO is let through: the check only helps.)
       if (redis instanceof Redis && /^cluster_enabled:1\b/m.test(await redis.info('cluster').catch(() => ''))) {
         throw new Error('this server is a Redis Cluster node, which holds only some sessions: name the cluster with redis+cluster://host:port[,host:port…]');
@@ -251,38 +346,145 @@ export class RedisStore implements SessionStore {
       const cause = why && why !== error && !(error as Error).message.includes(why.message) ? ` (${why.message})` : '';
       throw new Error(`cannot connect to ${store.description}: ${(error as Error).message}${cause}`, { cause: error });
     }
+    await store.settleDurability(durability);
+    await store.armEpoch();
     return store;
   }
 
+  /**
+   * Chooses how writes wait for `durability` from what the server says (CONFIG GET appendonly /
+   * appendfsync on every master, COMMAND INFO waitaof, INFO replication), and warns once when the
+   * server cannot give it. Never fails the start: a managed Redis may refuse CONFIG.
+   */
+  private async settleDurability(durability: Durability): Promise<void> {
+    if (durability === 'none') return;
+    const masters = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    const warn = (problem: string, consequence: string) => this.log.warn({ store: this.description, durability, problem }, `REDIS_DURABILITY=${durability} is not what this Redis gives: ${problem}; ${consequence}`);
+    if (durability === 'replica') {
+      this.durabilityWait = ['WAIT', '1', String(DURABILITY_TIMEOUT_MS)];
+      const replicas = await Promise.all(masters.map(async (node) => Number(/^connected_slaves:(\d+)/m.exec(await node.info('replication').catch(() => ''))?.[1] ?? NaN)));
+      if (replicas.some((n) => n === 0)) warn('a master has no connected replica', 'every write waits for a replica\'s acknowledgement and fails (503) until one connects');
+      return;
+    }
+    const settings = await Promise.all(
+      masters.map(async (node) => {
+        try {
+          const flat = (await node.config('GET', 'append*')) as string[];
+          const value = (name: string) => flat[flat.indexOf(name) + 1];
+          return { appendonly: value('appendonly'), appendfsync: value('appendfsync') };
+        } catch (error) {
+          return { refused: (error as Error).message };
+        }
+      }),
+    );
+    const waitaof = await masters[0]
+      .call('COMMAND', 'INFO', 'WAITAOF')
+      .then((reply) => Array.isArray(reply) && reply[0] !== null, () => false);
+    const refused = settings.find((s) => 'refused' in s);
+    const weakest = settings.find((s) => 'appendonly' in s && (s.appendonly !== 'yes' || s.appendfsync !== 'always')) as { appendonly: string; appendfsync: string } | undefined;
+    if (!refused && !weakest) return; // appendfsync always: Redis fsyncs every write before it answers.
+    // Where CONFIG is refused, WAITAOF itself says whether there is an append-only file.
+    const aofOff = weakest?.appendonly === 'no' || (refused && waitaof && (await masters[0].call('WAITAOF', '1', '0', '1000').then(() => false, (error: Error) => /appendonly/i.test(error.message))));
+    if (aofOff) {
+      warn(weakest ? 'appendonly is no' : `appendonly is off (WAITAOF says so; CONFIG GET refused: ${refused?.refused})`, 'a 200 is held in Redis\'s memory only: a restart of Redis loses every session (answered 503 "lost its data"); set appendonly yes with appendfsync always, or REDIS_DURABILITY=none to accept it');
+      return;
+    }
+    if (waitaof) {
+      // Every write is followed by WAITAOF on its node: the 200 waits for the next fsync (≤ 1 s with everysec).
+      this.durabilityWait = ['WAITAOF', '1', '0', String(DURABILITY_TIMEOUT_MS)];
+      if (refused) this.log.info({ store: this.description, problem: refused.refused }, 'Redis refused CONFIG GET: every write waits for WAITAOF');
+      return;
+    }
+    if (refused) warn(`the server refused CONFIG GET (${refused.refused}) and has no WAITAOF (Redis < 7.2)`, 'the service cannot tell whether a 200 is on disk; make sure the server runs appendonly yes with appendfsync always');
+    else warn(`appendfsync is ${weakest?.appendfsync} and the server has no WAITAOF (Redis < 7.2)`, 'a crash of Redis may lose batches answered 200 in the last second; set appendfsync always (as docker/ ships), or REDIS_DURABILITY=none to accept it');
+  }
+
+  /**
+   * Runs one writing script, followed on the same node by the durability wait when there is one,
+   * and answers the script's reply.
+   *
+   * @throws {Error} when the script fails, or when the write did not reach its durability within
+   *   DURABILITY_TIMEOUT_MS: it is then applied in Redis's memory but not yet durable, an unknown
+   *   outcome (a 503; a retry with its Idempotency-Key counts once)
+   */
+  private async written(command: (w: WriteScripts) => unknown): Promise<unknown> {
+    const pipeline = this.redis.pipeline();
+    command(pipeline as unknown as WriteScripts);
+    if (this.durabilityWait) pipeline.call(...(this.durabilityWait as [string, ...string[]]));
+    const results = await pipeline.exec();
+    if (!results) throw new Error('the write was aborted');
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0]!;
+    if (this.durabilityWait) {
+      const reply = results[1][1];
+      const acknowledged = Array.isArray(reply) ? Number(reply[0]) : Number(reply);
+      if (!(acknowledged >= 1)) {
+        const what = this.durabilityWait[0] === 'WAIT' ? 'no replica acknowledged it' : 'Redis did not fsync it to its append-only file';
+        throw new Error(`the write is in Redis's memory but ${what} within ${DURABILITY_TIMEOUT_MS} ms (${this.durabilityWait[0]}); it may or may not survive a crash`);
+      }
+    }
+    return results[0][1];
+  }
+
+  /**
+   * Reads the store's epoch (`fa:epoch`, no TTL), setting a random one when there is none.
+   * Failing (a full Redis) leaves it unknown: the next miss tries again.
+   */
+  private async armEpoch(): Promise<void> {
+    try {
+      this.epoch = String(await this.written((w) => w.storeEpoch(EPOCH_KEY, randomBytes(16).toString('hex'))));
+    } catch (error) {
+      this.log.warn({ store: this.description, error: (error as Error).message }, 'cannot set the session store\'s epoch: a session lost with the store\'s data will read as expired until it can');
+    }
+  }
+
+  /**
+   * `answer` for an operation that found no session, once the store's epoch says the session
+   * may simply have expired. When the epoch vanished or changed since this client last read it,
+   * Redis lost its data (restarted without persistence, flushed, or failed over to an empty
+   * replica): that is a 503 saying so, not a 404 "expired", for LOSS_REPORTED_MS after it was
+   * seen (no session created since can have expired within a session's shortest TTL, 60 s).
+   * Redis Cluster: the epoch lives in one slot, so this sees the loss of that slot's master
+   * (or of the whole cluster), not of another master alone.
+   *
+   * @throws {ProblemError} 503 store-unavailable when the store lost its data
+   */
+  private async missing<T>(answer: T): Promise<T> {
+    const current = await this.redis.get(EPOCH_KEY);
+    if (this.epoch === null) {
+      await this.armEpoch();
+      return answer;
+    }
+    if (current !== this.epoch) {
+      this.lostAt = Date.now();
+      this.log.error({ store: this.description, epoch: this.epoch, now: current }, 'the session store lost its data: sessions created before are gone');
+      this.epoch = null;
+      await this.armEpoch();
+    }
+    if (this.lostAt !== null && Date.now() - this.lostAt < LOSS_REPORTED_MS) {
+      throw storeUnavailable(
+        `the session store (${this.description}) lost its data: Redis restarted without persistence, was flushed, or failed over to an empty replica, so this session (if it existed) is gone; create a new one`,
+        undefined,
+        { 'Retry-After': '1' },
+      );
+    }
+    return answer;
+  }
+
   async create(record: SessionRecord): Promise<void> {
-    const keys = keysOf(record.id);
-    const fields: Record<string, string> = {
-      config: record.config,
-      ttl: String(record.ttlSeconds),
-      created: String(record.createdAt),
-      rows: '0',
-      batches: '0',
-      version: '0',
-    };
-    if (record.owner !== null) fields.owner = record.owner;
-    const results = await this.redis
-      .multi()
-      .del(...keys)
-      .hset(keys[0], fields)
-      .pexpire(keys[0], Math.max(1, Math.floor(record.ttlSeconds * 1000)))
-      .exec();
-    const failed = results?.find(([error]) => error);
-    if (!results || failed) throw failed?.[0] ?? new Error(`redis session ${record.id}: create aborted`);
+    const fields = ['config', record.config, 'ttl', String(record.ttlSeconds), 'created', String(record.createdAt), 'rows', '0', 'batches', '0', 'version', '0'];
+    if (record.owner !== null) fields.push('owner', record.owner);
+    await this.written((w) => w.sessionCreate(...keysOf(record.id), String(Math.max(1, Math.floor(record.ttlSeconds * 1000))), ...fields));
   }
 
-  async describe(id: string, _owner: string | null): Promise<SessionRecord | null> {
-    const reply = await this.scripts.sessionReadBuffer(...keysOf(id), 'meta');
-    return reply ? parseMeta(id, reply[0]).record : null;
+  async describe(id: string, owner: string | null): Promise<SessionRecord | null> {
+    const reply = await this.scripts.sessionReadBuffer(...keysOf(id), 'meta', readerOf(owner));
+    return reply ? parseMeta(id, reply[0]).record : this.missing(null);
   }
 
-  async load(id: string, _owner: string | null): Promise<{ record: SessionRecord; state: StoredState } | null> {
-    const reply = await this.scripts.sessionReadBuffer(...keysOf(id), 'load');
-    if (!reply) return null;
+  async load(id: string, owner: string | null): Promise<{ record: SessionRecord; state: StoredState } | null> {
+    const reply = await this.scripts.sessionReadBuffer(...keysOf(id), 'load', readerOf(owner));
+    if (!reply) return this.missing(null);
     const meta = parseMeta(id, reply[0]);
     return {
       record: meta.record,
@@ -329,8 +531,8 @@ export class RedisStore implements SessionStore {
     const asked = [...new Set(changes.flatMap((c) => (c.idempotencyKey === null ? [] : [c.idempotencyKey])))];
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (attempt > 0) await backoff(attempt);
-      const reply = await this.scripts.sessionReadBuffer(...keys, 'apply', ...asked);
-      if (!reply) return changes.map(() => ({ kind: 'not-found' }) as const);
+      const reply = await this.scripts.sessionReadBuffer(...keys, 'apply', readerOf('*'), ...asked);
+      if (!reply) return this.missing(changes.map(() => ({ kind: 'not-found' }) as const));
       const meta = parseMeta(id, reply[0]);
       const seen = new Map<string, { fingerprint: string; answer: string }>();
       (reply[2] as Array<Buffer | null>).forEach((entry, i) => entry && seen.set(asked[i], JSON.parse(entry.toString()) as { fingerprint: string; answer: string }));
@@ -358,13 +560,13 @@ export class RedisStore implements SessionStore {
       });
       if (!results.some((r) => r.kind === 'applied')) return results;
       const args: Array<string | Buffer> = [meta.version, String(rows), String(batches), counts ? '1' : '0', counts ? asBytes(counts) : '', String(remembered.length / 2), ...remembered, ...chunks];
-      if ((await this.scripts.sessionCommit(...keys, ...args)) === 1) return results;
+      if ((await this.written((w) => w.sessionCommit(...keys, ...args))) === 1) return results;
     }
     throw new Error(`redis session ${id}: batch not applied after ${MAX_ATTEMPTS} conflicting attempts`);
   }
 
   async reset(id: string): Promise<boolean> {
-    return (await this.scripts.sessionReset(...keysOf(id))) === 1;
+    return (await this.written((w) => w.sessionReset(...keysOf(id)))) === 1 || this.missing(false);
   }
 
   async mergeFrom(id: string, from: StoredState[], maxRows: number) {
@@ -372,8 +574,8 @@ export class RedisStore implements SessionStore {
     const incoming = combineStates(from);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (attempt > 0) await backoff(attempt);
-      const reply = await this.scripts.sessionReadBuffer(...keys, 'apply');
-      if (!reply) return { kind: 'not-found' } as const;
+      const reply = await this.scripts.sessionReadBuffer(...keys, 'apply', readerOf('*'));
+      if (!reply) return this.missing({ kind: 'not-found' } as const);
       const meta = parseMeta(id, reply[0]);
       if (incoming.chunks.length > 0 && meta.rows + incoming.rows > maxRows) return { kind: 'too-many-rows', rows: meta.rows } as const;
       const rows = meta.rows + incoming.rows;
@@ -381,25 +583,31 @@ export class RedisStore implements SessionStore {
       const counts = addCounts(fromRedisOrNull(reply[1]), incoming.counts);
       const args: Array<string | Buffer> = [meta.version, String(rows), String(batches), counts ? '1' : '0', counts ? asBytes(counts) : '', '0'];
       for (const chunk of incoming.chunks) args.push(asBytes(chunk));
-      if ((await this.scripts.sessionCommit(...keys, ...args)) === 1) return { kind: 'merged', rows, batches } as const;
+      if ((await this.written((w) => w.sessionCommit(...keys, ...args))) === 1) return { kind: 'merged', rows, batches } as const;
     }
     throw new Error(`redis session ${id}: merge not applied after ${MAX_ATTEMPTS} conflicting attempts`);
   }
 
   async delete(id: string): Promise<boolean> {
-    const [meta, ...rest] = keysOf(id);
-    const results = await this.redis.multi().del(meta).del(...rest).exec();
-    const failed = results?.find(([error]) => error);
-    if (!results || failed) throw failed?.[0] ?? new Error(`redis session ${id}: delete aborted`);
-    return results[0][1] === 1;
+    return (await this.written((w) => w.sessionDelete(...keysOf(id)))) === 1 || this.missing(false);
   }
 
   /**
-   * The server answers; a cluster's reachable master also says the cluster's state is ok (a
-   * cluster that lost every node of a slot refuses every command, and a PING to a live node
-   * would not tell).
+   * The store takes writes: a small write (`SET fa:readyz`, 10 s TTL) on the server, so a Redis
+   * that answers PING but refuses every write (over `maxmemory` with noeviction: OOM; a
+   * read-only replica: READONLY) is not ready. A cluster's reachable master also says the
+   * cluster's state is ok (a cluster that lost every node of a slot refuses every command, and a
+   * live node would not tell); its write goes to the one master of that key's slot.
+   *
+   * @throws {Error} saying why (the server's own error: OOM, READONLY, timed out, cluster down)
    */
   async ping(): Promise<void> {
+    await this.reachable();
+    await this.redis.set(READYZ_KEY, String(Date.now()), 'PX', 10_000);
+  }
+
+  /** The server answers PING (a cluster: a reachable master says cluster_state:ok). */
+  private async reachable(): Promise<void> {
     if (!(this.redis instanceof Cluster)) {
       await this.redis.ping();
       return;

@@ -76,7 +76,7 @@ export interface SessionStore {
    */
   mergeFrom(id: string, from: StoredState[], maxRows: number): Promise<{ kind: 'merged'; rows: number; batches: number } | { kind: 'not-found' } | { kind: 'too-many-rows'; rows: number }>;
   delete(id: string): Promise<boolean>;
-  /** Liveness of the backing store (Redis: PING), for /readyz. */
+  /** The backing store answers and takes writes (Redis: a small SET), for /readyz; throws why not. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

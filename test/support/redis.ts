@@ -42,6 +42,8 @@ export interface RedisServer {
 export interface RedisOptions {
   /** appendonly yes with appendfsync always: every acknowledged write survives a kill. */
   appendOnly?: boolean;
+  /** With appendOnly: `everysec` fsyncs once a second instead (a kill may lose the last second). */
+  appendFsync?: 'always' | 'everysec';
   /** Reuse this folder (a restart after `kill`) instead of a new temporary one. */
   dir?: string;
   /** Reuse this port (a restart after `kill`). */
@@ -71,10 +73,10 @@ function pings(port: number): Promise<boolean> {
   });
 }
 
-async function launch(dir: string, port: number, appendOnly: boolean, password: string | undefined, extra: string[]): Promise<{ child: ChildProcess; output: () => string; exited: Promise<unknown> } | null> {
+async function launch(dir: string, port: number, appendOnly: 'always' | 'everysec' | false, password: string | undefined, extra: string[]): Promise<{ child: ChildProcess; output: () => string; exited: Promise<unknown> } | null> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'warning', ...extra];
   if (password !== undefined) args.push('--requirepass', password);
-  args.push(...(appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+  args.push(...(appendOnly ? ['--appendonly', 'yes', '--appendfsync', appendOnly] : ['--appendonly', 'no']));
   const child = spawn(ensureRedisServer(), args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -100,7 +102,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'fa-redis-')));
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = options.port ?? (await freePort());
-    const started = await launch(dir, port, options.appendOnly ?? false, options.password, (await options.args?.()) ?? []);
+    const started = await launch(dir, port, options.appendOnly ? (options.appendFsync ?? 'always') : false, options.password, (await options.args?.()) ?? []);
     if (!started) {
       if (options.port !== undefined || attempt === 4) throw new Error(`redis-server exited before answering PING on port ${port}`);
       continue;
