@@ -4,7 +4,7 @@
  * installs with `npm ci --omit=dev`, starts `node dist/server.js`, checks /healthz and the seed
  * AUROC (0.5), sends SIGTERM and expects exit 0. Catches a runtime import of a dev dependency.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,9 +30,16 @@ export function runtimeCopies(dockerfile: string): string[] {
 }
 
 
-export async function smokeProd(log: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<{ auroc: number; exitCode: number | null }> {
+/**
+ * The smoke run (see the file's comment): resolves with the seed AUROC and the exit code after
+ * SIGTERM. The server is SIGKILLed on any failure, so no path leaves it listening; `onSpawn`
+ * sees it as soon as it is spawned (the tests register it for cleanup). Waits up to 180 s for
+ * /healthz: only a backstop against a hang, met by a loaded machine.
+ */
+export async function smokeProd(log: (line: string) => void = (line) => process.stdout.write(`${line}\n`), onSpawn?: (child: ChildProcess) => void): Promise<{ auroc: number; exitCode: number | null }> {
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'smoke-prod-'));
+  let child: ChildProcess | undefined;
   try {
     const copies = runtimeCopies(readFileSync(join(root, 'Dockerfile'), 'utf8'));
     for (const source of copies) cpSync(join(root, source), join(dir, source), { recursive: true });
@@ -40,15 +47,16 @@ export async function smokeProd(log: (line: string) => void = (line) => process.
     execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'inherit' });
 
     const port = await freePort();
-    const child = spawn(process.execPath, ['dist/server.js'], {
+    child = spawn(process.execPath, ['dist/server.js'], {
       cwd: dir,
       env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const exited = once(child, 'exit');
+    onSpawn?.(child);
     const base = `http://127.0.0.1:${port}`;
     let healthy = false;
-    for (let i = 0; i < 300 && !healthy; i++) {
+    for (const deadline = Date.now() + 180_000; !healthy && Date.now() < deadline && child.exitCode === null; ) {
       healthy = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
       if (!healthy) await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -65,6 +73,11 @@ export async function smokeProd(log: (line: string) => void = (line) => process.
     log(`exit code after SIGTERM: ${exitCode}`);
     return { auroc, exitCode };
   } finally {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const gone = once(child, 'exit');
+      child.kill('SIGKILL');
+      await gone;
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }

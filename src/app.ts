@@ -39,6 +39,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: false,
     requestTimeout: 0,
+    pluginTimeout: config.PLUGIN_TIMEOUT_MS,
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -19,6 +19,12 @@ export const ConfigSchema = z.object({
   WORKERS: integerFrom(Math.max(1, availableParallelism()), 1, 256),
   MAX_QUEUE: integerFrom(64, 0),
   REQUEST_TIMEOUT_MS: integerFrom(30_000, 1),
+  /**
+   * How long one start-up plugin (the worker pool: until every worker answers its ping) may
+   * take before the start fails, in ms; 0 waits without limit.
+   * Fastify's 10 s default fails starts on a loaded machine; a hang is what this catches.
+   */
+  PLUGIN_TIMEOUT_MS: integerFrom(120_000, 0),
   INLINE_MAX_BYTES: integerFrom(64 * 1024, 0),
   RESPONSE_VALIDATION: z.stringbool().default(false),
   /** Heap limit of each worker thread; a batch that needs more fails alone (500) and the worker is replaced. */

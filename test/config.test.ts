@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { testApp } from './support/app.js';
 
 describe('configuration from the environment', () => {
   it('has documented defaults', () => {
     expect(loadConfig({})).toMatchObject({ PORT: 8080, HOST: '0.0.0.0', BODY_LIMIT_BYTES: 64 * 1024 * 1024, LOG_LEVEL: 'info' });
+  });
+
+  it('gives each start-up plugin 120 s by default (fastify’s 10 s fails starts on a loaded machine), 0 for no limit', () => {
+    expect(loadConfig({}).PLUGIN_TIMEOUT_MS).toBe(120_000);
+    expect(loadConfig({ PLUGIN_TIMEOUT_MS: '0' }).PLUGIN_TIMEOUT_MS).toBe(0);
   });
 
   it('parses numbers', () => {
@@ -22,8 +28,20 @@ describe('configuration from the environment', () => {
     ['WORKERS', '0'],
     ['LOG_LEVEL', 'loud'],
     ['REQUEST_TIMEOUT_MS', '-5'],
+    ['PLUGIN_TIMEOUT_MS', '-1'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid environment: ${name}:`));
+  });
+});
+
+describe('the app under its configuration', () => {
+  it('hands PLUGIN_TIMEOUT_MS to fastify as its plugin timeout, the default instead of fastify\'s 10 s', async () => {
+    const app = await testApp();
+    try {
+      expect(app.initialConfig.pluginTimeout).toBe(120_000);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -3,12 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { projectRoot, startServer } from './support/server-process.js';
 
 describe('the server process', () => {
-  it('serves /healthz and exits 0 on SIGTERM', async () => {
-    const started = Date.now();
+  it('starts ready (/healthz and /readyz 200), computes, and exits 0 on SIGTERM', async () => {
+    // How fast it starts is the benchmarks' business (load/), not an assertion: that it starts.
     const server = await startServer();
-    const health = await fetch(`${server.url}/healthz`);
-    expect(health.status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
 
     const auroc = await fetch(`${server.url}/v1/auroc`, {
       method: 'POST',

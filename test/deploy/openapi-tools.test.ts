@@ -29,7 +29,7 @@ describe('the OpenAPI document in third-party tools', () => {
     const output = run(bin('redocly'), ['lint', documentPath, '--extends', 'recommended', '--format', 'stylish']);
     expect(output).toMatch(/Your API description is valid/);
     expect(output.split('\n').filter((line) => /^\s*\d+:\d+\s+error\s/.test(line))).toEqual([]);
-  }, 120_000);
+  }, 600_000);
 
   describe('a TypeScript client generated with @hey-api/openapi-ts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'openapi-client-'));
@@ -95,6 +95,6 @@ describe('the OpenAPI document in third-party tools', () => {
         const documented = Object.values(item.post.responses['200'].content['application/json'].examples as Record<string, { value: unknown }>)[0].value;
         expect(answer, operationId).toEqual(documented);
       }
-    }, 180_000);
+    }, 600_000);
   });
 });

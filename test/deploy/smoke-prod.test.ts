@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runtimeCopies, smokeProd } from '../../scripts/smoke-prod.js';
+import { track } from '../support/processes.js';
 
 describe('the Dockerfile runtime stage, reproduced (npm run smoke:prod)', () => {
   it('copies only package files, dist and openapi', () => {
@@ -9,8 +10,8 @@ describe('the Dockerfile runtime stage, reproduced (npm run smoke:prod)', () => 
   });
 
   it('serves /healthz and the seed AUROC from a production-only install, and exits 0 on SIGTERM', async () => {
-    const { auroc, exitCode } = await smokeProd(() => {});
+    const { auroc, exitCode } = await smokeProd(() => {}, (child) => track(child, 'smoke-prod dist/server.js'));
     expect(auroc).toBe(0.5);
     expect(exitCode).toBe(0);
-  }, 240_000);
+  }, 600_000);
 });

@@ -57,7 +57,7 @@ describe.each(stores)('sessions through two replicas sharing $name', ({ CLIENTS,
     expectSameMetrics(session.metrics, stateless.metrics, context);
   }
 
-  it(`${CLIENTS} clients × ${PER_CLIENT} batches of ${ROWS} rows into one session: rows and every metric equal the single-call computation`, { timeout: 120_000 }, async () => {
+  it(`${CLIENTS} clients × ${PER_CLIENT} batches of ${ROWS} rows into one session: rows and every metric equal the single-call computation`, { timeout: 600_000 }, async () => {
     const seed = randomInt(2 ** 31);
     const id = (await expectJson(replicas[0].url, 'POST', '/v1/sessions', CONFIG, 201)).id as string;
     const perClient = Array.from({ length: CLIENTS }, (_, c) => makeBatches(PER_CLIENT, ROWS, CLASSES, seed + c, `c${c}`));
@@ -86,7 +86,7 @@ describe.each(stores)('sessions through two replicas sharing $name', ({ CLIENTS,
     await expectStateless(id, perClient.flat(), `seed ${seed}`);
   });
 
-  it('the same Idempotency-Key at once on both replicas is applied once and answered the same; another body under a key is 422', { timeout: 60_000 }, async () => {
+  it('the same Idempotency-Key at once on both replicas is applied once and answered the same; another body under a key is 422', async () => {
     const seed = randomInt(2 ** 31);
     const id = (await expectJson(replicas[1].url, 'POST', '/v1/sessions', CONFIG, 201)).id as string;
     const batches = makeBatches(12, ROWS, CLASSES, seed, 'dup');

@@ -115,7 +115,7 @@ async function checkNothingAcknowledgedLost(url: string, id: string, outcomes: O
 }
 
 describe('sessions survive a crash', () => {
-  it('embedded SQLite store: kill -9 right after a 200, while 3 clients post, loses no acknowledged batch (restart on the same file)', { timeout: 120_000 }, async () => {
+  it('embedded SQLite store: kill -9 right after a 200, while 3 clients post, loses no acknowledged batch (restart on the same file)', { timeout: 600_000 }, async () => {
     const seed = randomInt(2 ** 31);
     const env = { STORE_URL: `sqlite:${join(folder, 's.sqlite')}` };
     const first = await procs.start(env);
@@ -131,7 +131,7 @@ describe('sessions survive a crash', () => {
     console.info(`sqlite kill -9: ${JSON.stringify(counts)}`);
   });
 
-  it('Redis: SIGKILL of one of two replicas mid-stream loses no acknowledged batch, and the other keeps answering', { timeout: 120_000 }, async () => {
+  it('Redis: SIGKILL of one of two replicas mid-stream loses no acknowledged batch, and the other keeps answering', { timeout: 600_000 }, async () => {
     const seed = randomInt(2 ** 31);
     redis = await startRedis();
     const env = { STORE_URL: redis.url };

@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { freePort } from '../../scripts/free-port.js';
+import { track } from './processes.js';
 import { until } from './until.js';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
@@ -73,17 +74,21 @@ function pings(port: number): Promise<boolean> {
   });
 }
 
-async function launch(dir: string, port: number, appendOnly: 'always' | 'everysec' | false, password: string | undefined, extra: string[]): Promise<{ child: ChildProcess; output: () => string; exited: Promise<unknown> } | null> {
+/** How long a redis-server may take to answer PING, in ms: a backstop against a hang, met by a loaded machine. */
+const START_TIMEOUT_MS = 120_000;
+
+async function launch(dir: string, port: number, appendOnly: 'always' | 'everysec' | false, password: string | undefined, extra: string[], cleanup?: () => Promise<void>): Promise<{ child: ChildProcess; output: () => string; exited: Promise<unknown> } | null> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'warning', ...extra];
   if (password !== undefined) args.push('--requirepass', password);
   args.push(...(appendOnly ? ['--appendonly', 'yes', '--appendfsync', appendOnly] : ['--appendonly', 'no']));
   const child = spawn(ensureRedisServer(), args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child, `redis-server on port ${port}`, cleanup);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   let gone = false;
   const exited = once(child, 'exit').then(() => (gone = true));
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (gone) return null; // most likely the port was taken meanwhile: the caller picks another
     if (await pings(port)) return { child, output: () => output, exited };
@@ -91,27 +96,26 @@ async function launch(dir: string, port: number, appendOnly: 'always' | 'everyse
   }
   child.kill('SIGKILL');
   await exited;
-  throw new Error(`redis-server did not answer PING on port ${port} within 15 s:\n${output}`);
+  throw new Error(`redis-server did not answer PING on port ${port} within ${START_TIMEOUT_MS} ms:\n${output}`);
 }
 
 /**
  * Starts a real redis-server on a free loopback port in a temporary folder (no RDB snapshots;
  * append-only file when asked) and resolves once it answers PING: no test guesses a delay.
+ * The process is tracked from its spawn on (`track`): SIGKILLed at the end of the test that
+ * started it (its new folder removed), at the test process's exit, and by the global teardown.
  */
 export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'fa-redis-')));
+  const removeDir = options.dir === undefined ? () => rm(dir, { recursive: true, force: true }) : undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = options.port ?? (await freePort());
-    const started = await launch(dir, port, options.appendOnly ? (options.appendFsync ?? 'always') : false, options.password, (await options.args?.()) ?? []);
+    const started = await launch(dir, port, options.appendOnly ? (options.appendFsync ?? 'always') : false, options.password, (await options.args?.()) ?? [], removeDir);
     if (!started) {
       if (options.port !== undefined || attempt === 4) throw new Error(`redis-server exited before answering PING on port ${port}`);
       continue;
     }
     const { child, output, exited } = started;
-    // A test process that dies without `stop` leaves no server behind.
-    const orphan = () => child.kill('SIGKILL');
-    process.once('exit', orphan);
-    void exited.then(() => process.off('exit', orphan));
     return {
       url: options.password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`,
       port,
@@ -164,7 +168,7 @@ export async function startRedisCluster(options: { masters?: number; password?: 
     await run(cli, [...auth, '--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
     for (const node of nodes) {
       const ok = async () => (await run(cli, [...auth, '-p', String(node.port), 'cluster', 'info'])).includes('cluster_state:ok');
-      await until(ok, 30_000, `cluster_state:ok on node ${node.port}`);
+      await until(ok, 120_000, `cluster_state:ok on node ${node.port}`);
     }
   } catch (error) {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -182,6 +186,6 @@ export async function startRedisCluster(options: { masters?: number; password?: 
 
 function run(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: 30_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${command} ${args.join(' ')}: ${error.message}\n${stdout}${stderr}`)) : resolve(stdout)));
+    execFile(command, args, { timeout: 120_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${command} ${args.join(' ')}: ${error.message}\n${stdout}${stderr}`)) : resolve(stdout)));
   });
 }

@@ -10,23 +10,16 @@ import { startServer, type ServerProcess } from './server-process.js';
  */
 
 /**
- * Starts service processes (`startServer`) and kills every one still running on `killAll`, or
- * when the test process exits. A process is registered as soon as it is spawned, and one that
- * does not log "Server listening" within 30 s fails the start: no orphan on any path.
+ * Starts service processes (`startServer`) and kills every one still running on `killAll`.
+ * A process is registered as soon as it is spawned; `startServer` tracks it too (killed at the
+ * end of its test, at the test process's exit, and by the run's global teardown).
  */
 export class ServiceProcesses {
   private readonly started: ServerProcess[] = [];
-  private readonly orphans = () => {
-    for (const server of this.started) if (running(server)) server.child.kill('SIGKILL');
-  };
-
-  constructor() {
-    process.once('exit', this.orphans);
-  }
 
   async start(env: Record<string, string>): Promise<ServerProcess> {
     // LOG_LEVEL info (startServer's): the "Server listening" line is how the start is seen.
-    return startServer({ WORKERS: '1', ...env }, undefined, { onSpawn: (server) => this.started.push(server), timeoutMs: 30_000 });
+    return startServer({ WORKERS: '1', ...env }, undefined, { onSpawn: (server) => this.started.push(server) });
   }
 
   /** SIGKILL (a crash); resolves once the process is gone. */
@@ -37,7 +30,6 @@ export class ServiceProcesses {
 
   async killAll(): Promise<void> {
     await Promise.all(this.started.map((server) => this.crash(server)));
-    process.off('exit', this.orphans);
   }
 }
 
@@ -57,7 +49,7 @@ export async function call(base: string, method: string, path: string, body?: un
       method,
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(150_000), // a backstop against a hang, met by a loaded machine
     });
     return { status: res.status, text: await res.text() };
   } catch (error) {
