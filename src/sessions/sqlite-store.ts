@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { addCounts, batchAnswer, combineStates, type ApplyResult, type BatchChange, type SessionRecord, type SessionStore, type StoredState } from './store.js';
@@ -7,6 +7,22 @@ import { addCounts, batchAnswer, combineStates, type ApplyResult, type BatchChan
 export interface SqliteOptions {
   /** Caps the file (bytes, 0 = only the disk): a write that would grow it further fails as on a full disk. */
   maxBytes?: number;
+}
+
+/**
+ * Creates `folder` and its missing parents, one level at a time: Node's `mkdirSync(…, {
+ * recursive: true })` never returns for a folder under /proc (ENOENT read as "parent missing",
+ * forever). Then checks that the folder is one and can be written (SQLite's own "unable to open
+ * database file" says neither).
+ *
+ * @throws the system's error (ENOENT, EACCES, ENOTDIR, EROFS) naming the level it failed at
+ */
+function makeFolder(folder: string): void {
+  const missing: string[] = [];
+  for (let level = folder; !existsSync(level) && dirname(level) !== level; level = dirname(level)) missing.unshift(level);
+  for (const level of missing) mkdirSync(level);
+  if (!statSync(folder).isDirectory()) throw new Error(`ENOTDIR: not a directory, ${folder}`);
+  accessSync(folder, constants.W_OK);
 }
 
 /** How long a write waits for another connection's lock before it fails (busy_timeout), in ms. */
@@ -57,7 +73,7 @@ export class SqliteStore implements SessionStore {
     options: SqliteOptions = {},
   ) {
     this.description = `sqlite:${path}`;
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') makeFolder(dirname(path));
     this.db = new DatabaseSync(path);
     // auto_vacuum only takes effect on a file without tables yet: a file created before this
     // setting keeps its mode (NONE) and its size, until someone runs VACUUM on it once.
