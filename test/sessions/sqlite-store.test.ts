@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { SqliteStore } from '../../src/sessions/sqlite-store.js';
@@ -112,6 +113,37 @@ describe('a file locked by another process', () => {
     locker.exec('ROLLBACK');
     expect((await store.apply(r.id, batch())).kind).toBe('applied');
   }, 20_000);
+});
+
+describe('the store\'s thread', () => {
+  it('fails the calls it had not answered when it dies, and the next call starts another', async () => {
+    const file = newFile();
+    const store = await SqliteThreadStore.open(file);
+    cleanups.push(() => store.close());
+    const r = record();
+    await store.create(r);
+    const locker = connection(file);
+    locker.exec('BEGIN EXCLUSIVE');
+    const waiting = store.apply(r.id, batch());
+    // The thread dies (as by a fatal error) while the batch waits for the lock.
+    await (store as unknown as { worker: Worker }).worker.terminate();
+    await expect(waiting).rejects.toThrow(/the SQLite store's thread stopped/);
+    locker.exec('ROLLBACK');
+    expect(await store.apply(r.id, batch())).toEqual({ kind: 'applied', answer: JSON.stringify({ rows: 4, batches: 1, key: null }) });
+  });
+
+  it('answers what it was given before it closes: batches waiting for their group commit are committed', async () => {
+    const file = newFile();
+    const store = await SqliteThreadStore.open(file);
+    const r = record();
+    await store.create(r);
+    const applied = Array.from({ length: 5 }, () => store.apply(r.id, batch()));
+    await store.close();
+    expect((await Promise.all(applied)).map((a) => a.kind)).toEqual(Array(5).fill('applied'));
+    const reopened = new SqliteStore(file);
+    cleanups.push(() => reopened.close());
+    expect((await reopened.load(r.id, r.owner))!.state.batches).toBe(5);
+  });
 });
 
 describe('a full file', () => {
