@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,17 @@ describe('a file locked by another process', () => {
     const id = await createSession(app);
     const locker = connection(file);
     locker.exec('BEGIN EXCLUSIVE');
+    // Fastify's handler channel says when each batch's handler starts: from there it calls the
+    // store without waiting for anything else, so once all 8 have started, all 8 are at the store.
+    const started = new Promise<void>((resolve) => {
+      let handlers = 0;
+      const onStart = (message: unknown) => {
+        if (!(message as { request: { url: string } }).request.url.endsWith('/batches')) return;
+        if (++handlers === 8) resolve();
+      };
+      subscribe('tracing:fastify.request.handler:start', onStart);
+      cleanups.push(() => unsubscribe('tracing:fastify.request.handler:start', onStart));
+    });
     const answered: number[] = [];
     const batches = Array.from({ length: 8 }, (_, i) =>
       app.inject({ method: 'POST', url: `/v1/sessions/${id}/batches`, payload: rowsBatch(4), headers: { 'idempotency-key': `b${i}` } }).then((res) => {
@@ -76,6 +88,7 @@ describe('a file locked by another process', () => {
         return res;
       }),
     );
+    await started;
     const health = await app.inject({ method: 'GET', url: '/healthz' });
     expect(health.statusCode).toBe(200);
     // Answered while the lock is still held, and before any batch.
