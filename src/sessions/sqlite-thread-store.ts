@@ -10,6 +10,9 @@ function workerFilename(): string {
   return fileURLToPath(new URL(fromSource ? './sqlite-worker-from-source.mjs' : './sqlite-worker.js', import.meta.url));
 }
 
+/** How long /readyz waits for the store's thread to commit its write, in ms. */
+const PING_DEADLINE_MS = 1000;
+
 /** The SQLite file cannot be opened (a missing or read-only folder, a file that is not SQLite). */
 export class StoreOpenError extends Error {
   override name = 'StoreOpenError';
@@ -160,9 +163,18 @@ export class SqliteThreadStore implements SessionStore {
     return this.call('delete', [id]);
   }
 
-  /** A real write committed by the thread (see SqliteStore.ping): fails while the file is locked or full. */
+  /**
+   * A real write committed by the thread (see SqliteStore.ping): fails while the file is locked
+   * or full, and after PING_DEADLINE_MS when the thread is still busy with earlier calls (a batch
+   * waiting up to 5 s for the lock), so a readiness probe is answered within its own timeout.
+   */
   ping(): Promise<void> {
-    return this.call('ping', []);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`the store's thread did not answer within ${PING_DEADLINE_MS} ms: earlier calls are waiting for ${this.path}'s lock or the disk`)), PING_DEADLINE_MS);
+      timer.unref();
+    });
+    return Promise.race([this.call<void>('ping', []), deadline]).finally(() => clearTimeout(timer));
   }
 
   /** Runs the periodic sweep now (expired sessions removed, free pages given back); for tests and tools. */

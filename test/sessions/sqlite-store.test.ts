@@ -64,7 +64,7 @@ async function createSession(app: App): Promise<string> {
 }
 
 describe('a file locked by another process', () => {
-  it('holds only the store\'s thread: /healthz answers while 8 batches wait, and each lands once after the lock goes', async () => {
+  it('holds only the store\'s thread: /healthz (200) and /readyz (503) answer while 8 batches wait, and each lands once after the lock goes', async () => {
     const file = newFile();
     const app = await appOn(file);
     const id = await createSession(app);
@@ -91,7 +91,11 @@ describe('a file locked by another process', () => {
     await started;
     const health = await app.inject({ method: 'GET', url: '/healthz' });
     expect(health.statusCode).toBe(200);
-    // Answered while the lock is still held, and before any batch.
+    // So is /readyz, 503: the store's thread is held by the lock, and says so.
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().detail).toMatch(/lock/);
+    // Both answered while the lock is still held, and before any batch.
     expect(answered).toEqual([]);
     locker.exec('ROLLBACK');
     const results = await Promise.all(batches);
