@@ -71,7 +71,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(auth, { config });
   await app.register(swagger);
   // The session store, opened once: sessions use it, readiness pings it, closing closes it.
-  const store = await openStore(config.STORE_URL, { durability: config.REDIS_DURABILITY, log: app.log });
+  const store = await openStore(config.STORE_URL, { sqliteMaxBytes: config.SQLITE_MAX_MB * 1024 * 1024 }, { durability: config.REDIS_DURABILITY, log: app.log });
   app.addHook('onClose', () => store.close());
   await app.register(health, { store });
   await app.register(focalLossRoutes);

@@ -71,6 +71,12 @@ export const ConfigSchema = z.object({
    * Redis may lose what it had not persisted). A server that cannot give it is warned about at start.
    */
   REDIS_DURABILITY: z.enum(['fsync', 'replica', 'none']).default('fsync'),
+  /**
+   * Caps the SQLite session file (STORE_URL=sqlite:…), in MiB; 0: only the disk does. A batch
+   * that would grow the file further is a 503 saying "database or disk is full", and /readyz
+   * turns 503, as on a full disk; room freed by deleted or expired sessions is used again.
+   */
+  SQLITE_MAX_MB: integerFrom(0, 0),
   /** Rows an exact session may hold (its ranking metrics keep every row); more is a 413. */
   SESSION_MAX_ROWS: integerFrom(20_000_000, 1),
   /**

@@ -2,16 +2,26 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
+/** An invalid environment, or a store it names that cannot be opened: one line, exit 1. */
+function exitOnConfigError(error: unknown): never {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`${error.message}\n`);
   process.exit(1);
 }
 
-const app = await buildApp(config);
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  exitOnConfigError(error);
+}
+
+let app;
+try {
+  app = await buildApp(config);
+} catch (error) {
+  exitOnConfigError(error);
+}
 
 // SIGTERM / SIGINT: stop accepting, let accepted requests finish, close the pool, exit 0.
 closeWithGrace({ delay: config.REQUEST_TIMEOUT_MS + 5_000, logger: app.log }, async ({ signal, err }) => {

@@ -9,7 +9,7 @@ const Health = z.object({ status: z.enum(['ok', 'ready']) }).meta({ id: 'Health'
 
 /**
  * Liveness and readiness. `/healthz` answers while the process serves; `/readyz` only while the
- * pool is up, not saturated and not shutting down. Once shutdown starts, new requests get 503
+ * pool is up, not saturated and not shutting down, and the store can write (`store.ping`). Once shutdown starts, new requests get 503
  * while the ones already accepted finish.
  */
 export default fp(
@@ -52,7 +52,7 @@ export default fp(
           operationId: 'readyz',
           tags: ['operations'],
           summary: 'Readiness',
-          description: '200 once the worker pool is up and the session store takes a write; 503 while shutting down, while the work queue is full, or while the store does not answer or refuses writes (a full Redis, a read-only replica).',
+          description: '200 once the worker pool is up and the session store takes a write; 503 while shutting down, while the work queue is full, or while the store cannot take a write (unreachable, its file locked by another process, the disk full, a full Redis or a read-only replica).',
           response: { ...okResponse('The service takes batches.', { 'application/json': Health }), 503: problemResponses[503] },
         },
         logLevel: 'warn',
@@ -62,7 +62,7 @@ export default fp(
         try {
           await store.ping();
         } catch (error) {
-          throw storeUnavailable(`the session store (${store.description}) does not answer or take writes: ${(error as Error).message}`, undefined, { 'Retry-After': '1' });
+          throw storeUnavailable(`the session store (${store.description}) cannot take a write: ${(error as Error).message}`, undefined, { 'Retry-After': '1' });
         }
         return { status: 'ready' as const };
       },

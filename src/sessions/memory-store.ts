@@ -1,4 +1,4 @@
-import { addCounts, combineStates, type ApplyResult, type BatchChange, type SessionRecord, type SessionStore, type StoredState } from './store.js';
+import { addCounts, batchAnswer, combineStates, type ApplyResult, type BatchChange, type SessionRecord, type SessionStore, type StoredState } from './store.js';
 
 interface Entry {
   record: SessionRecord;
@@ -58,7 +58,7 @@ export class MemoryStore implements SessionStore {
     if (change.chunk) state.chunks.push(change.chunk);
     state.rows += change.rows;
     state.batches += 1;
-    const answer = change.answer({ rows: state.rows, batches: state.batches });
+    const answer = batchAnswer({ rows: state.rows, batches: state.batches }, change.answerFields);
     if (change.idempotencyKey !== null) entry.idempotency.set(change.idempotencyKey, { fingerprint: change.fingerprint, answer });
     return { kind: 'applied', answer };
   }

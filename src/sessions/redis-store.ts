@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { storeUnavailable } from '../errors.js';
 import { clusterAddress, seedText } from './store-url.js';
-import { addCounts, combineStates, type ApplyResult, type BatchChange, type SessionRecord, type SessionStore, type StoredState } from './store.js';
+import { addCounts, batchAnswer, combineStates, type ApplyResult, type BatchChange, type SessionRecord, type SessionStore, type StoredState } from './store.js';
 
 /**
  * `STORE_URL=redis://…` / `rediss://…`: sessions in Redis or Valkey, shared by every replica, so
@@ -549,7 +549,7 @@ export class RedisStore implements SessionStore {
         rows += change.rows;
         batches += 1;
         counts = addCounts(counts, change.counts);
-        const answer = change.answer({ rows, batches });
+        const answer = batchAnswer({ rows, batches }, change.answerFields);
         if (key !== null) {
           const entry = { fingerprint: change.fingerprint, answer };
           seen.set(key, entry);

@@ -97,7 +97,7 @@ export class SessionService {
       chunk: prepared.chunk,
       rows: prepared.rows,
       maxRows,
-      answer: ({ rows, batches }) => JSON.stringify({ rows, batches, ...prepared.answer }),
+      answerFields: JSON.stringify(prepared.answer),
     });
     switch (result.kind) {
       case 'applied':

@@ -44,8 +44,24 @@ export interface BatchChange {
   rows: number;
   /** SESSION_MAX_ROWS for sessions that keep rows. */
   maxRows: number;
-  /** The answer to keep for a retry, from the running totals once applied. */
-  answer(totals: { rows: number; batches: number }): string;
+  /**
+   * The batch's own answer fields as a JSON object's text (`{"input":…}`, or `{}`): the store
+   * puts the running totals in front of them once applied (see {@link batchAnswer}) and keeps
+   * the result for a retry. Text, not a function, so a change can cross to a store's thread.
+   */
+  answerFields: string;
+}
+
+/**
+ * The answer to a batch: `{"rows":…,"batches":…}` followed by the batch's own fields, the bytes
+ * `JSON.stringify({ rows, batches, ...fields })` writes when `fields` has neither key.
+ *
+ * @param totals the session's running totals once the batch is applied (integers)
+ * @param fields a JSON object's text, as {@link BatchChange.answerFields}
+ */
+export function batchAnswer(totals: { rows: number; batches: number }, fields: string): string {
+  const head = `{"rows":${totals.rows},"batches":${totals.batches}`;
+  return fields === '{}' ? `${head}}` : `${head},${fields.slice(1)}`;
 }
 
 export type ApplyResult =
@@ -76,7 +92,12 @@ export interface SessionStore {
    */
   mergeFrom(id: string, from: StoredState[], maxRows: number): Promise<{ kind: 'merged'; rows: number; batches: number } | { kind: 'not-found' } | { kind: 'too-many-rows'; rows: number }>;
   delete(id: string): Promise<boolean>;
-  /** The backing store answers and takes writes (Redis: a small SET), for /readyz; throws why not. */
+  /**
+   * Resolves once the store has shown it can take a batch, for /readyz; rejects with the reason
+   * (file locked, disk full, server unreachable or out of memory) when it cannot. SQLite commits a
+   * real write in a table of its own, with a short wait for the lock; Redis a small SET; memory
+   * always can.
+   */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import { openStore } from '../../src/sessions/open-store.js';
 import { RedisStore } from '../../src/sessions/redis-store.js';
 import { clusterAddress } from '../../src/sessions/store-url.js';
 import { SqliteStore } from '../../src/sessions/sqlite-store.js';
+import { SqliteThreadStore } from '../../src/sessions/sqlite-thread-store.js';
 import type { SessionStore, StoredState } from '../../src/sessions/store.js';
 import { startRedis, startRedisCluster, type RedisCluster, type RedisServer } from '../support/redis.js';
 import { batch, record } from '../support/store-changes.js';
@@ -19,7 +20,9 @@ import { until } from '../support/until.js';
  * One contract for the session stores (issue 17, SESSIONS.md): the memory store, SQLite on a
  * temporary file, Redis on a real redis-server, and a real three-master Redis Cluster. The
  * concurrency cases go through two handles on the same data: two RedisStore connections (two
- * replicas), two SqliteStore instances on one file (two processes).
+ * replicas), two SqliteStore instances on one file (two processes). SQLite runs twice: the store
+ * itself in this thread, and in its own thread behind the proxy the service uses (each call
+ * carries the test's clock there).
  */
 
 const PASSWORD = 'contract-secret';
@@ -74,6 +77,16 @@ const backends: Backend[] = [
     async open(now) {
       const file = join(folder, `sessions-${++sqliteFiles}.db`);
       return [new SqliteStore(file, now), new SqliteStore(file, now)];
+    },
+    async expire(_id, ttlSeconds, clock) {
+      clock.at += ttlSeconds * 1000;
+    },
+  },
+  {
+    name: 'sqlite in its own thread',
+    async open(now) {
+      const file = join(folder, `sessions-${++sqliteFiles}.db`);
+      return [await SqliteThreadStore.open(file, {}, now), await SqliteThreadStore.open(file, {}, now)];
     },
     async expire(_id, ttlSeconds, clock) {
       clock.at += ttlSeconds * 1000;

@@ -30,6 +30,6 @@ export function batch(options: BatchOptions = {}): BatchChange {
     chunk: typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk,
     rows: options.rows ?? 4,
     maxRows: options.maxRows ?? 1_000_000,
-    answer: (totals) => JSON.stringify({ ...totals, key }),
+    answerFields: JSON.stringify({ key }),
   };
 }
