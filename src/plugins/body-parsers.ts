@@ -1,8 +1,28 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import { unsupportedMediaType } from '../errors.js';
+import type { FastifyRequest } from 'fastify';
+import { payloadTooLarge, unsupportedMediaType } from '../errors.js';
 import { ARROW_STREAM } from '../wire/arrow.js';
 import { RawBody, decodeJsonBody } from '../wire/json-body.js';
+
+/** The largest body a route without tensors (session creation, merge) parses on the main thread. */
+export const SMALL_JSON_MAX_BYTES = 1024 * 1024;
+
+/**
+ * A `preValidation` hook for routes whose body carries no tensors, so no worker decodes it: a
+ * body kept raw (JSON above INLINE_MAX_BYTES) is parsed here, and then validated like a small
+ * one. Without it such a body reached the handler as bytes, a 500.
+ *
+ * @throws {ProblemError} 415 for an Arrow body, 413 above {@link SMALL_JSON_MAX_BYTES}, and
+ *   what {@link decodeJsonBody} throws
+ */
+export async function parseRawJsonBody(request: FastifyRequest): Promise<void> {
+  const body = request.body;
+  if (!(body instanceof RawBody)) return;
+  if (body.format === 'arrow') throw unsupportedMediaType(`${request.url} takes a JSON body (application/json), not an Arrow stream`);
+  if (body.size > SMALL_JSON_MAX_BYTES) throw payloadTooLarge(`this body is ${body.size} bytes; ${request.routeOptions.url ?? request.url} takes at most ${SMALL_JSON_MAX_BYTES} (it carries no tensors)`);
+  request.body = decodeJsonBody(body.bytes);
+}
 
 /**
  * The two body formats. JSON up to INLINE_MAX_BYTES is parsed here (cheap); larger JSON and

@@ -1,4 +1,4 @@
-import { invalidField, type ProblemError } from '../errors.js';
+import { describeValue, invalidField, type ProblemError } from '../errors.js';
 import { checkElementCount } from './limits.js';
 
 /**
@@ -24,7 +24,7 @@ export class TypedTensor {
 }
 
 const describe = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? `the string ${JSON.stringify(value).slice(0, 40)}` : `a ${typeof value}`;
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? `the string ${describeValue(value)}` : `a ${typeof value}`;
 
 /** What a non-finite number is told: JSON's 1e999 reads as Infinity, Arrow can carry NaN. */
 const notFinite = (value: number): string =>

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Config } from '../../config.js';
 import { invalidField, notAcceptable } from '../../errors.js';
 import { bearerToken } from '../../plugins/auth.js';
+import { parseRawJsonBody } from '../../plugins/body-parsers.js';
 import { okResponse, problemResponses } from '../../schemas/common.js';
 import { PrecisionRecallResponse, RocResponse } from '../../schemas/curves.js';
 import {
@@ -96,6 +97,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
   app.post(
     '/v1/sessions',
     {
+      preValidation: parseRawJsonBody,
       schema: {
         operationId: 'createSession',
         tags,
@@ -218,6 +220,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
   app.post(
     '/v1/sessions/:id/merge',
     {
+      preValidation: parseRawJsonBody,
       schema: {
         operationId: 'mergeSessions',
         tags,
