@@ -38,7 +38,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
     bodyLimit: config.BODY_LIMIT_BYTES,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: false,
-    requestTimeout: 0,
+    // A client that holds a socket with a partial request (headers dribbled, a body cut short) is
+    // answered 408 and closed; see the variables in src/config.ts.
+    requestTimeout: config.BODY_TIMEOUT_MS,
+    connectionTimeout: config.IDLE_TIMEOUT_MS,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.BODY_TIMEOUT_MS),
+      // Node enforces both timeouts by a sweep at this interval (30 s by default), so a timeout
+      // is late by up to one interval: a quarter of the shorter one keeps that small.
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(Math.min(config.HEADERS_TIMEOUT_MS, config.BODY_TIMEOUT_MS) / 4))),
+    },
     pluginTimeout: config.PLUGIN_TIMEOUT_MS,
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();

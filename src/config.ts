@@ -25,6 +25,22 @@ export const ConfigSchema = z.object({
    * Fastify's 10 s default fails starts on a loaded machine; a hang is what this catches.
    */
   PLUGIN_TIMEOUT_MS: integerFrom(120_000, 0),
+  /**
+   * The whole request (headers and body) must arrive within this, or the connection gets a 408
+   * and is closed (Node's `server.requestTimeout`). The default lets a 64 MiB body (the default
+   * BODY_LIMIT_BYTES) arrive over a link of 4.5 Mbit/s; a client holding a socket open with a
+   * partial body is cut then.
+   */
+  BODY_TIMEOUT_MS: integerFrom(120_000, 1),
+  /** The request's headers must arrive within this (Node's `server.headersTimeout`; at most BODY_TIMEOUT_MS): slowloris. */
+  HEADERS_TIMEOUT_MS: integerFrom(10_000, 1),
+  /**
+   * A socket on which nothing moves for this long is closed (fastify's `connectionTimeout`). A
+   * computation leaves the socket silent for up to REQUEST_TIMEOUT_MS, so it must be longer.
+   */
+  IDLE_TIMEOUT_MS: integerFrom(60_000, 1),
+  /** How long a keep-alive connection waits for its next request (fastify's `keepAliveTimeout`; longer than a load balancer's idle timeout). */
+  KEEP_ALIVE_TIMEOUT_MS: integerFrom(72_000, 1),
   INLINE_MAX_BYTES: integerFrom(64 * 1024, 0),
   RESPONSE_VALIDATION: z.stringbool().default(false),
   /** Heap limit of each worker thread; a batch that needs more fails alone (500) and the worker is replaced. */
@@ -86,6 +102,13 @@ export const ConfigSchema = z.object({
   SESSION_MAX_SCORES: integerFrom(20_000_000, 1),
   /** A session's inactivity time to live when its creation does not say (ttl_seconds). */
   SESSION_TTL_SECONDS: integerFrom(86_400, 60, 30 * 86_400),
+}).superRefine((config, context) => {
+  if (config.HEADERS_TIMEOUT_MS > config.BODY_TIMEOUT_MS) {
+    context.addIssue({ code: 'custom', path: ['HEADERS_TIMEOUT_MS'], message: `must be at most BODY_TIMEOUT_MS (${config.BODY_TIMEOUT_MS}): the headers are part of the request` });
+  }
+  if (config.IDLE_TIMEOUT_MS <= config.REQUEST_TIMEOUT_MS) {
+    context.addIssue({ code: 'custom', path: ['IDLE_TIMEOUT_MS'], message: `must be longer than REQUEST_TIMEOUT_MS (${config.REQUEST_TIMEOUT_MS}): a computation leaves the socket silent that long` });
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -84,6 +84,25 @@ export const shuttingDown = problemFactory('ERR_SHUTTING_DOWN', 503, 'shutting-d
 /** Nobody reads it: the status (nginx's 499) is for the request log and /metrics. */
 export const clientClosed = problemFactory('ERR_CLIENT_CLOSED', 499, 'client-closed', 'The client closed the connection');
 
+/**
+ * A value from a request as a message may quote it: its type, and for a string or number a
+ * preview of at most `max` characters. Never walks into arrays or objects, so neither their
+ * size nor their depth (JSON.stringify recurses) reaches the message.
+ *
+ * @example describeValue('accurracy') // '"accurracy"'
+ * @example describeValue({ a: { b: 1 } }) // 'an object'
+ */
+export function describeValue(value: unknown, max = 40): string {
+  if (typeof value === 'string') {
+    const quoted = JSON.stringify(value.length > max ? value.slice(0, max) : value);
+    return value.length > max ? `${quoted.slice(0, -1)}…" (${value.length} characters)` : quoted;
+  }
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value).slice(0, max);
+  if (Array.isArray(value)) return `an array of ${value.length} item${value.length === 1 ? '' : 's'}`;
+  if (value === undefined) return 'nothing';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 /** One validation failure at `path`, as a 400. */
 export const invalidField = (path: string, message: string): ProblemError =>
   invalidRequest(`${path}: ${message}`, [{ path, message }]);

@@ -29,9 +29,15 @@ describe('configuration from the environment', () => {
     ['LOG_LEVEL', 'loud'],
     ['REQUEST_TIMEOUT_MS', '-5'],
     ['PLUGIN_TIMEOUT_MS', '-1'],
+    ['BODY_TIMEOUT_MS', '0'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^invalid environment: ${name}:`));
+  });
+
+  it('rejects timeouts that contradict each other, naming the variable', () => {
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '5000', BODY_TIMEOUT_MS: '1000' })).toThrow(/^invalid environment: HEADERS_TIMEOUT_MS: must be at most BODY_TIMEOUT_MS/);
+    expect(() => loadConfig({ IDLE_TIMEOUT_MS: '30000' })).toThrow(/^invalid environment: IDLE_TIMEOUT_MS: must be longer than REQUEST_TIMEOUT_MS/);
   });
 });
 

@@ -92,13 +92,14 @@ function gather<T extends Float64Array | Int32Array>(into: T, from: T, offset: n
   for (let i = 0, at = offset; i < into.length; i++, at += stride) into[i] = from[at];
 }
 
-const kernel = new WasmKernel<RankSplitExports>(wasmBase64);
+/** The shared instance, for columns up to 1 MiB of kernel memory (see WasmKernel.forInput). */
+const shared = new WasmKernel<RankSplitExports>(wasmBase64);
 
 /**
  * Copies a view's scores and labels into kernel memory and gives its label rule as the kernels
  * take it: positive, has_negative, negative, has_ignore, ignore.
  */
-function stage(view: ClassView, scoresAt: number, labelsAt: number): [number, number, number, number, number] {
+function stage(kernel: WasmKernel<RankSplitExports>, view: ClassView, scoresAt: number, labelsAt: number): [number, number, number, number, number] {
   const memory = kernel.exports.memory.buffer;
   gather(new Float64Array(memory, scoresAt, view.rows), view.scores, view.scoreOffset, view.scoreStride);
   gather(new Int32Array(memory, labelsAt, view.rows), view.labels, view.labelOffset, view.labelStride);
@@ -120,6 +121,9 @@ function stage(view: ClassView, scoresAt: number, labelsAt: number): [number, nu
  */
 export function splitSorted(view: ClassView): SplitScores {
   const { rows } = view;
+  // A large column in an instance of its own, freed with it: the shared one would keep its
+  // 22 bytes a row for the worker's life.
+  const kernel = shared.forInput(rows * 22);
   const [scoresAt, labelsAt, codesAt, valuesAt, endsAt, countsAt, apAt] = kernel.layout(
     rows * 8,
     rows * 4,
@@ -130,7 +134,7 @@ export function splitSorted(view: ClassView): SplitScores {
     8,
   );
   const wasm = kernel.exports;
-  const twiceMannWhitney = wasm.split_sorted(scoresAt, labelsAt, rows, ...stage(view, scoresAt, labelsAt), codesAt, valuesAt, endsAt, countsAt, apAt);
+  const twiceMannWhitney = wasm.split_sorted(scoresAt, labelsAt, rows, ...stage(kernel, view, scoresAt, labelsAt), codesAt, valuesAt, endsAt, countsAt, apAt);
   const [p, n] = new Int32Array(wasm.memory.buffer, countsAt, 2);
   const [ap] = new Float64Array(wasm.memory.buffer, apAt, 1);
   const values = new Float64Array(wasm.memory.buffer, valuesAt, p + n).slice();
@@ -150,6 +154,7 @@ export function splitSorted(view: ClassView): SplitScores {
  */
 export function splitSortedWeighted(view: ClassView, weights: Float64Array, weightRepeat: number, withScores = true): WeightedSplit {
   const { rows } = view;
+  const kernel = shared.forInput(rows * 38);
   const [scoresAt, labelsAt, weightsAt, codesAt, valuesAt, wvaluesAt, endsAt, countsAt, sumsAt] = kernel.layout(
     rows * 8,
     rows * 4,
@@ -162,7 +167,7 @@ export function splitSortedWeighted(view: ClassView, weights: Float64Array, weig
     16,
   );
   const wasm = kernel.exports;
-  const rule = stage(view, scoresAt, labelsAt);
+  const rule = stage(kernel, view, scoresAt, labelsAt);
   const into = new Float64Array(wasm.memory.buffer, weightsAt, rows);
   if (weightRepeat === 1) into.set(weights.subarray(0, rows));
   else for (let i = 0; i < rows; i++) into[i] = weights[Math.floor(i / weightRepeat)];

@@ -20,7 +20,8 @@ interface FocalSoftmaxExports extends WasmExports {
   ): number;
 }
 
-const kernel = new WasmKernel<FocalSoftmaxExports>(wasmBase64);
+/** The shared instance, for batches up to 1 MiB (see WasmKernel.forInput). */
+const shared = new WasmKernel<FocalSoftmaxExports>(wasmBase64);
 
 const copyOut = (view: Float64Array, into: Float64Array | undefined): Float64Array => {
   if (into === undefined) return view.slice();
@@ -46,6 +47,8 @@ export function focalLossSoftmaxWasm(
   const { ignoreIndex, reduction, withGrad, withLosses } = options;
   const { count, scale, reduce } = planReduction(labels, ignoreIndex, reduction);
 
+  // A large batch in an instance of its own, freed after it: the shared one would keep its size.
+  const kernel = shared.forInput(preds.byteLength + labels.byteLength + (withLosses ? rows * 8 : 0));
   const [zAt, lossesAt, weightsAt, scratchAt, labelsAt] = kernel.layout(
     preds.byteLength,
     withLosses ? rows * 8 : 0,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ProblemError, invalidField, invalidRequest, payloadTooLarge } from '../errors.js';
 import { checkStateBytes, checkWork } from '../scoring/limits.js';
+import { describeValue } from '../errors.js';
 import type { MetricBatch, MetricConfig } from './batch.js';
 import type { Derived, MetricDefinition, MetricEntry } from './definition.js';
 import { metricDefinition, metricNames } from './registry.js';
@@ -58,7 +59,7 @@ function resolveOne(request: MetricRequest, index: number, config: MetricConfig,
   const path = `metrics/${index}`;
   const entry = typeof request === 'string' ? { name: request } : request;
   const definition = metricDefinition(entry.name);
-  if (!definition) throw invalidField(typeof request === 'string' ? path : `${path}/name`, `unknown metric ${JSON.stringify(entry.name)}: allowed names are ${quoted(metricNames)}`);
+  if (!definition) throw invalidField(typeof request === 'string' ? path : `${path}/name`, `unknown metric ${describeValue(entry.name)}: allowed names are ${quoted(metricNames)}`);
   if (!definition.tasks.includes(config.task)) {
     throw invalidField(path, `${definition.name} exists for ${definition.tasks.join(', ')}; this batch is ${config.task}`);
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeValue } from '../errors.js';
 import { metricDefinitions, metricNames } from '../metrics/registry.js';
 import { Task, namedExamples } from './common.js';
 import { PerClass, rankingBatchFields } from './ranking.js';
@@ -47,7 +48,7 @@ export const MetricSpec = z.union([MetricName, MetricWithOptions], {
     const input = issue.input as unknown;
     const name = typeof input === 'string' ? input : input && typeof input === 'object' ? (input as { name?: unknown }).name : undefined;
     if (typeof name !== 'string' || !metricNames.includes(name)) {
-      return `unknown metric ${JSON.stringify(name ?? input)}: allowed names are ${allowedNames}, or an object {"name": ..., options}`;
+      return `unknown metric ${describeValue(name ?? input)}: allowed names are ${allowedNames}, or an object {"name": ..., options}`;
     }
     const inner = MetricWithOptions.safeParse(input);
     const first = inner.success ? undefined : inner.error.issues[0];

@@ -18,6 +18,7 @@ import { assertFiniteResult } from './finite.js';
 import { computeFocalLoss, focalLossArrow, focalLossJson } from './focal-loss.js';
 import { computeMetricsRequest } from './metrics.js';
 import { decodeJsonBody, ownBuffer } from '../wire/json-body.js';
+import { stringifyResponseBytes } from '../wire/json-response.js';
 import { shapeOf } from './tensor.js';
 import { computeScore, scoreArrow, scoreJson } from './score.js';
 
@@ -109,8 +110,12 @@ export type ScoringTaskName = keyof typeof scoringTasks;
 
 const encoder = new TextEncoder();
 
-/** A result as bytes of its own (safe to transfer): JSON text, SVG text, or Arrow. */
+/**
+ * A result as bytes of its own (safe to transfer): JSON text, SVG text, or Arrow. JSON is the
+ * main thread's text (stringifyResponse) written straight to bytes: tensors from their flat
+ * values, not by JSON.stringify walking the nested arrays into a string that is then encoded.
+ */
 export function resultBytes(result: object | string | Uint8Array): Uint8Array {
   if (result instanceof Uint8Array) return ownBuffer(result);
-  return encoder.encode(typeof result === 'string' ? result : JSON.stringify(result));
+  return typeof result === 'string' ? encoder.encode(result) : stringifyResponseBytes(result);
 }

@@ -1,4 +1,4 @@
-import { invalidField, type ProblemError } from '../errors.js';
+import { describeValue, invalidField, type ProblemError } from '../errors.js';
 import { checkElementCount } from './limits.js';
 
 /**
@@ -24,7 +24,7 @@ export class TypedTensor {
 }
 
 const describe = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? `the string ${JSON.stringify(value).slice(0, 40)}` : `a ${typeof value}`;
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? `the string ${describeValue(value)}` : `a ${typeof value}`;
 
 /** What a non-finite number is told: JSON's 1e999 reads as Infinity, Arrow can carry NaN. */
 const notFinite = (value: number): string =>
@@ -241,10 +241,32 @@ export const tensorBehind = (value: unknown) => (Array.isArray(value) ? nestedFr
  * much on a 64 x 10 gradient.
  */
 export function nest(data: ArrayLike<number>, shape: readonly number[]): unknown[] {
-  const nested = nestArrays(data, shape);
+  // In a worker's encoding only the writer reads the tensor, from its flat values: the nested
+  // arrays (over 150 bytes a row of a [N, 4] gradient) are never built.
+  const nested = flatEncoding ? [] : nestArrays(data, shape);
   nestedFrom.set(nested, { data, shape });
   return nested;
 }
+
+let flatEncoding = false;
+
+/**
+ * Runs `encode` with {@link nest} answering empty placeholder arrays (their tensor still behind
+ * them, for `tensorBehind`), for an answer that only the response writer reads: a worker's,
+ * written to bytes by `stringifyResponseBytes`, which must materialize any tensor it does not
+ * write itself ({@link nestedArrays}). Synchronous by design: the switch is module state.
+ */
+export function withFlatTensors<T>(encode: () => T): T {
+  flatEncoding = true;
+  try {
+    return encode();
+  } finally {
+    flatEncoding = false;
+  }
+}
+
+/** The nested arrays of a tensor behind a placeholder made by {@link nest} under {@link withFlatTensors}. */
+export const nestedArrays = (tensor: { data: ArrayLike<number>; shape: readonly number[] }): unknown[] => nestArrays(tensor.data, tensor.shape);
 
 function nestArrays(data: ArrayLike<number>, shape: readonly number[]): unknown[] {
   const build = (depth: number, offset: number): unknown[] => {

@@ -1,4 +1,5 @@
 import sjson from 'secure-json-parse';
+import { MAX_JSON_DEPTH, nestingBeyond } from './json-depth.js';
 import {
   Field,
   FixedSizeList,
@@ -249,6 +250,10 @@ const FORBIDDEN_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor'
 
 /** A query value written as JSON (`metrics=[{"name":"f1_score","average":"micro"}]`): what a comma list cannot carry. */
 function jsonOption(key: string, text: string): unknown {
+  // The option is one level below the request object it stands for.
+  if (nestingBeyond(Buffer.from(text), MAX_JSON_DEPTH - 1) !== undefined) {
+    throw invalidField(key, `nests arrays or objects more than ${MAX_JSON_DEPTH - 1} levels deep`);
+  }
   try {
     return sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch {

@@ -1,5 +1,6 @@
 import sjson from 'secure-json-parse';
-import { malformedBody } from '../errors.js';
+import { invalidField, malformedBody } from '../errors.js';
+import { MAX_JSON_DEPTH, nestingBeyond } from './json-depth.js';
 import { scanJsonObject } from './json-numbers.js';
 import { TENSOR_FIELDS } from '../schemas/common.js';
 import { TypedTensor } from '../scoring/tensor.js';
@@ -22,6 +23,10 @@ function decodeTensorObject(bytes: Buffer): Record<string, unknown> | undefined 
   const members = scanJsonObject(bytes, isTensorField);
   if (members === undefined) return undefined;
   const body: Record<string, unknown> = {};
+  for (const { key, start, end, tensor } of members) {
+    // The member is one level below the body object.
+    if (!tensor && nestingBeyond(bytes.subarray(start, end), MAX_JSON_DEPTH - 1) !== undefined) throw tooDeep(key);
+  }
   try {
     for (const { key, start, end, tensor } of members) {
       body[key] = tensor ? new TypedTensor(tensor.data, tensor.shape) : JSON.parse(bytes.toString('utf8', start, end));
@@ -32,11 +37,15 @@ function decodeTensorObject(bytes: Buffer): Record<string, unknown> | undefined 
   return body;
 }
 
+const tooDeep = (field: string) => invalidField(field, `nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels (the body object is the first); no request needs more than 6`);
+
 /**
  * Parses a JSON request body, rejecting `__proto__` and `constructor.prototype` keys as
- * Fastify's own parser does. Shared by the main thread (small bodies) and the workers (large).
+ * Fastify's own parser does, and nesting deeper than {@link MAX_JSON_DEPTH} (what reads the
+ * parsed value recurses). Shared by the main thread (small bodies) and the workers (large).
  *
- * @throws {ProblemError} 400 for invalid JSON, an empty body or a poisoned key
+ * @throws {ProblemError} 400 for invalid JSON, an empty body, a poisoned key, or nesting too
+ *   deep (naming the top-level field it is in)
  */
 export function decodeJsonBody(bytes: Uint8Array): unknown {
   if (bytes.byteLength === 0) throw malformedBody('the body is empty; send a JSON object');
@@ -47,6 +56,8 @@ export function decodeJsonBody(bytes: Uint8Array): unknown {
     const body = decodeTensorObject(buffer);
     if (body !== undefined) return body;
   }
+  const deepIn = nestingBeyond(buffer);
+  if (deepIn !== undefined) throw tooDeep(deepIn);
   // Invalid UTF-8 becomes U+FFFD, as in Fastify's own parser: it can only land inside strings.
   const text = buffer.toString('utf8');
   try {

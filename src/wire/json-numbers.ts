@@ -37,7 +37,8 @@ export interface JsonMember {
  * to 4) straight into a Float64Array, converted exactly as JSON.parse converts. Other values are
  * returned as byte ranges for JSON.parse. Undefined when the scan declines: invalid JSON, keys
  * with escapes or non-ASCII bytes, over 64 members, deep nesting, or a number beyond the double
- * range; JSON.parse then decides.
+ * range; JSON.parse then decides. For a body over 1 MiB the tensors are views into the scan's own
+ * WebAssembly memory (kept alive by them, never written again), not copies.
  */
 export function scanJsonObject(bytes: Buffer, wantsTensor: (key: string) => boolean): JsonMember[] | undefined {
   const instance = kernel.forInput(bytes.byteLength);
@@ -65,7 +66,11 @@ export function scanJsonObject(bytes: Buffer, wantsTensor: (key: string) => bool
       const shape: number[] = [];
       let size = 1;
       for (let d = 0; d < rank; d++) size *= shape[d] = words[at + 6 + d];
-      member.tensor = { data: new Float64Array(wasm.memory.buffer, out + words[at + 5] * 8, size).slice(), shape };
+      const data = new Float64Array(wasm.memory.buffer, out + words[at + 5] * 8, size);
+      // A throwaway instance (a large body) is never written again: its numbers are used where
+      // they lie, which saves a copy of every tensor (8 bytes a number) at the request's peak.
+      // The shared instance is reused by the next body, so its numbers are copied out.
+      member.tensor = { data: instance === kernel ? data.slice() : data, shape };
     }
     members.push(member);
   }

@@ -16,6 +16,16 @@ const kernel = new WasmKernel<JsonWriteExports>(wasmBase64);
  * @example tensorJson(Float64Array.of(0.1, -0, 1e21, 5e-324), [2, 2]) // '[[0.1,0],[1e+21,5e-324]]'
  */
 export function tensorJson(data: Float64Array, shape: readonly number[]): string {
+  const bytes = tensorJsonBytes(data, shape);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+/**
+ * {@link tensorJson} as ASCII bytes, without the string: for an answer that goes out as bytes
+ * (a worker's), which saves a copy of the text. A large tensor's bytes are a view into the
+ * memory of a writer instance of its own (never reused), a small one's a copy.
+ */
+export function tensorJsonBytes(data: Float64Array, shape: readonly number[]): Uint8Array {
   const instance = kernel.forInput(data.byteLength);
   const capacity = 36 * data.length + 16;
   const [valuesAt, shapeAt, outAt] = instance.layout(data.byteLength, 16, capacity);
@@ -23,5 +33,7 @@ export function tensorJson(data: Float64Array, shape: readonly number[]): string
   new Float64Array(wasm.memory.buffer, valuesAt, data.length).set(data);
   new Uint32Array(wasm.memory.buffer, shapeAt, shape.length).set(shape);
   const length = wasm.write_tensor(valuesAt, shapeAt, shape.length, outAt);
-  return Buffer.from(wasm.memory.buffer, outAt, length).toString('latin1');
+  const bytes = new Uint8Array(wasm.memory.buffer, outAt, length);
+  // The shared instance writes the next tensor over these; a throwaway one is never reused.
+  return instance === kernel ? bytes.slice() : bytes;
 }
