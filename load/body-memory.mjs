@@ -1,3 +1,4 @@
+/* global Buffer, fetch, setTimeout */
 // Peak memory of one ~64 MiB JSON request: starts dist/server.js (npm run build first) with one
 // worker, reads its VmHWM/VmRSS from /proc before and after, prints them and the bytes of peak
 // RSS per body byte. Usage: node load/body-memory.mjs auroc|metrics|focal-loss
@@ -9,7 +10,6 @@ const port = 18000 + Math.floor(Math.random() * 1000);
 const status = (pid) => Object.fromEntries(readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').filter((l) => /^Vm(HWM|RSS)/.test(l)).map((l) => [l.split(':')[0], Math.round(parseInt(l.split(':')[1]) / 1024)]));
 function body() {
   const target = 64 * 1024 * 1024 - 4096;
-  const parts = [];
   let n;
   if (endpoint === 'focal-loss') {
     // [N, 4] logits of small numbers, labels 0..3
