@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Float64 } from 'apache-arrow';
@@ -39,7 +41,8 @@ function answeredWithin(answer: { status: number; text: string }, what: string):
 
 beforeAll(async () => {
   // A single worker, and work priced at most ~0.5 s, so what is accepted is also quick to answer.
-  server = await startServer({ WORKERS: '1', MAX_WORK: '50000000' });
+  // Bodies and headers that stop arriving are cut after 2 s and 1 s.
+  server = await startServer({ WORKERS: '1', MAX_WORK: '50000000', BODY_TIMEOUT_MS: '2000', HEADERS_TIMEOUT_MS: '1000' });
 }, 120_000);
 
 afterAll(async () => {
@@ -113,6 +116,23 @@ describe('resource-hostile requests: no 5xx, no exit, resident memory under 1 Gi
         answeredWithin(await send('/v1/score', `{"preds": ${inner}, "labels": [0, 1]}`), `preds nested ${depth}`);
       }
     }
+  });
+
+  it('slow bodies: 16 connections that announce 32 MiB and stop after a few KiB are cut, while /healthz answers', async () => {
+    const { hostname, port } = new URL(server.url);
+    const cut = Array.from({ length: 16 }, async (_, i) => {
+      const socket = connect(Number(port), hostname);
+      socket.on('error', () => {}); // a reset is a cut too
+      socket.resume(); // read the 408, so the socket sees the server's end and closes
+      const closed = once(socket, 'close');
+      await once(socket, 'connect');
+      socket.write(`POST /v1/${i % 2 ? 'metrics' : 'auroc'} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${32 * 1024 * 1024}\r\n\r\n{"preds":[${'0.5,'.repeat(1000)}`);
+      await closed;
+    });
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    await Promise.all(cut);
+    answeredWithin({ status: (await fetch(`${server.url}/healthz`)).status, text: '' }, 'after the slow bodies');
   });
 
   it('kept its peak resident memory under 1 GiB through all of the above, and still answers', async () => {

@@ -32,14 +32,14 @@ describe('a request that never finishes arriving (real server process)', () => {
 
   const answeredTimeoutOrNothing = (received: string) => expect(received === '' || received.startsWith('HTTP/1.1 408')).toBe(true);
 
-  it('headers with Content-Length 1000 and 10 bytes of body: 408 or closed', { timeout: 20_000 }, async () => {
+  it('headers with Content-Length 1000 and 10 bytes of body: 408 or closed', { timeout: 120_000 }, async () => {
     const { socket, closed } = await rawSocket();
     socket.write('POST /v1/auroc HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"preds":[');
     answeredTimeoutOrNothing(await closed);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
-  it('headers dribbled a byte at a time, never ending (slowloris): 408 or closed', { timeout: 20_000 }, async () => {
+  it('headers dribbled a byte at a time, never ending (slowloris): 408 or closed', { timeout: 120_000 }, async () => {
     const { socket, closed } = await rawSocket();
     const head = 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Padding: ';
     let sent = 0;
