@@ -81,3 +81,16 @@ export function normalQuantile(p: number): number {
   const u = e * Math.sqrt(2 * Math.PI) * Math.exp((z * z) / 2);
   return z - u / (1 + (z * u) / 2);
 }
+
+/**
+ * The z with P(Z > z) = `tail` for a standard normal Z: the half-width factor of a two-sided
+ * interval at level 1 − 2·tail. `normalQuantile(1 − tail)` where 1 − tail is below 1 in float64
+ * (the same bits as before for every usual level), and −normalQuantile(tail) where it rounds to 1
+ * (a level such as 0.9999999999999999, whose 1 − (1 − level) / 2 is 1).
+ *
+ * @param tail in (0, 0.5]
+ * @throws {RangeError} when tail is not in (0, 1)
+ */
+export function normalUpperQuantile(tail: number): number {
+  return 1 - tail < 1 ? normalQuantile(1 - tail) : -normalQuantile(tail);
+}

@@ -1,6 +1,6 @@
 import { invalidField } from '../errors.js';
 import { delongComponents, delongDifferenceVariance } from '../kernels/delong.js';
-import { normalQuantile, normalSurvival } from '../kernels/normal.js';
+import { normalSurvival, normalUpperQuantile } from '../kernels/normal.js';
 import type { AurocCompareRequest, AurocCompareResponse } from '../schemas/auroc-compare.js';
 import { delongUndefinedReason } from './confidence.js';
 import { rankingBatchFromTensors } from './ranking-batch.js';
@@ -59,7 +59,7 @@ export function computeAurocCompare(request: AurocCompareRequest): AurocCompareR
     return { auroc_a: a.auroc, auroc_b: b.auroc, difference, ci: null, z: null, p_value: null, warnings: [...warnings, `no DeLong test (ci, z and p_value null): ${reason}`] };
   }
   const clamped = Math.max(0, variance);
-  const half = normalQuantile(1 - (1 - request.level) / 2) * Math.sqrt(clamped);
+  const half = normalUpperQuantile((1 - request.level) / 2) * Math.sqrt(clamped);
   let z: number | null = null;
   let pValue: number | null = null;
   if (clamped > 0) {

@@ -1,5 +1,5 @@
 import { delongComponents, delongVariance } from '../kernels/delong.js';
-import { normalQuantile } from '../kernels/normal.js';
+import { normalUpperQuantile } from '../kernels/normal.js';
 import { mulberry32, quantileSorted } from '../kernels/random.js';
 import type { Interval } from '../schemas/confidence.js';
 import { RankCountsCache } from './rank-counts-cache.js';
@@ -26,7 +26,7 @@ export function delongInterval(positives: Float64Array, negatives: Float64Array,
   if (components === null || variance === null) {
     return { interval: null, variance: null, reason: delongUndefinedReason(positives.length, negatives.length) };
   }
-  const half = normalQuantile(1 - (1 - level) / 2) * Math.sqrt(variance);
+  const half = normalUpperQuantile((1 - level) / 2) * Math.sqrt(variance);
   return { interval: { lower: clip(components.auroc - half), upper: clip(components.auroc + half), level, method: 'delong' }, variance };
 }
 
