@@ -168,7 +168,7 @@ try {
   results.push({ benchmark: 'exact binary rows chunk, 64-row batches', ours: `${(chunk.byteLength / 64).toFixed(2)} bytes a row`, reference: '', ratio: '', target: '<= 10 bytes a row' });
   // Count states as a store keeps them, in-process: one blob whatever the rows.
   for (const rows of [10_000, 10_000_000]) {
-    const service = new SessionService(new MemoryStore(), { maxRows: 50_000_000, maxScores: 50_000_000, ttlSeconds: 3600 });
+    const service = new SessionService(new MemoryStore(), { maxRows: 50_000_000, maxScores: 50_000_000, maxStateBytes: 64 * 1024 * 1024, ttlSeconds: 3600 });
     const { record } = await service.create(
       { task: 'binary', input: 'probs', loss: null, metrics: [{ name: 'auroc', thresholds: 200 }, { name: 'average_precision', thresholds: 200 }, 'f1_score', 'calibration_error', 'log_loss'] } as never,
       null,

@@ -93,6 +93,12 @@ export const ConfigSchema = z.object({
    * turns 503, as on a full disk; room freed by deleted or expired sessions is used again.
    */
   SQLITE_MAX_MB: integerFrom(0, 0),
+  /**
+   * Bytes of count state one session may hold (binned thresholds × classes, matrices): it is read,
+   * added to and written on every batch and merge, so it is bounded tighter than a request's
+   * MAX_STATE_BYTES; more is a 413 at the session's creation.
+   */
+  SESSION_MAX_STATE_BYTES: integerFrom(8 * MiB, 1024),
   /** Rows an exact session may hold (its ranking metrics keep every row); more is a 413. */
   SESSION_MAX_ROWS: integerFrom(20_000_000, 1),
   /**

@@ -120,18 +120,36 @@ function costField(m: ResolvedMetric, of: 'state' | 'work'): string {
  *
  * @throws {ProblemError} 413 naming the option of the largest state (`metrics/3/thresholds`)
  */
-function checkStates(metrics: readonly ResolvedMetric[], config: MetricConfig): void {
+function checkStates(metrics: readonly ResolvedMetric[], config: MetricConfig, limit?: { bytes: number; name: string }): void {
+  const { bytes, field } = statesSize(metrics);
+  checkStateBytes(field, bytes, `${metrics.length === 1 ? 'this metric' : `${metrics.length} metrics`} of ${config.classes} classes`, limit);
+}
+
+/**
+ * The bytes of the metrics' count states (each compute group once), and the option that sizes
+ * the largest (`metrics/3/thresholds`), for a 413.
+ */
+export function statesSize(metrics: readonly ResolvedMetric[]): { bytes: number; field: string } {
   const seen = new Set<string>();
-  let total = 0;
+  let bytes = 0;
   let largest: ResolvedMetric | null = null;
   for (const m of metrics) {
     if (seen.has(m.state.key)) continue;
     seen.add(m.state.key);
-    const bytes = m.state.bytes ?? 0;
-    total += bytes;
-    if (largest === null || bytes > (largest.state.bytes ?? 0)) largest = m;
+    bytes += m.state.bytes ?? 0;
+    if (largest === null || (m.state.bytes ?? 0) > (largest.state.bytes ?? 0)) largest = m;
   }
-  if (largest !== null) checkStateBytes(costField(largest, 'state'), total, `${metrics.length === 1 ? 'this metric' : `${metrics.length} metrics`} of ${config.classes} classes`);
+  return { bytes, field: largest === null ? 'metrics' : costField(largest, 'state') };
+}
+
+/**
+ * A session's state against SESSION_MAX_STATE_BYTES (and MAX_STATE_BYTES), at its creation: a
+ * session's count states are read, added to and written on every batch and every merge.
+ *
+ * @throws {ProblemError} 413 naming the option of the largest state
+ */
+export function checkSessionStates(metrics: readonly ResolvedMetric[], config: MetricConfig, maxBytes: number): void {
+  checkStates(metrics, config, { bytes: maxBytes, name: 'SESSION_MAX_STATE_BYTES' });
 }
 
 /**
@@ -142,7 +160,7 @@ function checkStates(metrics: readonly ResolvedMetric[], config: MetricConfig): 
  * @throws {ProblemError} 413 naming the costliest entry (`metrics/2/ci/n_resamples`)
  * @throws {NeedsWorker} on the main thread when the work is too large to run inline
  */
-export function checkMetricsWork(metrics: readonly ResolvedMetric[], config: MetricConfig, rows: number, stages: { update: boolean; compute: boolean }): void {
+export function checkMetricsWork(metrics: readonly ResolvedMetric[], config: MetricConfig, rows: number, stages: { update: boolean; compute: boolean; chunks?: number }): void {
   const seen = new Set<string>();
   let total = 0;
   let costliest: ResolvedMetric | null = null;
@@ -151,15 +169,22 @@ export function checkMetricsWork(metrics: readonly ResolvedMetric[], config: Met
     let work = 0;
     if (!seen.has(m.state.key)) {
       seen.add(m.state.key);
-      if (stages.update) work += rows * config.classes * (m.state.workPerElement ?? 1);
-      if (stages.compute) work += m.state.computeWork?.(config.classes, rows) ?? 0;
+      // Made empty, counted into and encoded (update); decoded and read (compute): its size either way.
+      const size = (m.state.bytes ?? 0) / 8;
+      if (stages.update) work += size + rows * config.classes * (m.state.workPerElement ?? 1);
+      if (stages.compute) work += size + (m.state.computeWork?.(config.classes, rows) ?? 0);
     }
     if (stages.compute) work += m.definition.work?.(m.options, config, rows) ?? config.classes;
     total += work;
     if (work > costliestWork) [costliest, costliestWork] = [m, work];
   }
+  // Kept rows arrive as one chunk per batch, each decoded on its own.
+  total += (stages.chunks ?? 0) * CHUNK_WORK;
   if (costliest !== null) checkWork(costField(costliest, 'work'), total, `${metrics.length === 1 ? 'this metric' : `${metrics.length} metrics`} over ${rows.toLocaleString('en')} rows of ${config.classes} classes`);
 }
+
+/** The work of decoding one stored rows chunk (its header, its arrays, its place in the concatenation): ~25 µs measured. */
+export const CHUNK_WORK = 2_500;
 
 /** The states of a set of metrics, one per compute group (shared key). */
 export type MetricStates = Map<string, unknown>;

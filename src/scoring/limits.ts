@@ -59,11 +59,13 @@ export function checkElementCount(field: string, count: number): void {
 
 /**
  * @param what what the state is, for the message ("binned counts of 1,000 classes × 100,000 thresholds")
- * @throws {ProblemError} 413 naming `field` when `bytes` exceeds MAX_STATE_BYTES
+ * @param also a tighter limit where one applies (a session's SESSION_MAX_STATE_BYTES)
+ * @throws {ProblemError} 413 naming `field` when `bytes` exceeds MAX_STATE_BYTES (or `also`)
  */
-export function checkStateBytes(field: string, bytes: number, what: string): void {
-  if (bytes > limits.maxStateBytes) {
-    throw tooLarge(field, `${what} would hold ${amount(bytes)} bytes of state; at most ${amount(limits.maxStateBytes)} per request or session (MAX_STATE_BYTES): ask fewer thresholds, classes or metrics`);
+export function checkStateBytes(field: string, bytes: number, what: string, also?: { bytes: number; name: string }): void {
+  const [max, name] = also && also.bytes < limits.maxStateBytes ? [also.bytes, also.name] : [limits.maxStateBytes, 'MAX_STATE_BYTES'];
+  if (bytes > max) {
+    throw tooLarge(field, `${what} would hold ${amount(bytes)} bytes of state; at most ${amount(max)} (${name}): ask fewer thresholds, classes or metrics`);
   }
 }
 

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { statesSize } from '../metrics/evaluate.js';
+import { checkStateBytes } from '../scoring/limits.js';
 import { ProblemError, conflict, idempotencyKeyReused, invalidField, sessionNotFound, storeUnavailable } from '../errors.js';
 import { metricConfigOf, sessionConfigOf, sessionMaxRows, sessionPlan, tooManyRows, type PreparedBatch, type SessionConfig } from './session.js';
 import type { SessionRecord, SessionStore, StoredState } from './store.js';
@@ -8,6 +10,8 @@ import type { SessionCreateRequest } from '../schemas/sessions.js';
 export interface SessionLimits {
   maxRows: number;
   maxScores: number;
+  /** SESSION_MAX_STATE_BYTES. */
+  maxStateBytes: number;
   ttlSeconds: number;
 }
 
@@ -35,7 +39,7 @@ export class SessionService {
   }
 
   async create(body: SessionCreateRequest, owner: string | null): Promise<Session> {
-    const config = sessionConfigOf(body);
+    const config = sessionConfigOf(body, this.limits.maxStateBytes);
     const record: SessionRecord = {
       id: randomBytes(16).toString('hex'),
       owner,
@@ -136,6 +140,9 @@ export class SessionService {
 
   async merge(id: string, owner: string | null, from: string[]): Promise<{ rows: number; batches: number }> {
     const target = await this.get(id, owner);
+    // Every source's state is loaded and added: priced as their sum before any is read.
+    const { bytes } = statesSize(sessionPlan(target.config).metrics);
+    checkStateBytes('from', (from.length + 1) * bytes, `merging ${from.length + 1} sessions of ${bytes.toLocaleString('en')} bytes of state each`);
     const states: StoredState[] = [];
     for (const [i, other] of from.entries()) {
       if (other === id) throw invalidField(`from/${i}`, 'a session cannot be merged into itself');

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { checkRanking } from '../scoring/limits.js';
+import { checkRanking, checkWork } from '../scoring/limits.js';
 import { fromZodIssues, invalidField, payloadTooLarge } from '../errors.js';
 import { SessionBatchRequest } from '../schemas/sessions.js';
 import { flattenIntegers, flattenNumbers } from '../scoring/tensor.js';
 import { decodeArrowRequest } from '../wire/arrow.js';
 import { decodeJsonBody } from '../wire/json-body.js';
 import { configOf, metricBatchFromTensors, type MetricBatch, type MetricConfig } from '../metrics/batch.js';
-import { checkMetricsWork, computeMetrics, initStates, resolveMetrics, updateStates, type MetricRequest, type MetricStates, type ResolvedMetric } from '../metrics/evaluate.js';
+import { CHUNK_WORK, checkMetricsWork, checkSessionStates, computeMetrics, initStates, resolveMetrics, updateStates, type MetricRequest, type MetricStates, type ResolvedMetric } from '../metrics/evaluate.js';
 import { lossState } from '../metrics/focal-loss.js';
 import { concatRows, type RowsState } from '../metrics/rows.js';
 import { RankCountsCache } from '../scoring/rank-counts-cache.js';
@@ -52,7 +52,7 @@ export function metricConfigOf(config: SessionConfig): MetricConfig {
  *
  * @throws {ProblemError} 400 naming the field
  */
-export function sessionConfigOf(body: SessionCreateRequest): SessionConfig {
+export function sessionConfigOf(body: SessionCreateRequest, maxStateBytes = Number.POSITIVE_INFINITY): SessionConfig {
   if (body.task === 'multiclass' && body.num_classes === undefined) throw invalidField('num_classes', 'is required for a multiclass session (every batch must have C columns)');
   if (body.task === 'multilabel' && body.num_labels === undefined) throw invalidField('num_labels', 'is required for a multilabel session (every batch must have L columns)');
   if (body.task !== 'multiclass' && body.num_classes !== undefined) throw invalidField('num_classes', `applies to multiclass sessions only (task is ${body.task})`);
@@ -70,7 +70,7 @@ export function sessionConfigOf(body: SessionCreateRequest): SessionConfig {
   if (config.loss?.num_classes !== undefined && config.loss.num_classes !== (config.num_classes ?? config.num_labels)) {
     throw invalidField('loss/num_classes', 'must equal the session\'s num_classes / num_labels (or be left out)');
   }
-  resolveMetrics(config.metrics, metricConfigOf(config));
+  checkSessionStates(resolveMetrics(config.metrics, metricConfigOf(config)), metricConfigOf(config), maxStateBytes);
   return config;
 }
 
@@ -207,7 +207,7 @@ function contributingWeight(labels: Int32Array, weights: Float64Array | null, ig
 function computeSession(config: SessionConfig, stored: StoredState): { rows: number; batches: number; loss: { loss: number; count: number; reduction: 'mean' | 'sum' | 'none' } | null; metrics: Record<string, unknown>; warnings: string[] } {
   const { metrics } = sessionPlan(config);
   // Decoding the kept rows is a pass over them (update); then each metric's compute.
-  checkMetricsWork(metrics, metricConfigOf(config), stored.rows, { update: true, compute: true });
+  checkMetricsWork(metrics, metricConfigOf(config), stored.rows, { update: true, compute: true, chunks: stored.chunks.length });
   const counts = stored.counts ? decodeCounts(stored.counts) : new Map<string, Float64Array>();
   const states: MetricStates = initStates(metrics);
   for (const key of states.keys()) {
@@ -255,6 +255,7 @@ export type SessionCurve = 'roc' | 'precision-recall-curve';
  * see `sessionPlan`), as /v1/roc and /v1/precision-recall-curve answer them.
  */
 function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }) {
+  checkWork('preds', chunks.length * CHUNK_WORK, `decoding ${chunks.length.toLocaleString('en')} stored batches`);
   const batch = concatRows(decodeRows(chunks), metricConfigOf(config));
   checkRanking('', { rows: batch.rows, classes: batch.classes }, curve === 'roc' ? 'ROC curves' : 'precision-recall curves');
   const cache = new RankCountsCache(batch);

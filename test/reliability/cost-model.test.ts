@@ -183,3 +183,43 @@ describe('routes that take no raw bodies parse large JSON themselves, within the
     }
   });
 });
+
+describe('a session is priced as it lives: its state at every batch and merge, its chunks at every read', () => {
+  it('bounds a session\'s count state by SESSION_MAX_STATE_BYTES at creation (a 64 MB state made one-row batches take seconds)', async () => {
+    const app = await testApp();
+    try {
+      const answer = await post(app, '/v1/sessions', { task: 'multilabel', num_labels: 41, metrics: [{ name: 'auroc', thresholds: 100_000 }] });
+      expectTooLarge(answer, 'metrics/0/thresholds', 'SESSION_MAX_STATE_BYTES');
+      // The same metrics on one request are within MAX_STATE_BYTES.
+      const row = Array.from({ length: 41 }, (_, l) => (l % 3) / 3);
+      expect((await post(app, '/v1/metrics', { preds: [row], labels: [row.map((p) => (p > 0.5 ? 1 : 0))], task: 'multilabel', metrics: [{ name: 'auroc', thresholds: 100_000 }] })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('prices a merge as the sum of its sessions\' states, before any is loaded', async () => {
+    const app = await testApp({ MAX_STATE_BYTES: 1024 * 1024, SESSION_MAX_STATE_BYTES: 1024 * 1024 });
+    try {
+      // 2 × (2 · 50,000 + 2) float64s: 0.8 MB each, 1.6 MB merged.
+      const config = { task: 'binary', metrics: [{ name: 'auroc', thresholds: 50_000 }] };
+      const [a, b] = await Promise.all([post(app, '/v1/sessions', config), post(app, '/v1/sessions', config)]);
+      expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
+      expectTooLarge(await post(app, `/v1/sessions/${a.json().id}/merge`, { from: [b.json().id] }), 'from', 'MAX_STATE_BYTES');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('prices the stored batches a read decodes: 500 one-row batches cost more than their 500 rows', async () => {
+    const app = await testApp({ MAX_WORK: 1_000_000 });
+    try {
+      const { id } = (await post(app, '/v1/sessions', { task: 'binary', metrics: ['auroc'] })).json();
+      for (let i = 0; i < 500; i++) expect((await post(app, `/v1/sessions/${id}/batches`, { preds: [(i % 10) / 10], labels: [i % 2] })).statusCode).toBe(200);
+      expectTooLarge(await app.inject({ url: `/v1/sessions/${id}` }) as never, 'metrics/0', 'MAX_WORK');
+      expectTooLarge(await app.inject({ url: `/v1/sessions/${id}/roc` }) as never, 'preds', 'MAX_WORK');
+    } finally {
+      await app.close();
+    }
+  });
+});

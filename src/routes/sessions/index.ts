@@ -105,7 +105,7 @@ const CurveQuery = z.strictObject({
  * and replicas. Thin handlers: checks and math in src/sessions.
  */
 const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore }> = async (app, { config, store }) => {
-  const sessions = new SessionService(store, { maxRows: config.SESSION_MAX_ROWS, maxScores: config.SESSION_MAX_SCORES, ttlSeconds: config.SESSION_TTL_SECONDS });
+  const sessions = new SessionService(store, { maxRows: config.SESSION_MAX_ROWS, maxScores: config.SESSION_MAX_SCORES, maxStateBytes: config.SESSION_MAX_STATE_BYTES, ttlSeconds: config.SESSION_TTL_SECONDS });
   const owner = (request: FastifyRequest) => ownerOf(request, config);
   /** A session task run in the worker pool, its rows handed over without a copy where possible: the text it answers. */
   const offloadText = async <T>(reply: FastifyReply, name: string, chunks: readonly Uint8Array[], task: (rows: RowsForWorker) => T): Promise<string> => {
