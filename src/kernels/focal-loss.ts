@@ -198,7 +198,12 @@ export function focalLossSigmoid(
       if (grad) {
         const dCe = ce < -LOG_CLAMP ? -1 / pt : 0;
         const dModulator = gamma === 0 || oneMinusPt === 0 ? 0 : -gamma * oneMinusPt ** (gamma - 1);
-        const dPt = weight * (dCe * modulator + ce * dModulator);
+        let focus = ce * dModulator;
+        // With γ < 1, (1 − p_t)^(γ−1) overflows where 1 − p_t is near 0 (p = 1e-320, label 0) and
+        // meets ce ≈ 0 as ∞ · 0. The same product, γ · (1 − p_t)^γ · log p_t / (1 − p_t), is finite
+        // there (log p_t / (1 − p_t) → −1; log1p keeps log p_t exact when p_t = 1 − p).
+        if (!Number.isFinite(focus)) focus = gamma * modulator * logOverComplement(t === 1 ? Math.log(x) : Math.log1p(-x), oneMinusPt);
+        const dPt = weight * (dCe * modulator + focus);
         grad[i] = scale * (t === 1 ? dPt : -dPt);
       }
     } else {

@@ -144,7 +144,10 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
   }
   // Samples: as the metrics count them ([B, N] multiclass labels are B·N samples; multilabel rows).
   const rows = metricBatch?.rows ?? (config.task === 'multilabel' ? labels.shape[0] : labels.data.length);
-  return { counts: encodeCounts(counts), chunk, rows, answer: { input, loss: loss && focalLossJson(loss), warnings } };
+  const answer = { input, loss: loss && focalLossJson(loss), warnings };
+  // The batch's answer passes the finite check every answer passes (its grad was once written NaN → null).
+  assertFiniteResult(answer);
+  return { counts: encodeCounts(counts), chunk, rows, answer };
 }
 
 /** A metrics-only batch in the shape of scoreStages' answer. */
