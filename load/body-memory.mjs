@@ -1,7 +1,8 @@
 /* global Buffer, fetch, setTimeout */
 // Peak memory of one ~64 MiB JSON request: starts dist/server.js (npm run build first) with one
 // worker, reads its VmHWM/VmRSS from /proc before and after, prints them and the bytes of peak
-// RSS per body byte. Usage: node load/body-memory.mjs auroc|metrics|focal-loss
+// RSS per body byte. Usage: [BODY_MIB=64] node load/body-memory.mjs auroc|metrics|focal-loss
+// (the server takes the rest of the environment, e.g. a small container's limits)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 const [endpoint = 'auroc'] = process.argv.slice(2);
@@ -9,7 +10,7 @@ const cwd = new URL('..', import.meta.url).pathname;
 const port = 18000 + Math.floor(Math.random() * 1000);
 const status = (pid) => Object.fromEntries(readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').filter((l) => /^Vm(HWM|RSS)/.test(l)).map((l) => [l.split(':')[0], Math.round(parseInt(l.split(':')[1]) / 1024)]));
 function body() {
-  const target = 64 * 1024 * 1024 - 4096;
+  const target = Number(process.env.BODY_MIB ?? 64) * 1024 * 1024 - 4096;
   let n;
   if (endpoint === 'focal-loss') {
     // [N, 4] logits of small numbers, labels 0..3

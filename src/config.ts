@@ -45,6 +45,13 @@ export const ConfigSchema = z.object({
   RESPONSE_VALIDATION: z.stringbool().default(false),
   /** Heap limit of each worker thread; a batch that needs more fails alone (500) and the worker is replaced. */
   WORKER_MEMORY_MB: integerFrom(4096, 16),
+  /**
+   * Memory the computations in the worker pool may be priced at together, in MiB (a body costs
+   * about 16 times its size while decoded and computed, kept session rows 8 times their stored
+   * size: measured). A request priced over it alone is a 413; one that would take the total in
+   * flight past it is a 503 with Retry-After. Default (0): WORKER_MEMORY_MB.
+   */
+  MEMORY_BUDGET_MB: integerFrom(0, 0),
   /** Numbers per request (preds plus labels); more is a 413. Default: what the body limit can hold. */
   MAX_ELEMENTS: integerFrom(0, 0),
   /**

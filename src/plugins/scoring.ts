@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { Piscina } from 'piscina';
 import { limitsOf, type Config } from '../config.js';
 import { NeedsWorker, configureLimits } from '../scoring/limits.js';
-import { ProblemError, type Problem, clientClosed, invalidField, notAcceptable, overloaded, shuttingDown, timedOut, unsupportedMediaType } from '../errors.js';
+import { ProblemError, type Problem, clientClosed, invalidField, notAcceptable, overloaded, payloadTooLarge, shuttingDown, timedOut, unsupportedMediaType } from '../errors.js';
 import { ARROW_STREAM } from '../wire/arrow.js';
 import { RawBody, ownBuffer } from '../wire/json-body.js';
 import { MEDIA_TYPES, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
@@ -32,14 +32,32 @@ export interface Scoring {
    * Runs a named worker task (see src/workers/scoring-worker.ts) under the same admission
    * control, timeout and cancellation as large batches; its answer's bytes, or its problem thrown.
    */
-  offload<T extends object>(name: string, task: unknown, transferList: ArrayBuffer[], reply: FastifyReply): Promise<T>;
+  offload<T extends object>(name: string, task: unknown, transferList: ArrayBuffer[], reply: FastifyReply, memory?: MemoryPrice): Promise<T>;
   /** True while the queue is full: readiness turns 503 so a balancer sends elsewhere. */
   readonly saturated: boolean;
   /** Resolves once a worker thread answers (after start-up, or after one was replaced). */
   ping(): Promise<void>;
   readonly queueSize: number;
   readonly utilization: number;
+  /** Bytes of memory the computations admitted to the pool are priced at (MEMORY_BUDGET_MB bounds it). */
+  readonly memoryInFlight: number;
 }
+
+/**
+ * What a pooled computation is priced at in memory, and the field a 413 names: its body (about
+ * {@link MEMORY_PER_BODY_BYTE} times its bytes) or a session's kept rows (about
+ * {@link MEMORY_PER_ROWS_BYTE} times their stored bytes).
+ */
+export interface MemoryPrice {
+  bytes: number;
+  field: string;
+  what: string;
+}
+
+/** Peak resident bytes per JSON body byte while decoded and computed: 9.4-10.5 for ranking, 14 for focal loss with its gradient (load/body-memory.mjs). */
+export const MEMORY_PER_BODY_BYTE = 16;
+/** Per stored byte of a session's rows (about 9 a binary row): decoded to float64 scores and labels, split per class. */
+export const MEMORY_PER_ROWS_BYTE = 8;
 
 /** Builds run the compiled worker; source runs (tests, tsx) load it through tsx. */
 function workerFilename(): string {
@@ -97,6 +115,10 @@ export default fp(
     // (Piscina's own maxQueue does not count a task that waits for a busy worker.)
     const capacity = config.WORKERS + config.MAX_QUEUE;
     let admitted = 0;
+    // Memory admission: the priced memory of the computations admitted, against the budget.
+    const budget = (config.MEMORY_BUDGET_MB || config.WORKER_MEMORY_MB) * 1024 * 1024;
+    let pricedInFlight = 0;
+    const mib = (bytes: number) => `${Math.ceil(bytes / 1048576).toLocaleString('en')} MiB`;
     let onDrained: (() => void) | undefined;
     let closing = false;
 
@@ -104,9 +126,18 @@ export default fp(
      * Runs one named worker task under admission control (WORKERS running, MAX_QUEUE waiting,
      * the next one shed at once) and REQUEST_TIMEOUT_MS, cancelled when the client leaves.
      */
-    async function admittedRun<T>(name: string, task: unknown, transferList: ArrayBuffer[], clientGone: AbortSignal): Promise<T> {
+    async function admittedRun<T>(name: string, task: unknown, transferList: ArrayBuffer[], clientGone: AbortSignal, memory?: MemoryPrice): Promise<T> {
       if (closing) throw shuttingDown('the service is shutting down; retry on another instance', undefined, { 'Retry-After': '1' });
       if (admitted >= capacity) throw overloaded('the work queue is full; retry shortly', undefined, { 'Retry-After': '1' });
+      const priced = memory?.bytes ?? 0;
+      if (memory && priced > budget) {
+        const message = `${memory.what} is priced at ${mib(priced)} of memory to compute; at most ${mib(budget)} (MEMORY_BUDGET_MB): send it in smaller batches`;
+        throw payloadTooLarge(`${memory.field}: ${message}`, [{ path: memory.field, message }]);
+      }
+      if (priced > 0 && pricedInFlight + priced > budget) {
+        throw overloaded(`the computations in flight hold ${mib(pricedInFlight)} of the ${mib(budget)} memory budget; this one needs ${mib(priced)}: retry shortly`, undefined, { 'Retry-After': '1' });
+      }
+      pricedInFlight += priced;
       admitted++;
       try {
         return (await pool.run(task, { name, transferList, signal: AbortSignal.any([AbortSignal.timeout(config.REQUEST_TIMEOUT_MS), clientGone]) })) as T;
@@ -121,12 +152,15 @@ export default fp(
         throw error;
       } finally {
         admitted--;
+        pricedInFlight -= priced;
         if (admitted === 0) onDrained?.();
       }
     }
 
     async function runInPool(task: PoolTask, clientGone: AbortSignal): Promise<{ bytes: Buffer; format: OutputFormat; shape: number[] | undefined }> {
-      const reply = await admittedRun<WorkerReply>('score', task, [task.input.bytes.buffer as ArrayBuffer], clientGone);
+      const size = task.input.bytes.byteLength;
+      const memory = { bytes: size * MEMORY_PER_BODY_BYTE, field: 'body', what: `a body of ${mib(size)}` };
+      const reply = await admittedRun<WorkerReply>('score', task, [task.input.bytes.buffer as ArrayBuffer], clientGone, memory);
       if ('bytes' in reply) return { bytes: Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength), format: reply.format, shape: reply.shape };
       throw ProblemError.from(reply);
     }
@@ -171,10 +205,10 @@ export default fp(
           client.release();
         }
       },
-      async offload<T extends object>(name: string, task: unknown, transferList: ArrayBuffer[], reply: FastifyReply): Promise<T> {
+      async offload<T extends object>(name: string, task: unknown, transferList: ArrayBuffer[], reply: FastifyReply, memory?: MemoryPrice): Promise<T> {
         const client = whileClientWaits(reply);
         try {
-          const answer = await admittedRun<T | { problem: Problem; headers: Record<string, string> }>(name, task, transferList, client.signal);
+          const answer = await admittedRun<T | { problem: Problem; headers: Record<string, string> }>(name, task, transferList, client.signal, memory);
           if ('problem' in answer) throw ProblemError.from(answer);
           return answer;
         } finally {
@@ -192,6 +226,9 @@ export default fp(
       },
       get utilization() {
         return pool.utilization;
+      },
+      get memoryInFlight() {
+        return pricedInFlight;
       },
     };
     app.decorate('scoring', scoring);

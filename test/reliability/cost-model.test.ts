@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { testApp } from '../support/app.js';
+import { until } from '../support/until.js';
 
 /**
  * The cost model (src/scoring/limits.ts): a request is priced from its shape and options before
@@ -222,4 +223,46 @@ describe('a session is priced as it lives: its state at every batch and merge, i
       await app.close();
     }
   });
+});
+
+describe('memory is priced before a pooled computation starts (MEMORY_BUDGET_MB)', () => {
+  /** A focal-loss body of `rows` rows × 4 logits. */
+  const focal = (rows: number) => JSON.stringify({ preds: Array.from({ length: rows }, (_, i) => [0.1 * (i % 7), -0.3, 0.25, 1.5]), labels: Array.from({ length: rows }, (_, i) => i % 4), return_grad: true });
+
+  it('refuses a body priced over the budget alone with a 413 naming the body', async () => {
+    const app = await testApp({ INLINE_MAX_BYTES: 0, MEMORY_BUDGET_MB: 1 });
+    try {
+      const answer = await app.inject({ method: 'POST', url: '/v1/focal-loss', payload: focal(5000), headers: json });
+      expectTooLarge(answer as never, 'body', 'MEMORY_BUDGET_MB');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('sheds a computation that would take the memory in flight past the budget (503 + Retry-After), and takes it once there is room', async () => {
+    const app = await testApp({ INLINE_MAX_BYTES: 0, MEMORY_BUDGET_MB: 1, MAX_WORK: 1e12 });
+    try {
+      // A slow computation (bootstrap intervals) holds its priced memory while it runs...
+      const slowBody = { ...bootstrapBody(), metrics: bootstrapBody().metrics.map((m) => ({ ...m, ci: { ...m.ci, n_resamples: 2000 } })) };
+      const slow = JSON.stringify(slowBody);
+      // ...so a body that fits the budget alone, but not beside it, is shed.
+      let rows = 1;
+      while ((focal(rows + 100).length + slow.length) * 16 <= 1024 * 1024) rows += 100;
+      const second = focal(rows + 100);
+      expect(second.length * 16).toBeLessThanOrEqual(1024 * 1024);
+      const first = app.inject({ method: 'POST', url: '/v1/metrics', payload: slow, headers: json });
+      // The second is sent once the first is admitted to the pool, holding its priced memory.
+      await until(async () => app.scoring.memoryInFlight > 0, 120_000, 'the first computation admitted');
+      let shed = await app.inject({ method: 'POST', url: '/v1/focal-loss', payload: second, headers: json });
+      expect(shed.statusCode, shed.body.slice(0, 200)).toBe(503);
+      expect(shed.headers['retry-after']).toBe('1');
+      expect(shed.json().detail).toMatch(/memory budget/);
+      expect((await first).statusCode).toBe(200);
+      shed = await app.inject({ method: 'POST', url: '/v1/focal-loss', payload: second, headers: json });
+      expect(shed.statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
 });

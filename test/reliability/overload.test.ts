@@ -51,7 +51,9 @@ describe('timeouts cancel the computation', () => {
 
 describe('a worker that dies fails only its own request', () => {
   it('answers 500 problem+json without internals when a worker runs out of memory, then serves the next request', async () => {
-    const app = await testApp({ WORKERS: 1, INLINE_MAX_BYTES: 0, WORKER_MEMORY_MB: 64 });
+    // A memory budget above the worker's heap, so the batch reaches the worker: within the
+    // default budget (WORKER_MEMORY_MB) it is priced and refused first (413, see cost-model.test.ts).
+    const app = await testApp({ WORKERS: 1, INLINE_MAX_BYTES: 0, WORKER_MEMORY_MB: 64, MEMORY_BUDGET_MB: 4096 });
     // Typed tensors live outside the JavaScript heap; an escaped key ("\u0070reds" is "preds")
     // makes the decoder hand the body to JSON.parse, whose nested arrays overflow the heap limit.
     const huge = await post(app, focalBody(600_000).replace('{"preds"', '{"\\u0070reds"'));

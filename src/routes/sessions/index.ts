@@ -22,6 +22,7 @@ import { prepareBody, sessionAnswerText, sessionCurvesText, type PreparedBatch, 
 import type { RowsForWorker, SessionComputeTask, SessionCurveTask } from '../../workers/scoring-worker.js';
 import { RawBody, ownBuffer } from '../../wire/json-body.js';
 import { NeedsWorker } from '../../scoring/limits.js';
+import { MEMORY_PER_BODY_BYTE, MEMORY_PER_ROWS_BYTE } from '../../plugins/scoring.js';
 
 const tags = ['sessions'];
 
@@ -109,8 +110,10 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
   const owner = (request: FastifyRequest) => ownerOf(request, config);
   /** A session task run in the worker pool, its rows handed over without a copy where possible: the text it answers. */
   const offloadText = async <T>(reply: FastifyReply, name: string, chunks: readonly Uint8Array[], task: (rows: RowsForWorker) => T): Promise<string> => {
+    const size = chunks.reduce((n, c) => n + c.byteLength, 0);
+    const memory = { bytes: size * MEMORY_PER_ROWS_BYTE, field: 'session', what: `this session's ${Math.ceil(size / 1048576)} MiB of kept rows` };
     const { rows, transfer } = rowsForWorker(chunks);
-    const { bytes } = await app.scoring.offload<{ bytes: Uint8Array }>(name, task(rows), transfer, reply);
+    const { bytes } = await app.scoring.offload<{ bytes: Uint8Array }>(name, task(rows), transfer, reply, memory);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   };
 
@@ -161,7 +164,8 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
         if (inline !== undefined) return inline;
         const raw = input.kind === 'validated' ? { kind: 'json' as const, bytes: request.rawJson ?? Buffer.from(JSON.stringify(input.body)) } : input;
         const bytes = ownBuffer(raw.bytes);
-        const answer = await app.scoring.offload<{ prepared: PreparedBatch & { fingerprint: string } }>('sessionPrepare', { config: session, input: { ...raw, bytes } }, [bytes.buffer as ArrayBuffer], reply);
+        const memory = { bytes: bytes.byteLength * MEMORY_PER_BODY_BYTE, field: 'body', what: `a batch of ${Math.ceil(bytes.byteLength / 1048576)} MiB` };
+        const answer = await app.scoring.offload<{ prepared: PreparedBatch & { fingerprint: string } }>('sessionPrepare', { config: session, input: { ...raw, bytes } }, [bytes.buffer as ArrayBuffer], reply, memory);
         return answer.prepared;
       };
       const answer = await sessions.addBatch(request.params.id, owner(request), prepare, request.headers['idempotency-key']);
