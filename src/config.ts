@@ -39,6 +39,12 @@ export const ConfigSchema = z.object({
    * computation leaves the socket silent for up to REQUEST_TIMEOUT_MS, so it must be longer.
    */
   IDLE_TIMEOUT_MS: integerFrom(60_000, 1),
+  /**
+   * Requests one connection may carry before the server closes it (Node's maxRequestsPerSocket;
+   * pipelined requests past it are answered 503): bounds the burst one socket can make the event
+   * loop parse and answer in a row. 0: no limit.
+   */
+  MAX_REQUESTS_PER_SOCKET: integerFrom(100, 0),
   /** How long a keep-alive connection waits for its next request (fastify's `keepAliveTimeout`; longer than a load balancer's idle timeout). */
   KEEP_ALIVE_TIMEOUT_MS: integerFrom(72_000, 1),
   INLINE_MAX_BYTES: integerFrom(64 * 1024, 0),

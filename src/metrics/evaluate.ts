@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProblemError, invalidField, invalidRequest, payloadTooLarge } from '../errors.js';
-import { checkStateBytes, checkWork } from '../scoring/limits.js';
+import { CLASS_WORK, MAX_ANSWER_VALUES, checkStateBytes, checkWork } from '../scoring/limits.js';
 import { describeValue } from '../errors.js';
 import type { MetricBatch, MetricConfig } from './batch.js';
 import type { Derived, MetricDefinition, MetricEntry } from './definition.js';
@@ -87,17 +87,13 @@ function resolveOne(request: MetricRequest, index: number, config: MetricConfig,
   return { key, definition, options, state: definition.state(options, config), index };
 }
 
-/**
- * The most numbers one answer may hold (per-class values of every entry, matrices): a list of
- * metrics multiplies the classes of a batch, and a small body could otherwise ask for hundreds
- * of megabytes of answer. About 20 MB of JSON.
- */
-export const MAX_ANSWER_VALUES = 1 << 20;
+/** The most numbers one answer may hold (see src/scoring/limits.ts). */
+export { MAX_ANSWER_VALUES };
 
 /** @throws {ProblemError} 413 naming `metrics` when the answer would exceed {@link MAX_ANSWER_VALUES} */
 function checkAnswerSize(metrics: readonly ResolvedMetric[], config: MetricConfig): void {
   let size = 0;
-  for (const m of metrics) size += m.definition.answerSize?.(config) ?? config.classes;
+  for (const m of metrics) size += m.definition.answerSize?.(config, m.options) ?? config.classes;
   if (size > MAX_ANSWER_VALUES) {
     const message = `${metrics.length} metrics of ${config.classes} classes would answer ${size.toLocaleString('en')} values; at most ${MAX_ANSWER_VALUES.toLocaleString('en')} per request: ask fewer metrics, or split them over requests`;
     throw payloadTooLarge(`metrics: ${message}`, [{ path: 'metrics', message }]);
@@ -174,7 +170,8 @@ export function checkMetricsWork(metrics: readonly ResolvedMetric[], config: Met
       if (stages.update) work += size + rows * config.classes * (m.state.workPerElement ?? 1);
       if (stages.compute) work += size + (m.state.computeWork?.(config.classes, rows) ?? 0);
     }
-    if (stages.compute) work += m.definition.work?.(m.options, config, rows) ?? config.classes;
+    // Every metric's compute goes class by class (values, warnings, averages) however few rows.
+    if (stages.compute) work += (m.definition.work?.(m.options, config, rows) ?? 0) + config.classes * CLASS_WORK;
     total += work;
     if (work > costliestWork) [costliest, costliestWork] = [m, work];
   }

@@ -63,8 +63,8 @@ function perRowMetric(name: string, summary: string, source: string, value: (row
     options: z.strictObject({}),
     needsScores: true,
     state: () => rowsState,
-    // Each row's labels ranked: a sort of L scores per row.
-    work: (_options, config, rows) => rows * config.classes * depth(config.classes),
+    // Each row's labels ranked: a sort of L scores per row, and with tied scores up to L² pairs.
+    work: (_options, config, rows) => rows * config.classes * (depth(config.classes) + config.classes),
     compute: (state, _options, config, derived) => meanOverRows(name, rowsOf(state, config, derived), value),
   });
 }

@@ -1,4 +1,5 @@
 import { AurocRequest } from '../schemas/auroc.js';
+import { classPairs } from '../scoring/limits.js';
 import { AveragePrecisionRequest } from '../schemas/average-precision.js';
 import { aurocOfBatch, type AurocOptions } from '../scoring/auroc.js';
 import { averagePrecisionOfBatch, type AveragePrecisionOptions } from '../scoring/average-precision.js';
@@ -21,6 +22,8 @@ export const auroc = defineMetric<AurocOptions, RankingState>({
     multilabel: ['average', 'thresholds', 'ci'],
   },
   options: AurocRequest.pick({ average: true, multi_class: true, max_fpr: true, thresholds: true, ci: true }),
+  // One-vs-one answers every pair of classes (two classes and a value each).
+  answerSize: (config, options) => config.classes + (options.multi_class === 'ovo' ? 3 * classPairs(config.classes) : 0),
   needsScores: true,
   check: checkThresholds,
   state: rankingState,

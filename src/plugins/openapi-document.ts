@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { ignoringInlineLimit } from '../scoring/limits.js';
 import { scoringTasks, type ScoringTaskName } from '../scoring/tasks.js';
 
 /**
@@ -52,7 +53,8 @@ function answerExamples(operation: Operation): void {
   answers.examples = {};
   for (const [name, example] of Object.entries(examples)) {
     const bytes = new TextEncoder().encode(JSON.stringify(example.value));
-    const { payload } = scoringTasks[task].execute({ kind: 'json', bytes }, 'json');
+    // Computed here at start, once: a bootstrap example is priced over INLINE_MAX_WORK but is small.
+    const { payload } = ignoringInlineLimit(() => scoringTasks[task].execute({ kind: 'json', bytes }, 'json'));
     answers.examples[name] = { summary: example.summary, value: JSON.parse(JSON.stringify(payload)) };
   }
 }

@@ -41,6 +41,8 @@ export interface Scoring {
   readonly utilization: number;
   /** Bytes of memory the computations admitted to the pool are priced at (MEMORY_BUDGET_MB bounds it). */
   readonly memoryInFlight: number;
+  /** Computations admitted to the worker pool since start (what ran off the event loop). */
+  readonly pooled: number;
 }
 
 /**
@@ -118,6 +120,7 @@ export default fp(
     // Memory admission: the priced memory of the computations admitted, against the budget.
     const budget = (config.MEMORY_BUDGET_MB || config.WORKER_MEMORY_MB) * 1024 * 1024;
     let pricedInFlight = 0;
+    let pooled = 0;
     const mib = (bytes: number) => `${Math.ceil(bytes / 1048576).toLocaleString('en')} MiB`;
     let onDrained: (() => void) | undefined;
     let closing = false;
@@ -139,6 +142,7 @@ export default fp(
       }
       pricedInFlight += priced;
       admitted++;
+      pooled++;
       try {
         return (await pool.run(task, { name, transferList, signal: AbortSignal.any([AbortSignal.timeout(config.REQUEST_TIMEOUT_MS), clientGone]) })) as T;
       } catch (error) {
@@ -229,6 +233,9 @@ export default fp(
       },
       get memoryInFlight() {
         return pricedInFlight;
+      },
+      get pooled() {
+        return pooled;
       },
     };
     app.decorate('scoring', scoring);

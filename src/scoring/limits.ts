@@ -44,6 +44,21 @@ export class NeedsWorker extends Error {
   }
 }
 
+/**
+ * Runs `compute` on this thread whatever its priced work (INLINE_MAX_WORK lifted, MAX_WORK kept):
+ * for the OpenAPI document's example answers, computed once at start from the schemas' own
+ * small examples.
+ */
+export function ignoringInlineLimit<T>(compute: () => T): T {
+  const saved = limits.inlineWork;
+  limits = { ...limits, inlineWork: Number.POSITIVE_INFINITY };
+  try {
+    return compute();
+  } finally {
+    limits = { ...limits, inlineWork: saved };
+  }
+}
+
 const tooLarge = (field: string, message: string) => payloadTooLarge(`${field}: ${message}`, [{ path: field, message }]);
 
 const amount = (n: number) => Math.round(n).toLocaleString('en');
@@ -79,6 +94,28 @@ export function checkWork(field: string, work: number, what: string): void {
   }
   if (work > limits.inlineWork) throw new NeedsWorker(work);
 }
+
+/**
+ * The work of one class (or label, or pair of classes) beyond its rows, wherever a computation
+ * goes class by class: its views, counts, sorts and answer entries (~20 µs measured; 15,000
+ * labels of one row took 300 ms on the event loop when only rows were priced).
+ */
+export const CLASS_WORK = 2_000;
+
+/** The most numbers one answer may hold (per-class values, matrices, pairs): about 20 MB of JSON. */
+export const MAX_ANSWER_VALUES = 1 << 20;
+
+/**
+ * @throws {ProblemError} 413 naming `field` when an answer would hold more than {@link MAX_ANSWER_VALUES} numbers
+ */
+export function checkAnswerValues(field: string, values: number, what: string): void {
+  if (values > MAX_ANSWER_VALUES) {
+    throw tooLarge(field, `${what} would answer ${amount(values)} values; at most ${amount(MAX_ANSWER_VALUES)} per request: ask fewer classes or metrics, or split them over requests`);
+  }
+}
+
+/** Pairs of classes a one-vs-one computation visits: C(C − 1) / 2. */
+export const classPairs = (classes: number): number => (classes * (classes - 1)) / 2;
 
 /** log2(n + 2): the depth of a sort or a binary search over n items, at least 1. */
 export const depth = (n: number): number => Math.log2(n + 2);
@@ -120,9 +157,11 @@ export function rankingStateBytes({ classes, thresholds }: RankingShape): number
 export function rankingWork(shape: RankingShape): number {
   const { rows, classes } = shape;
   const T = thresholdCount(shape.thresholds);
-  const perPass = rows * classes * (T === 0 ? depth(rows) : depth(T)) + classes * T;
+  const perPass = rows * classes * (T === 0 ? depth(rows) : depth(T)) + classes * (T + CLASS_WORK);
   const passes = (shape.oneVsOne ? 2 : 1) * (classes > 1 ? 2 : 1);
-  return passes * perPass * (1 + (shape.resamples ?? 0));
+  // One-vs-one also visits every pair of classes, however few rows each has.
+  const pairs = shape.oneVsOne ? classPairs(classes) * CLASS_WORK : 0;
+  return (passes * perPass + pairs) * (1 + (shape.resamples ?? 0));
 }
 
 /**
@@ -133,6 +172,8 @@ export function rankingWork(shape: RankingShape): number {
  * @throws {NeedsWorker} on the main thread when the work is too large to run inline
  */
 export function checkRanking(prefix: string, shape: RankingShape, what: string): void {
+  // One-vs-one answers every pair: C(C − 1) / 2 entries of two classes and a value.
+  if (shape.oneVsOne) checkAnswerValues(`${prefix}multi_class`, 3 * classPairs(shape.classes), `one-vs-one AUROC over ${amount(shape.classes)} classes`);
   const T = thresholdCount(shape.thresholds);
   if (T > 0) checkStateBytes(`${prefix}thresholds`, rankingStateBytes(shape), `${what}: binned counts of ${amount(shape.classes)} classes × ${amount(T)} thresholds`);
   const field = shape.resamples ? `${prefix}ci/n_resamples` : prefix === '' ? 'preds' : prefix.replace(/\/$/, '');

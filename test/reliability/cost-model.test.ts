@@ -91,28 +91,21 @@ describe('work is priced before it starts (MAX_WORK, INLINE_MAX_WORK)', () => {
     }
   });
 
-  it('sends a small body of heavy work to the worker pool: the event loop answers meanwhile, and the timeout cancels it', async () => {
+  it('sends a small body of heavy work to the worker pool, where the timeout cancels it', async () => {
     const app = await testApp({ REQUEST_TIMEOUT_MS: 1000, MAX_WORK: 1e12 });
     try {
-      const order: string[] = [];
-      const heavy = post(app, '/v1/metrics', bootstrapBody()).then((answer) => {
-        order.push('heavy');
-        return answer;
-      });
-      const health = app.inject({ url: '/healthz' }).then((answer) => {
-        order.push('healthz');
-        return answer;
-      });
-      expect((await health).statusCode).toBe(200);
-      const answer = await heavy;
-      // Run inline, the heavy request would have held the loop until it finished, first.
-      expect(order).toEqual(['healthz', 'heavy']);
+      const before = app.scoring.pooled;
+      const answer = await post(app, '/v1/metrics', bootstrapBody());
+      // Run inline, it would have held the event loop ~30 s and answered 200.
+      expect(app.scoring.pooled).toBe(before + 1);
       expect(answer.statusCode).toBe(503);
       expect(answer.json()).toMatchObject({ code: 'ERR_TIMEOUT' });
+      expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
     } finally {
       await app.close();
     }
   });
+
 
   it('answers a small heavy body from the pool with the numbers the inline path gives', async () => {
     const body = { ...bootstrapBody(), metrics: [{ name: 'auroc', ci: { method: 'bootstrap', n_resamples: 200, seed: 3 } }, 'average_precision'] };
@@ -135,17 +128,15 @@ describe('work is priced before it starts (MAX_WORK, INLINE_MAX_WORK)', () => {
       const { id } = created.json();
       const { preds, labels } = bootstrapBody();
       expect((await post(app, `/v1/sessions/${id}/batches`, { preds, labels })).statusCode).toBe(200);
-      const order: string[] = [];
-      const heavy = app.inject({ url: `/v1/sessions/${id}` }).then((answer) => (order.push('heavy'), answer));
-      const health = app.inject({ url: '/healthz' }).then((answer) => (order.push('healthz'), answer));
-      expect((await health).statusCode).toBe(200);
-      const answer = await heavy;
-      expect(order).toEqual(['healthz', 'heavy']);
+      const before = app.scoring.pooled;
+      const answer = await app.inject({ url: `/v1/sessions/${id}` });
+      expect(app.scoring.pooled).toBe(before + 1);
       expect(answer.json()).toMatchObject({ code: 'ERR_TIMEOUT' });
     } finally {
       await app.close();
     }
   });
+
 });
 
 describe('an exact session keeps at most SESSION_MAX_SCORES scores', () => {
@@ -260,6 +251,40 @@ describe('memory is priced before a pooled computation starts (MEMORY_BUDGET_MB)
       expect((await first).statusCode).toBe(200);
       shed = await app.inject({ method: 'POST', url: '/v1/focal-loss', payload: second, headers: json });
       expect(shed.statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+});
+
+describe('work that grows with classes, not rows, is priced too', () => {
+  const twoRows = (classes: number) => [Array.from({ length: classes }, (_, c) => (c === 0 ? 1 : 0)), Array.from({ length: classes }, (_, c) => (c === 1 ? 1 : 0))];
+
+  it('refuses one-vs-one AUROC over 1,000 classes (a 4 KB body answered 75 MB, and 5,000 classes killed the process)', async () => {
+    const app = await testApp();
+    try {
+      const batch = { preds: twoRows(1000), labels: [0, 1], task: 'multiclass', num_classes: 1000 };
+      expectTooLarge(await post(app, '/v1/auroc', { ...batch, multi_class: 'ovo' }), 'multi_class', 'values');
+      expectTooLarge(await post(app, '/v1/metrics', { ...batch, metrics: [{ name: 'auroc', multi_class: 'ovo' }] }), 'metrics', 'values');
+      expectTooLarge(await post(app, '/v1/sessions', { task: 'multiclass', num_classes: 32_768, metrics: [{ name: 'auroc', multi_class: 'ovo' }] }), 'metrics', 'values');
+      // 300 classes: 44,850 pairs, answered (from the pool).
+      const answer = await post(app, '/v1/auroc', { preds: twoRows(300), labels: [0, 1], task: 'multiclass', num_classes: 300, multi_class: 'ovo' });
+      expect(answer.statusCode).toBe(200);
+      expect(answer.json().per_pair).toHaveLength(44_850);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('sends 15,000 labels of one row to the pool (a 60 KB body, computed inline, held the event loop ~1 s)', async () => {
+    const app = await testApp();
+    try {
+      const L = 15_000;
+      const body = { task: 'multilabel', preds: [Array.from({ length: L }, (_, l) => l % 10)], labels: [Array.from({ length: L }, (_, l) => l % 2)], metrics: ['ranking_loss', 'auroc'] };
+      const before = app.scoring.pooled;
+      expect((await post(app, '/v1/metrics', body)).statusCode).toBe(200);
+      expect(app.scoring.pooled).toBe(before + 1);
     } finally {
       await app.close();
     }

@@ -7,6 +7,7 @@ import { Float64 } from 'apache-arrow';
 import { ARROW, arrowStream, column } from '../support/arrow.js';
 import { patchInt64, recordBatches } from '../support/arrow-patch.js';
 import { startServer, type ServerProcess } from '../support/server-process.js';
+import { until } from '../support/until.js';
 
 /**
  * Resource-hostile requests against a real service process: giant thresholds, many heavy
@@ -134,6 +135,23 @@ describe('resource-hostile requests: no 5xx, no exit, resident memory under 1 Gi
     await Promise.all(cut);
     answeredWithin({ status: (await fetch(`${server.url}/healthz`)).status, text: '' }, 'after the slow bodies');
   });
+
+  it('a long pipeline on one connection: at most MAX_REQUESTS_PER_SOCKET (100) are computed, the rest answered 503 at once', async () => {
+    const { hostname, port } = new URL(server.url);
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('error', () => {});
+    await once(socket, 'connect');
+    socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n'.repeat(2000));
+    const count = (status: number) => received.match(new RegExp(`HTTP/1\\.1 ${status}`, 'g'))?.length ?? 0;
+    await until(async () => count(200) + count(503) === 2000 || socket.destroyed, 150_000, 'every pipelined request answered');
+    socket.destroy();
+    expect(count(200)).toBeGreaterThan(0);
+    expect(count(200)).toBeLessThanOrEqual(100);
+    answeredWithin({ status: (await fetch(`${server.url}/healthz`)).status, text: '' }, 'after the pipeline');
+  });
+
 
   it('kept its peak resident memory under 1 GiB through all of the above, and still answers', async () => {
     expect(memory().peak).toBeLessThan(GiB);
