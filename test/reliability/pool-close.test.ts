@@ -9,7 +9,9 @@ describe('closing the app', () => {
     const post = (payload: string) => app.inject({ method: 'POST', url: '/v1/focal-loss', payload, headers: { 'content-type': 'application/json' } });
     // Two batches of different sizes run on the two workers, a third waits for one of them.
     const answers = Promise.all([post(focalBody(150_000)), post(focalBody(300_000)), post(focalBody(2))]);
-    while (app.scoring.queueSize < 1) await setImmediate();
+    // Closed once all three are admitted (the small one may finish first: waiting for a queued
+    // batch could wait for ever when it does).
+    while (app.scoring.pooled < 3) await setImmediate();
     await app.close();
     const statuses = (await answers).map((answer) => answer.statusCode);
     expect(statuses).toEqual([200, 200, 200]);
