@@ -15,10 +15,22 @@ function meanOf(name: string, sum: number, count: number): MetricEntry {
 }
 
 /**
- * Adds each kept element's cross-entropy as scikit-learn's `log_loss` computes it: the
- * probabilities of a row (binary: [1 − p, p]) clipped to [ε, 1 − ε] and renormalised to sum to
- * 1, then −log of the true class's. State: [Σ, count] (binary, multiclass) or per label
- * (multilabel, whose log loss is the mean over labels of each label's).
+ * scikit-learn's test of a probability row (`_validate_multiclass_probabilistic_prediction`):
+ * `isclose(Σ_c p_c, 1, rtol=√ε, atol=1e-8)`, i.e. |Σ − 1| ≤ 1e-8 + √ε (≈ 2.5e-8).
+ */
+const ROW_SUM_TOLERANCE = 1e-8 + Math.sqrt(EPS);
+
+/** The warning scikit-learn ≥ 1.5 gives (and then scores the rows as they are). */
+const rowsOffWarning = (rows: number) =>
+  `${rows} probability row${rows === 1 ? ' does' : 's do'} not sum to 1 (within 1e-8 + √ε): log_loss reads each row as sent, without rescaling, as scikit-learn ≥ 1.5 does`;
+
+/**
+ * Adds each kept element's cross-entropy as scikit-learn ≥ 1.5's `log_loss` computes it: the
+ * probabilities of a row (binary: [1 − p, p]) clipped to [ε, 1 − ε], then −w · log of the true
+ * class's — the row is not rescaled to sum to 1 (scikit-learn stopped doing so in 1.5, PR
+ * #28851), so `log_loss`, `brier_score` and `calibration_error` read the same numbers. State:
+ * [Σ, count, rows off a unit sum] (binary, multiclass) or [Σ, count] per label (multilabel,
+ * whose log loss is the mean over labels of each label's binary one). O(n · C).
  */
 function countLogLoss(into: Float64Array, batch: MetricBatch): void {
   const p = probabilitiesOf(batch);
@@ -28,36 +40,40 @@ function countLogLoss(into: Float64Array, batch: MetricBatch): void {
       const y = labels[i];
       if (y === ignoreIndex) continue;
       let sum = 0;
-      for (let c = 0; c < classes; c++) sum += clip(p[i * classes + c]);
+      for (let c = 0; c < classes; c++) sum += p[i * classes + c];
       const w = rowWeight(batch, i);
-      into[0] -= w * Math.log(clip(p[i * classes + y]) / sum);
+      into[0] -= w * Math.log(clip(p[i * classes + y]));
       into[1] += w;
+      if (!(Math.abs(sum - 1) <= ROW_SUM_TOLERANCE)) into[2] += 1;
     }
     return;
   }
   for (let i = 0; i < p.length; i++) {
     const y = labels[i];
     if (y === ignoreIndex) continue;
-    const positive = clip(p[i]);
-    const negative = clip(1 - p[i]);
     const at = task === 'multilabel' ? 2 * (i % classes) : 0;
     const w = entryWeight(batch, i);
-    into[at] -= w * Math.log((y === 1 ? positive : negative) / (positive + negative));
+    into[at] -= w * Math.log(y === 1 ? clip(p[i]) : clip(1 - p[i]));
     into[at + 1] += w;
   }
 }
 
 export const logLoss = defineMetric<object, Float64Array>({
   name: 'log_loss',
-  summary: 'Cross-entropy of the probabilities (clipped to [ε, 1 − ε]); multilabel: the mean over labels.',
+  summary: 'Cross-entropy of the probabilities as sent (clipped to [ε, 1 − ε], rows not rescaled; a warning when a row does not sum to 1); multilabel: the mean over labels.',
   source: 'scikit-learn log_loss',
   tasks: ['binary', 'multiclass', 'multilabel'],
   optionsFor: { binary: [], multiclass: [], multilabel: [] },
   options: z.strictObject({}),
   needsScores: true,
-  state: (_options, config) => countsState('log_loss', config.task === 'multilabel' ? 2 * config.classes : 2, countLogLoss),
+  // The key names the layout: a session stored before rows were read unscaled kept [Σ, count].
+  state: (_options, config) => countsState('log_loss:unscaled', config.task === 'multilabel' ? 2 * config.classes : 3, countLogLoss),
   compute(state, _options, config: MetricConfig): MetricEntry {
-    if (config.task !== 'multilabel') return meanOf('log_loss', state[0], state[1]);
+    if (config.task !== 'multilabel') {
+      const entry = meanOf('log_loss', state[0], state[1]);
+      if (state[2] > 0) entry.warnings.push(rowsOffWarning(state[2]));
+      return entry;
+    }
     let total = 0;
     let labels = 0;
     const empty: number[] = [];
