@@ -65,7 +65,8 @@ export function scoreStages(
   let input: ScoreResult['input'] = loss?.input ?? null;
   let metricBatch: MetricBatch | null = null;
   if (withMetrics) {
-    const samples = asSamples(preds, labels, focalBatch.task === 'multiclass');
+    // The loss's tensors: an empty batch has its columns there ([0, C], see emptyBatchShaped).
+    const samples = asSamples(focalBatch.preds, focalBatch.labels, focalBatch.task === 'multiclass');
     // The loss's weights, one per metrics sample ([B, N] multiclass weights are B·N samples' weights).
     const weights = focalBatch.sampleWeight;
     const sampleWeight = weights && new TypedTensor(weights, focalBatch.task === 'binary' ? samples.labels.shape : [samples.labels.shape[0]]);
