@@ -20,9 +20,23 @@ function meanOf(name: string, sum: number, count: number): MetricEntry {
  */
 const ROW_SUM_TOLERANCE = 1e-8 + Math.sqrt(EPS);
 
+/** Whether multiclass row `i` of `p` is off a unit sum by more than scikit-learn's tolerance. */
+function offUnitSum(p: Float64Array, i: number, classes: number): boolean {
+  let sum = 0;
+  for (let c = 0; c < classes; c++) sum += p[i * classes + c];
+  return !(Math.abs(sum - 1) <= ROW_SUM_TOLERANCE);
+}
+
 /** The warning scikit-learn ≥ 1.5 gives (and then scores the rows as they are). */
-const rowsOffWarning = (rows: number) =>
-  `${rows} probability row${rows === 1 ? ' does' : 's do'} not sum to 1 (within 1e-8 + √ε): log_loss reads each row as sent, without rescaling, as scikit-learn ≥ 1.5 does`;
+const rowsOffWarning = (name: string, rows: number) =>
+  `${rows} probability row${rows === 1 ? ' does' : 's do'} not sum to 1 (within 1e-8 + √ε): ${name} reads each row as sent, without rescaling, as scikit-learn ≥ 1.5 does`;
+
+/** A mean of a [Σ, count, rows off a unit sum] state, with the warning when some row was off. */
+function meanOfRows(name: string, state: Float64Array): MetricEntry {
+  const entry = meanOf(name, state[0], state[1]);
+  if (state[2] > 0) entry.warnings.push(rowsOffWarning(name, state[2]));
+  return entry;
+}
 
 /**
  * Adds each kept element's cross-entropy as scikit-learn ≥ 1.5's `log_loss` computes it: the
@@ -39,12 +53,10 @@ function countLogLoss(into: Float64Array, batch: MetricBatch): void {
     for (let i = 0; i < rows; i++) {
       const y = labels[i];
       if (y === ignoreIndex) continue;
-      let sum = 0;
-      for (let c = 0; c < classes; c++) sum += p[i * classes + c];
       const w = rowWeight(batch, i);
       into[0] -= w * Math.log(clip(p[i * classes + y]));
       into[1] += w;
-      if (!(Math.abs(sum - 1) <= ROW_SUM_TOLERANCE)) into[2] += 1;
+      if (offUnitSum(p, i, classes)) into[2] += 1;
     }
     return;
   }
@@ -69,11 +81,7 @@ export const logLoss = defineMetric<object, Float64Array>({
   // The key names the layout: a session stored before rows were read unscaled kept [Σ, count].
   state: (_options, config) => countsState('log_loss:unscaled', config.task === 'multilabel' ? 2 * config.classes : 3, countLogLoss),
   compute(state, _options, config: MetricConfig): MetricEntry {
-    if (config.task !== 'multilabel') {
-      const entry = meanOf('log_loss', state[0], state[1]);
-      if (state[2] > 0) entry.warnings.push(rowsOffWarning(state[2]));
-      return entry;
-    }
+    if (config.task !== 'multilabel') return meanOfRows('log_loss', state);
     let total = 0;
     let labels = 0;
     const empty: number[] = [];
@@ -92,7 +100,8 @@ export const logLoss = defineMetric<object, Float64Array>({
 
 /**
  * Adds each kept sample's squared error: (p − y)² (binary; multilabel per entry) or
- * Σ_c (p_c − [c = y])² (multiclass, Brier 1950). State [Σ, count].
+ * Σ_c (p_c − [c = y])² (multiclass, Brier 1950), the rows as sent. State [Σ, count, multiclass
+ * rows off a unit sum] (scikit-learn's `brier_score_loss` warns of those as `log_loss` does).
  */
 function countBrier(into: Float64Array, batch: MetricBatch): void {
   const p = probabilitiesOf(batch);
@@ -106,6 +115,7 @@ function countBrier(into: Float64Array, batch: MetricBatch): void {
       for (let c = 0; c < classes; c++) sum += (p[i * classes + c] - (c === y ? 1 : 0)) ** 2;
       into[0] += w * sum;
       into[1] += w;
+      if (offUnitSum(p, i, classes)) into[2] += 1;
     }
     return;
   }
@@ -125,8 +135,9 @@ export const brierScore = defineMetric<object, Float64Array>({
   optionsFor: { binary: [], multiclass: [], multilabel: [] },
   options: z.strictObject({}),
   needsScores: true,
-  state: () => countsState('brier_score', 2, countBrier),
-  compute: (state) => meanOf('brier_score', state[0], state[1]),
+  // The key names the layout: a session stored before rows were checked kept [Σ, count].
+  state: () => countsState('brier_score:unscaled', 3, countBrier),
+  compute: (state) => meanOfRows('brier_score', state),
 });
 
 interface HingeOptions {

@@ -36,9 +36,10 @@ describe.each(bodyPaths)('issue 24 wrong numbers through the routes ($path)', ({
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const body = await post(c.endpoint, c.request);
     for (const [field, want] of Object.entries(c.expected)) expect(mismatch(body[field], want, c.tolerance, field), c.source).toBeNull();
-    // scikit-learn's warning, where it gives one, and none where the rows sum to 1.
-    const logLoss = body.metrics?.log_loss;
-    if (logLoss) expect((logLoss.warnings as string[]).some((w) => /do not sum to 1|does not sum to 1/.test(w)), JSON.stringify(logLoss)).toBe(c.name.includes('sklearn warns'));
+    // scikit-learn's warning (log_loss, brier_score_loss), where it gives one, and none where the rows sum to 1.
+    for (const entry of [body.metrics?.log_loss, body.metrics?.brier_score]) {
+      if (entry) expect((entry.warnings as string[]).some((w) => /do not sum to 1|does not sum to 1/.test(w)), JSON.stringify(entry)).toBe(c.name.includes('sklearn warns'));
+    }
   });
 
   describe('log_loss reads rows as sent', () => {
