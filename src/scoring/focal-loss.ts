@@ -72,9 +72,11 @@ export function focalLossBatchFromTensors(
   sentPreds: Tensor,
   sentLabels: LabelTensor,
   request: Pick<FocalLossRequest, 'task' | 'ignore_index' | 'input' | 'num_classes'> & { sample_weight?: unknown },
+  /** Where the request says `num_classes` (`loss/num_classes` in /v1/score), for an empty batch's 400. */
+  numClassesField = 'num_classes',
 ): FocalLossBatch {
   const warnings: string[] = [];
-  const { preds, labels } = emptyBatchShaped(sentPreds, sentLabels, request.task, request.num_classes, 'num_classes');
+  const { preds, labels } = emptyBatchShaped(sentPreds, sentLabels, request.task, request.num_classes, numClassesField);
   const column = binaryColumn(preds, labels, request.task);
   if (column && request.task === undefined) warnings.push(binaryColumnWarning(preds.shape));
   const task = column ? 'binary' : inferTask(preds, labels, request.task);

@@ -58,7 +58,12 @@ export function scoreStages(
   request: Pick<ScoreRequest, 'task' | 'input' | 'ignore_index' | 'sample_weight' | 'loss'> & Pick<RankingBatchRequest, 'extreme_weights'> & { num_classes?: number | undefined },
   withMetrics: boolean,
 ): ScoredBatch {
-  const focalBatch = focalLossBatchFromTensors(preds, labels, { ...request, num_classes: request.loss?.num_classes ?? request.num_classes });
+  const focalBatch = focalLossBatchFromTensors(
+    preds,
+    labels,
+    { ...request, num_classes: request.loss?.num_classes ?? request.num_classes },
+    request.num_classes === undefined ? 'loss/num_classes' : 'num_classes',
+  );
   const lossOptions = request.loss === undefined ? lossDefaults : request.loss;
   const loss = lossOptions === null ? null : focalLossOfBatch(focalBatch, { ...lossOptions, input: request.input, ignore_index: request.ignore_index });
   const warnings = [...focalBatch.warnings];

@@ -156,6 +156,12 @@ describe.each(bodyPaths)('issue 24 wrong numbers through the routes ($path)', ({
       expect(response.json().errors[0].path).toBe('num_classes');
     });
 
+    it('/v1/score names loss/num_classes, where its request says the classes', async () => {
+      const response = await app.inject({ method: 'POST', url: '/v1/score', payload: { preds: [], labels: [], task: 'multiclass', metrics: ['auroc'] } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors[0].path).toBe('loss/num_classes');
+    });
+
     it('a row of no classes stays a 400', async () => {
       const response = await app.inject({ method: 'POST', url: '/v1/metrics', payload: { preds: [[]], labels: [0], metrics: ['accuracy'] } });
       expect(response.statusCode).toBe(400);
