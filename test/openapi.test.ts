@@ -95,11 +95,11 @@ describe('OpenAPI document', () => {
     expect(valuesOf('default').filter((v) => v.value !== null && typeof v.value === 'object' && Object.keys(v.value as object).length === 0)).toEqual([]);
   });
 
-  it('says what the server enforces: non-empty tensors of one depth per alternative, 32-bit labels, typed result tensors', () => {
+  it('says what the server enforces: tensors of one depth per alternative, empty only at the outermost level (`[]`, a batch of no samples), 32-bit labels, typed result tensors', () => {
     const body = (path: string) => served.paths[path].post.requestBody.content['application/json'].schema;
     const preds = body('/v1/focal-loss').properties.preds;
     expect(preds.anyOf.map((alt: any) => JSON.stringify(alt))).toEqual([
-      '{"type":"array","minItems":1,"items":{"type":"number"}}',
+      '{"type":"array","minItems":0,"items":{"type":"number"}}',
       '{"type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"type":"number"}}}',
       '{"type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"type":"array","minItems":1,"items":{"type":"number"}}}}',
     ]);

@@ -1,7 +1,7 @@
 import { invalidField, payloadTooLarge } from '../errors.js';
 import type { Task } from '../schemas/common.js';
 import { rankingBatchFromTensors, requestWeights, type RankingBatch, type RankingBatchRequest } from '../scoring/ranking-batch.js';
-import { flattenIntegers, flattenNumbers, pathOf, type LabelTensor, type Tensor } from '../scoring/tensor.js';
+import { emptyBatchShaped, flattenIntegers, flattenNumbers, pathOf, type LabelTensor, type Tensor } from '../scoring/tensor.js';
 
 /**
  * A formatted batch as every metric reads it: the ranking view (one binary problem per class,
@@ -60,7 +60,10 @@ export function formatMetricBatch(request: RankingBatchRequest): MetricBatch {
 }
 
 /** {@link formatMetricBatch} for tensors already flattened (e.g. by /v1/score's loss stage). */
-export function metricBatchFromTensors(preds: Tensor, labels: LabelTensor, request: Omit<RankingBatchRequest, 'preds' | 'labels'>): MetricBatch {
+export function metricBatchFromTensors(sentPreds: Tensor, sentLabels: LabelTensor, request: Omit<RankingBatchRequest, 'preds' | 'labels'>): MetricBatch {
+  // An empty multiclass batch is scores [0, C], not class indices: every metric answers it.
+  const columns = request.task === 'multilabel' ? request.num_labels : request.num_classes;
+  const { preds, labels } = emptyBatchShaped(sentPreds, sentLabels, request.task, columns, request.task === 'multilabel' ? 'num_labels' : 'num_classes');
   if (request.task === 'multiclass' && preds.shape.length === labels.shape.length && preds.shape.length === 1) {
     return classIndexBatch(preds, labels, request);
   }

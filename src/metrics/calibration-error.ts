@@ -6,8 +6,10 @@ import { probabilitiesOf } from './probabilities.js';
 import { countsState } from './state.js';
 
 /**
- * The bin of a confidence: the largest i with i/n ≤ confidence, so bin i is [i/n, (i+1)/n) and
- * a confidence of exactly 1 lands in bin n, as torchmetrics' `bucketize(right=True) - 1` does.
+ * The slot of a confidence: the largest i with i/n ≤ confidence, so slot i is [i/n, (i+1)/n), as
+ * torchmetrics' `bucketize(right=True) - 1`, and a confidence of exactly 1 lands in slot n. The
+ * state keeps that slot apart (the WebAssembly kernel and stored sessions share the layout);
+ * `compute` folds it into the last bin, which is closed: [(n − 1)/n, 1].
  */
 function binOf(confidence: number, n: number, edges: Float64Array): number {
   let i = Math.min(n, Math.floor(confidence * n));
@@ -55,8 +57,10 @@ interface CalibrationOptions {
  * `calibration_error`: the expected (l1), root-mean-square (l2) or maximum gap between accuracy
  * and confidence over equal-width bins, each weighed by its share of samples (Naeini et al.
  * 2015; torchmetrics' `_ce_compute`). `bins` gives each bin's edges, count, mean confidence and
- * accuracy (null when empty) for a reliability diagram; a bin [1, 1] is added when some
- * confidence is exactly 1, where torchmetrics counts it apart too. Null with no sample.
+ * accuracy (null when empty) for a reliability diagram. The last bin is closed, [(n − 1)/n, 1]:
+ * a confidence of exactly 1 (a saturated logit, a one-hot row) shares it, as scikit-learn's
+ * `calibration_curve` and the fix of torchmetrics #3510 bin it (torchmetrics 1.9 still counts it
+ * in an (n + 1)-th bin of its own). Null with no sample.
  */
 export const calibrationError = defineMetric<CalibrationOptions, Float64Array>({
   name: 'calibration_error',
@@ -70,10 +74,13 @@ export const calibrationError = defineMetric<CalibrationOptions, Float64Array>({
   }),
   needsScores: true,
   state: (options) => countsState(`calibration:n_bins=${options.n_bins}`, 3 * (options.n_bins + 1), (into, batch) => countBins(into, batch, options.n_bins)),
-  compute(bins, options): MetricEntry {
+  compute(state, options): MetricEntry {
     const n = options.n_bins;
+    // Slot n (confidences of exactly 1) folded into the last bin, closed at 1.
+    const bins = state.slice(0, 3 * n);
+    for (let k = 0; k < 3; k++) bins[3 * (n - 1) + k] += state[3 * n + k];
     let total = 0;
-    for (let b = 0; b <= n; b++) total += bins[3 * b];
+    for (let b = 0; b < n; b++) total += bins[3 * b];
     const lower: number[] = [];
     const upper: number[] = [];
     const count: number[] = [];
@@ -82,11 +89,10 @@ export const calibrationError = defineMetric<CalibrationOptions, Float64Array>({
     let l1 = 0;
     let l2 = 0;
     let max = 0;
-    for (let b = 0; b <= n; b++) {
+    for (let b = 0; b < n; b++) {
       const k = bins[3 * b];
-      if (b === n && k === 0) break; // the bin of confidences equal to 1, shown only when used
       lower.push(b / n);
-      upper.push(b === n ? 1 : (b + 1) / n);
+      upper.push(b === n - 1 ? 1 : (b + 1) / n);
       count.push(k);
       confidence.push(k > 0 ? bins[3 * b + 1] / k : null);
       accuracy.push(k > 0 ? bins[3 * b + 2] / k : null);

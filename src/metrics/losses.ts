@@ -15,10 +15,36 @@ function meanOf(name: string, sum: number, count: number): MetricEntry {
 }
 
 /**
- * Adds each kept element's cross-entropy as scikit-learn's `log_loss` computes it: the
- * probabilities of a row (binary: [1 − p, p]) clipped to [ε, 1 − ε] and renormalised to sum to
- * 1, then −log of the true class's. State: [Σ, count] (binary, multiclass) or per label
- * (multilabel, whose log loss is the mean over labels of each label's).
+ * scikit-learn's test of a probability row (`_validate_multiclass_probabilistic_prediction`):
+ * `isclose(Σ_c p_c, 1, rtol=√ε, atol=1e-8)`, i.e. |Σ − 1| ≤ 1e-8 + √ε (≈ 2.5e-8).
+ */
+const ROW_SUM_TOLERANCE = 1e-8 + Math.sqrt(EPS);
+
+/** Whether multiclass row `i` of `p` is off a unit sum by more than scikit-learn's tolerance. */
+function offUnitSum(p: Float64Array, i: number, classes: number): boolean {
+  let sum = 0;
+  for (let c = 0; c < classes; c++) sum += p[i * classes + c];
+  return !(Math.abs(sum - 1) <= ROW_SUM_TOLERANCE);
+}
+
+/** The warning scikit-learn ≥ 1.5 gives (and then scores the rows as they are). */
+const rowsOffWarning = (name: string, rows: number) =>
+  `${rows} probability row${rows === 1 ? ' does' : 's do'} not sum to 1 (within 1e-8 + √ε): ${name} reads each row as sent, without rescaling, as scikit-learn ≥ 1.5 does`;
+
+/** A mean of a [Σ, count, rows off a unit sum] state, with the warning when some row was off. */
+function meanOfRows(name: string, state: Float64Array): MetricEntry {
+  const entry = meanOf(name, state[0], state[1]);
+  if (state[2] > 0) entry.warnings.push(rowsOffWarning(name, state[2]));
+  return entry;
+}
+
+/**
+ * Adds each kept element's cross-entropy as scikit-learn ≥ 1.5's `log_loss` computes it: the
+ * probabilities of a row (binary: [1 − p, p]) clipped to [ε, 1 − ε], then −w · log of the true
+ * class's — the row is not rescaled to sum to 1 (scikit-learn stopped doing so in 1.5, PR
+ * #28851), so `log_loss`, `brier_score` and `calibration_error` read the same numbers. State:
+ * [Σ, count, rows off a unit sum] (binary, multiclass) or [Σ, count] per label (multilabel,
+ * whose log loss is the mean over labels of each label's binary one). O(n · C).
  */
 function countLogLoss(into: Float64Array, batch: MetricBatch): void {
   const p = probabilitiesOf(batch);
@@ -27,37 +53,35 @@ function countLogLoss(into: Float64Array, batch: MetricBatch): void {
     for (let i = 0; i < rows; i++) {
       const y = labels[i];
       if (y === ignoreIndex) continue;
-      let sum = 0;
-      for (let c = 0; c < classes; c++) sum += clip(p[i * classes + c]);
       const w = rowWeight(batch, i);
-      into[0] -= w * Math.log(clip(p[i * classes + y]) / sum);
+      into[0] -= w * Math.log(clip(p[i * classes + y]));
       into[1] += w;
+      if (offUnitSum(p, i, classes)) into[2] += 1;
     }
     return;
   }
   for (let i = 0; i < p.length; i++) {
     const y = labels[i];
     if (y === ignoreIndex) continue;
-    const positive = clip(p[i]);
-    const negative = clip(1 - p[i]);
     const at = task === 'multilabel' ? 2 * (i % classes) : 0;
     const w = entryWeight(batch, i);
-    into[at] -= w * Math.log((y === 1 ? positive : negative) / (positive + negative));
+    into[at] -= w * Math.log(y === 1 ? clip(p[i]) : clip(1 - p[i]));
     into[at + 1] += w;
   }
 }
 
 export const logLoss = defineMetric<object, Float64Array>({
   name: 'log_loss',
-  summary: 'Cross-entropy of the probabilities (clipped to [ε, 1 − ε]); multilabel: the mean over labels.',
+  summary: 'Cross-entropy of the probabilities as sent (clipped to [ε, 1 − ε], rows not rescaled; a warning when a row does not sum to 1); multilabel: the mean over labels.',
   source: 'scikit-learn log_loss',
   tasks: ['binary', 'multiclass', 'multilabel'],
   optionsFor: { binary: [], multiclass: [], multilabel: [] },
   options: z.strictObject({}),
   needsScores: true,
-  state: (_options, config) => countsState('log_loss', config.task === 'multilabel' ? 2 * config.classes : 2, countLogLoss),
+  // The key names the layout: a session stored before rows were read unscaled kept [Σ, count].
+  state: (_options, config) => countsState('log_loss:unscaled', config.task === 'multilabel' ? 2 * config.classes : 3, countLogLoss),
   compute(state, _options, config: MetricConfig): MetricEntry {
-    if (config.task !== 'multilabel') return meanOf('log_loss', state[0], state[1]);
+    if (config.task !== 'multilabel') return meanOfRows('log_loss', state);
     let total = 0;
     let labels = 0;
     const empty: number[] = [];
@@ -76,7 +100,8 @@ export const logLoss = defineMetric<object, Float64Array>({
 
 /**
  * Adds each kept sample's squared error: (p − y)² (binary; multilabel per entry) or
- * Σ_c (p_c − [c = y])² (multiclass, Brier 1950). State [Σ, count].
+ * Σ_c (p_c − [c = y])² (multiclass, Brier 1950), the rows as sent. State [Σ, count, multiclass
+ * rows off a unit sum] (scikit-learn's `brier_score_loss` warns of those as `log_loss` does).
  */
 function countBrier(into: Float64Array, batch: MetricBatch): void {
   const p = probabilitiesOf(batch);
@@ -90,6 +115,7 @@ function countBrier(into: Float64Array, batch: MetricBatch): void {
       for (let c = 0; c < classes; c++) sum += (p[i * classes + c] - (c === y ? 1 : 0)) ** 2;
       into[0] += w * sum;
       into[1] += w;
+      if (offUnitSum(p, i, classes)) into[2] += 1;
     }
     return;
   }
@@ -109,8 +135,9 @@ export const brierScore = defineMetric<object, Float64Array>({
   optionsFor: { binary: [], multiclass: [], multilabel: [] },
   options: z.strictObject({}),
   needsScores: true,
-  state: () => countsState('brier_score', 2, countBrier),
-  compute: (state) => meanOf('brier_score', state[0], state[1]),
+  // The key names the layout: a session stored before rows were checked kept [Σ, count].
+  state: () => countsState('brier_score:unscaled', 3, countBrier),
+  compute: (state) => meanOfRows('brier_score', state),
 });
 
 interface HingeOptions {

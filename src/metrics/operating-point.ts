@@ -198,18 +198,28 @@ function classCurves(state: RankingState, config: MetricConfig, derived: Derived
 type Thresholds = z.infer<typeof Thresholds>;
 
 /**
- * A value per class (binary: the one class) where the class has positives and negatives; the
+ * Which samples a class's curve needs to exist: the ROC curve positives and negatives (its rates
+ * divide by both), the precision–recall curve positives only (precision tps / (tps + fps) and
+ * recall tps / P are defined without negatives: precision is 1 at every threshold).
+ */
+type Needs = 'positives and negatives' | 'positives';
+
+/**
+ * A value per class (binary: the one class) where the class's curve exists (`needs`); the
  * others null, named in one warning (METRICS.md: as AUROC is).
  */
-function perDefinedClass<T>(curves: ClassCurves, config: MetricConfig, name: string, warnings: string[], of: (c: number) => T): Array<T | null> {
+function perDefinedClass<T>(curves: ClassCurves, config: MetricConfig, name: string, warnings: string[], of: (c: number) => T, needs: Needs = 'positives and negatives'): Array<T | null> {
   const undefinedClasses: number[] = [];
   const values = Array.from({ length: config.classes }, (_, c) => {
     const { positives, negatives } = curves.counts(c);
-    if (positives > 0 && negatives > 0) return of(c);
+    if (positives > 0 && (negatives > 0 || needs === 'positives')) return of(c);
     undefinedClasses.push(c);
     return null;
   });
-  if (undefinedClasses.length > 0) warnings.push(`${whoOf(config.task, undefinedClasses)} ${undefinedClasses.length === 1 ? 'has' : 'have'} no positive or no negative samples: ${name} is undefined (null)`);
+  if (undefinedClasses.length > 0) {
+    const lacking = needs === 'positives' ? 'no positive samples' : 'no positive or no negative samples';
+    warnings.push(`${whoOf(config.task, undefinedClasses)} ${undefinedClasses.length === 1 ? 'has' : 'have'} ${lacking}: ${name} is undefined (null)`);
+  }
   return values;
 }
 
@@ -222,6 +232,8 @@ function atFixedMetric<K extends string>(spec: {
   value: string;
   other: string;
   summary: string;
+  /** The samples the metric's curve needs (precision–recall: positives; ROC: both). */
+  needs: Needs;
   point: (curves: ClassCurves, c: number, minimum: number) => OperatingPoint;
 }) {
   type Options = Record<K, number> & { thresholds: Thresholds };
@@ -250,7 +262,7 @@ function atFixedMetric<K extends string>(spec: {
       const warnings: string[] = [];
       const minimum = opts[spec.minimum];
       const curves = classCurves(state, config, derived, opts.thresholds);
-      const points = perDefinedClass(curves, config, spec.name, warnings, (c) => spec.point(curves, c, minimum));
+      const points = perDefinedClass(curves, config, spec.name, warnings, (c) => spec.point(curves, c, minimum), spec.needs);
       const unreached = points.flatMap((p, c) => (p !== null && p.value === null ? [c] : []));
       if (unreached.length > 0) {
         warnings.push(`${whoOf(config.task, unreached)}: no threshold gives ${spec.other} >= ${minimum}, so ${spec.value} and its threshold are null (torchmetrics answers 0 and a placeholder threshold)`);
@@ -267,6 +279,7 @@ export const precisionAtFixedRecall = atFixedMetric({
   value: 'precision',
   other: 'recall',
   summary: 'The highest precision at a threshold whose recall is at least `min_recall`, with that threshold.',
+  needs: 'positives',
   point: (curves, c, minimum) => fixedRatePoint(curves.counts(c), curves.grid, curves.logOdds, minimum, false),
 });
 
@@ -276,6 +289,7 @@ export const recallAtFixedPrecision = atFixedMetric({
   value: 'recall',
   other: 'precision',
   summary: 'The highest recall at a threshold whose precision is at least `min_precision`, with that threshold.',
+  needs: 'positives',
   point: (curves, c, minimum) => fixedRatePoint(curves.counts(c), curves.grid, curves.logOdds, minimum, true),
 });
 
@@ -285,6 +299,7 @@ export const sensitivityAtSpecificity = atFixedMetric({
   value: 'sensitivity',
   other: 'specificity',
   summary: 'The highest sensitivity at a threshold whose specificity is at least `min_specificity`, with that threshold.',
+  needs: 'positives and negatives',
   point: (curves, c, minimum) => fixedRocPoint(curves.roc(c), minimum, false),
 });
 
@@ -294,6 +309,7 @@ export const specificityAtSensitivity = atFixedMetric({
   value: 'specificity',
   other: 'sensitivity',
   summary: 'The highest specificity at a threshold whose sensitivity is at least `min_sensitivity`, with that threshold.',
+  needs: 'positives and negatives',
   point: (curves, c, minimum) => fixedRocPoint(curves.roc(c), minimum, true),
 });
 

@@ -7,13 +7,18 @@ const int32 = { type: 'integer', format: 'int32', minimum: -2147483648, maximum:
 
 /**
  * The JSON schema of a tensor of rank 1 to `maxRank`: one alternative per rank, each a nesting of
- * exactly that depth with no empty level (what the flattening stage enforces), so generated
- * clients get `number[] | number[][]` rather than arrays of anything.
+ * exactly that depth with no empty inner level (what the flattening stage enforces), so generated
+ * clients get `number[] | number[][]` rather than arrays of anything. The outermost level may be
+ * empty (`[]`, a batch of no samples, answered like an all-ignored one); `[]` is the rank-1
+ * alternative's, whatever rank the batch would have had.
  */
 function tensorJsonSchema(maxRank: number, leaf: object, description: string): Record<string, unknown> {
   const ranks: object[] = [];
   let level: object = leaf;
-  for (let rank = 1; rank <= maxRank; rank++) ranks.push((level = { type: 'array', minItems: 1, items: level }));
+  for (let rank = 1; rank <= maxRank; rank++) {
+    level = { type: 'array', minItems: 1, items: level };
+    ranks.push(rank === 1 ? { ...level, minItems: 0 } : level);
+  }
   return ranks.length === 1 ? { ...ranks[0], description } : { description, anyOf: ranks };
 }
 

@@ -5,7 +5,7 @@ import { weightFocalLoss } from '../kernels/focal-loss-weighted.js';
 import type { Task } from '../schemas/common.js';
 import { DEFAULT_ALPHA, type FocalLossRequest, type FocalLossResponse } from '../schemas/focal-loss.js';
 import { encodeArrowResponse } from '../wire/arrow.js';
-import { binaryColumn, binaryColumnWarning, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, nest, pathOf, sameShape, sampleWeights, type LabelTensor, type Tensor } from './tensor.js';
+import { binaryColumn, binaryColumnWarning, emptyBatchShaped, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, nest, pathOf, sameShape, sampleWeights, type LabelTensor, type Tensor } from './tensor.js';
 
 /** Validated, typed inputs of a focal-loss computation (the "format" stage's output). */
 export interface FocalLossBatch {
@@ -69,11 +69,14 @@ export const focalSampleWeightShape = (task: Task, labelsShape: readonly number[
  * against the shape {@link focalSampleWeightShape} gives.
  */
 export function focalLossBatchFromTensors(
-  preds: Tensor,
-  labels: LabelTensor,
+  sentPreds: Tensor,
+  sentLabels: LabelTensor,
   request: Pick<FocalLossRequest, 'task' | 'ignore_index' | 'input' | 'num_classes'> & { sample_weight?: unknown },
+  /** Where the request says `num_classes` (`loss/num_classes` in /v1/score), for an empty batch's 400. */
+  numClassesField = 'num_classes',
 ): FocalLossBatch {
   const warnings: string[] = [];
+  const { preds, labels } = emptyBatchShaped(sentPreds, sentLabels, request.task, request.num_classes, numClassesField);
   const column = binaryColumn(preds, labels, request.task);
   if (column && request.task === undefined) warnings.push(binaryColumnWarning(preds.shape));
   const task = column ? 'binary' : inferTask(preds, labels, request.task);

@@ -2,7 +2,7 @@ import { invalidField } from '../errors.js';
 import type { ClassView } from '../kernels/class-split.js';
 import { logOddsRows } from '../kernels/log-odds.js';
 import type { Task } from '../schemas/common.js';
-import { binaryColumn, binaryColumnWarning, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, pathOf, sameShape, sampleWeights, type LabelTensor, type Tensor } from './tensor.js';
+import { binaryColumn, binaryColumnWarning, emptyBatchShaped, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, pathOf, sameShape, sampleWeights, type LabelTensor, type Tensor } from './tensor.js';
 
 /** The request fields every ranking metric reads (see `rankingBatchFields`). */
 export interface RankingBatchRequest {
@@ -92,7 +92,10 @@ export function rankingBatchFromTensors(
   predsField = 'preds',
 ): RankingBatch {
   const warnings: string[] = [];
-  let labels = sentLabels;
+  const columns = request.task === 'multilabel' ? request.num_labels : request.num_classes;
+  const shaped = emptyBatchShaped(sent, sentLabels, request.task, columns, request.task === 'multilabel' ? 'num_labels' : 'num_classes');
+  sent = shaped.preds;
+  let labels = shaped.labels;
   const column = binaryColumn(sent, labels, request.task);
   if (column && request.task === undefined) warnings.push(binaryColumnWarning(sent.shape));
   let preds = column ?? sent;

@@ -58,14 +58,20 @@ export function scoreStages(
   request: Pick<ScoreRequest, 'task' | 'input' | 'ignore_index' | 'sample_weight' | 'loss'> & Pick<RankingBatchRequest, 'extreme_weights'> & { num_classes?: number | undefined },
   withMetrics: boolean,
 ): ScoredBatch {
-  const focalBatch = focalLossBatchFromTensors(preds, labels, { ...request, num_classes: request.loss?.num_classes ?? request.num_classes });
+  const focalBatch = focalLossBatchFromTensors(
+    preds,
+    labels,
+    { ...request, num_classes: request.loss?.num_classes ?? request.num_classes },
+    request.num_classes === undefined ? 'loss/num_classes' : 'num_classes',
+  );
   const lossOptions = request.loss === undefined ? lossDefaults : request.loss;
   const loss = lossOptions === null ? null : focalLossOfBatch(focalBatch, { ...lossOptions, input: request.input, ignore_index: request.ignore_index });
   const warnings = [...focalBatch.warnings];
   let input: ScoreResult['input'] = loss?.input ?? null;
   let metricBatch: MetricBatch | null = null;
   if (withMetrics) {
-    const samples = asSamples(preds, labels, focalBatch.task === 'multiclass');
+    // The loss's tensors: an empty batch has its columns there ([0, C], see emptyBatchShaped).
+    const samples = asSamples(focalBatch.preds, focalBatch.labels, focalBatch.task === 'multiclass');
     // The loss's weights, one per metrics sample ([B, N] multiclass weights are B·N samples' weights).
     const weights = focalBatch.sampleWeight;
     const sampleWeight = weights && new TypedTensor(weights, focalBatch.task === 'binary' ? samples.labels.shape : [samples.labels.shape[0]]);

@@ -32,8 +32,14 @@ const notFinite = (value: number): string =>
 
 const deeperThan = (maxRank: number) => `nests deeper than ${maxRank} dimension${maxRank > 1 ? 's' : ''}`;
 
-/** The shape implied by the first element at each depth: `[[1,2],[3,4],[5,6]]` → `[3, 2]`. */
+/**
+ * The shape implied by the first element at each depth: `[[1,2],[3,4],[5,6]]` → `[3, 2]`. An
+ * empty outermost array is a batch of no samples, `[]` → `[0]` (a batch masked down to nothing
+ * is answered like one whose every sample is ignored, torchmetrics #2279); an empty inner array
+ * (`[[]]`, a row of no classes) is a 400.
+ */
 function leadingShape(field: string, value: unknown, maxRank: number): number[] {
+  if (Array.isArray(value) && value.length === 0) return [0];
   const shape: number[] = [];
   let node = value;
   let path = field;
@@ -49,9 +55,12 @@ function leadingShape(field: string, value: unknown, maxRank: number): number[] 
   return shape;
 }
 
-/** The checks {@link leadingShape} makes, with the same errors, for a tensor that arrived typed. */
+/**
+ * The checks {@link leadingShape} makes, with the same errors, for a tensor that arrived typed
+ * (an Arrow stream of zero rows is a batch of no samples; a row of no classes is a 400).
+ */
 function checkTypedShape(field: string, shape: readonly number[], maxRank: number): void {
-  if (shape.some((size) => size === 0)) throw invalidField(field, 'must not be empty');
+  if (shape.some((size, d) => size === 0 && d > 0)) throw invalidField(field, 'must not be empty');
   if (shape.length > maxRank) throw invalidField(field + '/0'.repeat(maxRank), deeperThan(maxRank));
   checkElementCount(field, shape.reduce((a, b) => a * b, 1));
 }
@@ -338,4 +347,23 @@ export function oneHotWarning(labels: LabelTensor, ignoreIndex: number | null): 
     if (ones !== 1) return null;
   }
   return 'labels look one-hot (one 1 per row) and were read as multilabel, the task the shapes give; for multiclass send class indices [N] or task "multiclass"';
+}
+
+/**
+ * An empty batch (`preds: []` and `labels: []`, shape `[0]`) given the columns its task needs.
+ * JSON's `[]` cannot carry them (a multiclass batch masked down to `[0, C]` reads back as `[]`),
+ * so a multiclass batch takes C from `columns` (its `num_classes`) and a multilabel one L (its
+ * `num_labels`, or the focal loss's `num_classes`); a binary one is `[0]` as sent. Any other pair
+ * of tensors is returned as it is. The empty batch is then answered like one whose every sample
+ * is ignored.
+ *
+ * @throws {ProblemError} 400 naming `columnsField` when a multiclass or multilabel empty batch does not say its columns
+ */
+export function emptyBatchShaped(preds: Tensor, labels: LabelTensor, task: string | undefined, columns: number | undefined, columnsField: string): { preds: Tensor; labels: LabelTensor } {
+  const empty = preds.shape.length === 1 && preds.shape[0] === 0 && labels.shape.length === 1 && labels.shape[0] === 0;
+  if (!empty || (task !== 'multiclass' && task !== 'multilabel')) return { preds, labels };
+  const what = task === 'multiclass' ? 'classes' : 'labels';
+  if (columns === undefined) throw invalidField(columnsField, `is required for an empty ${task} batch: preds [] has no columns to count the ${what} from`);
+  const shape = [0, columns];
+  return { preds: { data: preds.data, shape }, labels: task === 'multilabel' ? { data: labels.data, shape } : labels };
 }

@@ -132,7 +132,8 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
     for (const [key, state] of states) {
       if (key === 'rows') {
         const rows = (state as RowsState).chunks;
-        if (rows.length > 0) chunk = encodeChunk(rows[0] as RankingBatch);
+        // An empty batch keeps nothing (torchmetrics' update of an empty batch changes no state).
+        if (rows.length > 0 && metricBatch.rows > 0) chunk = encodeChunk(rows[0] as RankingBatch);
       } else counts.set(key, state as Float64Array);
     }
   }
