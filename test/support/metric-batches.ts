@@ -77,7 +77,7 @@ export function optionChoices(name: string, classes: number): Record<string, fc.
     threshold: fc.constantFrom(0.3, 0.5, 0.7),
     average: name === 'eer' ? fc.constantFrom(null, 'micro', 'macro', 'none') : name === 'logauc' ? fc.constantFrom('macro', 'none') : fc.constantFrom('micro', 'macro', 'weighted', 'none'),
     top_k: fc.integer({ min: 1, max: classes }),
-    zero_division: fc.constantFrom(0, 1),
+    zero_division: fc.constantFrom(0, 1, 'nan' as const),
     normalize: fc.constantFrom(null, 'true', 'pred', 'all'),
     weights: fc.constantFrom(null, 'linear', 'quadratic'),
     adjusted: fc.boolean(),
