@@ -89,6 +89,7 @@ export function optionChoices(name: string, classes: number): Record<string, fc.
     norm: fc.constantFrom('l1', 'l2', 'max'),
     squared: fc.boolean(),
     multiclass_mode: fc.constantFrom('crammer-singer', 'one-vs-all'),
+    scores: fc.constantFrom('probabilities', 'decision_values'),
     min_recall: fc.constantFrom(0, 0.5, 0.9),
     min_precision: fc.constantFrom(0, 0.5, 0.9),
     min_specificity: fc.constantFrom(0, 0.5, 0.9),
