@@ -90,6 +90,7 @@ export function optionChoices(name: string, classes: number): Record<string, fc.
     squared: fc.boolean(),
     multiclass_mode: fc.constantFrom('crammer-singer', 'one-vs-all'),
     scores: fc.constantFrom('probabilities', 'decision_values'),
+    degenerate: fc.constantFrom('epsilon', 'zero'),
     min_recall: fc.constantFrom(0, 0.5, 0.9),
     min_precision: fc.constantFrom(0, 0.5, 0.9),
     min_specificity: fc.constantFrom(0, 0.5, 0.9),
