@@ -12,10 +12,19 @@ const FLOAT32_EPS = 2 ** -23;
  * (c·s − Σ t_k p_k) / √((s² − Σ p_k²)(s² − Σ t_k²)), torchmetrics' `_matthews_corrcoef_reduce`,
  * whose rules for a 2 × 2 matrix [[tn, fp], [fn, tp]] (1 or −1 when it is all right or all
  * wrong; with a zero marginal a √ε-scaled numerator over ε-padded marginals, ε = 2^-23) it
- * follows rather than scikit-learn's 0; a C × C matrix with a zero marginal is 0.
+ * follows rather than scikit-learn's 0; a C × C matrix with a zero marginal is 0. With
+ * `degenerate` "zero", scikit-learn's `matthews_corrcoef` instead: 0 whenever a marginal is empty
+ * (the covariance product is 0), with no all-right / all-wrong rule.
  */
-export function matthewsCorrcoefOf(trace: number, total: number, truths: ArrayLike<number>, predictions: ArrayLike<number>, binary: number[][] | null): number {
-  if (binary) {
+export function matthewsCorrcoefOf(
+  trace: number,
+  total: number,
+  truths: ArrayLike<number>,
+  predictions: ArrayLike<number>,
+  binary: number[][] | null,
+  degenerate: MatthewsDegenerate = 'epsilon',
+): number {
+  if (binary && degenerate === 'epsilon') {
     const [[tn, fp], [fn, tp]] = binary;
     if (tp + tn !== 0 && fp + fn === 0) return 1;
     if (tp + tn === 0 && fp + fn !== 0) return -1;
@@ -30,7 +39,7 @@ export function matthewsCorrcoefOf(trace: number, total: number, truths: ArrayLi
   }
   const numerator = trace * total - tkpk;
   const denominator = (total * total - pkpk) * (total * total - tktk);
-  if (denominator === 0) return binary ? degenerateMatthews(binary) : 0;
+  if (denominator === 0) return binary && degenerate === 'epsilon' ? degenerateMatthews(binary) : 0;
   return numerator / Math.sqrt(denominator);
 }
 
@@ -58,27 +67,41 @@ function degenerateMatthews(m: number[][]): number {
   return f(numerator / f(Math.sqrt(denominator)));
 }
 
-export const matthewsCorrcoef = defineMetric<{ threshold: number }, Float64Array>({
+/** How MCC answers a matrix with an empty row or column marginal (its formula's 0/0). */
+export type MatthewsDegenerate = 'epsilon' | 'zero';
+
+const MatthewsOptions = z.strictObject({
+  threshold,
+  degenerate: z
+    .enum(['epsilon', 'zero'])
+    .default('epsilon')
+    .describe(
+      'A matrix with an empty marginal (one class in the labels or in the decisions): `epsilon` (torchmetrics) 1 or −1 when every decision is right or wrong, else its ε-padded formula; `zero` (scikit-learn `matthews_corrcoef`) 0.',
+    ),
+});
+
+export const matthewsCorrcoef = defineMetric<z.output<typeof MatthewsOptions>, Float64Array>({
   name: 'matthews_corrcoef',
   summary: 'Correlation between labels and decisions, in [-1, 1].',
-  source: 'torchmetrics *_matthews_corrcoef',
+  source: 'torchmetrics *_matthews_corrcoef; scikit-learn matthews_corrcoef (degenerate "zero")',
   tasks: ['binary', 'multiclass', 'multilabel'],
-  optionsFor: { binary: ['threshold'], multiclass: [], multilabel: ['threshold'] },
-  options: z.strictObject({ threshold }),
+  optionsFor: { binary: ['threshold', 'degenerate'], multiclass: ['degenerate'], multilabel: ['threshold', 'degenerate'] },
+  options: MatthewsOptions,
   needsScores: false,
   state: (options, config) => statState(config, options),
-  compute(counts, _options, config, derived): MetricEntry {
+  compute(counts, options, config, derived): MetricEntry {
     const { tp, fp, tn, fn } = statScoresOf(counts, config, derived);
     const sum = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
     const warnings: string[] = [];
+    const emptyWarning = `no samples: 0 by ${options.degenerate === 'zero' ? "scikit-learn's" : "torchmetrics'"} rule for an empty matrix`;
     let value: number;
     if (config.task === 'multiclass') {
       // One prediction per row: every class counts every kept row once.
       const total = tn[0] + fp[0] + fn[0] + tp[0];
-      if (total === 0) warnings.push("no samples: 0 by torchmetrics' rule for an empty matrix");
+      if (total === 0) warnings.push(emptyWarning);
       // Two classes make a 2 × 2 matrix, [[n00, n01], [n10, n11]], which torchmetrics' 2 × 2 rules apply to.
       const square = tp.length === 2 ? [[tp[0], fn[0]], [fn[1], tp[1]]] : null;
-      value = matthewsCorrcoefOf(sum(tp), total, tp.map((t, c) => t + fn[c]), tp.map((t, c) => t + fp[c]), square);
+      value = matthewsCorrcoefOf(sum(tp), total, tp.map((t, c) => t + fn[c]), tp.map((t, c) => t + fp[c]), square, options.degenerate);
     } else {
       // Multilabel: the labels' 2 × 2 matrices summed, as torchmetrics does.
       const m = [
@@ -86,8 +109,8 @@ export const matthewsCorrcoef = defineMetric<{ threshold: number }, Float64Array
         [sum(fn), sum(tp)],
       ];
       const total = m[0][0] + m[0][1] + m[1][0] + m[1][1];
-      if (total === 0) warnings.push("no samples: 0 by torchmetrics' rule for an empty matrix");
-      value = matthewsCorrcoefOf(m[0][0] + m[1][1], total, [m[0][0] + m[0][1], m[1][0] + m[1][1]], [m[0][0] + m[1][0], m[0][1] + m[1][1]], m);
+      if (total === 0) warnings.push(emptyWarning);
+      value = matthewsCorrcoefOf(m[0][0] + m[1][1], total, [m[0][0] + m[0][1], m[1][0] + m[1][1]], [m[0][0] + m[1][0], m[0][1] + m[1][1]], m, options.degenerate);
     }
     return { matthews_corrcoef: value, warnings };
   },

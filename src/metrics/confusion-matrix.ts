@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { classLabel, classesPhrase } from '../scoring/averaging.js';
 import type { MetricConfig } from './batch.js';
-import { averageOption, defineMetric, threshold, underived, zeroDivision, type Derived, type MetricEntry } from './definition.js';
+import { averageOption, defineMetric, threshold, underived, zeroDivision, zeroDivisionValue, type Derived, type MetricEntry, type ZeroDivision } from './definition.js';
 import { checkMatrixClasses, confusionState, statScoresOf, statState } from './stat-scores.js';
+import { nanAverage } from './rates.js';
 import { withSamplesAverage } from './samples-average.js';
 
 /**
@@ -84,13 +85,14 @@ export const confusionMatrix = defineMetric<ConfusionMatrixOptions, Float64Array
 interface JaccardOptions {
   threshold: number;
   average: 'micro' | 'macro' | 'weighted' | 'samples' | 'none';
-  zero_division: 0 | 1;
+  zero_division: ZeroDivision;
 }
 
 /**
  * `jaccard_index`: tp / (tp + fp + fn), torchmetrics' `_jaccard_index_reduce`. Macro leaves out
  * multiclass classes that neither occur nor are predicted, and an `ignore_index` inside 0..C-1
- * (micro takes that class's denominator out too); weighted weighs by support.
+ * (micro takes that class's denominator out too); weighted weighs by support. `zero_division:
+ * "nan"`: a 0/0 is null and left out of the averages, as scikit-learn's `jaccard_score`.
  */
 export const jaccardIndex = withSamplesAverage(defineMetric<JaccardOptions, Float64Array>({
   name: 'jaccard_index',
@@ -103,10 +105,10 @@ export const jaccardIndex = withSamplesAverage(defineMetric<JaccardOptions, Floa
   state: (options, config) => statState(config, options),
   compute(counts, options, config, derived): MetricEntry {
     const warnings: string[] = [];
-    const zd = options.zero_division;
+    const zd = zeroDivisionValue(options.zero_division);
     const { task, classes } = config;
-    const what = `jaccard_index is 0/0 (no samples and nothing predicted); ${zd} by zero_division`;
-    const ratio = (num: number, den: number, who: string) => {
+    const what = `jaccard_index is 0/0 (no samples and nothing predicted); ${zd === null ? 'null by zero_division "nan"' : `${zd} by zero_division`}`;
+    const ratio = (num: number, den: number, who: string): number | null => {
       if (den !== 0) return num / den;
       warnings.push(`${who}: ${what}`);
       return zd;
@@ -125,21 +127,23 @@ export const jaccardIndex = withSamplesAverage(defineMetric<JaccardOptions, Floa
     }
     const ignored = config.ignoreIndex !== null && config.ignoreIndex >= 0 && config.ignoreIndex < classes ? config.ignoreIndex : null;
     const empty: number[] = [];
-    const perClass = Array.from(num, (n, c) => (den[c] !== 0 ? n / den[c] : (empty.push(c), zd)));
+    const perClass = Array.from(num, (n, c): number | null => (den[c] !== 0 ? n / den[c] : (empty.push(c), zd)));
     if (options.average === 'micro') {
       // Beside a micro average, the warning is about the pooled counts, not the classes.
       const total = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
       const micro = ratio(total(num), total(den) - (ignored === null ? 0 : den[ignored]), 'the pooled (micro) counts');
       return { jaccard_index: micro, per_class: perClass, warnings };
     }
-    if (empty.length > 0) warnings.push(`${classesPhrase(task, empty)}: ${what}`);
+    const leftOut = zd === null && options.average !== 'none' ? `, left out of the ${options.average} average` : '';
+    if (empty.length > 0) warnings.push(`${classesPhrase(task, empty)}: ${what}${leftOut}`);
     if (options.average === 'none') return { jaccard_index: null, per_class: perClass, warnings };
+    const weightOf = (c: number) => (options.average === 'weighted' ? support[c] : options.average === 'macro' && (c === ignored || (task === 'multiclass' && seen[c] === 0)) ? 0 : 1);
+    if (zd === null) return { jaccard_index: nanAverage('jaccard_index', perClass, options.average, weightOf, warnings), per_class: perClass, warnings };
     let weighted = 0;
     let norm = 0;
     for (let c = 0; c < classes; c++) {
-      let w = options.average === 'weighted' ? support[c] : 1;
-      if (options.average === 'macro' && (c === ignored || (task === 'multiclass' && seen[c] === 0))) w = 0;
-      weighted += w * perClass[c];
+      const w = weightOf(c);
+      weighted += w * (perClass[c] as number);
       norm += w;
     }
     if (norm === 0) {

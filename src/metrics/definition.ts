@@ -61,9 +61,17 @@ export const averageOption = z
   .describe('`micro` pools the counts; `macro` (default) and `weighted` (by support) average per-class values; `none` answers per_class only.');
 export const topK = z.number().int().min(1).default(1).describe('Multiclass with scores: a row predicts its k highest-scoring classes.');
 export const zeroDivision = z
-  .union([z.literal(0), z.literal(1)])
+  .union([z.literal(0), z.literal(1), z.literal('nan')])
   .default(0)
-  .describe('The value of a 0/0 (a warning names the class).');
+  .describe(
+    'The value of a 0/0 (a warning names the class). `"nan"` (scikit-learn ≥ 1.3\'s `np.nan`): the value is null and left out of macro, weighted and samples averages; an average with nothing left is null.',
+  );
+
+/** What a 0/0 becomes: torchmetrics' 0 or 1, or scikit-learn's `np.nan` (answered `null`). */
+export type ZeroDivision = z.output<typeof zeroDivision>;
+
+/** The value of a 0/0 under `zero_division`: null for `"nan"`. */
+export const zeroDivisionValue = (zd: ZeroDivision | undefined): number | null => (zd === 'nan' ? null : (zd ?? 0));
 
 /** The option names of the stat-score family per task, as torchmetrics' `*_stat_scores`. */
 export const statScoreOptions = <E extends string = never>(...extra: E[]) => ({

@@ -143,6 +143,7 @@ export const brierScore = defineMetric<object, Float64Array>({
 interface HingeOptions {
   squared: boolean;
   multiclass_mode: 'crammer-singer' | 'one-vs-all';
+  scores: 'probabilities' | 'decision_values';
 }
 
 /**
@@ -150,9 +151,13 @@ interface HingeOptions {
  * `_binary_hinge_loss_update` / `_multiclass_hinge_loss_update` on probabilities: binary margin
  * p for a positive and −p for a negative; Crammer–Singer p_y − max_{c≠y} p_c; one-vs-all per
  * class, p_c for the label's class and −p_c for the others. State [Σ per class…, count].
+ *
+ * `scores: "decision_values"` reads the preds as sent instead (no σ or softmax of logits), as
+ * scikit-learn's `hinge_loss(y_true, pred_decision)` takes an SVM's `decision_function`: binary
+ * margin y·s with y ∈ {−1, +1}, multiclass s_y − max_{c≠y} s_c, means weighted by sample_weight.
  */
 function countHinge(into: Float64Array, batch: MetricBatch, options: HingeOptions): void {
-  const p = probabilitiesOf(batch);
+  const p = options.scores === 'decision_values' ? batch.preds : probabilitiesOf(batch);
   const { rows, classes, labels, ignoreIndex, task } = batch;
   const measure = (margin: number) => {
     const m = Math.max(0, 1 - margin);
@@ -177,21 +182,29 @@ function countHinge(into: Float64Array, batch: MetricBatch, options: HingeOption
 
 export const hingeLoss = defineMetric<HingeOptions, Float64Array>({
   name: 'hinge_loss',
-  summary: 'Mean hinge loss of the probabilities (`squared`; multiclass Crammer–Singer, or one-vs-all per class).',
-  source: 'torchmetrics *_hinge_loss',
+  summary: 'Mean hinge loss of the probabilities, or of raw decision values with `scores` "decision_values" (`squared`; multiclass Crammer–Singer, or one-vs-all per class).',
+  source: 'torchmetrics *_hinge_loss; scikit-learn hinge_loss (scores "decision_values")',
   tasks: ['binary', 'multiclass'],
-  optionsFor: { binary: ['squared'], multiclass: ['squared', 'multiclass_mode'] },
+  optionsFor: { binary: ['squared', 'scores'], multiclass: ['squared', 'multiclass_mode', 'scores'] },
   options: z.strictObject({
     squared: z.boolean().default(false).describe('Square each sample\'s hinge.'),
     multiclass_mode: z
       .enum(['crammer-singer', 'one-vs-all'])
       .default('crammer-singer')
       .describe('`crammer-singer`: margin of the true class over the best other; `one-vs-all`: one binary hinge per class (answered per_class only).'),
+    scores: z
+      .enum(['probabilities', 'decision_values'])
+      .default('probabilities')
+      .describe(
+        '`probabilities` (torchmetrics): margins of σ / softmax of logits, or of probabilities as sent; `decision_values` (scikit-learn `hinge_loss`): margins of the preds as sent, e.g. an SVM\'s decision_function, unbounded.',
+      ),
   }),
   needsScores: true,
   state: (options, config) => {
     const perClass = config.task === 'multiclass' && options.multiclass_mode === 'one-vs-all';
-    const key = `hinge:squared=${options.squared}:${config.task === 'multiclass' ? options.multiclass_mode : 'binary'}`;
+    // The default keeps the key it had, so sessions already stored find their state.
+    const scores = options.scores === 'decision_values' ? ':scores=decision_values' : '';
+    const key = `hinge:squared=${options.squared}:${config.task === 'multiclass' ? options.multiclass_mode : 'binary'}${scores}`;
     return countsState(key, (perClass ? config.classes : 1) + 1, (into, batch) => countHinge(into, batch, options));
   },
   compute(state, options, config): MetricEntry {

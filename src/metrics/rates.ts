@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Task } from '../schemas/common.js';
 import { classesPhrase } from '../scoring/averaging.js';
 import type { MetricConfig } from './batch.js';
-import { averageOption, defineMetric, statScoreOptions, threshold, topK, zeroDivision, type MetricEntry } from './definition.js';
+import { averageOption, defineMetric, statScoreOptions, threshold, topK, zeroDivision, zeroDivisionValue, type MetricEntry, type ZeroDivision } from './definition.js';
 import { checkTopK, statScoresOf, statState, type StatScores } from './stat-scores.js';
 import { withSamplesAverage, type Rate } from './samples-average.js';
 
@@ -12,7 +12,7 @@ interface RateOptions {
   threshold: number;
   average: 'micro' | 'macro' | 'weighted' | 'samples' | 'none';
   top_k: number;
-  zero_division?: 0 | 1;
+  zero_division?: ZeroDivision;
 }
 
 interface RateSpec {
@@ -41,19 +41,26 @@ interface RateSpec {
  * tp + fn > 0 for top_k > 1; every label for multilabel); weighted by support (tp + fn). A 0/0
  * rate is `zero_division` (0 where the metric has no such option), with a warning; an average
  * over no weight is 0, as torchmetrics answers, with a warning.
+ *
+ * `zero_division: "nan"` is scikit-learn's `np.nan` (`_prf_divide`, then `_nanaverage`): a 0/0
+ * rate is null, left out of the macro and weighted averages; an average with no defined value
+ * left is null; a weighted average whose defined values all weigh 0 is their plain mean.
  */
 export function reduceRate(spec: RateSpec, s: StatScores, config: MetricConfig, options: RateOptions): MetricEntry {
   const { task, classes } = config;
   const rate = spec.rate(task);
-  const zd = options.zero_division ?? 0;
-  const f = (x: number) => (spec.complement ? 1 - x : x);
+  const zd = zeroDivisionValue(options.zero_division);
+  const nan = zd === null;
+  const f = (x: number | null) => (x === null || !spec.complement ? x : 1 - x);
   const warnings: string[] = [];
-  const what = spec.complement ? `its accuracy is 0/0 (${spec.zeroReason}), ${zd}, so ${spec.name} is ${1 - zd}` : `${spec.name} is 0/0 (${spec.zeroReason}); ${zd} by zero_division`;
+  const what = spec.complement
+    ? `its accuracy is 0/0 (${spec.zeroReason}), ${zd}, so ${spec.name} is ${f(zd)}`
+    : `${spec.name} is 0/0 (${spec.zeroReason}); ${nan ? 'null by zero_division "nan"' : `${zd} by zero_division`}`;
   // Classes whose rate is 0/0, told in one warning each kind (kept in, or left out of the macro average).
   const zeroKept: number[] = [];
   const zeroLeftOut: number[] = [];
   /** The rate of class `c` (-1: the pooled counts); a 0/0 is zero_division, noted for a warning. */
-  const rateOf = (tp: number, fp: number, tn: number, fn: number, c: number, excluded = false): number => {
+  const rateOf = (tp: number, fp: number, tn: number, fn: number, c: number, excluded = false): number | null => {
     const [num, den] = rate(tp, fp, tn, fn);
     if (den !== 0) return num / den;
     if (c < 0) warnings.push(`${task === 'binary' ? 'the batch' : 'the pooled (micro) counts'}: ${what}`);
@@ -61,7 +68,9 @@ export function reduceRate(spec: RateSpec, s: StatScores, config: MetricConfig, 
     return zd;
   };
   const flush = () => {
-    if (zeroKept.length > 0) warnings.push(`${classesPhrase(task, zeroKept)}: ${what}`);
+    // Under "nan" every 0/0 class is left out of an average (scikit-learn's _nanaverage).
+    const leftOut = nan && options.average !== 'none' ? `, left out of the ${options.average} average` : '';
+    if (zeroKept.length > 0) warnings.push(`${classesPhrase(task, zeroKept)}: ${what}${leftOut}`);
     if (zeroLeftOut.length > 0) warnings.push(`${classesPhrase(task, zeroLeftOut)}: ${what}, left out of the macro average`);
   };
   const sum = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
@@ -69,7 +78,7 @@ export function reduceRate(spec: RateSpec, s: StatScores, config: MetricConfig, 
   const macro = task === 'multiclass' && options.average === 'macro';
   const supportOnly = spec.topKExclusion === true && options.top_k > 1;
   const excluded = (c: number) => macro && (supportOnly ? s.tp[c] + s.fn[c] === 0 : s.tp[c] + s.fp[c] + s.fn[c] === 0);
-  const perClass: number[] = new Array(classes);
+  const perClass: (number | null)[] = new Array(classes);
   for (let c = 0; c < classes; c++) perClass[c] = f(rateOf(s.tp[c], s.fp[c], s.tn[c], s.fn[c], c, excluded(c)));
   if (options.average === 'micro') {
     // Beside a micro average, the warning is about the pooled counts, not the classes.
@@ -78,15 +87,43 @@ export function reduceRate(spec: RateSpec, s: StatScores, config: MetricConfig, 
   }
   flush();
   if (options.average === 'none') return { [spec.name]: null, per_class: perClass, warnings };
+  if (nan) return { [spec.name]: nanAverage(spec.name, perClass, options.average, (c) => (options.average === 'weighted' ? s.tp[c] + s.fn[c] : excluded(c) ? 0 : 1), warnings), per_class: perClass, warnings };
   let weighted = 0;
   let norm = 0;
   for (let c = 0; c < classes; c++) {
     const w = options.average === 'weighted' ? s.tp[c] + s.fn[c] : excluded(c) ? 0 : 1;
-    weighted += w * perClass[c];
+    weighted += w * (perClass[c] as number);
     norm += w;
   }
   if (norm === 0) warnings.push(`no class carries weight in the ${options.average} average: 0, as torchmetrics answers`);
   return { [spec.name]: norm === 0 ? 0 : weighted / norm, per_class: perClass, warnings };
+}
+
+/**
+ * scikit-learn's `_nanaverage` over per-class values where a 0/0 is null (`zero_division: "nan"`):
+ * the values that are not null, weighted by `weight(c)` (macro: 1, or 0 for a class torchmetrics
+ * leaves out; weighted: support). Null, with a warning, when no value is left; the plain mean of
+ * the values left when they all weigh 0 (weighted), as `_nanaverage` falls back to `np.average`
+ * without weights. O(C).
+ */
+export function nanAverage(name: string, perClass: readonly (number | null)[], average: string, weight: (c: number) => number, warnings: string[]): number | null {
+  let weighted = 0;
+  let norm = 0;
+  let plain = 0;
+  let left = 0;
+  for (let c = 0; c < perClass.length; c++) {
+    const v = perClass[c];
+    if (v === null || (average === 'macro' && weight(c) === 0)) continue;
+    weighted += weight(c) * v;
+    norm += weight(c);
+    plain += v;
+    left++;
+  }
+  if (left === 0) {
+    warnings.push(`no class has a defined ${name}: the ${average} average is undefined (null), as scikit-learn's zero_division=np.nan answers`);
+    return null;
+  }
+  return norm === 0 ? plain / left : weighted / norm;
 }
 
 const withZeroDivision = z.strictObject({ threshold, average: averageOption, top_k: topK, zero_division: zeroDivision });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { invalidField } from '../errors.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
 import { rowWeight, type MetricBatch } from './batch.js';
-import type { MetricDefinition, MetricEntry } from './definition.js';
+import { zeroDivisionValue, type MetricDefinition, type MetricEntry, type ZeroDivision } from './definition.js';
 import { countsState } from './state.js';
 
 /** A rate from one set of counts: [numerator, denominator]. */
@@ -19,15 +19,16 @@ export const averageWithSamples = z
 interface SamplesOptions {
   average: string;
   threshold: number;
-  zero_division?: 0 | 1;
+  zero_division?: ZeroDivision;
 }
 
 /**
  * The samples state: [Σ w·value, Σ w, rows whose value was a 0/0] over the rows of every batch,
  * each row's value its rate over its kept labels (`p > threshold`, σ of logits), a 0/0 being
- * `zero_division`. Constant size, so sessions carry it as any other state.
+ * `zero_division`; under `"nan"` (null) such a row adds to neither sum, as scikit-learn's
+ * `_nanaverage` leaves it out. Constant size, so sessions carry it as any other state.
  */
-function samplesState(name: string, rate: Rate, threshold: number, zeroDivision: number) {
+function samplesState(name: string, rate: Rate, threshold: number, zeroDivision: number | null) {
   return countsState(`samples:${name}:threshold=${threshold}:zero_division=${zeroDivision}`, 3, (into, batch: MetricBatch) => {
     const { rows, classes, preds, labels, ignoreIndex } = batch;
     const logits = batch.input === 'logits';
@@ -51,7 +52,8 @@ function samplesState(name: string, rate: Rate, threshold: number, zeroDivision:
       const w = rowWeight(batch, i);
       const [num, den] = rate(tp, fp, tn, fn);
       if (den === 0) into[2]++;
-      into[0] += w * (den === 0 ? zeroDivision : num / den);
+      if (den === 0 && zeroDivision === null) continue;
+      into[0] += w * (den === 0 ? (zeroDivision as number) : num / den);
       into[1] += w;
     }
   });
@@ -74,12 +76,14 @@ export function withSamplesAverage<O extends SamplesOptions>(definition: MetricD
       definition.check?.(options, config, path);
     },
     state: (options, config) =>
-      options.average === 'samples' ? samplesState(name, rate(options), options.threshold, options.zero_division ?? 0) : definition.state(options, config),
+      options.average === 'samples' ? samplesState(name, rate(options), options.threshold, zeroDivisionValue(options.zero_division)) : definition.state(options, config),
     compute(state, options, config, derived): MetricEntry {
       if (options.average !== 'samples') return definition.compute(state, options, config, derived);
       const [sum, norm, undefinedRows] = state;
-      if (norm === 0) return { [name]: null, warnings: [`no row carries weight: the samples average of ${name} is undefined (null)`] };
-      const warnings = undefinedRows > 0 ? [`${undefinedRows} row${undefinedRows === 1 ? '' : 's'} had a 0/0 ${name}: ${options.zero_division ?? 0} by zero_division`] : [];
+      const zd = zeroDivisionValue(options.zero_division);
+      const told = zd === null ? 'null by zero_division "nan", left out of the samples average' : `${zd} by zero_division`;
+      const warnings = undefinedRows > 0 ? [`${undefinedRows} row${undefinedRows === 1 ? '' : 's'} had a 0/0 ${name}: ${told}`] : [];
+      if (norm === 0) return { [name]: null, warnings: [...warnings, `no row carries weight: the samples average of ${name} is undefined (null)`] };
       return { [name]: sum / norm, warnings };
     },
   };

@@ -221,6 +221,12 @@ export function focalLossOfBatch(
   const alphaSpec = request.alpha === undefined ? DEFAULT_ALPHA : request.alpha; // null is "no weighting", not "default"
   if (request.alpha === undefined && task === 'multiclass') {
     warnings.push(`alpha was not given: the default ${DEFAULT_ALPHA} weighs class 0 (background) by ${DEFAULT_ALPHA} and every other class by ${1 - DEFAULT_ALPHA}, as the classic focal_loss module; send alpha null for equal weights`);
+  } else if (request.alpha === undefined) {
+    // torchvision's alpha weighs the positives, so its 0.25 weighs a rare positive class *down*
+    // (tuned with gamma 2 for detection, where easy negatives abound): said, not silently applied.
+    warnings.push(
+      `alpha was not given: the default ${DEFAULT_ALPHA} weighs positives (label 1) by ${DEFAULT_ALPHA} and negatives by ${1 - DEFAULT_ALPHA}, as torchvision's sigmoid_focal_loss; send alpha null for equal weights, or alpha above 0.5 to weigh rare positives up`,
+    );
   }
   const balanced = alphaSpec !== null && typeof alphaSpec === 'object' && !Array.isArray(alphaSpec);
   if (balanced && task === 'multilabel') throw invalidField('alpha/effective_number', 'class-balanced weights apply to multiclass and binary focal loss');

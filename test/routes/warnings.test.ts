@@ -44,7 +44,19 @@ describe('warnings for decisions the request did not state', () => {
     expect(await warningsOf('/v1/focal-loss', batch)).toMatch(/alpha was not given: the default 0.25 weighs class 0 \(background\)/);
     expect(await warningsOf('/v1/score', { ...batch, metrics: [] })).toMatch(/alpha was not given/);
     expect(await warningsOf('/v1/focal-loss', { ...batch, alpha: 0.25 })).toBe('');
-    expect(await warningsOf('/v1/focal-loss', { preds: [2, -1], labels: [1, 0] })).toBe('');
+  });
+
+  it('the default alpha weighing positives by 0.25 (binary and multilabel, torchvision)', async () => {
+    const binary = { preds: [2, -1], labels: [1, 0] };
+    const multilabel = { task: 'multilabel', preds: [[2, -1], [0.5, 0.3]], labels: [[1, 1], [0, 1]] };
+    const told = /alpha was not given: the default 0.25 weighs positives \(label 1\) by 0.25 and negatives by 0.75/;
+    expect(await warningsOf('/v1/focal-loss', binary)).toMatch(told);
+    expect(await warningsOf('/v1/focal-loss', multilabel)).toMatch(told);
+    expect(await warningsOf('/v1/score', { ...binary, metrics: [] })).toMatch(told);
+    for (const alpha of [0.25, null, 0.9]) {
+      expect(await warningsOf('/v1/focal-loss', { ...binary, alpha })).toBe('');
+      expect(await warningsOf('/v1/focal-loss', { ...multilabel, alpha })).toBe('');
+    }
   });
 
   it('a loss that underflowed to 0 for every element', async () => {
