@@ -77,7 +77,7 @@ export const MetricsRequest = z
     preds: rankingBatchFields.preds.describe(
       'Binary: scores [N]. Multiclass: scores [N, C], or predicted class indices [N] (with task "multiclass" and num_classes). Multilabel: [N, L]. Probabilities or logits.',
     ),
-    num_classes: rankingBatchFields.num_classes.describe('Multiclass: when given, must equal C; required with class-index preds.'),
+    num_classes: rankingBatchFields.num_classes.describe('Multiclass: when given, must equal C; required with class-index preds [N] (a 400 naming `num_classes` otherwise).'),
     metrics: z.array(MetricSpec).min(1).describe('Metric names, or objects with a name, an optional key and that metric\'s options (torchmetrics names and defaults).'),
   })
   .meta({
