@@ -33,7 +33,13 @@ function sentOptions(definition: MetricDefinition<object, unknown>): Record<stri
 
 const pascal = (name: string) => name.replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase());
 
-const MetricName = z.enum(metricNames as [string, ...string[]]).meta({ id: 'MetricName', description: 'A metric of the catalogue, with its default options.' });
+/** Metrics that cannot be asked by name alone: an option of theirs has no default (`beta`, `min_recall`). */
+const needsOptions = metricDefinitions.filter((d) => !(d.options as unknown as z.ZodObject).safeParse({}).success).map((d) => d.name);
+
+const MetricName = z.enum(metricNames as [string, ...string[]]).meta({
+  id: 'MetricName',
+  description: `A metric of the catalogue, with its default options. ${needsOptions.map((n) => `\`${n}\``).join(', ')} need an option with no default: ask them as objects (a 400 naming the option otherwise).`,
+});
 
 const MetricWithOptions = z.discriminatedUnion(
   'name',
