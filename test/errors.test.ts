@@ -140,6 +140,23 @@ describe.each(bodyPaths)('bad input is a 4xx problem+json naming the field ($pat
     expect((await app.inject({ method: 'DELETE', url: '/healthz' })).headers.allow).toBe('GET, HEAD');
   });
 
+  it('a wrong method on a route with a path parameter is 405 with Allow too, whatever its body', async () => {
+    const id = '0123456789abcdef0123456789abcdef';
+    for (const [method, url, allow] of [
+      ['PUT', `/v1/sessions/${id}`, 'GET, HEAD, DELETE'],
+      ['PATCH', `/v1/sessions/${id}/batches`, 'POST'],
+      ['GET', `/v1/sessions/${id}/reset`, 'POST'],
+      ['POST', `/v1/sessions/${id}/roc`, 'GET, HEAD'],
+    ] as const) {
+      const res = await app.inject({ method, url, headers: { 'content-type': 'application/json' }, payload: '{"not": json' });
+      expect(res.statusCode, `${method} ${url}`).toBe(405);
+      expect(res.headers.allow, `${method} ${url}`).toBe(allow);
+      expect(res.json()).toMatchObject({ status: 405, code: 'ERR_METHOD_NOT_ALLOWED' });
+    }
+    expect((await app.inject({ method: 'PUT', url: '/v1/metrics', headers: { 'content-type': 'application/json' }, payload: '{' })).statusCode).toBe(405);
+    expect((await app.inject({ method: 'GET', url: `/v1/sessions/${id}/nothing` })).statusCode).toBe(404);
+  });
+
   it('logits so large that the loss overflows are a 400, never Infinity', async () => {
     const res = await post('/v1/focal-loss', { preds: [[1e308, -1e308]], labels: [1], alpha: null });
     expect(res.statusCode).toBe(400);

@@ -80,6 +80,48 @@ describe('OpenAPI document', () => {
     expect(JSON.stringify(served.paths)).not.toMatch(/"application\/json":\{"schema":\{"\$ref":"#\/components\/schemas\/Problem/);
   });
 
+  it('documents every status a session operation answers: 404 for an unknown id, 409 and 422 where they occur', () => {
+    const sessionOperations = operations().filter((o) => o.path.startsWith('/v1/sessions/{id}'));
+    expect(sessionOperations.length).toBe(7);
+    const expected: Record<string, string[]> = {
+      addSessionBatch: ['404', '422'],
+      computeSession: ['404'],
+      sessionRoc: ['404', '409'],
+      sessionPrecisionRecallCurve: ['404', '409'],
+      resetSession: ['404'],
+      mergeSessions: ['404', '409'],
+      deleteSession: ['404'],
+    };
+    for (const { op } of sessionOperations) {
+      const statuses = Object.keys(op.responses).filter((s) => ['404', '409', '422'].includes(s));
+      expect(statuses, op.operationId).toEqual(expected[op.operationId]);
+      for (const status of statuses) expect(op.responses[status].content['application/problem+json'].schema.$ref, op.operationId).toBe('#/components/schemas/Problem');
+    }
+  });
+
+  it('gives every session operation with a body named request examples', () => {
+    for (const { path, op } of jsonOperations().filter((o) => o.path.startsWith('/v1/sessions'))) {
+      expect(Object.keys(op.requestBody.content['application/json'].examples ?? {}).length, path).toBeGreaterThan(0);
+    }
+  });
+
+  it('shows problems with realistic values (a status in 400..599, not the bounds of a safe integer)', () => {
+    const problem = served.components.schemas.Problem;
+    expect(problem.properties.status).toMatchObject({ type: 'integer', minimum: 400, maximum: 599 });
+    expect(problem.examples.map((e: { status: number }) => e.status)).toEqual([400, 404]);
+    for (const example of problem.examples) expect(Object.keys(example).filter((k) => !(k in problem.properties))).toEqual([]);
+  });
+
+  it('types a session curve\'s drop_intermediate as the boolean it is', async () => {
+    const parameter = served.paths['/v1/sessions/{id}/roc'].get.parameters.find((p: { name: string }) => p.name === 'drop_intermediate');
+    expect(parameter.schema).toEqual({ type: 'boolean' });
+    expect(parameter.description).toMatch(/`true`, the default, or `false`/);
+    const id = '0123456789abcdef0123456789abcdef';
+    const res = await app.inject({ method: 'GET', url: `/v1/sessions/${id}/roc?drop_intermediate=yes` });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].path).toBe('drop_intermediate');
+  });
+
   it('names the shapes users hold (task, interval, curves, per-class values, metric results) as components, once each', () => {
     const names = Object.keys(served.components.schemas);
     for (const name of ['Task', 'Interval', 'RocCurve', 'PrecisionRecallCurve', 'PerClassValues', 'AurocResult', 'AveragePrecisionResult', 'FocalLossResult', 'ScoreResult', 'Problem']) {

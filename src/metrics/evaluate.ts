@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { ProblemError, invalidField, invalidRequest, payloadTooLarge } from '../errors.js';
 import { CLASS_WORK, MAX_ANSWER_VALUES, checkStateBytes, checkWork } from '../scoring/limits.js';
@@ -19,6 +20,8 @@ export interface ResolvedMetric {
   state: StateSpec<unknown>;
   /** Its index in the request, for error paths. */
   index: number;
+  /** Options sent with their declared default to a task that does not take them: left out, and said in the entry's warnings. */
+  ignored: readonly string[];
 }
 
 const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -70,11 +73,19 @@ function resolveOne(request: MetricRequest, index: number, config: MetricConfig,
   if (keys.has(key)) throw invalidField(path, `"${key}" is asked twice: give one of them another "key"`);
   keys.add(key);
   const allowed = definition.optionsFor[config.task] ?? [];
+  const ignored: string[] = [];
   for (const option of Object.keys(given)) {
-    if (!(allowed as readonly string[]).includes(option)) {
-      const takes = allowed.length > 0 ? `takes ${quoted(allowed)}` : 'takes no options';
-      throw invalidField(`${path}/${option}`, `${config.task} ${definition.name} ${takes} (and "key")`);
+    if ((allowed as readonly string[]).includes(option)) continue;
+    // The document declares one schema per metric, defaults included, and generated clients send
+    // those defaults whatever the task: a default is accepted where it changes nothing.
+    const declared = declaredDefault(definition, option);
+    if (declared.has && isDeepStrictEqual(given[option], declared.value)) {
+      ignored.push(option);
+      delete given[option];
+      continue;
     }
+    const takes = allowed.length > 0 ? `takes ${quoted(allowed)}` : 'takes no options';
+    throw invalidField(`${path}/${option}`, `${config.task} ${definition.name} ${takes} (and "key"), or another task's option only at its default`);
   }
   if (definition.needsScores && config.classIndices) throw invalidField('preds', `${definition.name} needs scores (probabilities or logits); preds are class indices: send scores [N, C]`);
   const parsed = definition.options.safeParse(given);
@@ -84,7 +95,17 @@ function resolveOne(request: MetricRequest, index: number, config: MetricConfig,
   }
   const options = parsed.data;
   definition.check?.(options, config, path);
-  return { key, definition, options, state: definition.state(options, config), index };
+  return { key, definition, options, state: definition.state(options, config), index, ignored };
+}
+
+/**
+ * The default an option's schema declares (what the OpenAPI document shows as `default`), if it
+ * declares one: `{ has: false }` for an option without a default or not of this metric.
+ */
+function declaredDefault(definition: MetricDefinition<object, unknown>, option: string): { has: boolean; value?: unknown } {
+  const field = (definition.options as unknown as z.ZodObject).shape?.[option];
+  if (!(field instanceof z.ZodDefault)) return { has: false };
+  return { has: true, value: field.def.defaultValue };
 }
 
 /** The most numbers one answer may hold (see src/scoring/limits.ts). */
@@ -219,7 +240,8 @@ export function computeMetrics(metrics: readonly ResolvedMetric[], states: Metri
     let derived = groups.get(m.state.key);
     if (!derived) groups.set(m.state.key, (derived = sharedWithin(new Map())));
     try {
-      out[m.key] = m.definition.compute(states.get(m.state.key), m.options, config, derived);
+      const entry = m.definition.compute(states.get(m.state.key), m.options, config, derived);
+      out[m.key] = m.ignored.length === 0 ? entry : { ...entry, warnings: [...entry.warnings, ...m.ignored.map((o) => `"${o}" was sent with its default and ignored: ${config.task} ${m.definition.name} does not take it`)] };
     } catch (error) {
       throw underPath(error, `metrics/${m.index}`);
     }

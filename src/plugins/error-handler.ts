@@ -62,6 +62,9 @@ export function sendProblem(reply: FastifyReply, problem: ProblemError) {
 export default fp(
   async function errorHandlerPlugin(app) {
     app.setErrorHandler((error: FastifyError, request, reply) => {
+      // A request no route takes fails first on its body (parsed before the not-found handler
+      // runs): what it needs to hear is that the path or the method is wrong, not the body.
+      if (request.is404) return unrouted(request, reply);
       let problem: ProblemError | null;
       if (error instanceof ProblemError) problem = error;
       else if (hasZodFastifySchemaValidationErrors(error)) {
@@ -84,13 +87,24 @@ export default fp(
       return sendProblem(reply, problem ?? internalError('an unexpected error occurred; it has been logged'));
     });
 
-    app.setNotFoundHandler((request, reply) => {
+    // Every route's pattern and methods, so a path that exists answers 405 with `Allow` to a
+    // method it lacks, parametric paths (`/v1/sessions/{id}`) included.
+    const routes: Array<{ pattern: RegExp; methods: string[] }> = [];
+    app.addHook('onRoute', (route) => {
+      const pattern = new RegExp(`^${route.url.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}/?$`);
+      routes.push({ pattern, methods: ([] as string[]).concat(route.method) });
+    });
+
+    /** 405 with `Allow` when the path exists with other methods, else 404. */
+    const unrouted = (request: FastifyRequest, reply: FastifyReply) => {
       const url = request.url.split('?')[0];
-      const allowed = (['GET', 'HEAD', 'POST'] as const).filter((method) => app.hasRoute({ url, method }));
+      const methods = new Set(routes.filter((route) => route.pattern.test(url)).flatMap((route) => route.methods));
+      const allowed = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((method) => methods.has(method));
       if (allowed.length === 0) return sendProblem(reply, notFound(`no route ${request.method} ${request.url}; see /docs`));
       reply.header('Allow', allowed.join(', '));
       return sendProblem(reply, methodNotAllowed(`${request.method} is not allowed on ${url}; allowed: ${allowed.join(', ')}`));
-    });
+    };
+    app.setNotFoundHandler(unrouted);
   },
   { name: 'error-handler' },
 );

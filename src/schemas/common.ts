@@ -83,12 +83,33 @@ export const Problem = z
   .object({
     type: z.string(),
     title: z.string(),
-    status: z.number().int(),
+    status: z.number().int().min(400).max(599).describe('The HTTP status of the response.'),
     detail: z.string(),
-    code: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    code: z.string().describe('A stable code per kind of problem (`ERR_INVALID_REQUEST`, `ERR_SESSION_NOT_FOUND`).'),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('Each field at fault, by its JSON path (`labels/3`, `metrics/0/average`).'),
   })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' });
+  .meta({
+    id: 'Problem',
+    description: 'RFC 9457 problem details (application/problem+json).',
+    // Real answers, so a generator's or a viewer's sample is not made up from the bounds.
+    examples: [
+      {
+        type: 'urn:focal-auroc:problem:invalid-request',
+        title: 'The request body does not satisfy the contract',
+        status: 400,
+        detail: 'labels: binary needs labels shaped like preds; got preds [3] and labels [2]',
+        code: 'ERR_INVALID_REQUEST',
+        errors: [{ path: 'labels', message: 'binary needs labels shaped like preds; got preds [3] and labels [2]' }],
+      },
+      {
+        type: 'urn:focal-auroc:problem:session-not-found',
+        title: 'No such session',
+        status: 404,
+        detail: 'no session 3f2a9c4e8b1d47f0a6c5e2b9d8f7a1c3: unknown, expired, deleted, or created with another token',
+        code: 'ERR_SESSION_NOT_FOUND',
+      },
+    ],
+  });
 
 /** A documented 200: its description, and the schema of each media type it answers in. */
 export const okResponse = (description: string, content: Record<string, z.ZodType>) => ({
@@ -110,4 +131,11 @@ export const problemResponses = {
   413: problemResponse('Body larger than BODY_LIMIT_BYTES, or a tensor with more than MAX_ELEMENTS numbers.'),
   415: problemResponse('A Content-Type this operation does not take, or a compressed body (Content-Encoding).'),
   503: problemResponse('Overloaded, timed out or shutting down: retry after `Retry-After` seconds, ideally on another replica.'),
+} as const;
+
+/** The error responses only session operations answer, to pick from per operation (with {@link problemResponses}). */
+export const sessionProblemResponses = {
+  404: problemResponse('No such session: unknown, expired, deleted, or created with another token (`errors` names `from/<i>` for a merge source).'),
+  409: problemResponse('The session cannot do this: curves of a session that keeps no rows, or a merge source of another configuration.'),
+  422: problemResponse('The `Idempotency-Key` was already used for another batch of this session: use a new key for a new batch.'),
 } as const;

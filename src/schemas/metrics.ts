@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { describeValue } from '../errors.js';
+import type { MetricDefinition } from '../metrics/definition.js';
 import { metricDefinitions, metricNames } from '../metrics/registry.js';
 import { Task, namedExamples } from './common.js';
 import { PerClass, rankingBatchFields } from './ranking.js';
@@ -7,13 +8,24 @@ import { PerClass, rankingBatchFields } from './ranking.js';
 /**
  * A metric's options as a request sends them: every option optional, its default documented
  * but not applied, so the task check (`resolveMetrics`) can tell an option sent from one
- * defaulted; defaults are applied there, from the definition's own schema.
+ * defaulted; defaults are applied there, from the definition's own schema. An option that not
+ * every task of the metric takes says which do: another task accepts it only at its default.
  */
-function sentOptions(options: z.ZodObject): Record<string, z.ZodType> {
+function sentOptions(definition: MetricDefinition<object, unknown>): Record<string, z.ZodType> {
+  const options = definition.options as unknown as z.ZodObject;
   return Object.fromEntries(
     Object.entries(options.shape).map(([name, field]) => {
-      if (!(field instanceof z.ZodDefault)) return [name, (field as z.ZodType).optional()];
-      const description = field.description;
+      const takers = definition.tasks.filter((task) => (definition.optionsFor[task] as readonly string[] | undefined)?.includes(name));
+      const where =
+        takers.length === definition.tasks.length
+          ? ''
+          : ` Taken by ${takers.join(' and ') || 'no task'}; ${field instanceof z.ZodDefault ? 'other tasks accept it only at its default (ignored, with a warning)' : 'other tasks refuse it'}.`;
+      const description = `${(field as z.ZodType).description ?? ''}${where}`.trim();
+      // An option the metric cannot go without (fbeta_score's `beta`) is required in the document too.
+      if (!(field instanceof z.ZodDefault)) {
+        const schema = field as z.ZodType;
+        return [name, (schema.safeParse(undefined).success ? schema.optional() : schema).meta(description ? { description } : {})];
+      }
       return [name, (field.unwrap() as z.ZodType).optional().meta({ default: field.def.defaultValue, ...(description ? { description } : {}) })];
     }),
   );
@@ -21,7 +33,13 @@ function sentOptions(options: z.ZodObject): Record<string, z.ZodType> {
 
 const pascal = (name: string) => name.replace(/(^|_)(\w)/g, (_, __, c: string) => c.toUpperCase());
 
-const MetricName = z.enum(metricNames as [string, ...string[]]).meta({ id: 'MetricName', description: 'A metric of the catalogue, with its default options.' });
+/** Metrics that cannot be asked by name alone: an option of theirs has no default (`beta`, `min_recall`). */
+const needsOptions = metricDefinitions.filter((d) => !(d.options as unknown as z.ZodObject).safeParse({}).success).map((d) => d.name);
+
+const MetricName = z.enum(metricNames as [string, ...string[]]).meta({
+  id: 'MetricName',
+  description: `A metric of the catalogue, with its default options. ${needsOptions.map((n) => `\`${n}\``).join(', ')} need an option with no default: ask them as objects (a 400 naming the option otherwise).`,
+});
 
 const MetricWithOptions = z.discriminatedUnion(
   'name',
@@ -30,7 +48,7 @@ const MetricWithOptions = z.discriminatedUnion(
       .strictObject({
         name: z.literal(d.name),
         key: z.string().min(1).optional().describe('The entry\'s name in the response (default: the metric\'s name), to ask one metric twice.'),
-        ...sentOptions(d.options as unknown as z.ZodObject),
+        ...sentOptions(d as MetricDefinition<object, unknown>),
       })
       .meta({ id: `${pascal(d.name)}Metric`, description: `${d.summary} Tasks: ${d.tasks.join(', ')}. Follows ${d.source}.` }),
   ) as unknown as [z.ZodObject, ...z.ZodObject[]],
@@ -65,7 +83,7 @@ export const MetricsRequest = z
     preds: rankingBatchFields.preds.describe(
       'Binary: scores [N]. Multiclass: scores [N, C], or predicted class indices [N] (with task "multiclass" and num_classes). Multilabel: [N, L]. Probabilities or logits.',
     ),
-    num_classes: rankingBatchFields.num_classes.describe('Multiclass: when given, must equal C; required with class-index preds.'),
+    num_classes: rankingBatchFields.num_classes.describe('Multiclass: when given, must equal C; required with class-index preds [N] (a 400 naming `num_classes` otherwise).'),
     metrics: z.array(MetricSpec).min(1).describe('Metric names, or objects with a name, an optional key and that metric\'s options (torchmetrics names and defaults).'),
   })
   .meta({

@@ -67,11 +67,23 @@ export const SessionDescription = z
   .meta({ id: 'Session', description: 'A session and its configuration.' });
 
 /** One batch posted to a session: the tensors only (the rest is the session's). */
-export const SessionBatchRequest = z.strictObject({
-  preds: FocalLossRequest.shape.preds,
-  labels: FocalLossRequest.shape.labels,
-  sample_weight: rankingBatchFields.sample_weight,
-});
+export const SessionBatchRequest = z
+  .strictObject({
+    preds: FocalLossRequest.shape.preds,
+    labels: FocalLossRequest.shape.labels.describe(
+      'Shaped as the session\'s task says: binary and multilabel like preds, multiclass one class index per row of preds [N, C] in 0..num_classes-1 (a 400 naming `labels` otherwise).',
+    ),
+    sample_weight: rankingBatchFields.sample_weight,
+  })
+  .meta({
+    ...namedExamples({
+      binary: { summary: 'A batch of a binary session (the "validation" creation example): scores and 0/1 labels', value: { preds: [0.1, 0.8, 0.35, 0.6], labels: [0, 1, 0, 1] } },
+      multiclass: {
+        summary: 'A batch of a 3-class session (the "training" creation example): logits [N, C] and class indices',
+        value: { preds: [[2.0, 0.5, -1.0], [0.1, 1.2, 0.3], [-0.5, 0.2, 1.5]], labels: [0, 1, 2] },
+      },
+    }),
+  });
 export type SessionBatchRequest = z.infer<typeof SessionBatchRequest>;
 
 export const SessionBatchResponse = z
@@ -100,6 +112,12 @@ export const SessionResult = z
   })
   .meta({ id: 'SessionResult', description: 'The metrics (and loss) of everything posted to a session.' });
 
-export const SessionMergeRequest = z.strictObject({
-  from: z.array(SessionId).min(1).max(256).describe('Sessions of the same configuration whose states are folded into this one (they stay as they are).'),
-});
+export const SessionMergeRequest = z
+  .strictObject({
+    from: z.array(SessionId).min(1).max(256).describe('Sessions of the same configuration whose states are folded into this one (they stay as they are); ids unique and not this session\'s own.'),
+  })
+  .meta({
+    ...namedExamples({
+      ranks: { summary: 'Two other ranks\' sessions folded into rank 0\'s', value: { from: ['6c1f0e2a9b8d4c7e8f1a2b3c4d5e6f70', '0a9b8c7d6e5f40312a1b2c3d4e5f6a7b'] } },
+    }),
+  });

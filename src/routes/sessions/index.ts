@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Config } from '../../config.js';
 import { invalidField, notAcceptable } from '../../errors.js';
 import { bearerToken } from '../../plugins/auth.js';
-import { okResponse, problemResponses } from '../../schemas/common.js';
+import { okResponse, problemResponses, sessionProblemResponses } from '../../schemas/common.js';
 import { PrecisionRecallResponse, RocResponse } from '../../schemas/curves.js';
 import {
   SessionBatchRequest,
@@ -25,6 +25,8 @@ import { NeedsWorker } from '../../scoring/limits.js';
 import { MEMORY_PER_BODY_BYTE, MEMORY_PER_ROWS_BYTE } from '../../plugins/scoring.js';
 
 const tags = ['sessions'];
+
+const { 404: missing, 409: conflicting, 422: keyReused } = sessionProblemResponses;
 
 /**
  * The largest creation or merge body: parsed on the main thread (these routes take no raw
@@ -97,7 +99,11 @@ function rowsForWorker(chunks: readonly Uint8Array[]): { rows: RowsForWorker; tr
 
 /** The curve options a GET takes in its query. */
 const CurveQuery = z.strictObject({
-  drop_intermediate: z.stringbool().default(true).describe('ROC: drop collinear points, as scikit-learn.'),
+  // The query string carries `true` / `false`; a generated client holds a boolean and writes those words.
+  drop_intermediate: z
+    .stringbool({ truthy: ['true'], falsy: ['false'] })
+    .default(true)
+    .meta({ type: 'boolean', default: true, description: 'ROC: drop collinear points, as scikit-learn (`true`, the default, or `false`).' }),
   max_points: z.coerce.number().int().min(2).max(100_000).optional().describe('At most this many points per curve, evenly along it.'),
 });
 
@@ -151,7 +157,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
         params: SessionParams,
         headers: z.object({ 'idempotency-key': z.string().optional().describe('Any 1–255 printable ASCII characters; one per batch (a UUID).') }),
         body: SessionBatchRequest,
-        response: { ...okResponse('The running totals, and this batch\'s loss.', { 'application/json': SessionBatchResponse }), ...problemResponses },
+        response: { ...okResponse('The running totals, and this batch\'s loss.', { 'application/json': SessionBatchResponse }), ...problemResponses, 404: missing, 422: keyReused },
       },
     },
     async (request, reply) => {
@@ -182,7 +188,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
         summary: 'The metrics and loss of everything posted to a session',
         description: 'Every metric as /v1/metrics answers it for the concatenation of the batches; the epoch loss over every contributing element.',
         params: SessionParams,
-        response: { ...okResponse('The epoch\'s metrics.', { 'application/json': SessionResult }), ...problemResponses },
+        response: { ...okResponse('The epoch\'s metrics.', { 'application/json': SessionResult }), ...problemResponses, 404: missing },
       },
     },
     async (request, reply) => {
@@ -211,7 +217,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
           description: `As /v1/${curve} answers for the concatenated batches; \`Accept: image/svg+xml\` draws them.`,
           params: SessionParams,
           querystring: CurveQuery,
-          response: { ...okResponse(`The ${name}.`, { 'application/json': schema, 'image/svg+xml': z.string() }), ...problemResponses },
+          response: { ...okResponse(`The ${name}.`, { 'application/json': schema, 'image/svg+xml': z.string() }), ...problemResponses, 404: missing, 409: conflicting },
         },
       },
       async (request, reply) => {
@@ -237,7 +243,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
         summary: 'Empty a session\'s state, keeping its configuration (a new epoch)',
         description: 'Every count and row is dropped; the id, configuration and TTL stay. Call it between epochs.',
         params: SessionParams,
-        response: { 204: z.null().describe('Emptied.'), ...problemResponses },
+        response: { 204: z.null().describe('Emptied.'), ...problemResponses, 404: missing },
       },
     },
     async (request, reply) => {
@@ -260,6 +266,8 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
         response: {
           ...okResponse('The merged totals.', { 'application/json': z.object({ rows: z.number().int(), batches: z.number().int() }) }),
           ...problemResponses,
+          404: missing,
+          409: conflicting,
         },
       },
     },
@@ -275,7 +283,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
         summary: 'Delete a session',
         description: 'The session and everything it accumulated are gone; its id answers 404 from then on.',
         params: SessionParams,
-        response: { 204: z.null().describe('Deleted.'), ...problemResponses },
+        response: { 204: z.null().describe('Deleted.'), ...problemResponses, 404: missing },
       },
     },
     async (request, reply) => {
