@@ -21,9 +21,11 @@ describe('graceful shutdown of the real server process', () => {
         loss: ((await r.json()) as { loss?: number }).loss,
       })),
     );
-    // In flight: two batches run and six wait in the pool's queue (read from /metrics, not timed).
+    // In flight: two batches run and at least two wait in the pool's queue (read from /metrics,
+    // not timed). Not six: on a loaded machine the first batches can finish before the last
+    // bodies have arrived, and the queue never holds all of them at once.
     const queued = async () => Number(/^worker_pool_queue_size (\d+)/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1] ?? 0);
-    await until(async () => (await queued()) >= 6, 150_000, 'six batches waiting in the pool queue');
+    await until(async () => (await queued()) >= 2, 150_000, 'two batches waiting in the pool queue');
 
     server.child.kill('SIGTERM');
     await server.waitFor('shutting down');
