@@ -193,7 +193,15 @@ describe('REDIS_DURABILITY against what the server gives', () => {
     const replica = await redisServer({ args: async () => ['--replicaof', '127.0.0.1', String(master.port)] });
     const raw = new Redis(master.url);
     clients.push(raw);
-    await until(async () => /^connected_slaves:1\b/m.test(await raw.info('replication')), 20_000, 'the replica connected');
+    // Connected is not yet in sync: a replica still loading the master's snapshot can drop and
+    // reconnect on a loaded machine. Wait until both ends say the link is up and online.
+    const onReplicaInfo = new Redis(replica.url);
+    clients.push(onReplicaInfo);
+    await until(
+      async () => /^connected_slaves:1\b/m.test(await raw.info('replication')) && /state=online/.test(await raw.info('replication')) && /^master_link_status:up\b/m.test(await onReplicaInfo.info('replication')),
+      120_000,
+      'the replica in sync',
+    );
     const { seen, log } = warnings();
     const store = await RedisStore.connect(master.url, { durability: 'replica', log });
     try {
