@@ -31,6 +31,11 @@ const files = [
   { file: 'weighted.json', dir: referenceDir, select: (c: ReferenceCase) => WEIGHTED_READY.has(c.endpoint) },
   { file: 'correctness.json', dir: vectorsDir, select: () => true },
   { file: 'metrics.json', dir: vectorsDir, select: () => true },
+  // scikit-learn's conventions behind an option: zero_division "nan", hinge_loss of decision
+  // values, MCC's degenerate 0 (each file made by the .py beside it, in the reference venv).
+  { file: 'zero-division-nan.json', dir: vectorsDir, select: () => true },
+  { file: 'hinge-decision-values.json', dir: vectorsDir, select: () => true },
+  { file: 'matthews-degenerate-zero.json', dir: vectorsDir, select: () => true },
 ];
 
 describe('classification.json coverage', () => {

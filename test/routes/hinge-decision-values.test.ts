@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { bodyPaths, testApp } from '../support/app.js';
+import { testApp } from '../support/app.js';
 import { loadCases, mismatch, vectorsDir } from '../support/reference.js';
 
 /**
@@ -9,21 +9,6 @@ import { loadCases, mismatch, vectorsDir } from '../support/reference.js';
  * test/vectors/hinge-decision-values.json is made by test/vectors/hinge-decision-values.py.
  */
 const cases = loadCases('hinge-decision-values.json', vectorsDir);
-
-describe.each(bodyPaths)('hinge_loss scores through the routes ($path)', ({ config }) => {
-  let app: App;
-  beforeAll(async () => {
-    app = await testApp(config);
-  });
-  afterAll(() => app.close());
-
-  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const response = await app.inject({ method: 'POST', url: c.endpoint, payload: c.request });
-    expect(response.statusCode, response.body).toBe(200);
-    const body = response.json();
-    for (const [field, want] of Object.entries(c.expected)) expect(mismatch(body[field], want, c.tolerance, field), c.source).toBeNull();
-  });
-});
 
 describe('hinge_loss scores in a session', () => {
   let app: App;
