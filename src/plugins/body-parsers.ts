@@ -5,6 +5,14 @@ import { unsupportedMediaType } from '../errors.js';
 import { ARROW_STREAM } from '../wire/arrow.js';
 import { RawBody, decodeJsonBody } from '../wire/json-body.js';
 
+/**
+ * A body as bytes a worker decodes: raw bodies as they are, a body parsed here by the bytes it
+ * was parsed from (kept as `request.rawJson`), for a computation priced too costly to run here.
+ */
+export function rawInputOf<I extends { kind: 'json' | 'arrow'; bytes: Uint8Array }>(request: FastifyRequest, input: I | { kind: 'validated'; body: unknown }): I | { kind: 'json'; bytes: Uint8Array } {
+  return input.kind === 'validated' ? { kind: 'json', bytes: request.rawJson ?? Buffer.from(JSON.stringify(input.body)) } : input;
+}
+
 /** Routes that decode raw bodies where they compute say so in their config (`rawBodies: true`). */
 const takesRawBodies = (request: FastifyRequest): boolean => (request.routeOptions.config as { rawBodies?: boolean } | undefined)?.rawBodies === true;
 

@@ -3,7 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Piscina } from 'piscina';
 import { limitsOf, type Config } from '../config.js';
-import { NeedsWorker, configureLimits } from '../scoring/limits.js';
+import { configureLimits, unlessTooCostly } from '../scoring/limits.js';
+import { rawInputOf } from './body-parsers.js';
 import { ProblemError, type Problem, clientClosed, invalidField, notAcceptable, overloaded, payloadTooLarge, shuttingDown, timedOut, unsupportedMediaType } from '../errors.js';
 import { ARROW_STREAM } from '../wire/arrow.js';
 import { RawBody, ownBuffer } from '../wire/json-body.js';
@@ -189,17 +190,13 @@ export default fp(
 
         // Small bodies compute inline unless their priced work is too large for the event loop
         // (NeedsWorker, thrown before anything is computed); large bodies go to the pool to be decoded too.
-        if (input.kind === 'validated' || input.bytes.byteLength <= config.INLINE_MAX_BYTES) {
-          try {
-            const outcome = task.execute(input, format, fallback);
-            request.batchShape = outcome.shape;
-            const payload = outcome.payload instanceof Uint8Array ? Buffer.from(outcome.payload.buffer, outcome.payload.byteOffset, outcome.payload.byteLength) : outcome.payload;
-            return reply.type(MEDIA_TYPES[outcome.format]).send(payload as never);
-          } catch (error) {
-            if (!(error instanceof NeedsWorker)) throw error;
-          }
+        const outcome = input.kind === 'validated' || input.bytes.byteLength <= config.INLINE_MAX_BYTES ? unlessTooCostly(() => task.execute(input, format, fallback)) : undefined;
+        if (outcome) {
+          request.batchShape = outcome.shape;
+          const payload = outcome.payload instanceof Uint8Array ? Buffer.from(outcome.payload.buffer, outcome.payload.byteOffset, outcome.payload.byteLength) : outcome.payload;
+          return reply.type(MEDIA_TYPES[outcome.format]).send(payload as never);
         }
-        const raw = input.kind === 'validated' ? { kind: 'json' as const, bytes: request.rawJson ?? Buffer.from(JSON.stringify(input.body)) } : input;
+        const raw = rawInputOf(request, input);
         const client = whileClientWaits(reply);
         try {
           const answer = await runInPool({ task: name, input: { ...raw, bytes: ownBuffer(raw.bytes) }, format, fallback }, client.signal);

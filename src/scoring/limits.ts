@@ -59,6 +59,19 @@ export function ignoringInlineLimit<T>(compute: () => T): T {
   }
 }
 
+/**
+ * Runs a computation on this thread, or answers undefined when its priced work is too large for
+ * it ({@link NeedsWorker}, thrown before anything is computed): the caller sends it to the pool.
+ */
+export function unlessTooCostly<T>(compute: () => T): T | undefined {
+  try {
+    return compute();
+  } catch (error) {
+    if (error instanceof NeedsWorker) return undefined;
+    throw error;
+  }
+}
+
 const tooLarge = (field: string, message: string) => payloadTooLarge(`${field}: ${message}`, [{ path: field, message }]);
 
 const amount = (n: number) => Math.round(n).toLocaleString('en');

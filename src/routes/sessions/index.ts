@@ -21,7 +21,8 @@ import { SessionService, expiresAt, type Session } from '../../sessions/service.
 import { prepareBody, sessionAnswerText, sessionCurvesText, type PreparedBatch, type SessionBatchInput, type SessionConfig } from '../../sessions/session.js';
 import type { RowsForWorker, SessionComputeTask, SessionCurveTask } from '../../workers/scoring-worker.js';
 import { RawBody, ownBuffer } from '../../wire/json-body.js';
-import { NeedsWorker } from '../../scoring/limits.js';
+import { rawInputOf } from '../../plugins/body-parsers.js';
+import { unlessTooCostly } from '../../scoring/limits.js';
 import { MEMORY_PER_BODY_BYTE, MEMORY_PER_ROWS_BYTE } from '../../plugins/scoring.js';
 
 const tags = ['sessions'];
@@ -37,19 +38,6 @@ const CONFIG_BODY_LIMIT = 4 * 1024 * 1024;
 
 /** Sessions of more rows than this compute in the worker pool (a 64-row batch computes inline). */
 const INLINE_SESSION_ROWS = 50_000;
-
-/**
- * Runs a small computation inline, or answers undefined when its priced work is too large for
- * the event loop (checked before anything is computed): the caller sends it to the worker pool.
- */
-function unlessTooCostly<T>(compute: () => T): T | undefined {
-  try {
-    return compute();
-  } catch (error) {
-    if (error instanceof NeedsWorker) return undefined;
-    throw error;
-  }
-}
 
 /** Who owns what a request creates or reads: the digest of its bearer token (null without API_TOKENS). */
 function ownerOf(request: FastifyRequest, config: Config): string | null {
@@ -168,7 +156,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
         const small = input.kind === 'validated' || input.bytes.byteLength <= config.INLINE_MAX_BYTES;
         const inline = small ? unlessTooCostly(() => prepareBody(session, input)) : undefined;
         if (inline !== undefined) return inline;
-        const raw = input.kind === 'validated' ? { kind: 'json' as const, bytes: request.rawJson ?? Buffer.from(JSON.stringify(input.body)) } : input;
+        const raw = rawInputOf(request, input);
         const bytes = ownBuffer(raw.bytes);
         const memory = { bytes: bytes.byteLength * MEMORY_PER_BODY_BYTE, field: 'body', what: `a batch of ${Math.ceil(bytes.byteLength / 1048576)} MiB` };
         const answer = await app.scoring.offload<{ prepared: PreparedBatch & { fingerprint: string } }>('sessionPrepare', { config: session, input: { ...raw, bytes } }, [bytes.buffer as ArrayBuffer], reply, memory);
