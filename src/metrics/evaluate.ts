@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { ProblemError, invalidField, invalidRequest, payloadTooLarge } from '../errors.js';
-import { CLASS_WORK, MAX_ANSWER_VALUES, checkStateBytes, checkWork } from '../scoring/limits.js';
+import { ProblemError, invalidField, invalidRequest } from '../errors.js';
+import { CLASS_WORK, checkAnswerValues, checkStateBytes, checkWork } from '../scoring/limits.js';
 import { describeValue } from '../errors.js';
 import type { MetricBatch, MetricConfig } from './batch.js';
 import type { Derived, MetricDefinition, MetricEntry } from './definition.js';
@@ -108,17 +108,11 @@ function declaredDefault(definition: MetricDefinition<object, unknown>, option: 
   return { has: true, value: field.def.defaultValue };
 }
 
-/** The most numbers one answer may hold (see src/scoring/limits.ts). */
-export { MAX_ANSWER_VALUES };
-
-/** @throws {ProblemError} 413 naming `metrics` when the answer would exceed {@link MAX_ANSWER_VALUES} */
+/** @throws {ProblemError} 413 naming `metrics` when the answer would exceed MAX_ANSWER_VALUES (src/scoring/limits.ts) */
 function checkAnswerSize(metrics: readonly ResolvedMetric[], config: MetricConfig): void {
   let size = 0;
   for (const m of metrics) size += m.definition.answerSize?.(config, m.options) ?? config.classes;
-  if (size > MAX_ANSWER_VALUES) {
-    const message = `${metrics.length} metrics of ${config.classes} classes would answer ${size.toLocaleString('en')} values; at most ${MAX_ANSWER_VALUES.toLocaleString('en')} per request: ask fewer metrics, or split them over requests`;
-    throw payloadTooLarge(`metrics: ${message}`, [{ path: 'metrics', message }]);
-  }
+  checkAnswerValues('metrics', size, `${metrics.length} metrics of ${config.classes} classes`);
 }
 
 /** Where a metric's cost comes from in the request: the option that sizes it, else the entry. */
