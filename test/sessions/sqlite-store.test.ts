@@ -63,6 +63,18 @@ async function createSession(app: App): Promise<string> {
   return res.json().id as string;
 }
 
+
+/** A threaded store over a new file with one session, and another connection holding the file's lock. */
+async function lockedSession() {
+  const file = newFile();
+  const store = await SqliteThreadStore.open(file);
+  cleanups.push(() => store.close());
+  const r = record();
+  await store.create(r);
+  const locker = connection(file);
+  locker.exec('BEGIN EXCLUSIVE');
+  return { file, store, r, locker };
+}
 describe('a file locked by another process', () => {
   it('holds only the store\'s thread: /healthz (200) and /readyz (503) answer while 8 batches wait, and each lands once after the lock goes', async () => {
     const file = newFile();
@@ -119,13 +131,7 @@ describe('a file locked by another process', () => {
   });
 
   it('answers a batch that waited past the busy timeout 503 with Retry-After, naming the lock', async () => {
-    const file = newFile();
-    const store = await SqliteThreadStore.open(file);
-    cleanups.push(() => store.close());
-    const r = record();
-    await store.create(r);
-    const locker = connection(file);
-    locker.exec('BEGIN EXCLUSIVE');
+    const { file, store, r, locker } = await lockedSession();
     await expect(store.apply(r.id, batch())).rejects.toThrow(new RegExp(`${file} is locked by another connection .*database is locked`));
     locker.exec('ROLLBACK');
     expect((await store.apply(r.id, batch())).kind).toBe('applied');
@@ -134,13 +140,7 @@ describe('a file locked by another process', () => {
 
 describe('the store\'s thread', () => {
   it('fails the calls it had not answered when it dies, and the next call starts another', async () => {
-    const file = newFile();
-    const store = await SqliteThreadStore.open(file);
-    cleanups.push(() => store.close());
-    const r = record();
-    await store.create(r);
-    const locker = connection(file);
-    locker.exec('BEGIN EXCLUSIVE');
+    const { store, r, locker } = await lockedSession();
     const waiting = store.apply(r.id, batch());
     // The thread dies (as by a fatal error) while the batch waits for the lock.
     await (store as unknown as { worker: Worker }).worker.terminate();
