@@ -22,13 +22,13 @@ import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { focalLossSoftmax } from '../src/kernels/focal-loss.js';
 import { logOddsRows } from '../src/kernels/log-odds.js';
-import { aurocOfBatch } from '../src/scoring/auroc.js';
-import { RankCountsCache } from '../src/scoring/rank-counts-cache.js';
+import { aurocOfBatch } from '../src/endpoints/auroc.js';
+import { RankCountsCache } from '../src/batch/rank-counts-cache.js';
 import { decodeJsonBody } from '../src/wire/json-body.js';
-import { flattenIntegers, flattenNumbers, nest } from '../src/scoring/tensor.js';
+import { flattenIntegers, flattenNumbers, nest } from '../src/batch/tensor.js';
 import { tensorJson } from '../src/wire/json-write.js';
-import type { RankingBatch } from '../src/scoring/ranking-batch.js';
-import { configOf, type MetricBatch } from '../src/metrics/batch.js';
+import type { RankingBatch } from '../src/batch/ranking-batch.js';
+import { configOf, type MetricBatch } from '../src/batch/batch.js';
 import { computeMetrics, initStates, resolveMetrics, updateStates, type MetricStates } from '../src/metrics/evaluate.js';
 import { THRESHOLD_FAMILY, binaryBatch, multiclassBatch, softmaxRows } from './data.js';
 

@@ -27,7 +27,7 @@ import { encodeChunk } from '../src/sessions/codec.js';
 import { MemoryStore } from '../src/sessions/memory-store.js';
 import { SessionService } from '../src/sessions/service.js';
 import { prepareBody } from '../src/sessions/session.js';
-import { TypedTensor } from '../src/scoring/tensor.js';
+import { TypedTensor } from '../src/batch/tensor.js';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 10);
 const ROUNDS = 5;

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { redisUrlProblem } from './sessions/store-url.js';
+import { redisUrlProblem } from './store-url.js';
 
 const MiB = 1024 * 1024;
 
@@ -135,7 +135,7 @@ export type Config = z.infer<typeof ConfigSchema>;
 /** MAX_ELEMENTS, or its default: a JSON number takes at least two bytes ("0,"). */
 export const maxElementsOf = (config: Config): number => config.MAX_ELEMENTS || Math.floor(config.BODY_LIMIT_BYTES / 2);
 
-/** The limits of the cost model (src/scoring/limits.ts) for a thread: inline work applies to the main thread only. */
+/** The limits of the cost model (src/batch/limits.ts) for a thread: inline work applies to the main thread only. */
 export const limitsOf = (config: Config, thread: 'main' | 'worker') => ({
   maxElements: maxElementsOf(config),
   maxStateBytes: config.MAX_STATE_BYTES,

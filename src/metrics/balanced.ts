@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MetricConfig } from './batch.js';
+import type { MetricConfig } from '../batch/batch.js';
 import { defineMetric, threshold, type Derived, type MetricEntry } from './definition.js';
 import { classCounts, statState } from './stat-scores.js';
 

@@ -1,10 +1,10 @@
 import type { RankCounts } from '../kernels/rank-counts.js';
-import { binnedCountsOf, thresholdGrid, type Grid, type RankCountsSource } from '../scoring/rank-counts-cache.js';
-import type { MetricBatch, MetricConfig } from './batch.js';
+import { binnedCountsOf, thresholdGrid, type Grid, type RankCountsSource } from '../batch/rank-counts-cache.js';
+import type { MetricBatch, MetricConfig } from '../batch/batch.js';
 import type { Derived } from './definition.js';
 import { rankCountsOf, rowsState, type RowsState } from './rows.js';
 import { countsState, type StateSpec } from './state.js';
-import { depth, rankingWork, resamplesOf, thresholdCount } from '../scoring/limits.js';
+import { depth, rankingWork, resamplesOf, thresholdCount } from '../batch/limits.js';
 
 /** The `thresholds` option: null (exact), n evenly spaced, or a list. */
 type Thresholds = number | number[] | null;

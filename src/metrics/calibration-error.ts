@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MetricBatch } from './batch.js';
+import type { MetricBatch } from '../batch/batch.js';
 import { defineMetric, type MetricEntry } from './definition.js';
 import { calibrationBins } from '../kernels/stat-scores.js';
 import { probabilitiesOf } from './probabilities.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { classLabel, classesPhrase } from '../scoring/averaging.js';
-import type { MetricConfig } from './batch.js';
+import { classLabel, classesPhrase } from './averaging.js';
+import type { MetricConfig } from '../batch/batch.js';
 import { averageOption, defineMetric, threshold, underived, zeroDivision, zeroDivisionValue, type Derived, type MetricEntry, type ZeroDivision } from './definition.js';
 import { checkMatrixClasses, confusionState, statScoresOf, statState } from './stat-scores.js';
 import { nanAverage } from './rates.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Task } from '../schemas/common.js';
-import type { MetricConfig } from './batch.js';
+import type { MetricConfig } from '../batch/batch.js';
 import type { StateSpec } from './state.js';
 
 /**

@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { ProblemError, invalidField, invalidRequest } from '../errors.js';
-import { CLASS_WORK, checkAnswerValues, checkStateBytes, checkWork } from '../scoring/limits.js';
+import { CLASS_WORK, checkAnswerValues, checkStateBytes, checkWork } from '../batch/limits.js';
 import { describeValue } from '../errors.js';
-import type { MetricBatch, MetricConfig } from './batch.js';
+import type { MetricBatch, MetricConfig } from '../batch/batch.js';
 import type { Derived, MetricDefinition, MetricEntry } from './definition.js';
 import { metricDefinition, metricNames } from './registry.js';
 import type { StateSpec } from './state.js';
@@ -108,7 +108,7 @@ function declaredDefault(definition: MetricDefinition<object, unknown>, option: 
   return { has: true, value: field.def.defaultValue };
 }
 
-/** @throws {ProblemError} 413 naming `metrics` when the answer would exceed MAX_ANSWER_VALUES (src/scoring/limits.ts) */
+/** @throws {ProblemError} 413 naming `metrics` when the answer would exceed MAX_ANSWER_VALUES (src/batch/limits.ts) */
 function checkAnswerSize(metrics: readonly ResolvedMetric[], config: MetricConfig): void {
   let size = 0;
   for (const m of metrics) size += m.definition.answerSize?.(config, m.options) ?? config.classes;

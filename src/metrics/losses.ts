@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { entryWeight, rowWeight, type MetricBatch, type MetricConfig } from './batch.js';
+import { entryWeight, rowWeight, type MetricBatch, type MetricConfig } from '../batch/batch.js';
 import { defineMetric, type MetricEntry } from './definition.js';
 import { probabilitiesOf } from './probabilities.js';
 import { countsState } from './state.js';

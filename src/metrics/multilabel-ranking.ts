@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { torchSigmoid } from '../kernels/stat-scores.js';
-import type { RankingBatch } from '../scoring/ranking-batch.js';
-import type { MetricConfig } from './batch.js';
+import type { RankingBatch } from '../batch/ranking-batch.js';
+import type { MetricConfig } from '../batch/batch.js';
 import { defineMetric, type Derived, type MetricEntry } from './definition.js';
 import { concatRows, rowsState, type RowsState } from './rows.js';
-import { depth } from '../scoring/limits.js';
+import { depth } from '../batch/limits.js';
 
 /** One row's kept scores (probabilities: σ of logits, as torchmetrics ranks them) and labels. */
 interface Row {

@@ -4,9 +4,9 @@ import type { RankCounts } from '../kernels/rank-counts.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
 import type { Task } from '../schemas/common.js';
 import { Thresholds } from '../schemas/ranking.js';
-import { classesPhrase } from '../scoring/averaging.js';
-import { thresholdGrid, type Grid, type RankCountsSource } from '../scoring/rank-counts-cache.js';
-import type { MetricConfig } from './batch.js';
+import { classesPhrase } from './averaging.js';
+import { thresholdGrid, type Grid, type RankCountsSource } from '../batch/rank-counts-cache.js';
+import type { MetricConfig } from '../batch/batch.js';
 import { defineMetric, type Derived, type MetricEntry } from './definition.js';
 import { checkThresholds, rankCountsSource, rankingComputeWork, rankingState, type RankingState } from './binned.js';
 

@@ -1,5 +1,5 @@
 import { probabilities } from '../kernels/probabilities.js';
-import { derivedFromBatch, type MetricBatch } from './batch.js';
+import { derivedFromBatch, type MetricBatch } from '../batch/batch.js';
 
 /** Where a batch keeps its probabilities once made, however many metrics read them. */
 const PROBABILITIES = Symbol('probabilities');

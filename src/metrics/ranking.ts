@@ -1,9 +1,9 @@
 import { AurocRequest } from '../schemas/auroc.js';
-import { classPairs } from '../scoring/limits.js';
+import { classPairs } from '../batch/limits.js';
 import { AveragePrecisionRequest } from '../schemas/average-precision.js';
-import { aurocOfBatch, type AurocOptions } from '../scoring/auroc.js';
-import { averagePrecisionOfBatch, type AveragePrecisionOptions } from '../scoring/average-precision.js';
-import type { MetricConfig } from './batch.js';
+import { aurocOfBatch, type AurocOptions } from '../endpoints/auroc.js';
+import { averagePrecisionOfBatch, type AveragePrecisionOptions } from '../endpoints/average-precision.js';
+import type { MetricConfig } from '../batch/batch.js';
 import { defineMetric, type MetricEntry } from './definition.js';
 import { checkThresholds, rankCountsSource, rankingComputeWork, rankingState, type RankingState } from './binned.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Task } from '../schemas/common.js';
-import { classesPhrase } from '../scoring/averaging.js';
-import type { MetricConfig } from './batch.js';
+import { classesPhrase } from './averaging.js';
+import type { MetricConfig } from '../batch/batch.js';
 import { averageOption, defineMetric, statScoreOptions, threshold, topK, zeroDivision, zeroDivisionValue, type MetricEntry, type ZeroDivision } from './definition.js';
 import { checkTopK, statScoresOf, statState, type StatScores } from './stat-scores.js';
 import { withSamplesAverage, type Rate } from './samples-average.js';

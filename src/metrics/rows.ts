@@ -1,8 +1,8 @@
-import type { RankingBatch } from '../scoring/ranking-batch.js';
-import { rankingWork } from '../scoring/limits.js';
-import { RankCountsCache } from '../scoring/rank-counts-cache.js';
+import type { RankingBatch } from '../batch/ranking-batch.js';
+import { rankingWork } from '../batch/limits.js';
+import { RankCountsCache } from '../batch/rank-counts-cache.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
-import type { MetricBatch, MetricConfig } from './batch.js';
+import type { MetricBatch, MetricConfig } from '../batch/batch.js';
 import type { StateSpec } from './state.js';
 import { underived, type Derived } from './definition.js';
 

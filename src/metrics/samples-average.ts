@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { invalidField } from '../errors.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
-import { rowWeight, type MetricBatch } from './batch.js';
+import { rowWeight, type MetricBatch } from '../batch/batch.js';
 import { zeroDivisionValue, type MetricDefinition, type MetricEntry, type ZeroDivision } from './definition.js';
 import { countsState } from './state.js';
 

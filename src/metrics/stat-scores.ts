@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { invalidField, payloadTooLarge } from '../errors.js';
 import { argmaxRows, binaryConfusionCounts, confusionFromScores, exactMatchCounts, multiclassConfusionCounts, multiclassStatCounts, statCountsFromMatrix, topKPredictions } from '../kernels/stat-scores.js';
-import { derivedFromBatch, type MetricBatch, type MetricConfig } from './batch.js';
+import { derivedFromBatch, type MetricBatch, type MetricConfig } from '../batch/batch.js';
 import { averageOption, defineMetric, statScoreOptions, threshold, topK, underived, type Derived, type MetricEntry } from './definition.js';
 import { countsState, type StateSpec } from './state.js';
 

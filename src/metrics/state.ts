@@ -1,4 +1,4 @@
-import type { MetricBatch } from './batch.js';
+import type { MetricBatch } from '../batch/batch.js';
 
 /**
  * A metric state as torchmetrics declares one (`add_state(name, default, dist_reduce_fx)`): how

@@ -43,7 +43,7 @@ export default fp(
     });
     app.removeAllContentTypeParsers();
     // A small body parsed here keeps its bytes too: priced work too large for the event loop
-    // sends the same bytes to the worker pool (see src/scoring/limits.ts).
+    // sends the same bytes to the worker pool (see src/batch/limits.ts).
     app.decorateRequest('rawJson', undefined);
     app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES }, (request, body: Buffer, done) => {
       try {

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { ignoringInlineLimit } from '../scoring/limits.js';
-import { scoringTasks, type ScoringTaskName } from '../scoring/tasks.js';
+import { ignoringInlineLimit } from '../batch/limits.js';
+import { scoringTasks, type ScoringTaskName } from '../endpoints/tasks.js';
 
 /**
  * The last stage of the OpenAPI document, after @fastify/swagger has built it from the routes'

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { RawBody } from '../wire/json-body.js';
-import { shapeOf } from '../scoring/tensor.js';
+import { shapeOf } from '../batch/tensor.js';
 
 /**
  * One log line per request (id, route, status, duration, batch shape); never the body. The

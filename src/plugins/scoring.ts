@@ -3,12 +3,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Piscina } from 'piscina';
 import { limitsOf, type Config } from '../config.js';
-import { configureLimits, unlessTooCostly } from '../scoring/limits.js';
+import { configureLimits, unlessTooCostly } from '../batch/limits.js';
 import { rawInputOf } from './body-parsers.js';
 import { ProblemError, type Problem, clientClosed, invalidField, notAcceptable, overloaded, payloadTooLarge, shuttingDown, timedOut, unsupportedMediaType } from '../errors.js';
 import { ARROW_STREAM } from '../wire/arrow.js';
 import { RawBody, ownBuffer } from '../wire/json-body.js';
-import { MEDIA_TYPES, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
+import { MEDIA_TYPES, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../endpoints/tasks.js';
 import type { PoolTask, WorkerReply } from '../workers/scoring-worker.js';
 
 declare module 'fastify' {

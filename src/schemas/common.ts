@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TypedTensor } from '../scoring/tensor.js';
+import { TypedTensor } from '../batch/tensor.js';
 
 const number = { type: 'number' } as const;
 /** Labels and indices are 32-bit integers (the kernels hold them in Int32Array). */
@@ -35,7 +35,7 @@ export const tensorSchemas = new WeakSet<z.ZodType>();
 /**
  * A nested array of numbers (rank 1 to `maxRank`), or the typed tensor the JSON decoder or the
  * Arrow decoder made of one. Only that much is checked here: the elements are checked by the
- * flattening stage (`src/scoring/tensor.ts`), in one pass and off the main thread for large
+ * flattening stage (`src/batch/tensor.ts`), in one pass and off the main thread for large
  * bodies, with errors that name the element (`preds/3/2`). The JSON schema in the OpenAPI
  * document still describes the full nesting.
  */
@@ -52,7 +52,7 @@ export const labelTensor = (maxRank: number, description: string) => numberTenso
 
 /**
  * `sample_weight`: one non-negative finite weight per sample, the shape of `labels` without the
- * label axis (scikit-learn's meaning; see `sampleWeights` in src/scoring/tensor.ts).
+ * label axis (scikit-learn's meaning; see `sampleWeights` in src/batch/tensor.ts).
  */
 export const sampleWeightTensor = (maxRank: number, description: string) => numberTensor(maxRank, description);
 

@@ -1,5 +1,5 @@
 import { concatChunks, type RowsChunk } from '../metrics/rows.js';
-import type { RankingBatch } from '../scoring/ranking-batch.js';
+import type { RankingBatch } from '../batch/ranking-batch.js';
 import type { Task } from '../schemas/common.js';
 
 /**

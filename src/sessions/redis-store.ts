@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { storeUnavailable } from '../errors.js';
-import { clusterAddress, seedText } from './store-url.js';
+import { clusterAddress, seedText } from '../store-url.js';
 import { addCounts, batchAnswer, combineStates, type ApplyResult, type BatchChange, type SessionRecord, type SessionStore, type StoredState } from './store.js';
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { statesSize } from '../metrics/evaluate.js';
-import { checkStateBytes } from '../scoring/limits.js';
+import { checkStateBytes } from '../batch/limits.js';
 import { ProblemError, conflict, idempotencyKeyReused, invalidField, sessionNotFound, storeUnavailable } from '../errors.js';
 import { metricConfigOf, sessionConfigOf, sessionMaxRows, sessionPlan, tooManyRows, type PreparedBatch, type SessionConfig } from './session.js';
 import type { SessionRecord, SessionStore, StoredState } from './store.js';

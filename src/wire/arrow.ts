@@ -19,7 +19,7 @@ import {
 } from 'apache-arrow';
 import type { z } from 'zod';
 import { fromZodIssues, invalidField, malformedBody } from '../errors.js';
-import { TypedTensor, pathOf, type Tensor } from '../scoring/tensor.js';
+import { TypedTensor, pathOf, type Tensor } from '../batch/tensor.js';
 import { columnLayouts, declaredBatches, type DeclaredBatch, type DeclaredBuffer, type DeclaredNode } from './arrow-ipc.js';
 
 /** The media type of an Arrow IPC stream (what pyarrow's `ipc.new_stream` writes). */

@@ -3,7 +3,7 @@ import { invalidField, malformedBody } from '../errors.js';
 import { MAX_JSON_DEPTH, nestingBeyond } from './json-depth.js';
 import { scanJsonObject } from './json-numbers.js';
 import { TENSOR_FIELDS } from '../schemas/common.js';
-import { TypedTensor } from '../scoring/tensor.js';
+import { TypedTensor } from '../batch/tensor.js';
 
 /**
  * A body that cannot spell `__proto__` or `constructor`, even with \u escapes: plain JSON.parse is

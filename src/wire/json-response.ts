@@ -1,5 +1,5 @@
 import { tensorJson, tensorJsonBytes } from './json-write.js';
-import { nestedArrays, tensorBehind } from '../scoring/tensor.js';
+import { nestedArrays, tensorBehind } from '../batch/tensor.js';
 
 /** Below this many values JSON.stringify is as quick as a call into the writer. */
 const WRITER_MIN_VALUES = 32;

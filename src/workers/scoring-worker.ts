@@ -4,10 +4,10 @@
  * computation and transfers the encoded response back.
  */
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
-import { configureLimits, type Limits } from '../scoring/limits.js';
-import { withFlatTensors } from '../scoring/tensor.js';
+import { configureLimits, type Limits } from '../batch/limits.js';
+import { withFlatTensors } from '../batch/tensor.js';
 import { ProblemError, type Problem } from '../errors.js';
-import { resultBytes, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../scoring/tasks.js';
+import { resultBytes, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../endpoints/tasks.js';
 import { prepareBody, sessionAnswerText, sessionCurvesText, type PreparedBatch, type SessionBatchInput, type SessionConfig, type SessionCurve } from '../sessions/session.js';
 
 configureLimits((workerData as { limits: Limits }).limits);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { configOf, formatMetricBatch, type MetricBatch, type MetricConfig } from '../../src/metrics/batch.js';
+import { configOf, formatMetricBatch, type MetricBatch, type MetricConfig } from '../../src/batch/batch.js';
 import { underived, type MetricEntry } from '../../src/metrics/definition.js';
 import { computeMetrics, initStates, resolveMetrics, updateStates, type MetricRequest, type MetricStates } from '../../src/metrics/evaluate.js';
 import { metricDefinitions } from '../../src/metrics/registry.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { configOf } from '../../src/metrics/batch.js';
+import { configOf } from '../../src/batch/batch.js';
 import { computeMetrics, initStates, mergeStates, resolveMetrics, updateStates, type MetricRequest, type MetricStates } from '../../src/metrics/evaluate.js';
 import { metricDefinitions } from '../../src/metrics/registry.js';
 import type { Task } from '../../src/schemas/common.js';

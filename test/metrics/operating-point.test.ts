@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { configOf, formatMetricBatch } from '../../src/metrics/batch.js';
+import { configOf, formatMetricBatch } from '../../src/batch/batch.js';
 import { evaluateMetrics } from '../../src/metrics/evaluate.js';
 
 /**

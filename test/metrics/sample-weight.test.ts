@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { configOf, type MetricBatch } from '../../src/metrics/batch.js';
+import { configOf, type MetricBatch } from '../../src/batch/batch.js';
 import type { MetricEntry } from '../../src/metrics/definition.js';
 import { evaluateMetrics, type MetricRequest } from '../../src/metrics/evaluate.js';
 import { metricDefinitions } from '../../src/metrics/registry.js';

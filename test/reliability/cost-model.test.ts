@@ -4,7 +4,7 @@ import { testApp } from '../support/app.js';
 import { until } from '../support/until.js';
 
 /**
- * The cost model (src/scoring/limits.ts): a request is priced from its shape and options before
+ * The cost model (src/batch/limits.ts): a request is priced from its shape and options before
  * anything sized by them exists, refused with a 413 naming the option when over a limit, and
  * sent to the worker pool when its work is too large for the event loop. The bodies are the
  * issue's: each took the process down, or held its event loop for tens of seconds, before.

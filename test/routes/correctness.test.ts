@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { assertFiniteResult } from '../../src/scoring/finite.js';
+import { assertFiniteResult } from '../../src/batch/finite.js';
 import { bodyPaths, testApp } from '../support/app.js';
 
 /**

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { weightFocalLoss } from '../../src/kernels/focal-loss-weighted.js';
 import { FocalLossRequest } from '../../src/schemas/focal-loss.js';
-import { computeFocalLoss, type FocalLossResult } from '../../src/scoring/focal-loss.js';
+import { computeFocalLoss, type FocalLossResult } from '../../src/endpoints/focal-loss.js';
 import { ARROW, arrowStream, column } from '../support/arrow.js';
 import { bodyPaths, testApp } from '../support/app.js';
 import { centralDifference } from '../support/finite-difference.js';

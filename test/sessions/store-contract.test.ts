@@ -8,7 +8,7 @@ import { decodeCounts } from '../../src/sessions/codec.js';
 import { MemoryStore } from '../../src/sessions/memory-store.js';
 import { openStore } from '../../src/sessions/open-store.js';
 import { RedisStore } from '../../src/sessions/redis-store.js';
-import { clusterAddress } from '../../src/sessions/store-url.js';
+import { clusterAddress } from '../../src/store-url.js';
 import { SqliteStore } from '../../src/sessions/sqlite-store.js';
 import { SqliteThreadStore } from '../../src/sessions/sqlite-thread-store.js';
 import type { SessionStore, StoredState } from '../../src/sessions/store.js';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { formatMetricBatch, type MetricBatch } from '../../src/metrics/batch.js';
+import { formatMetricBatch, type MetricBatch } from '../../src/batch/batch.js';
 import { metricDefinitions } from '../../src/metrics/registry.js';
 import type { Task } from '../../src/schemas/common.js';
 

@@ -9,8 +9,8 @@ import { PrecisionRecallRequest, RocRequest } from '../../src/schemas/curves.js'
 import { FocalLossRequest } from '../../src/schemas/focal-loss.js';
 import { ScoreRequest } from '../../src/schemas/score.js';
 import { decodeJsonBody } from '../../src/wire/json-body.js';
-import { scoringTasks, type ScoringTaskName } from '../../src/scoring/tasks.js';
-import { TypedTensor, nest } from '../../src/scoring/tensor.js';
+import { scoringTasks, type ScoringTaskName } from '../../src/endpoints/tasks.js';
+import { TypedTensor, nest } from '../../src/batch/tensor.js';
 
 /**
  * The JSON body decoder reads tensors straight into typed arrays (src/wire/wasm/json-numbers.c)

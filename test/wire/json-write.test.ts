@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tensorJson } from '../../src/wire/json-write.js';
 import { stringifyResponse } from '../../src/wire/json-response.js';
-import { nest } from '../../src/scoring/tensor.js';
+import { nest } from '../../src/batch/tensor.js';
 
 /**
  * Tensors in responses are written by WebAssembly (src/wire/wasm/json-write.c); the text must

@@ -6,7 +6,7 @@ import { okResponse, problemResponses } from '../../schemas/common.js';
 import { FocalLossRequest, FocalLossResponse } from '../../schemas/focal-loss.js';
 import { MetricsRequest, MetricsResponse } from '../../schemas/metrics.js';
 import { ScoreRequest, ScoreResponse } from '../../schemas/score.js';
-import type { ScoringTaskName } from '../../scoring/tasks.js';
+import type { ScoringTaskName } from '../../endpoints/tasks.js';
 import { focalLossDescription } from '../focal-loss/index.js';
 import { metricsDescription } from '../metrics/index.js';
 import { scoreDescription } from '../score/index.js';

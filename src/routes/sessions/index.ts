@@ -22,7 +22,7 @@ import { prepareBody, sessionAnswerText, sessionCurvesText, type PreparedBatch, 
 import type { RowsForWorker, SessionComputeTask, SessionCurveTask } from '../../workers/scoring-worker.js';
 import { RawBody, ownBuffer } from '../../wire/json-body.js';
 import { rawInputOf } from '../../plugins/body-parsers.js';
-import { unlessTooCostly } from '../../scoring/limits.js';
+import { unlessTooCostly } from '../../batch/limits.js';
 import { MEMORY_PER_BODY_BYTE, MEMORY_PER_ROWS_BYTE } from '../../plugins/scoring.js';
 
 const tags = ['sessions'];

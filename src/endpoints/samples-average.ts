@@ -1,7 +1,7 @@
 import { invalidField } from '../errors.js';
 import { NeumaierSum } from '../kernels/neumaier-sum.js';
 import { rankCountsFromSorted, type RankCounts } from '../kernels/rank-counts.js';
-import type { RankingBatch } from './ranking-batch.js';
+import type { RankingBatch } from '../batch/ranking-batch.js';
 
 /**
  * Multilabel `average: "samples"` of a ranking metric, as scikit-learn's: each row's labels are

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
-import { clusterAddress, redisUrlProblem, seedText } from '../../src/sessions/store-url.js';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { clusterAddress, redisUrlProblem, seedText } from '../src/store-url.js';
 
 /** STORE_URL's Redis forms: read for the Redis store, and checked when the configuration loads. */
 describe('Redis STORE_URLs', () => {

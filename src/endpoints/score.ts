@@ -1,10 +1,10 @@
 import { ScoreLossOptions, type ScoreRequest, type ScoreResponse } from '../schemas/score.js';
-import { configOf, metricBatchFromTensors, type MetricBatch } from '../metrics/batch.js';
+import { configOf, metricBatchFromTensors, type MetricBatch } from '../batch/batch.js';
 import { evaluateMetrics, type MetricRequest } from '../metrics/evaluate.js';
 import { encodeArrowResponse } from '../wire/arrow.js';
 import { focalLossBatchFromTensors, focalLossJson, focalLossOfBatch, type FocalLossBatch, type FocalLossResult } from './focal-loss.js';
-import { flattenIntegers, flattenNumbers, TypedTensor, type LabelTensor, type Tensor } from './tensor.js';
-import type { RankingBatchRequest } from './ranking-batch.js';
+import { flattenIntegers, flattenNumbers, TypedTensor, type LabelTensor, type Tensor } from '../batch/tensor.js';
+import type { RankingBatchRequest } from '../batch/ranking-batch.js';
 
 /** The focal-loss options of a request that sends none. */
 const lossDefaults = ScoreLossOptions.parse({});

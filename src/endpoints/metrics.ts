@@ -1,4 +1,4 @@
-import { configOf, formatMetricBatch } from '../metrics/batch.js';
+import { configOf, formatMetricBatch } from '../batch/batch.js';
 import { evaluateMetrics, type MetricRequest } from '../metrics/evaluate.js';
 import type { MetricsRequest, MetricsResponse } from '../schemas/metrics.js';
 

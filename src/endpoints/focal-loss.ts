@@ -5,7 +5,7 @@ import { weightFocalLoss } from '../kernels/focal-loss-weighted.js';
 import type { Task } from '../schemas/common.js';
 import { DEFAULT_ALPHA, type FocalLossRequest, type FocalLossResponse } from '../schemas/focal-loss.js';
 import { encodeArrowResponse } from '../wire/arrow.js';
-import { binaryColumn, binaryColumnWarning, emptyBatchShaped, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, nest, pathOf, sameShape, sampleWeights, type LabelTensor, type Tensor } from './tensor.js';
+import { binaryColumn, binaryColumnWarning, emptyBatchShaped, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, nest, pathOf, sameShape, sampleWeights, type LabelTensor, type Tensor } from '../batch/tensor.js';
 
 /** Validated, typed inputs of a focal-loss computation (the "format" stage's output). */
 export interface FocalLossBatch {

@@ -2,10 +2,10 @@ import { invalidField } from '../errors.js';
 import { delongComponents, delongDifferenceVariance } from '../kernels/delong.js';
 import { normalSurvival, normalUpperQuantile } from '../kernels/normal.js';
 import type { AurocCompareRequest, AurocCompareResponse } from '../schemas/auroc-compare.js';
-import { delongUndefinedReason } from './confidence.js';
-import { rankingBatchFromTensors } from './ranking-batch.js';
-import { checkWork, rankingWork } from './limits.js';
-import { binaryColumn, binaryColumnWarning, flattenIntegers, flattenNumbers, formatShape } from './tensor.js';
+import { delongUndefinedReason } from '../metrics/confidence.js';
+import { rankingBatchFromTensors } from '../batch/ranking-batch.js';
+import { checkWork, rankingWork } from '../batch/limits.js';
+import { binaryColumn, binaryColumnWarning, flattenIntegers, flattenNumbers, formatShape } from '../batch/tensor.js';
 
 /**
  * Two models' AUROC on the same samples, compared with DeLong's paired test (DeLong, DeLong &

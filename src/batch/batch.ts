@@ -1,7 +1,7 @@
 import { invalidField, payloadTooLarge } from '../errors.js';
 import type { Task } from '../schemas/common.js';
-import { rankingBatchFromTensors, requestWeights, type RankingBatch, type RankingBatchRequest } from '../scoring/ranking-batch.js';
-import { emptyBatchShaped, flattenIntegers, flattenNumbers, pathOf, type LabelTensor, type Tensor } from '../scoring/tensor.js';
+import { rankingBatchFromTensors, requestWeights, type RankingBatch, type RankingBatchRequest } from './ranking-batch.js';
+import { emptyBatchShaped, flattenIntegers, flattenNumbers, pathOf, type LabelTensor, type Tensor } from './tensor.js';
 
 /**
  * A formatted batch as every metric reads it: the ranking view (one binary problem per class,

@@ -14,12 +14,12 @@ import { computeAurocCompare } from './auroc-compare.js';
 import { computeAuroc } from './auroc.js';
 import { computeAveragePrecision } from './average-precision.js';
 import { computePrecisionRecall, computeRoc } from './curves.js';
-import { assertFiniteResult } from './finite.js';
+import { assertFiniteResult } from '../batch/finite.js';
 import { computeFocalLoss, focalLossArrow, focalLossJson } from './focal-loss.js';
 import { computeMetricsRequest } from './metrics.js';
 import { decodeJsonBody, ownBuffer } from '../wire/json-body.js';
 import { stringifyResponseBytes } from '../wire/json-response.js';
-import { shapeOf } from './tensor.js';
+import { shapeOf } from '../batch/tensor.js';
 import { computeScore, scoreArrow, scoreJson } from './score.js';
 
 export type OutputFormat = 'json' | 'svg' | 'arrow';

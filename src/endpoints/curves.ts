@@ -5,10 +5,10 @@ import { allIndices, cornerIndices, evenlyAlongCurve, pick } from '../kernels/cu
 import type { RankCounts } from '../kernels/rank-counts.js';
 import type { z } from 'zod';
 import type { PrecisionRecallCurve, PrecisionRecallRequest, PrecisionRecallResponse, RocCurve as RocCurveSchema, RocRequest, RocResponse } from '../schemas/curves.js';
-import { classLabel, undefinedClassWarning } from './averaging.js';
-import { RankCountsCache, thresholdGrid, type Grid } from './rank-counts-cache.js';
-import { formatRankingBatch, type RankingBatch } from './ranking-batch.js';
-import { checkRanking } from './limits.js';
+import { classLabel, undefinedClassWarning } from '../metrics/averaging.js';
+import { RankCountsCache, thresholdGrid, type Grid } from '../batch/rank-counts-cache.js';
+import { formatRankingBatch, type RankingBatch } from '../batch/ranking-batch.js';
+import { checkRanking } from '../batch/limits.js';
 
 type RocCurve = z.infer<typeof RocCurveSchema>;
 type PrCurve = z.infer<typeof PrecisionRecallCurve>;

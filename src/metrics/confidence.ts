@@ -2,8 +2,8 @@ import { delongComponents, delongVariance } from '../kernels/delong.js';
 import { normalUpperQuantile } from '../kernels/normal.js';
 import { mulberry32, quantileSorted } from '../kernels/random.js';
 import type { Interval } from '../schemas/confidence.js';
-import { RankCountsCache } from './rank-counts-cache.js';
-import type { RankingBatch } from './ranking-batch.js';
+import { RankCountsCache } from '../batch/rank-counts-cache.js';
+import type { RankingBatch } from '../batch/ranking-batch.js';
 
 const clip = (v: number) => Math.min(1, Math.max(0, v));
 

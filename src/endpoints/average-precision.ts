@@ -2,11 +2,11 @@ import { rankCountsOfBatch } from '../metrics/rows.js';
 import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts } from '../kernels/average-precision.js';
 import type { RankCounts } from '../kernels/rank-counts.js';
 import type { AveragePrecisionRequest, AveragePrecisionResponse } from '../schemas/average-precision.js';
-import { averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
-import { BOOTSTRAP_UNDEFINED, bootstrapInterval } from './confidence.js';
-import { RankCountsCache, thresholdGrid, withRows, type Grid, type RankCountsSource } from './rank-counts-cache.js';
-import { formatRankingBatch } from './ranking-batch.js';
-import { checkRanking, resamplesOf } from './limits.js';
+import { averageDefined, classLabel, undefinedClassWarning } from '../metrics/averaging.js';
+import { BOOTSTRAP_UNDEFINED, bootstrapInterval } from '../metrics/confidence.js';
+import { RankCountsCache, thresholdGrid, withRows, type Grid, type RankCountsSource } from '../batch/rank-counts-cache.js';
+import { formatRankingBatch } from '../batch/ranking-batch.js';
+import { checkRanking, resamplesOf } from '../batch/limits.js';
 import { samplesAverage } from './samples-average.js';
 
 export type AveragePrecisionOptions = Pick<AveragePrecisionRequest, 'average' | 'thresholds'> & Partial<Pick<AveragePrecisionRequest, 'ci'>>;

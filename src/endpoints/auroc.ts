@@ -2,12 +2,12 @@ import { rankCountsOfBatch } from '../metrics/rows.js';
 import { invalidField } from '../errors.js';
 import { aurocExact, aurocFromBinnedCounts, aurocFromCounts, aurocFromSplit, aurocFromWeightedSplit } from '../kernels/auroc.js';
 import { splitSorted, type SplitScores } from '../kernels/class-split.js';
-import { BOOTSTRAP_UNDEFINED, bootstrapInterval, delongInterval } from './confidence.js';
+import { BOOTSTRAP_UNDEFINED, bootstrapInterval, delongInterval } from '../metrics/confidence.js';
 import type { AurocRequest, AurocResponse } from '../schemas/auroc.js';
-import { averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
-import { thresholdGrid, withRows, type Grid, type RankCountsSource } from './rank-counts-cache.js';
-import { classView, formatRankingBatch, supports, type RankingBatch } from './ranking-batch.js';
-import { checkRanking, resamplesOf } from './limits.js';
+import { averageDefined, classLabel, undefinedClassWarning } from '../metrics/averaging.js';
+import { thresholdGrid, withRows, type Grid, type RankCountsSource } from '../batch/rank-counts-cache.js';
+import { classView, formatRankingBatch, supports, type RankingBatch } from '../batch/ranking-batch.js';
+import { checkRanking, resamplesOf } from '../batch/limits.js';
 import { samplesAverage } from './samples-average.js';
 
 /** The AUROC options, without the batch itself (shared with /v1/score). */
