@@ -1,5 +1,5 @@
 import { invalidField, payloadTooLarge } from '../errors.js';
-import type { Task } from '../schemas/common.js';
+import type { Task } from './task.js';
 import { rankingBatchFromTensors, requestWeights, type RankingBatch, type RankingBatchRequest } from './ranking-batch.js';
 import { emptyBatchShaped, flattenIntegers, flattenNumbers, pathOf, type LabelTensor, type Tensor } from './tensor.js';
 

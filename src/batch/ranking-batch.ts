@@ -1,7 +1,7 @@
 import { invalidField } from '../errors.js';
 import type { ClassView } from '../kernels/class-split.js';
 import { logOddsRows } from '../kernels/log-odds.js';
-import type { Task } from '../schemas/common.js';
+import type { Task } from './task.js';
 import { binaryColumn, binaryColumnWarning, emptyBatchShaped, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, pathOf, sameShape, sampleWeights, type LabelTensor, type Tensor } from './tensor.js';
 
 /** The request fields every ranking metric reads (see `rankingBatchFields`). */

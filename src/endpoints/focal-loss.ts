@@ -2,7 +2,7 @@ import { lossState } from '../metrics/focal-loss.js';
 import { invalidField } from '../errors.js';
 import { focalLossSigmoid, focalLossSoftmax, type FocalLossOptions as KernelOptions, type FocalLossOutput } from '../kernels/focal-loss.js';
 import { weightFocalLoss } from '../kernels/focal-loss-weighted.js';
-import type { Task } from '../schemas/common.js';
+import type { Task } from '../batch/task.js';
 import { DEFAULT_ALPHA, type FocalLossRequest, type FocalLossResponse } from '../schemas/focal-loss.js';
 import { encodeArrowResponse } from '../wire/arrow.js';
 import { binaryColumn, binaryColumnWarning, emptyBatchShaped, oneHotWarning, flattenIntegers, flattenNumbers, formatShape, nest, pathOf, sameShape, sampleWeights, type LabelTensor, type Tensor } from '../batch/tensor.js';

@@ -1,5 +1,5 @@
 import { NeumaierSum } from '../kernels/neumaier-sum.js';
-import type { Task } from '../schemas/common.js';
+import type { Task } from '../batch/task.js';
 
 /**
  * Averages per-class values over the classes where the metric is defined. Undefined classes

@@ -1,4 +1,4 @@
-import type { Task } from '../schemas/common.js';
+import type { Task } from '../batch/task.js';
 import { metricDefinitions } from './registry.js';
 
 const TASKS: readonly Task[] = ['binary', 'multiclass', 'multilabel'];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Task } from '../schemas/common.js';
+import type { Task } from '../batch/task.js';
 import type { MetricConfig } from '../batch/batch.js';
 import type { StateSpec } from './state.js';
 

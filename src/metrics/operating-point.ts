@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { rocFromCounts } from '../kernels/auroc.js';
 import type { RankCounts } from '../kernels/rank-counts.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
-import type { Task } from '../schemas/common.js';
+import type { Task } from '../batch/task.js';
 import { Thresholds } from '../schemas/ranking.js';
 import { classesPhrase } from './averaging.js';
 import { thresholdGrid, type Grid, type RankCountsSource } from '../batch/rank-counts-cache.js';

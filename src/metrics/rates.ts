@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Task } from '../schemas/common.js';
+import type { Task } from '../batch/task.js';
 import { classesPhrase } from './averaging.js';
 import type { MetricConfig } from '../batch/batch.js';
 import { averageOption, defineMetric, statScoreOptions, threshold, topK, zeroDivision, zeroDivisionValue, type MetricEntry, type ZeroDivision } from './definition.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Task, namedExamples } from './common.js';
+import { namedExamples } from './common.js';
+import { Task } from '../batch/task.js';
 import { BootstrapOptions, Interval } from './confidence.js';
 import { Average, InputUsed, PerClass, Thresholds, rankingBatchFields } from './ranking.js';
 

@@ -76,9 +76,6 @@ export const namedExamples = (examples: Record<string, NamedExample>) => ({ 'x-e
 /** A label value such as `ignore_index`: a 32-bit integer, as the labels themselves. */
 export const LabelValue = z.int32();
 
-export const Task = z.enum(['binary', 'multiclass', 'multilabel']).meta({ id: 'Task', description: 'The classification task: inferred from the shapes when a request does not say.' });
-export type Task = z.infer<typeof Task>;
-
 export const Problem = z
   .object({
     type: z.string(),

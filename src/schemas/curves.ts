@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Task, namedExamples } from './common.js';
+import { namedExamples } from './common.js';
+import { Task } from '../batch/task.js';
 import { InputUsed, Thresholds, rankingBatchFields } from './ranking.js';
 
 const maxPoints = z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { LabelValue, labelTensor, namedExamples, numberTensor, sampleWeightTensor, tensorResult, Task } from './common.js';
+import { LabelValue, labelTensor, namedExamples, numberTensor, sampleWeightTensor, tensorResult } from './common.js';
+import { Task } from '../batch/task.js';
 
 /** α when the request gives none: Lin et al.'s 0.25 (multiclass: class 0 as background). */
 export const DEFAULT_ALPHA = 0.25;

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { describeValue } from '../errors.js';
 import type { MetricDefinition } from '../metrics/definition.js';
 import { metricDefinitions, metricNames } from '../metrics/registry.js';
-import { Task, namedExamples } from './common.js';
+import { namedExamples } from './common.js';
+import { Task } from '../batch/task.js';
 import { PerClass, rankingBatchFields } from './ranking.js';
 
 /**

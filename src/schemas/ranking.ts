@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { LabelValue, labelTensor, numberTensor, sampleWeightTensor, Task } from './common.js';
+import { LabelValue, labelTensor, numberTensor, sampleWeightTensor } from './common.js';
+import { Task } from '../batch/task.js';
 
 /**
  * Fields shared by every ranking metric (AUROC, average precision, ROC and PR curves): the

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Task, namedExamples } from './common.js';
+import { namedExamples } from './common.js';
+import { Task } from '../batch/task.js';
 import { MetricResult, MetricSpec } from './metrics.js';
 import { InputUsed } from './ranking.js';
 import { FocalLossRequest, FocalLossResponse } from './focal-loss.js';

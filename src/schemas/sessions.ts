@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { LabelValue, Task, namedExamples } from './common.js';
+import { LabelValue, namedExamples } from './common.js';
+import { Task } from '../batch/task.js';
 import { FocalLossRequest, FocalLossResponse } from './focal-loss.js';
 import { MetricResult, MetricSpec } from './metrics.js';
 import { rankingBatchFields } from './ranking.js';

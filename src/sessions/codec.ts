@@ -1,6 +1,6 @@
 import { concatChunks, type RowsChunk } from '../metrics/rows.js';
 import type { RankingBatch } from '../batch/ranking-batch.js';
-import type { Task } from '../schemas/common.js';
+import type { Task } from '../batch/task.js';
 
 /**
  * The bytes a session's state is stored as, in any store.

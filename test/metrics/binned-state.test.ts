@@ -5,7 +5,7 @@ import { underived, type MetricEntry } from '../../src/metrics/definition.js';
 import { computeMetrics, initStates, resolveMetrics, updateStates, type MetricRequest, type MetricStates } from '../../src/metrics/evaluate.js';
 import { metricDefinitions } from '../../src/metrics/registry.js';
 import { rowsState } from '../../src/metrics/rows.js';
-import type { Task } from '../../src/schemas/common.js';
+import type { Task } from '../../src/batch/task.js';
 import { close } from '../support/close.js';
 import { batchOf, optionChoices, optionsOf } from '../support/metric-batches.js';
 

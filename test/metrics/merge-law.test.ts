@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { configOf } from '../../src/batch/batch.js';
 import { computeMetrics, initStates, mergeStates, resolveMetrics, updateStates, type MetricRequest, type MetricStates } from '../../src/metrics/evaluate.js';
 import { metricDefinitions } from '../../src/metrics/registry.js';
-import type { Task } from '../../src/schemas/common.js';
+import type { Task } from '../../src/batch/task.js';
 import { close } from '../support/close.js';
 import { baseShapes, batchOf, optionChoices, optionsOf, rowsArb, type Shape } from '../support/metric-batches.js';
 

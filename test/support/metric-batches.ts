@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { formatMetricBatch, type MetricBatch } from '../../src/batch/batch.js';
 import { metricDefinitions } from '../../src/metrics/registry.js';
-import type { Task } from '../../src/schemas/common.js';
+import type { Task } from '../../src/batch/task.js';
 
 /**
  * Random metric batches and options for the property tests of the metric states (the merge law,
