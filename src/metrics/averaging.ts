@@ -1,5 +1,10 @@
+import { z } from 'zod';
 import { NeumaierSum } from '../kernels/neumaier-sum.js';
 import type { Task } from '../batch/task.js';
+
+/** The `average` of the ranking metrics (AUROC, average precision): its one schema, which their option schemas and requests compose. */
+export const Average = z.enum(['macro', 'weighted', 'micro', 'samples', 'none']).meta({ id: 'Average', description: 'How per-class values are averaged.' });
+export type Average = z.infer<typeof Average>;
 
 /**
  * Averages per-class values over the classes where the metric is defined. Undefined classes

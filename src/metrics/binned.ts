@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { RankCounts } from '../kernels/rank-counts.js';
 import { binnedCountsOf, thresholdGrid, type Grid, type RankCountsSource } from '../batch/rank-counts-cache.js';
 import type { MetricBatch, MetricConfig } from '../batch/batch.js';
@@ -6,8 +7,14 @@ import { rankCountsOf, rowsState, type RowsState } from './rows.js';
 import { countsState, type StateSpec } from './state.js';
 import { depth, rankingWork, resamplesOf, thresholdCount } from '../batch/limits.js';
 
-/** The `thresholds` option: null (exact), n evenly spaced, or a list. */
-type Thresholds = number | number[] | null;
+/** The `thresholds` option: null (exact), n evenly spaced, or a list; its one schema, which the ranking metrics' options and requests compose. */
+export const Thresholds = z
+  .union([z.null(), z.number().int().min(2).max(100_000), z.array(z.number().min(0).max(1)).min(2).max(100_000)])
+  .default(null)
+  .describe(
+    '`null`: exact. An integer n: n thresholds evenly spaced on [0, 1]. An array: strictly increasing thresholds in [0, 1]. torchmetrics binned, constant-memory mode.',
+  );
+export type Thresholds = z.infer<typeof Thresholds>;
 
 /**
  * The binned state of the ranking metrics (`thresholds` set: torchmetrics' constant-memory mode),

@@ -3,12 +3,11 @@ import { rocFromCounts } from '../kernels/auroc.js';
 import type { RankCounts } from '../kernels/rank-counts.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
 import type { Task } from '../batch/task.js';
-import { Thresholds } from '../schemas/ranking.js';
 import { classesPhrase } from './averaging.js';
 import { thresholdGrid, type Grid, type RankCountsSource } from '../batch/rank-counts-cache.js';
 import type { MetricConfig } from '../batch/batch.js';
 import { defineMetric, type Derived, type MetricEntry } from './definition.js';
-import { checkThresholds, rankCountsSource, rankingComputeWork, rankingState, type RankingState } from './binned.js';
+import { Thresholds, checkThresholds, rankCountsSource, rankingComputeWork, rankingState, type RankingState } from './binned.js';
 
 /**
  * The metrics read off one class's ROC or precision–recall curve at an operating point:
@@ -195,7 +194,6 @@ function classCurves(state: RankingState, config: MetricConfig, derived: Derived
   const counts = (c: number) => cache.ofClass(c, grid);
   return { cache, grid, logOdds, counts, roc: (c) => rocOf(counts(c), grid, logOdds) };
 }
-type Thresholds = z.infer<typeof Thresholds>;
 
 /**
  * Which samples a class's curve needs to exist: the ROC curve positives and negatives (its rates

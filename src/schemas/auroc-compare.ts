@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { labelTensor, namedExamples, numberTensor } from './common.js';
-import { Interval } from './confidence.js';
+import { Interval } from '../metrics/confidence.js';
 import { rankingBatchFields } from './ranking.js';
 
 export const AurocCompareRequest = z

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { namedExamples } from './common.js';
 import { Task } from '../batch/task.js';
-import { BootstrapOptions, Interval } from './confidence.js';
-import { Average, InputUsed, PerClass, Thresholds, rankingBatchFields } from './ranking.js';
+import { BootstrapOptions, Interval } from '../metrics/confidence.js';
+import { InputUsed, PerClass, rankingBatchFields } from './ranking.js';
+import { Average } from '../metrics/averaging.js';
+import { Thresholds } from '../metrics/binned.js';
 
 export const AveragePrecisionRequest = z
   .strictObject({

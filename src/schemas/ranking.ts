@@ -27,16 +27,6 @@ export const rankingBatchFields = {
   ).optional(),
 };
 
-export const Average = z.enum(['macro', 'weighted', 'micro', 'samples', 'none']).meta({ id: 'Average', description: 'How per-class values are averaged.' });
-export type Average = z.infer<typeof Average>;
-
-export const Thresholds = z
-  .union([z.null(), z.number().int().min(2).max(100_000), z.array(z.number().min(0).max(1)).min(2).max(100_000)])
-  .default(null)
-  .describe(
-    '`null`: exact. An integer n: n thresholds evenly spaced on [0, 1]. An array: strictly increasing thresholds in [0, 1]. torchmetrics binned, constant-memory mode.',
-  );
-
 export const InputUsed = z.enum(['probs', 'logits']).meta({ id: 'InputUsed', description: 'How preds were read, after `auto` was decided.' });
 
 export const PerClass = z.array(z.number().nullable()).meta({ id: 'PerClassValues', description: 'One value per class or label; null where undefined.' });
