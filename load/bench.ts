@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { focalLossSoftmax } from '../src/kernels/focal-loss.js';
 import { logOddsRows } from '../src/kernels/log-odds.js';
-import { aurocOfBatch } from '../src/endpoints/auroc.js';
+import { aurocOfBatch } from '../src/metrics/auroc.js';
 import { RankCountsCache } from '../src/batch/rank-counts-cache.js';
 import { decodeJsonBody } from '../src/wire/json-body.js';
 import { flattenIntegers, flattenNumbers, nest } from '../src/batch/tensor.js';

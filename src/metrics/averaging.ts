@@ -6,6 +6,9 @@ import type { Task } from '../batch/task.js';
 export const Average = z.enum(['macro', 'weighted', 'micro', 'samples', 'none']).meta({ id: 'Average', description: 'How per-class values are averaged.' });
 export type Average = z.infer<typeof Average>;
 
+/** Per-class values as answered: one per class or label, null where the metric is undefined there. */
+export const PerClass = z.array(z.number().nullable()).meta({ id: 'PerClassValues', description: 'One value per class or label; null where undefined.' });
+
 /**
  * Averages per-class values over the classes where the metric is defined. Undefined classes
  * (null) are left out of both the sum and the weights: a class with no positives says nothing

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RankCounts } from '../kernels/rank-counts.js';
 import { binnedCountsOf, thresholdGrid, type Grid, type RankCountsSource } from '../batch/rank-counts-cache.js';
 import type { MetricBatch, MetricConfig } from '../batch/batch.js';
-import type { Derived } from './definition.js';
+import type { Derived, MetricEntry } from './definition.js';
 import { rankCountsOf, rowsState, type RowsState } from './rows.js';
 import { countsState, type StateSpec } from './state.js';
 import { depth, rankingWork, resamplesOf, thresholdCount } from '../batch/limits.js';
@@ -164,3 +164,6 @@ export function rankCountsSource(state: RankingState, thresholds: Thresholds, co
 export function checkThresholds(options: { thresholds: Thresholds }, _config: MetricConfig, path: string): void {
   if (Array.isArray(options.thresholds)) thresholdGrid(options.thresholds, `${path}/thresholds`);
 }
+
+/** A ranking answer (AUROC, average precision) as a metrics entry: without the per-batch fields `task` and `input`, which the metrics answer states once. */
+export const rankingEntry = ({ task, input, ...entry }: { task: unknown; input: unknown; warnings: string[] }): MetricEntry => entry;

@@ -7,7 +7,8 @@ import { confusionMatrix, jaccardIndex } from './confusion-matrix.js';
 import type { MetricDefinition } from './definition.js';
 import { exactMatch } from './exact-match.js';
 import { eer, logauc, precisionAtFixedRecall, recallAtFixedPrecision, sensitivityAtSpecificity, specificityAtSensitivity } from './operating-point.js';
-import { auroc, averagePrecision } from './ranking.js';
+import { auroc } from './auroc.js';
+import { averagePrecision } from './average-precision.js';
 import { accuracy, f1Score, fbetaScore, hammingDistance, negativePredictiveValue, precision, recall, specificity } from './rates.js';
 import { statScores } from './stat-scores.js';
 

@@ -1,27 +1,13 @@
 import { z } from 'zod';
 import { namedExamples } from './common.js';
-import { Task } from '../batch/task.js';
-import { ConfidenceOptions, Interval } from '../metrics/confidence.js';
-import { InputUsed, PerClass, rankingBatchFields } from './ranking.js';
-import { Average } from '../metrics/averaging.js';
-import { Thresholds } from '../metrics/binned.js';
+import { rankingBatchFields } from './ranking.js';
+import { AurocOptions } from '../metrics/auroc.js';
 
+/** POST /v1/auroc: a ranking batch and the AUROC options (src/metrics/auroc.ts). */
 export const AurocRequest = z
   .strictObject({
     ...rankingBatchFields,
-    average: Average.default('macro').describe(
-      '`macro` (default) and `weighted` (by positives) average the defined classes; `micro` pools every (sample, class) pair (multilabel, multiclass one-vs-rest); `samples` (multilabel, scikit-learn) the AUROC of each row over its labels, averaged over rows (weighted by sample_weight); `none` returns per_class only.',
-    ),
-    multi_class: z.enum(['ovr', 'ovo']).default('ovr').describe('Multiclass: one-vs-rest, or one-vs-one (Hand & Till 2001; macro or weighted).'),
-    max_fpr: z
-      .number()
-      .gt(0)
-      .max(1)
-      .nullable()
-      .default(null)
-      .describe('Binary only: standardized partial AUC up to this false-positive rate (McClish), as scikit-learn.'),
-    thresholds: Thresholds,
-    ci: ConfidenceOptions,
+    ...AurocOptions.shape,
   })
   .meta({
     ...namedExamples({
@@ -55,26 +41,3 @@ export const AurocRequest = z
   });
 
 export type AurocRequest = z.infer<typeof AurocRequest>;
-
-export const AurocResponse = z.object({
-  task: Task,
-  input: InputUsed,
-  average: Average.nullable().describe('null for binary.'),
-  multi_class: z.enum(['ovr', 'ovo']).nullable().describe('null unless multiclass.'),
-  auroc: z.number().nullable().describe('null when undefined (no positives or no negatives), or for average none.'),
-  per_class: PerClass.optional(),
-  per_pair: z
-    .array(z.object({ classes: z.array(z.number().int()).length(2).describe('The pair of classes [a, b], a < b.'), auroc: z.number().nullable() }))
-    .optional()
-    .describe('One-vs-one: the Hand & Till score of each pair of classes.'),
-  ci: Interval.nullable().optional().describe('The interval of `auroc`, when `ci` was asked; null where undefined.'),
-  variance: z
-    .number()
-    .nullable()
-    .optional()
-    .describe('DeLong variance of a binary (or micro-averaged) AUROC; null (with a warning) with fewer than two positives or two negatives.'),
-  per_class_ci: z.array(Interval.nullable()).optional().describe('DeLong: one interval per class (one-vs-rest) or label.'),
-  warnings: z.array(z.string()),
-}).meta({ id: 'AurocResult', description: 'AUROC of one batch (also the `auroc` entry of /v1/score).' });
-
-export type AurocResponse = z.infer<typeof AurocResponse>;

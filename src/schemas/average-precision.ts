@@ -1,19 +1,13 @@
 import { z } from 'zod';
 import { namedExamples } from './common.js';
-import { Task } from '../batch/task.js';
-import { BootstrapOptions, Interval } from '../metrics/confidence.js';
-import { InputUsed, PerClass, rankingBatchFields } from './ranking.js';
-import { Average } from '../metrics/averaging.js';
-import { Thresholds } from '../metrics/binned.js';
+import { rankingBatchFields } from './ranking.js';
+import { AveragePrecisionOptions } from '../metrics/average-precision.js';
 
+/** POST /v1/average-precision: a ranking batch and the average-precision options (src/metrics/average-precision.ts). */
 export const AveragePrecisionRequest = z
   .strictObject({
     ...rankingBatchFields,
-    average: Average.default('macro').describe(
-      '`macro` (default) and `weighted` (by positives) average the defined classes; `micro` pools every (sample, class) pair; `samples` (multilabel, scikit-learn) the AP of each row over its labels, averaged over rows (weighted by sample_weight); `none` returns per_class only.',
-    ),
-    thresholds: Thresholds,
-    ci: BootstrapOptions,
+    ...AveragePrecisionOptions.shape,
   })
   .meta({
     ...namedExamples({
@@ -30,15 +24,3 @@ export const AveragePrecisionRequest = z
   });
 
 export type AveragePrecisionRequest = z.infer<typeof AveragePrecisionRequest>;
-
-export const AveragePrecisionResponse = z.object({
-  task: Task,
-  input: InputUsed,
-  average: Average.nullable().describe('null for binary.'),
-  average_precision: z.number().nullable().describe('null when undefined (no positives), or for average none.'),
-  per_class: PerClass.optional(),
-  ci: Interval.nullable().optional(),
-  warnings: z.array(z.string()),
-}).meta({ id: 'AveragePrecisionResult', description: 'Average precision of one batch (also the `average_precision` entry of /v1/score).' });
-
-export type AveragePrecisionResponse = z.infer<typeof AveragePrecisionResponse>;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { namedExamples } from './common.js';
 import { Task } from '../batch/task.js';
-import { InputUsed, rankingBatchFields } from './ranking.js';
+import { rankingBatchFields } from './ranking.js';
+import { InputUsed } from '../batch/task.js';
 import { Thresholds } from '../metrics/binned.js';
 
 const maxPoints = z

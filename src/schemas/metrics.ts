@@ -4,7 +4,8 @@ import type { MetricDefinition } from '../metrics/definition.js';
 import { metricDefinitions, metricNames } from '../metrics/registry.js';
 import { namedExamples } from './common.js';
 import { Task } from '../batch/task.js';
-import { PerClass, rankingBatchFields } from './ranking.js';
+import { rankingBatchFields } from './ranking.js';
+import { PerClass } from '../metrics/averaging.js';
 
 /**
  * A metric's options as a request sends them: every option optional, its default documented

@@ -26,7 +26,3 @@ export const rankingBatchFields = {
     'One weight per sample, finite and >= 0 (scikit-learn): [N] (binary: shaped like labels; multilabel: one per row, each entry weighing it). Counts become weighted counts; a weight-0 sample changes nothing.',
   ).optional(),
 };
-
-export const InputUsed = z.enum(['probs', 'logits']).meta({ id: 'InputUsed', description: 'How preds were read, after `auto` was decided.' });
-
-export const PerClass = z.array(z.number().nullable()).meta({ id: 'PerClassValues', description: 'One value per class or label; null where undefined.' });

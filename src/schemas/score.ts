@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { namedExamples } from './common.js';
 import { Task } from '../batch/task.js';
 import { MetricResult, MetricSpec } from './metrics.js';
-import { InputUsed } from './ranking.js';
+import { InputUsed } from '../batch/task.js';
 import { FocalLossRequest, FocalLossResponse } from './focal-loss.js';
 
 /** Focal-loss options inside /v1/score: the /v1/focal-loss fields that are not the batch. */

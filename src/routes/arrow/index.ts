@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { ARROW_MEDIA_TYPE, ARROW_REQUEST_DESCRIPTION, arrowBody, arrowQuery, arrowStream } from '../../schemas/arrow.js';
-import { AurocRequest, AurocResponse } from '../../schemas/auroc.js';
+import { AurocRequest } from '../../schemas/auroc.js';
+import { AurocResponse } from '../../metrics/auroc.js';
 import { okResponse, problemResponses } from '../../schemas/common.js';
 import { FocalLossRequest, FocalLossResponse } from '../../schemas/focal-loss.js';
 import { MetricsRequest, MetricsResponse } from '../../schemas/metrics.js';

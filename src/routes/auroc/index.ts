@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AurocCompareRequest, AurocCompareResponse } from '../../schemas/auroc-compare.js';
-import { AurocRequest, AurocResponse } from '../../schemas/auroc.js';
+import { AurocRequest } from '../../schemas/auroc.js';
+import { AurocResponse } from '../../metrics/auroc.js';
 import { okResponse, problemResponses } from '../../schemas/common.js';
 
 const aurocRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AveragePrecisionRequest, AveragePrecisionResponse } from '../../schemas/average-precision.js';
+import { AveragePrecisionRequest } from '../../schemas/average-precision.js';
+import { AveragePrecisionResponse } from '../../metrics/average-precision.js';
 import { okResponse, problemResponses } from '../../schemas/common.js';
 
 const averagePrecisionRoutes: FastifyPluginAsyncZod = async (app) => {
