@@ -2,10 +2,13 @@
  * Prints the import graph between the folders of src/ as a Markdown table: one row per
  * (importing folder, imported folder) pair with the number of import statements, type imports
  * and re-exports included. A file at the root of src/ (config.ts, errors.ts, …) is its own
- * "folder". Used to show the layers before and after a move: `npx tsx scripts/import-graph.ts`.
+ * "folder". An edge that goes against the layers of scripts/layers.js (the order lint enforces)
+ * is marked with why. Used to show the layers before and after a move:
+ * `npx tsx scripts/import-graph.ts`.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { folderOf, upwardImport } from './layers.js';
 
 const SRC = resolve(import.meta.dirname, '..', 'src');
 
@@ -17,9 +20,6 @@ function* sourceFiles(dir: string): Generator<string> {
   }
 }
 
-/** The folder of src/ a path lies in: its first segment, or the file's name without extension. */
-const folderOf = (path: string): string => relative(SRC, path).split('/')[0].replace(/\.(ts|mts|mjs|js)$/, '');
-
 /** `from '…'` of import and export declarations, and `import('…')`, across line breaks. */
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm;
 
@@ -29,14 +29,14 @@ for (const file of sourceFiles(SRC)) {
     if (!specifier.startsWith('.')) continue;
     const from = folderOf(file);
     const to = folderOf(resolve(dirname(file), specifier));
-    if (from === to) continue;
+    if (from === null || to === null || from === to) continue;
     const key = `${from}\t${to}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
 }
 
-console.log('| from | to | imports |\n|---|---|---:|');
+console.log('| from | to | imports | against the layers |\n|---|---|---:|---|');
 for (const [key, n] of [...counts].sort(([a], [b]) => a.localeCompare(b))) {
   const [from, to] = key.split('\t');
-  console.log(`| ${from} | ${to} | ${n} |`);
+  console.log(`| ${from} | ${to} | ${n} | ${upwardImport(from, to) ?? ''} |`);
 }
