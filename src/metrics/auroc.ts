@@ -8,14 +8,13 @@ import { z } from 'zod';
 import { invalidField } from '../errors.js';
 import { aurocExact, aurocFromBinnedCounts, aurocFromCounts, aurocFromSplit, aurocFromWeightedSplit } from '../kernels/auroc.js';
 import { splitSorted, type SplitScores } from '../kernels/class-split.js';
-import { InputUsed, Task } from '../batch/task.js';
 import { classPairs } from '../batch/limits.js';
 import { thresholdGrid, withRows, type Grid, type RankCountsSource } from '../batch/rank-counts-cache.js';
 import { classView, supports, type RankingBatch } from '../batch/ranking-batch.js';
 import type { MetricConfig } from '../batch/batch.js';
 import { Average, PerClass, averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
-import { Thresholds, checkThresholds, rankCountsSource, rankingComputeWork, rankingEntry, rankingState, type RankingState } from './binned.js';
-import { BOOTSTRAP_UNDEFINED, ConfidenceOptions, Interval, bootstrapInterval, delongInterval } from './confidence.js';
+import { Thresholds, checkThresholds, rankCountsSource, rankingAnswerFields, rankingComputeWork, rankingEntry, rankingState, type RankingState } from './binned.js';
+import { BOOTSTRAP_UNDEFINED, type CiOptional, ConfidenceOptions, Interval, bootstrapInterval, delongInterval } from './confidence.js';
 import { defineMetric } from './definition.js';
 import { samplesAverage } from './samples-average.js';
 
@@ -38,13 +37,11 @@ export const AurocOptions = z.strictObject({
   thresholds: Thresholds,
   ci: ConfidenceOptions,
 });
-export type AurocOptions = Omit<z.output<typeof AurocOptions>, 'ci'> & Partial<Pick<z.output<typeof AurocOptions>, 'ci'>>;
+export type AurocOptions = CiOptional<z.output<typeof AurocOptions>>;
 
 /** The AUROC of one batch: /v1/auroc's answer, and the `auroc` entry of /v1/score. */
 export const AurocResponse = z.object({
-  task: Task,
-  input: InputUsed,
-  average: Average.nullable().describe('null for binary.'),
+  ...rankingAnswerFields,
   multi_class: z.enum(['ovr', 'ovo']).nullable().describe('null unless multiclass.'),
   auroc: z.number().nullable().describe('null when undefined (no positives or no negatives), or for average none.'),
   per_class: PerClass.optional(),

@@ -7,11 +7,10 @@
 import { z } from 'zod';
 import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts } from '../kernels/average-precision.js';
 import type { RankCounts } from '../kernels/rank-counts.js';
-import { InputUsed, Task } from '../batch/task.js';
 import { RankCountsCache, thresholdGrid, withRows, type Grid, type RankCountsSource } from '../batch/rank-counts-cache.js';
 import { Average, PerClass, averageDefined, classLabel, undefinedClassWarning } from './averaging.js';
-import { Thresholds, checkThresholds, rankCountsSource, rankingComputeWork, rankingEntry, rankingState, type RankingState } from './binned.js';
-import { BOOTSTRAP_UNDEFINED, BootstrapOptions, Interval, bootstrapInterval } from './confidence.js';
+import { Thresholds, checkThresholds, rankCountsSource, rankingAnswerFields, rankingComputeWork, rankingEntry, rankingState, type RankingState } from './binned.js';
+import { BOOTSTRAP_UNDEFINED, type CiOptional, BootstrapOptions, Interval, bootstrapInterval } from './confidence.js';
 import { defineMetric } from './definition.js';
 import { samplesAverage } from './samples-average.js';
 
@@ -26,13 +25,11 @@ export const AveragePrecisionOptions = z.strictObject({
   thresholds: Thresholds,
   ci: BootstrapOptions,
 });
-export type AveragePrecisionOptions = Omit<z.output<typeof AveragePrecisionOptions>, 'ci'> & Partial<Pick<z.output<typeof AveragePrecisionOptions>, 'ci'>>;
+export type AveragePrecisionOptions = CiOptional<z.output<typeof AveragePrecisionOptions>>;
 
 /** The average precision of one batch: /v1/average-precision's answer, and the `average_precision` entry of /v1/score. */
 export const AveragePrecisionResponse = z.object({
-  task: Task,
-  input: InputUsed,
-  average: Average.nullable().describe('null for binary.'),
+  ...rankingAnswerFields,
   average_precision: z.number().nullable().describe('null when undefined (no positives), or for average none.'),
   per_class: PerClass.optional(),
   ci: Interval.nullable().optional(),

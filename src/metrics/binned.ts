@@ -3,6 +3,8 @@ import type { RankCounts } from '../kernels/rank-counts.js';
 import { binnedCountsOf, thresholdGrid, type Grid, type RankCountsSource } from '../batch/rank-counts-cache.js';
 import type { MetricBatch, MetricConfig } from '../batch/batch.js';
 import type { Derived, MetricEntry } from './definition.js';
+import { InputUsed, Task } from '../batch/task.js';
+import { Average } from './averaging.js';
 import { rankCountsOf, rowsState, type RowsState } from './rows.js';
 import { countsState, type StateSpec } from './state.js';
 import { depth, rankingWork, resamplesOf, thresholdCount } from '../batch/limits.js';
@@ -167,3 +169,10 @@ export function checkThresholds(options: { thresholds: Thresholds }, _config: Me
 
 /** A ranking answer (AUROC, average precision) as a metrics entry: without the per-batch fields `task` and `input`, which the metrics answer states once. */
 export const rankingEntry = ({ task, input, ...entry }: { task: unknown; input: unknown; warnings: string[] }): MetricEntry => entry;
+
+/** The fields every ranking answer (AUROC, average precision) opens with: the batch's task and input, and the average applied. */
+export const rankingAnswerFields = {
+  task: Task,
+  input: InputUsed,
+  average: Average.nullable().describe('null for binary.'),
+};

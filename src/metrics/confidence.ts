@@ -49,6 +49,9 @@ export const Interval = z
   .meta({ id: 'Interval', description: 'A confidence interval: its bounds, level and method.' });
 export type Interval = z.infer<typeof Interval>;
 
+/** Options whose `ci` a caller may leave out (the metrics entry and /v1/score pass none). */
+export type CiOptional<O extends { ci: unknown }> = Omit<O, 'ci'> & Partial<Pick<O, 'ci'>>;
+
 const clip = (v: number) => Math.min(1, Math.max(0, v));
 
 /** A DeLong interval, or why there is none. */

@@ -1,12 +1,30 @@
+/**
+ * The multilabel `average: "samples"` (scikit-learn's `average="samples"`): the metric of each
+ * row over its kept labels, then the mean over rows weighted by `sample_weight`, a row where the
+ * metric is undefined left out. Two forms, one per family of state: threshold metrics fold each
+ * row into a constant-size state ([Σ w·value, Σ w, 0/0 rows]) that sessions merge
+ * (`withSamplesAverage`); ranking metrics (AUROC, average precision) rank each row's scores
+ * exactly, from the rows they keep (`samplesAverage`).
+ */
 import { z } from 'zod';
 import { invalidField } from '../errors.js';
 import { NeumaierSum } from '../kernels/neumaier-sum.js';
 import { rankCountsFromSorted, type RankCounts } from '../kernels/rank-counts.js';
 import type { RankingBatch } from '../batch/ranking-batch.js';
+import type { Task } from '../batch/task.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
 import { rowWeight, type MetricBatch } from '../batch/batch.js';
 import { zeroDivisionValue, type MetricDefinition, type MetricEntry, type ZeroDivision } from './definition.js';
 import { countsState } from './state.js';
+
+/**
+ * The one check both forms make: `samples` averages the rows of a multilabel batch.
+ *
+ * @throws {ProblemError} 400 naming `field` for a binary or multiclass batch
+ */
+export function checkSamplesTask(field: string, task: Task): void {
+  if (task !== 'multilabel') throw invalidField(field, `"samples" applies to multilabel only (task is ${task})`);
+}
 
 /** A rate from one set of counts: [numerator, denominator]. */
 export type Rate = (tp: number, fp: number, tn: number, fn: number) => [number, number];
@@ -75,7 +93,7 @@ export function withSamplesAverage<O extends SamplesOptions>(definition: MetricD
     ...definition,
     options: (definition.options as unknown as z.ZodObject).extend({ average: averageWithSamples }) as unknown as z.ZodType<O>,
     check(options, config, path) {
-      if (options.average === 'samples' && config.task !== 'multilabel') throw invalidField(`${path}/average`, `"samples" applies to multilabel only (task is ${config.task})`);
+      if (options.average === 'samples') checkSamplesTask(`${path}/average`, config.task);
       definition.check?.(options, config, path);
     },
     state: (options, config) =>
@@ -109,7 +127,7 @@ export function samplesAverage(
   name: string,
   metric: (counts: RankCounts) => number | null,
 ): { value: number | null; warning: string | null } {
-  if (batch.task !== 'multilabel') throw invalidField('average', `"samples" applies to multilabel only (task is ${batch.task})`);
+  checkSamplesTask('average', batch.task);
   if (thresholds !== null) throw invalidField('thresholds', '"samples" is computed exactly (scikit-learn); leave thresholds out');
   const { rows, classes, scores, labels, ignoreIndex, weights } = batch;
   const total = new NeumaierSum();
