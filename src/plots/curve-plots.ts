@@ -1,4 +1,4 @@
-import type { PrecisionRecallResponse, RocResponse } from '../schemas/curves.js';
+import type { PrecisionRecallResponse, RocResponse } from '../metrics/curves.js';
 import { curveSvg, type PlotSeries } from './curve-svg.js';
 
 const seriesName = (task: string, i: number): string => (task === 'binary' ? 'model' : `${task === 'multiclass' ? 'class' : 'label'} ${i}`);

@@ -10,7 +10,7 @@ import { CHUNK_WORK, checkMetricsWork, checkSessionStates, computeMetrics, initS
 import { lossState } from '../metrics/focal-loss.js';
 import { concatRows, type RowsState } from '../metrics/rows.js';
 import { RankCountsCache } from '../batch/rank-counts-cache.js';
-import { precisionRecallOfBatch, rocOfBatch } from '../endpoints/curves.js';
+import { precisionRecallOfBatch, rocOfBatch } from '../metrics/curves.js';
 import { assertFiniteResult } from '../batch/finite.js';
 import { precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
 import type { RankingBatch } from '../batch/ranking-batch.js';

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { okResponse, problemResponses } from '../../schemas/common.js';
-import { PrecisionRecallRequest, PrecisionRecallResponse, RocRequest, RocResponse } from '../../schemas/curves.js';
+import { PrecisionRecallRequest, RocRequest } from '../../schemas/curves.js';
+import { PrecisionRecallResponse, RocResponse } from '../../metrics/curves.js';
 
 /** A curve answers JSON, or SVG when the client's Accept header prefers it. */
 const curveResponse = (json: z.ZodType, description: string) => ({

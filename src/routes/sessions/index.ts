@@ -6,7 +6,7 @@ import type { Config } from '../../config.js';
 import { invalidField, notAcceptable } from '../../errors.js';
 import { bearerToken } from '../../plugins/auth.js';
 import { okResponse, problemResponses, sessionProblemResponses } from '../../schemas/common.js';
-import { PrecisionRecallResponse, RocResponse } from '../../schemas/curves.js';
+import { PrecisionRecallResponse, RocResponse } from '../../metrics/curves.js';
 import {
   SessionBatchRequest,
   SessionBatchResponse,
