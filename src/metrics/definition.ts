@@ -26,7 +26,7 @@ export const underived: Derived = (_name, make) => make();
  */
 export interface MetricDefinition<O extends object = object, S = unknown> {
   name: string;
-  /** One line for the OpenAPI document and the README table. */
+  /** One line for the OpenAPI document and the metric table of docs/metrics.md. */
   summary: string;
   /** The torchmetrics or scikit-learn function it follows. */
   source: string;
