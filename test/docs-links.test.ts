@@ -12,7 +12,7 @@ const root = new URL('../', import.meta.url);
 /** Markdown outside fenced code blocks, with inline code spans blanked. */
 function prose(markdown: string): string {
   return markdown
-    .replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\S\n]*$/gm, '')
+    .replace(/^[^\S\n]*(```|~~~)[^\n]*\n[\s\S]*?^[^\S\n]*\1[^\S\n]*$/gm, '')
     .replace(/`[^`\n]*`/g, (span) => (span.includes('](') ? '' : span.replace(/[[\]()]/g, ' ')));
 }
 
@@ -37,7 +37,7 @@ function githubSlug(heading: string): string {
 function anchorsOf(markdown: string): Set<string> {
   const anchors = new Set<string>();
   const seen = new Map<string, number>();
-  const text = markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\S\n]*$/gm, '');
+  const text = markdown.replace(/^[^\S\n]*(```|~~~)[^\n]*\n[\s\S]*?^[^\S\n]*\1[^\S\n]*$/gm, '');
   for (const [, heading] of text.matchAll(/^#{1,6}[^\S\n]+(.*?)(?:[^\S\n]+#+)?[^\S\n]*$/gm)) {
     const slug = githubSlug(heading);
     const count = seen.get(slug) ?? 0;
@@ -61,12 +61,13 @@ const isRelative = (target: string) => !/^[a-z][a-z0-9+.-]*:/i.test(target) && !
 const pages = documentationPages(root);
 
 describe('links of README.md and docs/', () => {
-  it('anchors headings as GitHub does', () => {
+  it('anchors headings as GitHub does, and reads links outside code', () => {
     expect(githubSlug('Limits: every request is priced before it allocates')).toBe('limits-every-request-is-priced-before-it-allocates');
     expect(githubSlug('`STORE_URL` and the stores')).toBe('store_url-and-the-stores');
     expect(githubSlug('Sessions, stores & guarantees (v1)')).toBe('sessions-stores--guarantees-v1');
     expect(githubSlug('**Equality.** Déjà vu')).toBe('equality-déjà-vu');
-    expect([...anchorsOf('# A\n## A\n```\n# not a heading\n```\n### A\n')]).toEqual(['a', 'a-1', 'a-2']);
+    expect([...anchorsOf('# A\n## A\n```\n# not a heading\n```\n- item\n  ```sh\n  # nor this\n  ```\n### A\n')]).toEqual(['a', 'a-1', 'a-2']);
+    expect(linksOf('[a](a.md) `[b](b.md)`\n- item\n  ```sh\n  echo [c](c.md)\n  ```\n[d]: d.md\n')).toEqual(['a.md', 'd.md']);
   });
 
   it.each(pages)('every relative link of %s resolves to a file and a heading', (page) => {
