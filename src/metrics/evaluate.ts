@@ -116,7 +116,7 @@ function declaredDefault(definition: MetricDefinition<object, unknown>, option: 
 function checkAnswerSize(metrics: readonly ResolvedMetric[], config: MetricConfig, samples = 0): void {
   let size = 0;
   for (const m of metrics) size += m.definition.answerSize?.(config, m.options, samples) ?? config.classes;
-  checkAnswerValues('metrics', size, `${metrics.length} metrics of ${config.classes} classes`);
+  checkAnswerValues('metrics', size, `${metrics.length} metrics of ${config.classes} classes${samples > 0 ? ` over ${samples.toLocaleString('en')} samples (samplewise)` : ''}`);
 }
 
 /** Where a metric's cost comes from in the request: the option that sizes it, else the entry. */
@@ -280,8 +280,8 @@ export function evaluateMetrics(requests: readonly MetricRequest[], batch: Metri
   const samples = samplesOf(batch);
   if (metrics.some((m) => m.state.bytesPerSample !== undefined)) {
     // Samplewise states and answers grow with the samples, known now: priced before they exist.
-    checkAnswerSize(metrics, config, samples);
     checkStates(metrics, config, undefined, samples);
+    checkAnswerSize(metrics, config, samples);
   }
   checkMetricsWork(metrics, config, batch.rows, { update: true, compute: true, samples });
   return computeMetrics(metrics, updateStates(metrics, initStates(metrics), batch), config);

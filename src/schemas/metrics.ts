@@ -41,15 +41,31 @@ const MetricName = z.enum(metricNames as [string, ...string[]]).meta({
   description: `A metric of the catalogue, with its default options. ${needsOptions.map((n) => `\`${n}\``).join(', ')} need an option with no default: ask them as objects (a 400 naming the option otherwise).`,
 });
 
+const optionNames = (d: MetricDefinition<object, unknown>): string[] => Object.keys((d.options as unknown as z.ZodObject).shape);
+
+/**
+ * What an unknown option of metric `d` is told: the options it takes, and which metrics take that
+ * option when some do (`multidim_average` on jaccard_index names the stat-score family).
+ * `fromZodIssues` keeps this message, which starts "unknown option", for the option's own path.
+ */
+function unknownOptionMessage(d: MetricDefinition<object, unknown>, keys: readonly string[]): string {
+  const takers = keys.map((key) => [key, metricDefinitions.filter((other) => optionNames(other).includes(key)).map((other) => other.name)] as const);
+  const elsewhere = takers.filter(([, names]) => names.length > 0).map(([key, names]) => `; "${key}" is taken by ${names.join(', ')}`);
+  return `unknown option ${keys.map((k) => `"${k}"`).join(', ')} of ${d.name}: it takes ${[...optionNames(d), 'key'].map((k) => `"${k}"`).join(', ')}${elsewhere.join('')}`;
+}
+
 const MetricWithOptions = z.discriminatedUnion(
   'name',
   metricDefinitions.map((d) =>
     z
-      .strictObject({
-        name: z.literal(d.name),
-        key: z.string().min(1).optional().describe('The entry\'s name in the response (default: the metric\'s name), to ask one metric twice.'),
-        ...sentOptions(d as MetricDefinition<object, unknown>),
-      })
+      .strictObject(
+        {
+          name: z.literal(d.name),
+          key: z.string().min(1).optional().describe('The entry\'s name in the response (default: the metric\'s name), to ask one metric twice.'),
+          ...sentOptions(d as MetricDefinition<object, unknown>),
+        },
+        { error: (issue) => (issue.code === 'unrecognized_keys' ? unknownOptionMessage(d as MetricDefinition<object, unknown>, issue.keys) : undefined) },
+      )
       .meta({ id: `${pascal(d.name)}Metric`, description: `${d.summary} Tasks: ${d.tasks.join(', ')}. Follows ${d.source}.` }),
   ) as unknown as [z.ZodObject, ...z.ZodObject[]],
 );
