@@ -46,12 +46,12 @@ const optionNames = (d: MetricDefinition<object, unknown>): string[] => Object.k
 /**
  * What an unknown option of metric `d` is told: the options it takes, and which metrics take that
  * option when some do (`multidim_average` on jaccard_index names the stat-score family).
- * `fromZodIssues` keeps this message, which starts "unknown option", for the option's own path.
+ * `fromZodIssues` keeps this message (zod's own starts "Unrecognized key") for the option's own path.
  */
 function unknownOptionMessage(d: MetricDefinition<object, unknown>, keys: readonly string[]): string {
   const takers = keys.map((key) => [key, metricDefinitions.filter((other) => optionNames(other).includes(key)).map((other) => other.name)] as const);
   const elsewhere = takers.filter(([, names]) => names.length > 0).map(([key, names]) => `; "${key}" is taken by ${names.join(', ')}`);
-  return `unknown option ${keys.map((k) => `"${k}"`).join(', ')} of ${d.name}: it takes ${[...optionNames(d), 'key'].map((k) => `"${k}"`).join(', ')}${elsewhere.join('')}`;
+  return `unknown field ${keys.map((k) => `"${k}"`).join(', ')}: ${d.name} takes ${[...optionNames(d), 'key'].map((k) => `"${k}"`).join(', ')}${elsewhere.join('')}`;
 }
 
 const MetricWithOptions = z.discriminatedUnion(
