@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineMetric, threshold, type MetricEntry } from './definition.js';
-import { exactMatchState, statScoresOf, statState } from './stat-scores.js';
+import { withSamplewise, type MultidimAverage } from './samplewise.js';
+import { exactMatchState, samplewiseExactMatchState, statScoresOf, statState } from './stat-scores.js';
 
 /**
  * `exact_match`: the share of samples whose every decision is right. Multiclass: the rows
@@ -8,7 +9,7 @@ import { exactMatchState, statScoresOf, statState } from './stat-scores.js';
  * match. Ignored samples (multiclass) and rows with every entry ignored (multilabel) are left
  * out, where torchmetrics counts them as matches. No sample: 0 (torchmetrics), with a warning.
  */
-export const exactMatch = defineMetric<{ threshold: number }, Float64Array>({
+const globalExactMatch = defineMetric<{ threshold: number; multidim_average?: MultidimAverage }, Float64Array>({
   name: 'exact_match',
   summary: 'Share of samples with every decision right (multilabel: subset accuracy).',
   source: 'torchmetrics *_exact_match',
@@ -17,10 +18,10 @@ export const exactMatch = defineMetric<{ threshold: number }, Float64Array>({
   options: z.strictObject({ threshold }),
   needsScores: false,
   state: (options, config) => (config.task === 'multiclass' ? statState(config, options) : exactMatchState(options)),
-  compute(counts, _options, config, derived): MetricEntry {
+  compute(counts, options, config, derived): MetricEntry {
     let matched = counts[0];
     let rows = counts[1];
-    if (config.task === 'multiclass') {
+    if (config.task === 'multiclass' && options.multidim_average !== 'samplewise') {
       // One prediction per row: the true positives are the rows right; every class counts every row.
       const { tp, fp, tn, fn } = statScoresOf(counts, config, derived);
       matched = tp.reduce((a, b) => a + b, 0);
@@ -30,3 +31,6 @@ export const exactMatch = defineMetric<{ threshold: number }, Float64Array>({
     return { exact_match: matched / rows, warnings: [] };
   },
 });
+
+/** `exact_match`, with torchmetrics' `multidim_average` (samplewise: see {@link samplewiseExactMatchState}). */
+export const exactMatch = withSamplewise(globalExactMatch, samplewiseExactMatchState, () => 2);
