@@ -38,6 +38,8 @@ const files = [
   { file: 'matthews-degenerate-zero.json', dir: vectorsDir, select: () => true },
   // torchmetrics' multidim_average "samplewise" over [N, ...] inputs (and "global" on them).
   { file: 'samplewise.json', dir: vectorsDir, select: () => true },
+  // Every metric of the catalogue on inputs with extra dimensions, pooled ("global").
+  { file: 'multidim-global.json', dir: vectorsDir, select: () => true },
 ];
 
 describe('classification.json coverage', () => {

@@ -175,6 +175,38 @@ export function exactMatchState(options: DecisionOptions): StateSpec<Float64Arra
 }
 
 /**
+ * The multiclass exact-match state: [samples matched, samples], weighted. A sample is a row, or
+ * with extra dimensions (`[N, ...]` inputs) its positions together, as torchmetrics'
+ * `_multiclass_exact_match_update` reads them: it matches when every kept position is predicted
+ * right (argmax of the scores, or the class index sent). Ignored positions and positions of
+ * weight 0 change nothing; a sample with none kept is left out (torchmetrics counts it as a
+ * match). A one-position sample weighs its weight; a sample of several positions weighs 1.
+ * O(rows).
+ */
+export function multiclassExactMatchState(): StateSpec<Float64Array> {
+  return countsState('exact_match:multiclass', 2, (into, batch: MetricBatch) => {
+    const m = rowsPerSample(batch);
+    const predicted = predictedClasses(batch, 1);
+    const { labels, ignoreIndex, weights } = batch;
+    for (let start = 0; start < batch.rows; start += m) {
+      let kept = 0;
+      let right = true;
+      for (let r = start; r < start + m; r++) {
+        if (labels[r] === ignoreIndex) continue;
+        const w = weights === null ? 1 : weights[r];
+        if (w === 0) continue;
+        kept += w;
+        if (predicted[r] !== labels[r]) right = false;
+      }
+      if (kept === 0) continue;
+      const weight = m === 1 ? kept : 1;
+      into[1] += weight;
+      if (right) into[0] += weight;
+    }
+  });
+}
+
+/**
  * tp, fp, tn, fn per class from a {@link statState}, made once per compute group (`derived`)
  * and shared by its metrics (who must not modify them).
  */
