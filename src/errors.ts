@@ -138,7 +138,7 @@ export function fromZodIssues(issues: ReadonlyArray<ZodIssueLike>): ProblemError
   // An unknown key is named by its own path (`averag`), so a misspelt option is easy to spot.
   const errors = issues.flatMap(narrowed).flatMap((issue) =>
     issue.keys && issue.keys.length > 0
-      ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: `unknown field "${key}"` }))
+      ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: issue.message.startsWith('unknown field') ? issue.message : `unknown field "${key}"` }))
       : [{ path: pathOf(issue.path), message: issue.message }],
   );
   const first = errors[0];

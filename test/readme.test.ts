@@ -1,13 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { metricsTable, withMetricsTable } from '../src/metrics/catalogue-table.js';
+import { metricsTable } from '../src/metrics/catalogue-table.js';
 import { metricDefinitions } from '../src/metrics/registry.js';
+import { documentationPages, generatedSections, holds, withGeneratedSections } from '../scripts/generated-sections.js';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const root = new URL('../', import.meta.url);
+const pages = documentationPages(root).map((path) => ({ path, text: readFileSync(new URL(path, root), 'utf8') }));
 
-describe('README', () => {
-  it('carries the metric table the registry gives (run `npm run readme` after changing a metric)', () => {
-    expect(withMetricsTable(readme)).toBe(readme);
+describe('README and docs/', () => {
+  it.each(pages.map((page) => [page.path, page.text]))('%s carries the generated sections the code gives (run `npm run readme` after changing a metric)', (_path, text) => {
+    expect(withGeneratedSections(text)).toBe(text);
+  });
+
+  it.each(generatedSections.map((section) => [section.name, section]))('%s is on exactly one page', (_name, section) => {
+    const where = pages.filter((page) => holds(page.text, section)).map((page) => page.path);
+    expect(where).toHaveLength(1);
   });
 
   it('lists every metric of the registry, one row each', () => {

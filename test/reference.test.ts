@@ -36,6 +36,10 @@ const files = [
   { file: 'zero-division-nan.json', dir: vectorsDir, select: () => true },
   { file: 'hinge-decision-values.json', dir: vectorsDir, select: () => true },
   { file: 'matthews-degenerate-zero.json', dir: vectorsDir, select: () => true },
+  // torchmetrics' multidim_average "samplewise" over [N, ...] inputs (and "global" on them).
+  { file: 'samplewise.json', dir: vectorsDir, select: () => true },
+  // Every metric of the catalogue on inputs with extra dimensions, pooled ("global").
+  { file: 'multidim-global.json', dir: vectorsDir, select: () => true },
 ];
 
 describe('classification.json coverage', () => {

@@ -1,7 +1,7 @@
 import { invalidField, payloadTooLarge } from '../errors.js';
 import type { Task } from './task.js';
 import { rankingBatchFromTensors, requestWeights, type RankingBatch, type RankingBatchRequest } from './ranking-batch.js';
-import { emptyBatchShaped, flattenIntegers, flattenNumbers, pathOf, type LabelTensor, type Tensor } from './tensor.js';
+import { TypedTensor, emptyBatchShaped, flattenIntegers, flattenNumbers, formatShape, pathOf, sampleWeights, type LabelTensor, type Tensor } from './tensor.js';
 
 /**
  * A formatted batch as every metric reads it: the ranking view (one binary problem per class,
@@ -14,6 +14,12 @@ export interface MetricBatch extends RankingBatch {
   preds: Float64Array;
   /** Multiclass preds sent as class indices: the predicted class per row, else null. */
   classIndices: Int32Array | null;
+  /**
+   * Rows per sample when the request had extra dimensions (`[N, ...]` binary, `[N, C, ...]`
+   * multiclass, `[N, L, ...]` multilabel): each sample's extra positions are consecutive rows (the
+   * product of the extra sizes), so `rows / sampleRows` samples. Absent for a batch without them.
+   */
+  sampleRows?: number;
 }
 
 /**
@@ -39,6 +45,8 @@ export interface MetricConfig {
   ignoreIndex: number | null;
   /** Multiclass preds are class indices (no scores). */
   classIndices: boolean;
+  /** The batch had extra dimensions (`sampleRows`), which `multidim_average: "samplewise"` needs. */
+  multidim?: boolean;
 }
 
 export const configOf = (batch: MetricBatch): MetricConfig => ({
@@ -46,6 +54,7 @@ export const configOf = (batch: MetricBatch): MetricConfig => ({
   classes: batch.classes,
   ignoreIndex: batch.ignoreIndex,
   classIndices: batch.classIndices !== null,
+  multidim: batch.sampleRows !== undefined,
 });
 
 /**
@@ -56,7 +65,96 @@ export const configOf = (batch: MetricBatch): MetricConfig => ({
  * @throws {ProblemError} 400 naming the field and index
  */
 export function formatMetricBatch(request: RankingBatchRequest): MetricBatch {
-  return metricBatchFromTensors(flattenNumbers('preds', request.preds, 2), flattenIntegers('labels', request.labels, 2), request);
+  const preds = flattenNumbers('preds', request.preds, MAX_METRICS_RANK);
+  const labels = flattenIntegers('labels', request.labels, MAX_METRICS_RANK);
+  const multidim = multidimRows(preds, labels, request);
+  if (multidim === null) return metricBatchFromTensors(preds, labels, request);
+  const batch = metricBatchFromTensors(multidim.preds, multidim.labels, { ...request, task: multidim.task, sample_weight: multidim.weights });
+  return { ...batch, sampleRows: multidim.sampleRows };
+}
+
+/** The deepest /v1/metrics tensors: multiclass scores of images, [N, C, H, W]. */
+export const MAX_METRICS_RANK = 4;
+
+/**
+ * torchmetrics' format stage for inputs with extra dimensions `...`: binary preds and labels
+ * [N, ...]; multiclass scores [N, C, ...] (or class indices [N, ...]) with labels [N, ...];
+ * multilabel preds and labels [N, L, ...]. Each sample's M extra positions (the product of the
+ * extra sizes) become M consecutive rows, so the rows are [N·M] (binary, class indices),
+ * [N·M, C] or [N·M, L]: `multidim_average: "global"` pools them as torchmetrics flattens them,
+ * `"samplewise"` counts each sample's rows alone. `sample_weight` is per element, shaped like the
+ * labels (multilabel: without the label axis, [N, ...]). Null for a batch without extra
+ * dimensions (rank 2 and less, as before), whose format is unchanged. A task must be given for
+ * same-shaped inputs of rank 3 and more (binary and multilabel read alike).
+ *
+ * O(elements): one transposing copy for multiclass scores and multilabel.
+ *
+ * @throws {ProblemError} 400 naming `task`, `labels` or `sample_weight`
+ */
+function multidimRows(preds: Tensor, labels: LabelTensor, request: RankingBatchRequest): { preds: Tensor; labels: LabelTensor; task: Task; weights: TypedTensor | undefined; sampleRows: number } | null {
+  const p = preds.shape;
+  const l = labels.shape;
+  const sameShape = p.length === l.length && p.every((size, d) => size === l[d]);
+  const scoresOf = p.length >= 3 && p.length === l.length + 1 && p[0] === l[0] && p.slice(2).every((size, d) => size === l[d + 1]);
+  let task = request.task;
+  if (task === undefined) {
+    if (scoresOf) task = 'multiclass';
+    else if (sameShape && p.length >= 3) throw invalidField('task', `preds and labels ${formatShape(p)} with extra dimensions are binary [N, ...] or multilabel [N, L, ...]: say which with task`);
+    else return null;
+  }
+  const n = p[0];
+  let m: number;
+  let data = preds.data;
+  let labelData = labels.data;
+  let rowsShape: number[];
+  let weightShape: number[];
+  if (task === 'binary' && sameShape && p.length >= 2) {
+    m = preds.data.length / n;
+    rowsShape = [n * m];
+    weightShape = l;
+  } else if (task === 'multiclass' && sameShape && p.length >= 2) {
+    m = preds.data.length / n;
+    rowsShape = [n * m];
+    weightShape = l;
+  } else if (task === 'multiclass' && scoresOf) {
+    m = labels.data.length / n;
+    data = moveAxisLast(preds.data, n, p[1], m);
+    rowsShape = [n * m, p[1]];
+    weightShape = l;
+  } else if (task === 'multilabel' && sameShape && p.length >= 3) {
+    m = preds.data.length / (n * p[1]);
+    data = moveAxisLast(preds.data, n, p[1], m);
+    labelData = moveAxisLast(labels.data, n, p[1], m);
+    rowsShape = [n * m, p[1]];
+    weightShape = [n, ...p.slice(2)];
+  } else return null;
+  // Errors name the element as sent (`labels/1/0/2`), before the rows are rearranged.
+  const upper = task !== 'multiclass' ? 1 : scoresOf ? p[1] - 1 : request.num_classes === undefined ? Infinity : request.num_classes - 1;
+  const ignore = request.ignore_index ?? null;
+  for (let i = 0; i < labels.data.length; i++) {
+    const y = labels.data[i];
+    if (y !== ignore && (y < 0 || y > upper)) {
+      throw invalidField(pathOf('labels', l, i), `expected ${upper === 1 && task !== 'multiclass' ? '0 or 1' : `0..${upper}`}${ignore === null ? '' : ` or ignore_index ${ignore}`}, got ${y}`);
+    }
+  }
+  const weights = sampleWeights(request.sample_weight, weightShape, 'keep');
+  return {
+    preds: { data, shape: rowsShape },
+    labels: { data: labelData, shape: rowsShape.length === 2 && task === 'multilabel' ? rowsShape : [n * m] },
+    task,
+    weights: weights === null ? undefined : new TypedTensor(weights, [n * m]),
+    sampleRows: m,
+  };
+}
+
+/** [N, K, M] row-major as [N, M, K]: each sample's axis 1 moved last (its M positions become rows of K). */
+function moveAxisLast<T extends Float64Array | Int32Array>(data: T, n: number, k: number, m: number): T {
+  const out = new (data.constructor as new (length: number) => T)(data.length);
+  for (let s = 0; s < n; s++) {
+    const base = s * k * m;
+    for (let c = 0; c < k; c++) for (let j = 0; j < m; j++) out[base + j * k + c] = data[base + c * m + j];
+  }
+  return out;
 }
 
 /** {@link formatMetricBatch} for tensors already flattened (e.g. by /v1/score's loss stage). */

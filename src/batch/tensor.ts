@@ -76,6 +76,7 @@ const rowError = (path: string, value: unknown, length: number) =>
  * {@link locateError}. Plain indexed loops: this runs on the main thread for every small batch.
  */
 function fill(value: unknown, shape: readonly number[], out: Float64Array | Int32Array, integer: boolean): boolean {
+  if (shape.length > 3) return fillDeep(value, shape, 0, out, { k: 0 }, integer);
   const width = shape[shape.length - 1];
   let k = 0;
   const rows = shape.length === 1 ? 1 : shape.length === 2 ? shape[0] : shape[0] * shape[1];
@@ -97,6 +98,24 @@ function fill(value: unknown, shape: readonly number[], out: Float64Array | Int3
       out[k++] = v;
     }
   }
+  return true;
+}
+
+/**
+ * {@link fill} for tensors of rank 4 and more (`[N, C, H, W]` segmentation scores, which
+ * `multidim_average` reads), one level of nesting per call.
+ */
+function fillDeep(node: unknown, shape: readonly number[], depth: number, out: Float64Array | Int32Array, at: { k: number }, integer: boolean): boolean {
+  if (!Array.isArray(node) || node.length !== shape[depth]) return false;
+  if (depth === shape.length - 1) {
+    for (let c = 0; c < node.length; c++) {
+      const v = node[c] as unknown;
+      if (typeof v !== 'number' || (integer ? (v | 0) !== v : v - v !== 0)) return false;
+      out[at.k++] = v;
+    }
+    return true;
+  }
+  for (let i = 0; i < node.length; i++) if (!fillDeep(node[i], shape, depth + 1, out, at, integer)) return false;
   return true;
 }
 

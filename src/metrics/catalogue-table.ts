@@ -12,10 +12,10 @@ function defaultOf(schema: unknown): string {
 }
 
 /**
- * The README's metric table, from the registry: each metric, the tasks it exists for, the
- * options each task takes with their defaults, and the function it follows. The README holds
- * it between `<!-- metrics-table -->` markers; `npm run readme` rewrites it and a test fails when
- * it drifts.
+ * The metric table of the documentation, from the registry: each metric, the tasks it exists
+ * for, the options each task takes with their defaults, and the function it follows. One page
+ * holds it between the markers below; `npm run readme` rewrites it (scripts/generated-sections.ts)
+ * and test/readme.test.ts fails when it drifts.
  */
 export function metricsTable(): string {
   const rows = metricDefinitions.map((d) => {
@@ -37,10 +37,3 @@ export function metricsTable(): string {
 export const TABLE_START = '<!-- metrics-table:start (npm run readme) -->';
 export const TABLE_END = '<!-- metrics-table:end -->';
 
-/** The README with its table replaced by the registry's. */
-export function withMetricsTable(readme: string): string {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`README.md lacks the ${TABLE_START} … ${TABLE_END} markers`);
-  return `${readme.slice(0, start + TABLE_START.length)}\n${metricsTable()}\n${readme.slice(end)}`;
-}

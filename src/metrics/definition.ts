@@ -26,7 +26,7 @@ export const underived: Derived = (_name, make) => make();
  */
 export interface MetricDefinition<O extends object = object, S = unknown> {
   name: string;
-  /** One line for the OpenAPI document and the README table. */
+  /** One line for the OpenAPI document and the metric table of docs/metrics.md. */
   summary: string;
   /** The torchmetrics or scikit-learn function it follows. */
   source: string;
@@ -35,8 +35,12 @@ export interface MetricDefinition<O extends object = object, S = unknown> {
   optionsFor: Partial<Record<Task, readonly (keyof O & string)[]>>;
   /** Every option, with its default; parsed after the task is known. */
   options: z.ZodType<O>;
-  /** How many numbers its answer holds at most (default: one per class, `per_class`), before anything is computed. */
-  answerSize?(config: MetricConfig, options: O): number;
+  /**
+   * How many numbers its answer holds at most (default: one per class, `per_class`), before
+   * anything is computed; `samples` is the batch's sample count where known (a samplewise answer
+   * holds one answer per sample), else 0.
+   */
+  answerSize?(config: MetricConfig, options: O, samples?: number): number;
   /**
    * Work of `compute` over a state of `rows` rows beyond reading it, for the cost model (sorts of
    * kept rows, bootstrap resamples); default none (a count state computes in O(classes)).

@@ -6,6 +6,7 @@ import { describeValue } from '../errors.js';
 import type { MetricBatch, MetricConfig } from '../batch/batch.js';
 import type { Derived, MetricDefinition, MetricEntry } from './definition.js';
 import { metricDefinition, metricNames } from './registry.js';
+import { samplesOf } from './samplewise.js';
 import type { StateSpec } from './state.js';
 
 /** A metric as a request names it: its name, or an object with `name`, optional `key` and options. */
@@ -37,7 +38,7 @@ const quoted = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', 
  * @throws {ProblemError} 400 naming `metrics/<i>` (and the option), with what is allowed
  */
 export function resolveMetrics(requests: readonly MetricRequest[], config: MetricConfig): ResolvedMetric[] {
-  const cacheKey = `${config.task}|${config.classes}|${config.ignoreIndex}|${config.classIndices}|${JSON.stringify(requests)}`;
+  const cacheKey = `${config.task}|${config.classes}|${config.ignoreIndex}|${config.classIndices}|${config.multidim === true}|${JSON.stringify(requests)}`;
   let metrics = resolved.get(cacheKey);
   if (!metrics) {
     const keys = new Set<string>();
@@ -108,11 +109,14 @@ function declaredDefault(definition: MetricDefinition<object, unknown>, option: 
   return { has: true, value: field.def.defaultValue };
 }
 
-/** @throws {ProblemError} 413 naming `metrics` when the answer would exceed MAX_ANSWER_VALUES (src/batch/limits.ts) */
-function checkAnswerSize(metrics: readonly ResolvedMetric[], config: MetricConfig): void {
+/**
+ * @param samples the batch's samples where known (samplewise answers hold one answer per sample), else 0
+ * @throws {ProblemError} 413 naming `metrics` when the answer would exceed MAX_ANSWER_VALUES (src/batch/limits.ts)
+ */
+function checkAnswerSize(metrics: readonly ResolvedMetric[], config: MetricConfig, samples = 0): void {
   let size = 0;
-  for (const m of metrics) size += m.definition.answerSize?.(config, m.options) ?? config.classes;
-  checkAnswerValues('metrics', size, `${metrics.length} metrics of ${config.classes} classes`);
+  for (const m of metrics) size += m.definition.answerSize?.(config, m.options, samples) ?? config.classes;
+  checkAnswerValues('metrics', size, `${metrics.length} metrics of ${config.classes} classes${samples > 0 ? ` over ${samples.toLocaleString('en')} samples (samplewise)` : ''}`);
 }
 
 /** Where a metric's cost comes from in the request: the option that sizes it, else the entry. */
@@ -120,6 +124,7 @@ function costField(m: ResolvedMetric, of: 'state' | 'work'): string {
   const path = `metrics/${m.index}`;
   const options = m.options as { thresholds?: unknown; n_bins?: unknown; ci?: { method?: string } | null };
   if (of === 'state' && m.state.key.startsWith('binned:')) return `${path}/thresholds`;
+  if (m.state.bytesPerSample !== undefined) return `${path}/multidim_average`;
   if (of === 'state' && options.n_bins !== undefined) return `${path}/n_bins`;
   if (of === 'work' && options.ci?.method === 'bootstrap') return `${path}/ci/n_resamples`;
   return path;
@@ -131,27 +136,33 @@ function costField(m: ResolvedMetric, of: 'state' | 'work'): string {
  *
  * @throws {ProblemError} 413 naming the option of the largest state (`metrics/3/thresholds`)
  */
-function checkStates(metrics: readonly ResolvedMetric[], config: MetricConfig, limit?: { bytes: number; name: string }): void {
-  const { bytes, field } = statesSize(metrics);
+function checkStates(metrics: readonly ResolvedMetric[], config: MetricConfig, limit?: { bytes: number; name: string }, samples = 0): void {
+  const { bytes, field } = statesSize(metrics, samples);
   checkStateBytes(field, bytes, `${metrics.length === 1 ? 'this metric' : `${metrics.length} metrics`} of ${config.classes} classes`, limit);
 }
 
 /**
  * The bytes of the metrics' count states (each compute group once), and the option that sizes
- * the largest (`metrics/3/thresholds`), for a 413.
+ * the largest (`metrics/3/thresholds`), for a 413. A state kept per sample (samplewise) holds
+ * `bytesPerSample` for each of `samples` (0 where the samples are not known yet).
  */
-export function statesSize(metrics: readonly ResolvedMetric[]): { bytes: number; field: string } {
+export function statesSize(metrics: readonly ResolvedMetric[], samples = 0): { bytes: number; field: string } {
   const seen = new Set<string>();
   let bytes = 0;
   let largest: ResolvedMetric | null = null;
+  let largestBytes = -1;
   for (const m of metrics) {
     if (seen.has(m.state.key)) continue;
     seen.add(m.state.key);
-    bytes += m.state.bytes ?? 0;
-    if (largest === null || (m.state.bytes ?? 0) > (largest.state.bytes ?? 0)) largest = m;
+    const size = stateBytes(m.state, samples);
+    bytes += size;
+    if (size > largestBytes) [largest, largestBytes] = [m, size];
   }
   return { bytes, field: largest === null ? 'metrics' : costField(largest, 'state') };
 }
+
+/** A state's bytes over `samples` samples: its fixed size, or its size per sample. */
+const stateBytes = (state: StateSpec<unknown>, samples: number): number => (state.bytes ?? 0) + (state.bytesPerSample ?? 0) * samples;
 
 /**
  * A session's state against SESSION_MAX_STATE_BYTES (and MAX_STATE_BYTES), at its creation: a
@@ -171,7 +182,8 @@ export function checkSessionStates(metrics: readonly ResolvedMetric[], config: M
  * @throws {ProblemError} 413 naming the costliest entry (`metrics/2/ci/n_resamples`)
  * @throws {NeedsWorker} on the main thread when the work is too large to run inline
  */
-export function checkMetricsWork(metrics: readonly ResolvedMetric[], config: MetricConfig, rows: number, stages: { update: boolean; compute: boolean; chunks?: number }): void {
+export function checkMetricsWork(metrics: readonly ResolvedMetric[], config: MetricConfig, rows: number, stages: { update: boolean; compute: boolean; chunks?: number; samples?: number }): void {
+  const samples = stages.samples ?? 0;
   const seen = new Set<string>();
   let total = 0;
   let costliest: ResolvedMetric | null = null;
@@ -181,12 +193,14 @@ export function checkMetricsWork(metrics: readonly ResolvedMetric[], config: Met
     if (!seen.has(m.state.key)) {
       seen.add(m.state.key);
       // Made empty, counted into and encoded (update); decoded and read (compute): its size either way.
-      const size = (m.state.bytes ?? 0) / 8;
+      const size = stateBytes(m.state, samples) / 8;
       if (stages.update) work += size + rows * config.classes * (m.state.workPerElement ?? 1);
       if (stages.compute) work += size + (m.state.computeWork?.(config.classes, rows) ?? 0);
     }
     // Every metric's compute goes class by class (values, warnings, averages) however few rows.
-    if (stages.compute) work += (m.definition.work?.(m.options, config, rows) ?? 0) + config.classes * CLASS_WORK;
+    // A samplewise metric computes once per sample.
+    const computes = m.state.bytesPerSample === undefined ? 1 : samples;
+    if (stages.compute) work += (m.definition.work?.(m.options, config, rows) ?? 0) + computes * config.classes * CLASS_WORK;
     total += work;
     if (work > costliestWork) [costliest, costliestWork] = [m, work];
   }
@@ -263,6 +277,12 @@ function underPath(error: unknown, prefix: string): unknown {
 /** The stateless answer: `compute(update(init(), batch))` for every metric asked. */
 export function evaluateMetrics(requests: readonly MetricRequest[], batch: MetricBatch, config: MetricConfig): Record<string, MetricEntry> {
   const metrics = resolveMetrics(requests, config);
-  checkMetricsWork(metrics, config, batch.rows, { update: true, compute: true });
+  const samples = samplesOf(batch);
+  if (metrics.some((m) => m.state.bytesPerSample !== undefined)) {
+    // Samplewise states and answers grow with the samples, known now: priced before they exist.
+    checkStates(metrics, config, undefined, samples);
+    checkAnswerSize(metrics, config, samples);
+  }
+  checkMetricsWork(metrics, config, batch.rows, { update: true, compute: true, samples });
   return computeMetrics(metrics, updateStates(metrics, initStates(metrics), batch), config);
 }

@@ -3,8 +3,9 @@ import type { Task } from '../batch/task.js';
 import { classesPhrase } from './averaging.js';
 import type { MetricConfig } from '../batch/batch.js';
 import { averageOption, defineMetric, statScoreOptions, threshold, topK, zeroDivision, zeroDivisionValue, type MetricEntry, type ZeroDivision } from './definition.js';
-import { checkTopK, statScoresOf, statState, type StatScores } from './stat-scores.js';
+import { checkTopK, samplewiseStatState, statScoresOf, statState, type StatScores } from './stat-scores.js';
 import { withSamplesAverage, type Rate } from './samples-average.js';
+import { withSamplewise, type MultidimAverage } from './samplewise.js';
 
 /** A rate of the confusion counts: numerator and denominator. */
 
@@ -13,6 +14,7 @@ interface RateOptions {
   average: 'micro' | 'macro' | 'weighted' | 'samples' | 'none';
   top_k: number;
   zero_division?: ZeroDivision;
+  multidim_average?: MultidimAverage;
 }
 
 interface RateSpec {
@@ -129,8 +131,11 @@ export function nanAverage(name: string, perClass: readonly (number | null)[], a
 const withZeroDivision = z.strictObject({ threshold, average: averageOption, top_k: topK, zero_division: zeroDivision });
 const withoutZeroDivision = z.strictObject({ threshold, average: averageOption, top_k: topK });
 
+/** The global stat-score block of one sample: [tn, fp, fn, tp] per class. */
+export const statBlock = (config: MetricConfig): number => 4 * config.classes;
+
 function rateMetric(spec: RateSpec, takesZeroDivision: boolean) {
-  return defineMetric<RateOptions, Float64Array>({
+  return withSamplewise(defineMetric<RateOptions, Float64Array>({
     name: spec.name,
     summary: spec.summary,
     source: spec.source,
@@ -141,7 +146,7 @@ function rateMetric(spec: RateSpec, takesZeroDivision: boolean) {
     check: (options, config, path) => checkTopK(options, config, path),
     state: (options, config) => statState(config, options),
     compute: (counts, options, config, derived) => reduceRate(spec, statScoresOf(counts, config, derived), config, options),
-  });
+  }), samplewiseStatState, statBlock);
 }
 
 const recallRate: Rate = (tp, _fp, _tn, fn) => [tp, tp + fn];
@@ -228,7 +233,7 @@ interface FbetaOptions extends RateOptions {
   beta: number;
 }
 
-export const fbetaScore = withSamplesAverage(defineMetric<FbetaOptions, Float64Array>({
+export const fbetaScore = withSamplesAverage(withSamplewise(defineMetric<FbetaOptions, Float64Array>({
   name: 'fbeta_score',
   summary: 'F-beta: recall weighs beta times as much as precision (`beta` required).',
   source: 'torchmetrics *_fbeta_score',
@@ -250,4 +255,4 @@ export const fbetaScore = withSamplesAverage(defineMetric<FbetaOptions, Float64A
       config,
       options,
     ),
-}), (options) => fbetaRate(options.beta));
+}), samplewiseStatState, statBlock), (options) => fbetaRate(options.beta));

@@ -14,7 +14,7 @@ import { statScores } from './stat-scores.js';
 
 /**
  * Every metric the service answers, in catalogue order (METRICS.md). /v1/metrics, /v1/score,
- * sessions, the OpenAPI document and the README table are all built from this list.
+ * sessions, the OpenAPI document and the metric table of docs/metrics.md are all built from this list.
  */
 export const metricDefinitions = [
   statScores,

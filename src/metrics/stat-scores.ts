@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { invalidField, payloadTooLarge } from '../errors.js';
-import { argmaxRows, binaryConfusionCounts, confusionFromScores, exactMatchCounts, multiclassConfusionCounts, multiclassStatCounts, statCountsFromMatrix, topKPredictions } from '../kernels/stat-scores.js';
+import { argmaxRows, binaryConfusionCounts, torchSigmoid, confusionFromScores, exactMatchCounts, multiclassConfusionCounts, multiclassStatCounts, statCountsFromMatrix, topKPredictions } from '../kernels/stat-scores.js';
 import { derivedFromBatch, type MetricBatch, type MetricConfig } from '../batch/batch.js';
 import { averageOption, defineMetric, statScoreOptions, threshold, topK, underived, type Derived, type MetricEntry } from './definition.js';
 import { countsState, type StateSpec } from './state.js';
+import { perSampleState, rowsPerSample, withSamplewise } from './samplewise.js';
 
 /** tp, fp, tn, fn per class (binary: one class), as torchmetrics' `_stat_scores_update` returns them. */
 export interface StatScores {
@@ -62,6 +63,66 @@ export function statState(config: MetricConfig, options: DecisionOptions): State
 }
 
 /**
+ * The samplewise stat-score state: [tn, fp, fn, tp] per class (binary: one) for each sample, over
+ * its rows (its extra dimensions), weighted by the elements' weights; ignored elements count
+ * nowhere. Its key is never a global state's, so the two never share a compute group.
+ */
+export function samplewiseStatState(config: MetricConfig, options: DecisionOptions): StateSpec<Float64Array> {
+  const { task, classes } = config;
+  if (task === 'multiclass') {
+    const k = options.top_k ?? 1;
+    return perSampleState(`stat_scores:samplewise:top_k=${k}`, 4 * classes, (into, batch, n) => {
+      const m = rowsPerSample(batch);
+      const predicted = predictedClasses(batch, k).subarray(n * m, (n + 1) * m);
+      multiclassStatCounts(into, batch.labels.subarray(n * m, (n + 1) * m), predicted, classes, batch.ignoreIndex, batch.weights?.subarray(n * m, (n + 1) * m) ?? null);
+    });
+  }
+  const t = options.threshold ?? 0.5;
+  return perSampleState(`stat_scores:samplewise:threshold=${t}`, 4 * classes, (into, batch, n) => {
+    const m = rowsPerSample(batch);
+    const from = n * m * classes;
+    const preds = batch.preds.subarray(from, from + m * classes);
+    const labels = batch.labels.subarray(from, from + m * classes);
+    const weights = batch.weights?.subarray(n * m, (n + 1) * m) ?? null;
+    for (let c = 0; c < classes; c++) binaryConfusionCounts(into, 4 * c, preds, labels, c, classes, m, t, batch.input === 'logits', batch.ignoreIndex, weights);
+  });
+}
+
+/**
+ * The samplewise exact-match state: [positions matched, positions] per sample, as torchmetrics'
+ * `_multiclass_exact_match_update` / `_multilabel_exact_match_update` count them: multiclass, a
+ * sample matches when every kept position is right ([1, 1] or [0, 1]); multilabel, the positions
+ * whose every label is right, of its positions. An ignored element counts as right (torchmetrics
+ * replaces it by the decision); an element of weight 0 likewise changes nothing.
+ */
+export function samplewiseExactMatchState(config: MetricConfig, options: DecisionOptions): StateSpec<Float64Array> {
+  const t = options.threshold ?? 0.5;
+  return perSampleState(`exact_match:samplewise:threshold=${t}`, 2, (into, batch, n) => {
+    const m = rowsPerSample(batch);
+    const { classes, labels, ignoreIndex, weights } = batch;
+    const right = (row: number, j: number, decision: number) => labels[j] === ignoreIndex || (weights !== null && weights[row] === 0) || decision === labels[j];
+    if (config.task === 'multiclass') {
+      const predicted = predictedClasses(batch, 1);
+      let all = 1;
+      for (let r = n * m; r < (n + 1) * m; r++) if (!right(r, r, predicted[r])) all = 0;
+      into[0] = all;
+      into[1] = 1;
+      return;
+    }
+    const logits = batch.input === 'logits';
+    for (let r = n * m; r < (n + 1) * m; r++) {
+      let all = 1;
+      for (let j = r * classes; j < (r + 1) * classes; j++) {
+        const p = logits ? torchSigmoid(batch.preds[j]) : batch.preds[j];
+        if (!right(r, j, p > t ? 1 : 0)) all = 0;
+      }
+      into[0] += all;
+    }
+    into[1] = m;
+  });
+}
+
+/**
  * The confusion-matrix state: multiclass the C × C matrix, label-major (torchmetrics' `confmat`);
  * binary and multilabel their stat-score state, whose 2 × 2 per label it is. Multiclass is
  * limited to {@link MAX_MATRIX_CLASSES} classes (see {@link checkMatrixClasses}).
@@ -114,6 +175,38 @@ export function exactMatchState(options: DecisionOptions): StateSpec<Float64Arra
 }
 
 /**
+ * The multiclass exact-match state: [samples matched, samples], weighted. A sample is a row, or
+ * with extra dimensions (`[N, ...]` inputs) its positions together, as torchmetrics'
+ * `_multiclass_exact_match_update` reads them: it matches when every kept position is predicted
+ * right (argmax of the scores, or the class index sent). Ignored positions and positions of
+ * weight 0 change nothing; a sample with none kept is left out (torchmetrics counts it as a
+ * match). A one-position sample weighs its weight; a sample of several positions weighs 1.
+ * O(rows).
+ */
+export function multiclassExactMatchState(): StateSpec<Float64Array> {
+  return countsState('exact_match:multiclass', 2, (into, batch: MetricBatch) => {
+    const m = rowsPerSample(batch);
+    const predicted = predictedClasses(batch, 1);
+    const { labels, ignoreIndex, weights } = batch;
+    for (let start = 0; start < batch.rows; start += m) {
+      let kept = 0;
+      let right = true;
+      for (let r = start; r < start + m; r++) {
+        if (labels[r] === ignoreIndex) continue;
+        const w = weights === null ? 1 : weights[r];
+        if (w === 0) continue;
+        kept += w;
+        if (predicted[r] !== labels[r]) right = false;
+      }
+      if (kept === 0) continue;
+      const weight = m === 1 ? kept : 1;
+      into[1] += weight;
+      if (right) into[0] += weight;
+    }
+  });
+}
+
+/**
  * tp, fp, tn, fn per class from a {@link statState}, made once per compute group (`derived`)
  * and shared by its metrics (who must not modify them).
  */
@@ -157,7 +250,7 @@ const StatScoresOptions = z.strictObject({ threshold, average: averageOption, to
  * torchmetrics' `_multiclass_stat_scores_compute` averages them (micro: sums; macro: means over
  * every class; weighted: by support).
  */
-export const statScores = defineMetric<z.output<typeof StatScoresOptions>, Float64Array>({
+const globalStatScores = defineMetric<z.output<typeof StatScoresOptions>, Float64Array>({
   name: 'stat_scores',
   summary: 'True / false positives and negatives, and support.',
   source: 'torchmetrics *_stat_scores',
@@ -189,3 +282,9 @@ export const statScores = defineMetric<z.output<typeof StatScoresOptions>, Float
 function mapFields<T>(fields: Record<string, Float64Array>, f: (values: Float64Array) => T): Record<string, T> {
   return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, f(v)]));
 }
+
+/**
+ * `stat_scores`, with torchmetrics' `multidim_average`: samplewise, each field holds one value per
+ * sample (`[N]`, or `[N, C]` for average "none"), torchmetrics' `[N, 5]` / `[N, C, 5]` by field.
+ */
+export const statScores = withSamplewise(globalStatScores, (config, options) => samplewiseStatState(config, options), (config) => 4 * config.classes);

@@ -16,6 +16,11 @@ export interface StateSpec<S> {
    * absent for the rows state, whose size is the batch's, priced as its elements.
    */
   bytes?: number;
+  /**
+   * Bytes per sample of a state kept per sample (`multidim_average: "samplewise"`), which grows
+   * with the samples: priced once they are known (the batch), as `bytes` is before.
+   */
+  bytesPerSample?: number;
   /** Work per number of a batch folded in (a binned count searches a grid: log2 T); default 1. */
   workPerElement?: number;
   /** Work made once per compute over `rows` rows and shared by the group's metrics (the rows' sorts); default none. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { describeValue } from '../errors.js';
 import type { MetricDefinition } from '../metrics/definition.js';
 import { metricDefinitions, metricNames } from '../metrics/registry.js';
-import { namedExamples } from './common.js';
+import { labelTensor, namedExamples, numberTensor, sampleWeightTensor } from './common.js';
 import { Task } from '../batch/task.js';
 import { rankingBatchFields } from './ranking.js';
 import { PerClass } from '../metrics/averaging.js';
@@ -43,15 +43,31 @@ const MetricName = z.enum(metricNames as [string, ...string[]]).meta({
   description: `A metric of the catalogue, with its default options. ${needsOptions.map((n) => `\`${n}\``).join(', ')} need an option with no default: ask them as objects (a 400 naming the option otherwise).`,
 });
 
+const optionNames = (d: MetricDefinition<object, unknown>): string[] => Object.keys((d.options as unknown as z.ZodObject).shape);
+
+/**
+ * What an unknown option of metric `d` is told: the options it takes, and which metrics take that
+ * option when some do (`multidim_average` on jaccard_index names the stat-score family).
+ * `fromZodIssues` keeps this message (zod's own starts "Unrecognized key") for the option's own path.
+ */
+function unknownOptionMessage(d: MetricDefinition<object, unknown>, keys: readonly string[]): string {
+  const takers = keys.map((key) => [key, metricDefinitions.filter((other) => optionNames(other).includes(key)).map((other) => other.name)] as const);
+  const elsewhere = takers.filter(([, names]) => names.length > 0).map(([key, names]) => `; "${key}" is taken by ${names.join(', ')}`);
+  return `unknown field ${keys.map((k) => `"${k}"`).join(', ')}: ${d.name} takes ${[...optionNames(d), 'key'].map((k) => `"${k}"`).join(', ')}${elsewhere.join('')}`;
+}
+
 const MetricWithOptions = z.discriminatedUnion(
   'name',
   metricDefinitions.map((d) =>
     z
-      .strictObject({
-        name: z.literal(d.name),
-        key: z.string().min(1).optional().describe('The entry\'s name in the response (default: the metric\'s name), to ask one metric twice.'),
-        ...sentOptions(d as MetricDefinition<object, unknown>),
-      })
+      .strictObject(
+        {
+          name: z.literal(d.name),
+          key: z.string().min(1).optional().describe('The entry\'s name in the response (default: the metric\'s name), to ask one metric twice.'),
+          ...sentOptions(d as MetricDefinition<object, unknown>),
+        },
+        { error: (issue) => (issue.code === 'unrecognized_keys' ? unknownOptionMessage(d as MetricDefinition<object, unknown>, issue.keys) : undefined) },
+      )
       .meta({ id: `${pascal(d.name)}Metric`, description: `${d.summary} Tasks: ${d.tasks.join(', ')}. Follows ${d.source}.` }),
   ) as unknown as [z.ZodObject, ...z.ZodObject[]],
 );
@@ -82,9 +98,18 @@ export type MetricSpec = z.infer<typeof MetricSpec>;
 export const MetricsRequest = z
   .strictObject({
     ...rankingBatchFields,
-    preds: rankingBatchFields.preds.describe(
-      'Binary: scores [N]. Multiclass: scores [N, C], or predicted class indices [N] (with task "multiclass" and num_classes). Multilabel: [N, L]. Probabilities or logits.',
+    preds: numberTensor(
+      4,
+      'Binary: scores [N]. Multiclass: scores [N, C], or predicted class indices [N] (with task "multiclass" and num_classes). Multilabel: [N, L]. Probabilities or logits. With extra dimensions (torchmetrics\' `...`, e.g. pixels): binary [N, ...], multiclass [N, C, ...] (or class indices [N, ...]) with labels [N, ...], multilabel [N, L, ...] (rank 4 at most; give task for same-shaped inputs of rank 3 and more); metrics pool every element unless `multidim_average` is "samplewise".',
     ),
+    labels: labelTensor(
+      4,
+      'Binary: [N] of 0/1. Multiclass: [N] of 0..C-1. Multilabel: [N, L] of 0/1; with extra dimensions, [N, ...] (multilabel [N, L, ...]). One label per row of preds (binary and multilabel: the shape of preds); otherwise a 400 naming `labels`.',
+    ),
+    sample_weight: sampleWeightTensor(
+      4,
+      'One weight per sample, finite and >= 0 (scikit-learn): [N] (binary: shaped like labels; multilabel: one per row, each entry weighing it); with extra dimensions one per element, shaped like the labels (multilabel: [N, ...], without the label axis). Counts become weighted counts; a weight-0 sample changes nothing.',
+    ).optional(),
     num_classes: rankingBatchFields.num_classes.describe('Multiclass: when given, must equal C; required with class-index preds [N] (a 400 naming `num_classes` otherwise).'),
     metrics: z.array(MetricSpec).min(1).describe('Metric names, or objects with a name, an optional key and that metric\'s options (torchmetrics names and defaults).'),
   })
@@ -116,13 +141,16 @@ export type MetricsRequest = z.infer<typeof MetricsRequest>;
 
 export const MetricResult = z
   .looseObject({
-    per_class: PerClass.optional().describe('What `average: "none"` answers: one value per class or label.'),
+    per_class: z
+      .union([PerClass, z.array(PerClass)])
+      .optional()
+      .describe('What `average: "none"` answers: one value per class or label; with `multidim_average: "samplewise"`, one such array per sample ([N, C]).'),
     warnings: z.array(z.string()).describe('What was undefined or decided (0/0 by zero_division, classes left out of an average).'),
   })
   .meta({
     id: 'MetricResult',
     description:
-      'One metric: its value under its own name (a number; a matrix for confusion_matrix; null where undefined or for average "none"), per_class where averaged over classes, fields of its own (stat_scores: tp, fp, tn, fn, support), and warnings.',
+      'One metric: its value under its own name (a number; a matrix for confusion_matrix; null where undefined or for average "none"), per_class where averaged over classes, fields of its own (stat_scores: tp, fp, tn, fn, support), and warnings. With `multidim_average: "samplewise"` each value is an array of one value per sample ([N], null where a sample\'s value is undefined; per_class and stat_scores\' fields of average "none" [N, C]).',
   });
 
 export const MetricsInputUsed = z

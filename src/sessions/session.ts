@@ -70,6 +70,14 @@ export function sessionConfigOf(body: SessionCreateRequest, maxStateBytes = Numb
   if (config.loss?.num_classes !== undefined && config.loss.num_classes !== (config.num_classes ?? config.num_labels)) {
     throw invalidField('loss/num_classes', 'must equal the session\'s num_classes / num_labels (or be left out)');
   }
+  config.metrics.forEach((metric, i) => {
+    // Samplewise values are each one sample's own, so a session's would be the batches' answers
+    // concatenated: they are asked of /v1/metrics per batch, and a session keeps no state growing
+    // with its samples (its stores add count states of a fixed size).
+    if (typeof metric === 'object' && metric.multidim_average === 'samplewise') {
+      throw invalidField(`metrics/${i}/multidim_average`, 'sessions answer "global" only: samplewise values are per sample, so ask /v1/metrics with each batch (its answer is that batch\'s samples\' values)');
+    }
+  });
   checkSessionStates(resolveMetrics(config.metrics, metricConfigOf(config)), metricConfigOf(config), maxStateBytes);
   return config;
 }

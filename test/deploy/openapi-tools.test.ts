@@ -120,7 +120,7 @@ describe('the OpenAPI document in third-party tools', () => {
         callAll: (url: string) => Promise<Record<string, any>>;
         sessionFlow: (url: string) => Promise<Array<[string, number, string | undefined]>>;
       };
-      // The README's session flow, each error read through its generated (typed) Problem.
+      // The session flow of docs/sessions.md, each error read through its generated (typed) Problem.
       expect(await runSessionFlow(base)).toEqual([
         ['createSession', 201, undefined],
         ['addSessionBatch', 200, undefined],

@@ -5,7 +5,7 @@ import { computeMetrics, initStates, mergeStates, resolveMetrics, updateStates, 
 import { metricDefinitions } from '../../src/metrics/registry.js';
 import type { Task } from '../../src/batch/task.js';
 import { close } from '../support/close.js';
-import { baseShapes, batchOf, optionChoices, optionsOf, rowsArb, type Shape } from '../support/metric-batches.js';
+import { baseShapes, batchOf, optionChoices, optionsOf, rowsArb, samplewiseBatchOf, type Shape } from '../support/metric-batches.js';
 
 /**
  * The merge law every metric's state obeys (torchmetrics' `merge_state`, DDP sync): for random
@@ -91,6 +91,67 @@ describe('the merge law, on every metric of the registry', () => {
         expect(close(compute(init), compute(initStates(metrics)))).toBeNull();
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+/** The metrics that take torchmetrics' multidim_average, on every task they have it for. */
+const samplewiseCases = metricDefinitions.flatMap((d) =>
+  shapes
+    .filter((s) => (d.optionsFor[s.task] as readonly string[] | undefined)?.includes('multidim_average') && !(s.indices && d.needsScores))
+    .map((shape) => ({ name: d.name, shape, label: `${d.name}, ${shape.task}${shape.indices ? ' class indices' : ''}${shape.ignore ? ', ignore_index' : ''}, ${shape.input}${shape.weighted ? ', sample_weight' : ''}` })),
+);
+
+/**
+ * A samplewise state is one block per sample in batch order, merged by concatenation: merging the
+ * states of A and B is the state of A's samples then B's, so the same law holds (merge is
+ * associative, init its identity), and the answer is one value per sample of A ++ B. Its key is
+ * its own: never the global state's compute group.
+ */
+describe('the merge law of multidim_average "samplewise" states', () => {
+  it('covers the stat-score family and exact_match', () => {
+    expect(new Set(samplewiseCases.map((c) => c.name))).toEqual(
+      new Set(['stat_scores', 'accuracy', 'precision', 'recall', 'specificity', 'negative_predictive_value', 'f1_score', 'fbeta_score', 'hamming_distance', 'exact_match']),
+    );
+  });
+
+  it.each(samplewiseCases)('$label', ({ name, shape }) => {
+    const m = 3;
+    const part = (samples: number) => rowsArb(shape, samples * m);
+    const sizes = fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }));
+    const options = optionsArb(name, shape.task, shape.classes, shape.weighted).map((o) => ({ ...o, multidim_average: 'samplewise' }));
+    const arb = sizes.chain(([a, b, c]) => fc.tuple(part(a), part(b), part(c), options));
+    fc.assert(
+      fc.property(arb, ([a, b, c, options]) => {
+        const [A, B, C] = [a, b, c].map((rows) => samplewiseBatchOf(shape, rows, m));
+        const AB = samplewiseBatchOf(shape, { preds: [...a.preds, ...b.preds], labels: [...a.labels, ...b.labels], ...(a.weights ? { weights: [...a.weights, ...b.weights!] } : {}) }, m);
+        const config = configOf(A);
+        let metrics;
+        try {
+          metrics = resolveMetrics([{ name, ...options } as MetricRequest, { name, key: 'global' } as MetricRequest], config);
+        } catch {
+          return true; // an option combination the task refuses: a 400, not a state
+        }
+        expect(metrics[0].state.key).not.toBe(metrics[1].state.key);
+        const init = initStates(metrics);
+        const [sA, sB, sC] = [A, B, C].map((batch) => updateStates(metrics, init, batch));
+        const merged = mergeStates(metrics, sA, sB);
+        const joined = updateStates(metrics, init, AB);
+        const compute = (states: MetricStates) => computeMetrics(metrics, states, config);
+        expect(sameCounts(merged, joined)).toBeNull();
+        expect(close(compute(merged), compute(joined))).toBeNull();
+        // One value per sample of A ++ B.
+        const entry = compute(joined)[name];
+        const values = (name === 'stat_scores' ? entry.tp : entry[name]) as unknown[] | null;
+        if (values !== null) expect(values).toHaveLength(a.labels.length / m + b.labels.length / m);
+        const left = mergeStates(metrics, mergeStates(metrics, sA, sB), sC);
+        const right = mergeStates(metrics, sA, mergeStates(metrics, sB, sC));
+        expect(sameCounts(left, right)).toBeNull();
+        expect(close(compute(mergeStates(metrics, init, sA)), compute(sA))).toBeNull();
+        expect(close(compute(mergeStates(metrics, sA, init)), compute(sA))).toBeNull();
+        expect(close(compute(init), compute(initStates(metrics)))).toBeNull();
+      }),
+      { numRuns: 25 },
     );
   });
 });

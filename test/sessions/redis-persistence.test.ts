@@ -10,7 +10,7 @@ import { batch, record } from '../support/store-changes.js';
 import { until } from '../support/until.js';
 
 /**
- * What a 200 from a Redis-backed session means when Redis itself fails (README, "Durability"):
+ * What a 200 from a Redis-backed session means when Redis itself fails (docs/sessions.md, "Durability"):
  * `kill -9` of redis-server mid-stream loses no acknowledged batch with the persistence docker/
  * ships (appendonly yes, appendfsync always); a Redis that comes back empty is a 503 "lost its
  * data", not a 404 "expired"; and /readyz turns 503 when Redis refuses writes. Real

@@ -108,3 +108,28 @@ export function optionsOf(name: string, task: Task, choices: Record<string, fc.A
   const fields = Object.fromEntries(Object.entries(choices).filter(([k]) => allowed.has(k)));
   return fc.record(fields, { requiredKeys: Object.keys(fields).filter((k) => k === 'beta' || k.startsWith('min_') || required.includes(k)) });
 }
+
+/**
+ * The batch of `rows` read as samples of `m` positions each (`multidim_average` inputs): rows
+ * n·m … n·m + m − 1 are sample n's positions, nested as torchmetrics takes them: binary and class
+ * indices [N, m], multiclass scores [N, C, m] with labels [N, m], multilabel [N, L, m]; weights
+ * per element [N, m]. `rows` must hold a multiple of m rows.
+ */
+export function samplewiseBatchOf(shape: Shape, rows: Rows, m: number): MetricBatch {
+  const n = rows.labels.length / m;
+  const samples = <T>(f: (s: number) => T) => Array.from({ length: n }, (_, s) => f(s));
+  const positions = <T>(s: number, f: (r: number) => T) => Array.from({ length: m }, (_, j) => f(s * m + j));
+  const flat = shape.task === 'binary' || (shape.task === 'multiclass' && shape.indices);
+  const nestRows = (values: unknown[]) => samples((s) => positions(s, (r) => values[r]));
+  const moveClasses = (values: unknown[]) => samples((s) => Array.from({ length: shape.classes }, (_, c) => positions(s, (r) => (values[r] as number[])[c])));
+  const batch = formatMetricBatch({
+    preds: flat ? nestRows(rows.preds) : moveClasses(rows.preds),
+    labels: shape.task === 'multilabel' ? moveClasses(rows.labels) : nestRows(rows.labels),
+    task: shape.task,
+    input: shape.indices ? 'auto' : shape.input,
+    ...(shape.ignore ? { ignore_index: -1 } : {}),
+    ...(shape.task === 'multiclass' ? { num_classes: shape.classes } : {}),
+    ...(rows.weights ? { sample_weight: nestRows(rows.weights) } : {}),
+  });
+  return { ...batch, warnings: [] };
+}
