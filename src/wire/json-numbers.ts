@@ -37,8 +37,9 @@ export interface JsonMember {
  * to 4) straight into a Float64Array, converted exactly as JSON.parse converts. Other values are
  * returned as byte ranges for JSON.parse. Undefined when the scan declines: invalid JSON, keys
  * with escapes or non-ASCII bytes, over 64 members, deep nesting, or a number beyond the double
- * range; JSON.parse then decides. For a body over 1 MiB the tensors are views into the scan's own
- * WebAssembly memory (kept alive by them, never written again), not copies.
+ * range; JSON.parse then decides. For a body over 16 MiB the tensors are views into the scan's own
+ * WebAssembly memory (kept alive by them, never written again), not copies; smaller bodies are
+ * scanned in an instance kept for the next one (its pages already mapped) and copied out.
  */
 export function scanJsonObject(bytes: Buffer, wantsTensor: (key: string) => boolean): JsonMember[] | undefined {
   const instance = kernel.forInput(bytes.byteLength);
@@ -67,10 +68,10 @@ export function scanJsonObject(bytes: Buffer, wantsTensor: (key: string) => bool
       let size = 1;
       for (let d = 0; d < rank; d++) size *= shape[d] = words[at + 6 + d];
       const data = new Float64Array(wasm.memory.buffer, out + words[at + 5] * 8, size);
-      // A throwaway instance (a large body) is never written again: its numbers are used where
-      // they lie, which saves a copy of every tensor (8 bytes a number) at the request's peak.
-      // The shared instance is reused by the next body, so its numbers are copied out.
-      member.tensor = { data: instance === kernel ? data.slice() : data, shape };
+      // A throwaway instance (a body over 16 MiB) is never written again: its numbers are used
+      // where they lie, which saves a copy of every tensor (8 bytes a number) at the request's
+      // peak. A kept instance is reused by the next body, so its numbers are copied out.
+      member.tensor = { data: instance.kept ? data.slice() : data, shape };
     }
     members.push(member);
   }
