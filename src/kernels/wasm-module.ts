@@ -70,10 +70,12 @@ export class WasmKernel<T extends WasmExports> {
    * thread keeps at most the memory of its largest call up to 16 MiB of input, per module, and
    * repeated large bodies find their pages already mapped); above, an instance of its own,
    * dropped after the call so its memory is freed. Check `kept` before using results in place.
+   * `largeBusy`: the kept large instance still holds results in use, so a large input gets an
+   * instance of its own.
    */
-  forInput(inputBytes: number): WasmKernel<T> {
+  forInput(inputBytes: number, largeBusy = false): WasmKernel<T> {
     if (inputBytes <= KEPT_INPUT_BYTES) return this;
-    const large = inputBytes <= KEPT_LARGE_INPUT_BYTES;
+    const large = inputBytes <= KEPT_LARGE_INPUT_BYTES && !largeBusy;
     if (large && this.large) return this.large;
     const kernel = new WasmKernel<T>(this.base64, this.imports, large);
     kernel.compiled = this.module;
