@@ -5,7 +5,8 @@
  * the baseline, and the target the ratio is held to, where a scenario has one: the targets table
  * of load/README.md); timings are ratios because these machines are noisy. `LOAD_SECONDS` sets
  * each scenario's length (default 10; `npm run load:smoke` runs 1 s each); words after the
- * command keep only the scenarios whose name contains one (`npm run load -- 'big focal'`).
+ * command, or `LOAD_ONLY`, keep only the scenarios whose name contains one
+ * (`npm run load -- 'big focal'`, `LOAD_ONLY='big focal' npm run load`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -176,7 +177,8 @@ const scenarios: Array<{ name: string; load: Load; health?: boolean; rows?: numb
   },
 ];
 
-const only = process.argv.slice(2);
+// Words after the command, or LOAD_ONLY (as in load/sessions.ts), keep the scenarios named by one.
+const only = [...process.argv.slice(2), ...(process.env.LOAD_ONLY ? [process.env.LOAD_ONLY] : [])];
 execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
 const table: Array<Record<string, string>> = [];
 for (const scenario of scenarios) {
