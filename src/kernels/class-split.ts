@@ -121,8 +121,8 @@ function stage(kernel: WasmKernel<RankSplitExports>, view: ClassView, scoresAt: 
  */
 export function splitSorted(view: ClassView): SplitScores {
   const { rows } = view;
-  // A large column in an instance of its own, freed with it: the shared one would keep its
-  // 22 bytes a row for the worker's life.
+  // A large column in the kept large instance (up to 16 MiB of input) or one of its own, freed
+  // with it: the shared one would keep its 22 bytes a row for the worker's life.
   const kernel = shared.forInput(rows * 22);
   const [scoresAt, labelsAt, codesAt, valuesAt, endsAt, countsAt, apAt] = kernel.layout(
     rows * 8,

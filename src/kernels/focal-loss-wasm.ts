@@ -47,7 +47,8 @@ export function focalLossSoftmaxWasm(
   const { ignoreIndex, reduction, withGrad, withLosses } = options;
   const { count, scale, reduce } = planReduction(labels, ignoreIndex, reduction);
 
-  // A large batch in an instance of its own, freed after it: the shared one would keep its size.
+  // A batch over 1 MiB in the kept large instance, over 16 MiB in one of its own, freed after it:
+  // the shared one would keep its size (see WasmKernel.forInput).
   const kernel = shared.forInput(preds.byteLength + labels.byteLength + (withLosses ? rows * 8 : 0));
   const [zAt, lossesAt, weightsAt, scratchAt, labelsAt] = kernel.layout(
     preds.byteLength,

@@ -22,8 +22,16 @@ export interface WasmExports {
 }
 
 const PAGE = 65536;
-/** Inputs up to this size run in the shared instance; larger ones in one of their own. */
+/** Inputs up to this size run in the shared instance; larger ones in a second one (see {@link WasmKernel.forInput}). */
 const KEPT_INPUT_BYTES = 1 << 20;
+/**
+ * Inputs up to this size, above KEPT_INPUT_BYTES, run in a second instance kept for the next
+ * large call; larger ones in one of their own, dropped after the call. Fresh memory is what a
+ * large call paid for most: every page of a new WebAssembly memory is faulted in on first touch,
+ * and on these machines that costs 4-10 ms a MiB, more than the scan or the kernel itself (a
+ * 7.7 MB focal-loss body: 250 ms to decode in a fresh instance, 50-70 ms in a kept one).
+ */
+const KEPT_LARGE_INPUT_BYTES = 16 << 20;
 
 /**
  * A WebAssembly kernel module (built by scripts/build-wasm.sh, embedded as base64), compiled on
@@ -33,11 +41,17 @@ const KEPT_INPUT_BYTES = 1 << 20;
 export class WasmKernel<T extends WasmExports> {
   private instance: T | null = null;
   private compiled: object | null = null;
+  private large: WasmKernel<T> | null = null;
 
-  /** `imports`: the JavaScript functions the module calls, by module and name (`{ env: {...} }`). */
+  /**
+   * `imports`: the JavaScript functions the module calls, by module and name (`{ env: {...} }`).
+   * `kept`: whether this instance serves another call after this one (the shared instance and
+   * the kept large one), so what a call leaves in its memory must be copied out to outlive it.
+   */
   constructor(
     private readonly base64: string,
     private readonly imports: object = {},
+    readonly kept = true,
   ) {}
 
   private get module(): object {
@@ -51,14 +65,21 @@ export class WasmKernel<T extends WasmExports> {
   }
 
   /**
-   * The instance for a call whose input is `inputBytes` long: this one, or above 1 MiB a second
-   * instance of the same compiled module, dropped after the call so its memory is freed (the
-   * shared one keeps its largest size).
+   * The instance for a call whose input is `inputBytes` long: this one up to 1 MiB; up to
+   * 16 MiB a second instance of the same compiled module, kept for the next such call (so a
+   * thread keeps at most the memory of its largest call up to 16 MiB of input, per module, and
+   * repeated large bodies find their pages already mapped); above, an instance of its own,
+   * dropped after the call so its memory is freed. Check `kept` before using results in place.
+   * `largeBusy`: the kept large instance still holds results in use, so a large input gets an
+   * instance of its own.
    */
-  forInput(inputBytes: number): WasmKernel<T> {
+  forInput(inputBytes: number, largeBusy = false): WasmKernel<T> {
     if (inputBytes <= KEPT_INPUT_BYTES) return this;
-    const kernel = new WasmKernel<T>(this.base64, this.imports);
+    const large = inputBytes <= KEPT_LARGE_INPUT_BYTES && !largeBusy;
+    if (large && this.large) return this.large;
+    const kernel = new WasmKernel<T>(this.base64, this.imports, large);
     kernel.compiled = this.module;
+    if (large) this.large = kernel;
     return kernel;
   }
 

@@ -22,8 +22,8 @@ export function tensorJson(data: Float64Array, shape: readonly number[]): string
 
 /**
  * {@link tensorJson} as ASCII bytes, without the string: for an answer that goes out as bytes
- * (a worker's), which saves a copy of the text. A large tensor's bytes are a view into the
- * memory of a writer instance of its own (never reused), a small one's a copy.
+ * (a worker's), which saves a copy of the text. A tensor over 16 MiB has its bytes as a view into
+ * the memory of a writer instance of its own (never reused), a smaller one's a copy.
  */
 export function tensorJsonBytes(data: Float64Array, shape: readonly number[]): Uint8Array {
   const instance = kernel.forInput(data.byteLength);
@@ -34,6 +34,6 @@ export function tensorJsonBytes(data: Float64Array, shape: readonly number[]): U
   new Uint32Array(wasm.memory.buffer, shapeAt, shape.length).set(shape);
   const length = wasm.write_tensor(valuesAt, shapeAt, shape.length, outAt);
   const bytes = new Uint8Array(wasm.memory.buffer, outAt, length);
-  // The shared instance writes the next tensor over these; a throwaway one is never reused.
-  return instance === kernel ? bytes.slice() : bytes;
+  // A kept instance writes the next tensor over these; a throwaway one is never reused.
+  return instance.kept ? bytes.slice() : bytes;
 }

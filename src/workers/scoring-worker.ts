@@ -6,6 +6,7 @@
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { configureLimits, type Limits } from '../batch/limits.js';
 import { withFlatTensors } from '../batch/tensor.js';
+import { withLentTensors } from '../wire/json-numbers.js';
 import { ProblemError, type Problem } from '../errors.js';
 import { resultBytes, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../endpoints/tasks.js';
 import { prepareBody, sessionAnswerText, sessionCurvesText, type PreparedBatch, type SessionBatchInput, type SessionConfig, type SessionCurve } from '../sessions/session.js';
@@ -24,11 +25,14 @@ export type WorkerReply = { bytes: Uint8Array; format: OutputFormat; shape: numb
 
 export function score({ task, input, format, fallback }: PoolTask): WorkerReply {
   try {
-    // Only the writer reads the answer here: its tensors are not nested into arrays.
-    const { outcome, bytes } = withFlatTensors(() => {
-      const outcome = scoringTasks[task].execute(input, format, fallback);
-      return { outcome, bytes: resultBytes(outcome.payload) };
-    });
+    // Only the writer reads the answer here: its tensors are not nested into arrays. The body's
+    // tensors are lent by the decoder for this one synchronous call (the answer's bytes hold none).
+    const { outcome, bytes } = withLentTensors(() =>
+      withFlatTensors(() => {
+        const outcome = scoringTasks[task].execute(input, format, fallback);
+        return { outcome, bytes: resultBytes(outcome.payload) };
+      }),
+    );
     // Posted with the bytes' buffer in the transfer list: the answer moves, it is not copied.
     return move({ [transferableSymbol]: bytes.buffer, [valueSymbol]: { bytes, format: outcome.format, shape: outcome.shape } }) as unknown as WorkerReply;
   } catch (error) {

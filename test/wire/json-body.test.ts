@@ -9,6 +9,7 @@ import { PrecisionRecallRequest, RocRequest } from '../../src/schemas/curves.js'
 import { FocalLossRequest } from '../../src/schemas/focal-loss.js';
 import { ScoreRequest } from '../../src/schemas/score.js';
 import { decodeJsonBody } from '../../src/wire/json-body.js';
+import { withLentTensors } from '../../src/wire/json-numbers.js';
 import { scoringTasks, type ScoringTaskName } from '../../src/endpoints/tasks.js';
 import { TypedTensor, nest } from '../../src/batch/tensor.js';
 
@@ -123,7 +124,7 @@ describe('bodies decode as JSON.parse decodes them', () => {
     );
   });
 
-  it('decodes a body over 1 MiB (in an instance of its own) as JSON.parse does, hard tokens included', () => {
+  it('decodes a body over 1 MiB (in the scanner instance kept for large bodies) as JSON.parse does, hard tokens included', () => {
     const rows = Array.from({ length: 40_000 }, (_, i) => [i / 7, -i * 1e-3, 5e-324 * (i % 3), 1.7976931348623157e308 / (i + 1)]);
     const text = JSON.stringify({ preds: rows, labels: rows.map((_, i) => i % 4) }).replace('[[0,0,0,', '[[0,-0,2.4703282292062328e-324,');
     expect(text).toContain('-0,2.4703282292062328e-324');
@@ -131,6 +132,23 @@ describe('bodies decode as JSON.parse decodes them', () => {
     const body = decodeJsonBody(bytesOf(text)) as { preds: TypedTensor };
     expect(body.preds.shape).toEqual([40_000, 4]);
     expect(bits(body.preds.data)).toEqual(bits((JSON.parse(text) as { preds: number[][] }).preds.flat()));
+  });
+
+  it('keeps the tensors of a large body when the next one is scanned over them, lent or copied', () => {
+    // Two bodies over 1 MiB: the second is scanned in the instance the first was scanned in,
+    // unless the first's tensors are lent and still in use (then it gets an instance of its own).
+    const textOf = (seed: number) => JSON.stringify({ preds: Array.from({ length: 60_000 }, (_, i) => [(i + seed) / 7, -seed - i * 1e-3]) });
+    const [first, second] = [textOf(1), textOf(2)];
+    const expected = (text: string) => bits((JSON.parse(text) as { preds: number[][] }).preds.flat());
+    const copied = decodeJsonBody(bytesOf(first)) as { preds: TypedTensor };
+    decodeJsonBody(bytesOf(second));
+    expect(bits(copied.preds.data)).toEqual(expected(first));
+    withLentTensors(() => {
+      const lent = decodeJsonBody(bytesOf(first)) as { preds: TypedTensor };
+      const next = decodeJsonBody(bytesOf(second)) as { preds: TypedTensor };
+      expect(bits(lent.preds.data)).toEqual(expected(first));
+      expect(bits(next.preds.data)).toEqual(expected(second));
+    });
   });
 
   it('keeps shapes: rectangular arrays typed, ragged, empty and mixed ones as arrays for the flattening stage to report', () => {
