@@ -186,6 +186,17 @@ export function exactMatchState(options: DecisionOptions): StateSpec<Float64Arra
 export function multiclassExactMatchState(): StateSpec<Float64Array> {
   return countsState('exact_match:multiclass', 2, (into, batch: MetricBatch) => {
     const m = rowsPerSample(batch);
+    if (m === 1 && batch.classes <= MAX_MATRIX_CLASSES) {
+      // One position per sample: the rows right are the trace of the batch's confusion matrix,
+      // which the stat scores of the same request have already made (weighted, ignored rows out).
+      const matrix = batchConfusion(batch);
+      const c = batch.classes;
+      for (let i = 0; i < c; i++) {
+        into[0] += matrix[i * c + i];
+        for (let j = 0; j < c; j++) into[1] += matrix[i * c + j];
+      }
+      return;
+    }
     const predicted = predictedClasses(batch, 1);
     const { labels, ignoreIndex, weights } = batch;
     for (let start = 0; start < batch.rows; start += m) {
