@@ -6,6 +6,7 @@ import { labelTensor, namedExamples, numberTensor, sampleWeightTensor } from './
 import { Task } from '../batch/task.js';
 import { rankingBatchFields } from './ranking.js';
 import { PerClass } from '../metrics/averaging.js';
+import { ReportRow } from '../metrics/classification-report.js';
 
 /**
  * A metric's options as a request sends them: every option optional, its default documented
@@ -142,9 +143,9 @@ export type MetricsRequest = z.infer<typeof MetricsRequest>;
 export const MetricResult = z
   .looseObject({
     per_class: z
-      .union([PerClass, z.array(PerClass)])
+      .union([PerClass, z.array(PerClass), z.array(ReportRow)])
       .optional()
-      .describe('What `average: "none"` answers: one value per class or label; with `multidim_average: "samplewise"`, one such array per sample ([N, C]).'),
+      .describe('What `average: "none"` answers: one value per class or label; with `multidim_average: "samplewise"`, one such array per sample ([N, C]); classification_report: one row per class.'),
     warnings: z.array(z.string()).describe('What was undefined or decided (0/0 by zero_division, classes left out of an average).'),
   })
   .meta({
