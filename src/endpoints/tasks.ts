@@ -2,11 +2,11 @@ import type { z } from 'zod';
 import { ProblemError, fromZodIssues } from '../errors.js';
 import { metricsSvg } from '../plots/metrics-svg.js';
 import { metricsText } from '../plots/report-text.js';
-import { precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
+import { detSvg, precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
 import { AurocCompareRequest } from '../schemas/auroc-compare.js';
 import { AurocRequest } from '../schemas/auroc.js';
 import { AveragePrecisionRequest } from '../schemas/average-precision.js';
-import { PrecisionRecallRequest, RocRequest } from '../schemas/curves.js';
+import { DetCurveRequest, PrecisionRecallRequest, RocRequest } from '../schemas/curves.js';
 import { FocalLossRequest } from '../schemas/focal-loss.js';
 import { MetricsRequest } from '../schemas/metrics.js';
 import { ScoreRequest } from '../schemas/score.js';
@@ -14,7 +14,7 @@ import { ARROW_STREAM, decodeArrowRequest } from '../wire/arrow.js';
 import { computeAurocCompare } from './auroc-compare.js';
 import { computeAuroc } from './auroc.js';
 import { computeAveragePrecision } from './average-precision.js';
-import { computePrecisionRecall, computeRoc } from './curves.js';
+import { computeDetCurve, computePrecisionRecall, computeRoc } from './curves.js';
 import { assertFiniteResult } from '../batch/finite.js';
 import { computeFocalLoss, focalLossArrow, focalLossJson } from './focal-loss.js';
 import { computeMetricsRequest } from './metrics.js';
@@ -104,6 +104,7 @@ export const scoringTasks = {
   averagePrecision: task(AveragePrecisionRequest, computeAveragePrecision, { json: identity }),
   roc: task(RocRequest, computeRoc, { json: identity, svg: rocSvg }),
   precisionRecallCurve: task(PrecisionRecallRequest, computePrecisionRecall, { json: identity, svg: precisionRecallSvg }),
+  detCurve: task(DetCurveRequest, computeDetCurve, { json: identity, svg: detSvg }),
   metrics: task(MetricsRequest, computeMetricsRequest, { json: identity, svg: metricsSvg, text: metricsText }, true),
   score: task(ScoreRequest, computeScore, { json: scoreJson, arrow: scoreArrow }, true),
 } satisfies Record<string, ScoringTask>;

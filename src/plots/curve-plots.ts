@@ -1,4 +1,5 @@
-import type { PrecisionRecallResponse, RocResponse } from '../metrics/curves.js';
+import { normalQuantile } from '../kernels/normal.js';
+import type { DetCurveResponse, PrecisionRecallResponse, RocResponse } from '../metrics/curves.js';
 import { curveSvg, type PlotSeries } from './curve-svg.js';
 
 const seriesName = (task: string, i: number): string => (task === 'binary' ? 'model' : `${task === 'multiclass' ? 'class' : 'label'} ${i}`);
@@ -41,4 +42,45 @@ export function precisionRecallSvg(response: PrecisionRecallResponse): string {
     'AP',
   );
   return curveSvg({ title: 'Precision-recall curve', xLabel: 'Recall', yLabel: 'Precision', diagonal: false, series });
+}
+
+/** DetCurveDisplay's axis range in normal deviates, and its ticks (rates) and their labels. */
+const DET_LIMIT = 3;
+const DET_TICKS = [0.001, 0.01, 0.05, 0.2, 0.5, 0.8, 0.95, 0.99, 0.999];
+
+/** A normal deviate z ∈ [−3, 3] as a unit coordinate of the plot square. */
+const detUnit = (z: number): number => (z + DET_LIMIT) / (2 * DET_LIMIT);
+
+/**
+ * The label DetCurveDisplay gives a tick: Python's `"{:.0%}"` where 100·s is whole, else
+ * `"{:.1%}"` (0.1%, 1%, 5%, 20%, 50%, 80%, 95%, 99%, 99.9%).
+ */
+export const detTickLabel = (s: number): string => {
+  const percent = Math.round(s * 1000) / 10;
+  return Number.isInteger(percent) ? `${percent}%` : `${percent.toFixed(1)}%`;
+};
+
+/**
+ * The DET curve of a /v1/det-curve response (or a session's) as SVG, as scikit-learn 1.9's
+ * `DetCurveDisplay` draws it: x = Φ⁻¹(fpr), y = Φ⁻¹(fnr) on normal-deviate axes limited to
+ * [−3, 3], ticked at the rates 0.1% … 99.9% and labelled in percent; points at a rate of 0 or 1
+ * (Φ⁻¹ = ∓∞) are left out, as matplotlib leaves out non-finite points; the line is clipped to
+ * the axes.
+ */
+export function detSvg(response: DetCurveResponse): string {
+  const { fpr, fnr } = response;
+  const ticks = DET_TICKS.map((t) => ({ at: detUnit(normalQuantile(t)), label: detTickLabel(t) }));
+  let series: PlotSeries[];
+  if (fpr === null || fnr === null) series = [{ label: 'model: undefined (no positive or no negative samples), not drawn', x: [], y: [] }];
+  else {
+    const x: number[] = [];
+    const y: number[] = [];
+    for (let k = 0; k < fpr.length; k++) {
+      if (fpr[k] <= 0 || fpr[k] >= 1 || fnr[k] <= 0 || fnr[k] >= 1) continue;
+      x.push(detUnit(normalQuantile(fpr[k])));
+      y.push(detUnit(normalQuantile(fnr[k])));
+    }
+    series = [{ label: 'model', x, y }];
+  }
+  return curveSvg({ title: 'DET curve', xLabel: 'False Positive Rate', yLabel: 'False Negative Rate', diagonal: false, series, ticks });
 }
