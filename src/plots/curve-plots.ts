@@ -47,6 +47,8 @@ export function precisionRecallSvg(response: PrecisionRecallResponse): string {
 /** DetCurveDisplay's axis range in normal deviates, and its ticks (rates) and their labels. */
 const DET_LIMIT = 3;
 const DET_TICKS = [0.001, 0.01, 0.05, 0.2, 0.5, 0.8, 0.95, 0.99, 0.999];
+/** float64's machine epsilon, DetCurveDisplay's clip of the rates. */
+const EPS = 2 ** -52;
 
 /** A normal deviate z ∈ [−3, 3] as a unit coordinate of the plot square. */
 const detUnit = (z: number): number => (z + DET_LIMIT) / (2 * DET_LIMIT);
@@ -62,25 +64,19 @@ export const detTickLabel = (s: number): string => {
 
 /**
  * The DET curve of a /v1/det-curve response (or a session's) as SVG, as scikit-learn 1.9's
- * `DetCurveDisplay` draws it: x = Φ⁻¹(fpr), y = Φ⁻¹(fnr) on normal-deviate axes limited to
- * [−3, 3], ticked at the rates 0.1% … 99.9% and labelled in percent; points at a rate of 0 or 1
- * (Φ⁻¹ = ∓∞) are left out, as matplotlib leaves out non-finite points; the line is clipped to
- * the axes.
+ * `DetCurveDisplay` draws it: x = Φ⁻¹(fpr), y = Φ⁻¹(fnr), each rate clipped to [ε, 1 − ε] first
+ * (ε = 2⁻⁵², as DetCurveDisplay clips to keep Φ⁻¹ finite: a rate of 0 sits at −8.1), on
+ * normal-deviate axes limited to [−3, 3] (the line clipped to them), ticked at the rates
+ * 1% … 99% within them and labelled in percent.
  */
 export function detSvg(response: DetCurveResponse): string {
   const { fpr, fnr } = response;
-  const ticks = DET_TICKS.map((t) => ({ at: detUnit(normalQuantile(t)), label: detTickLabel(t) }));
-  let series: PlotSeries[];
-  if (fpr === null || fnr === null) series = [{ label: 'model: undefined (no positive or no negative samples), not drawn', x: [], y: [] }];
-  else {
-    const x: number[] = [];
-    const y: number[] = [];
-    for (let k = 0; k < fpr.length; k++) {
-      if (fpr[k] <= 0 || fpr[k] >= 1 || fnr[k] <= 0 || fnr[k] >= 1) continue;
-      x.push(detUnit(normalQuantile(fpr[k])));
-      y.push(detUnit(normalQuantile(fnr[k])));
-    }
-    series = [{ label: 'model', x, y }];
-  }
+  // matplotlib shows no tick beyond the limits: 0.1% and 99.9% (±3.09) are not drawn.
+  const ticks = DET_TICKS.filter((t) => Math.abs(normalQuantile(t)) <= DET_LIMIT).map((t) => ({ at: detUnit(normalQuantile(t)), label: detTickLabel(t) }));
+  const deviate = (rate: number) => detUnit(normalQuantile(Math.min(1 - EPS, Math.max(EPS, rate))));
+  const series: PlotSeries[] =
+    fpr === null || fnr === null
+      ? [{ label: 'model: undefined (no positive or no negative samples), not drawn', x: [], y: [] }]
+      : [{ label: 'model', x: fpr.map(deviate), y: fnr.map(deviate) }];
   return curveSvg({ title: 'DET curve', xLabel: 'False Positive Rate', yLabel: 'False Negative Rate', diagonal: false, series, ticks });
 }
