@@ -12,51 +12,47 @@ const clip = (p: number) => Math.min(1 - EPS, Math.max(EPS, p));
 const columnsOf = (config: MetricConfig): number => (config.task === 'binary' ? 2 : config.classes);
 
 /**
- * Adds each kept row to [rows, W_0 … W_{K−1}] at `at`: the number of rows (unweighted, for
- * scikit-learn's "fewer than two samples") and the weighted count of each class, from which
- * the null model's probabilities are the weighted class prevalence W_c / Σ W. O(n).
+ * Adds each kept row's weight to W_c of its class at `at`: the null model's probabilities are the
+ * weighted class prevalence W_c / Σ W. O(n).
  */
 function countClasses(into: Float64Array, at: number, batch: MetricBatch): void {
   const { rows, labels, ignoreIndex } = batch;
   for (let i = 0; i < rows; i++) {
     const y = labels[i];
-    if (y === ignoreIndex) continue;
-    into[at] += 1;
-    into[at + 1 + y] += rowWeight(batch, i);
+    if (y !== ignoreIndex) into[at + y] += rowWeight(batch, i);
   }
 }
 
 /**
  * The state of a D² score: the loss's own state ([Σ w · loss, Σ w, rows off a unit sum], the
- * layout of `log_loss` / `brier_score`) followed by [rows, W_0 … W_{K−1}]. One count state,
- * merged by adding, so sessions carry it as any other.
+ * layout of `log_loss` / `brier_score`) followed by [W_0 … W_{K−1}]. One count state, merged by
+ * adding, so sessions carry it as any other.
  */
 function d2State(name: string, config: MetricConfig, countLoss: (into: Float64Array, batch: MetricBatch) => void): StateSpec<Float64Array> {
-  return countsState(`${name}:${config.task}`, 4 + columnsOf(config), (into, batch) => {
-    const loss = into.subarray(0, 3);
-    countLoss(loss, batch);
+  return countsState(`${name}:${config.task}`, 3 + columnsOf(config), (into, batch) => {
+    countLoss(into.subarray(0, 3), batch);
     countClasses(into, 3, batch);
   });
 }
 
-/** The class weights W_c and their total W of a D² state. */
-function priors(state: Float64Array): { weights: Float64Array; total: number } {
-  const weights = state.subarray(4);
-  let total = 0;
-  for (let c = 0; c < weights.length; c++) total += weights[c];
-  return { weights, total };
-}
-
-/** 1 − loss / null loss as scikit-learn answers it, or null (with a warning) where undefined. */
+/**
+ * 1 − loss / null loss, or null (with a warning) where D² is undefined: fewer than two classes
+ * carry weight, so the null model predicts the one class present and is perfect. That covers
+ * scikit-learn's "fewer than two samples" (NaN); with more rows of one class scikit-learn
+ * answers 1 − loss / (W · −log(1 − ε)) for the log loss, a number near −10^15 that measures
+ * the clip, not the model, and NaN or −∞ for the Brier score: null here for both.
+ */
 function d2Entry(name: string, state: Float64Array, nullLoss: (weights: Float64Array, total: number) => number, loss: number): MetricEntry {
-  const warnings: string[] = [];
-  if (state[3] < 2) return { [name]: null, warnings: [`fewer than two samples: ${name} is undefined (null), as scikit-learn answers NaN`] };
-  const { weights, total } = priors(state);
-  if (total === 0) return { [name]: null, warnings: [`the samples weigh 0: ${name} is undefined (null)`] };
-  const baseline = nullLoss(weights, total);
-  if (!(baseline > 0)) return { [name]: null, warnings: [`the null model's loss is 0 (one class only): ${name} is undefined (null)`] };
-  if (state[2] > 0) warnings.push(rowsOffWarning(name, state[2]));
-  return { [name]: 1 - loss / baseline, warnings };
+  const weights = state.subarray(3);
+  let total = 0;
+  let present = 0;
+  for (let c = 0; c < weights.length; c++) {
+    total += weights[c];
+    if (weights[c] > 0) present++;
+  }
+  if (present < 2) return { [name]: null, warnings: [`fewer than two classes carry weight (the null model is perfect): ${name} is undefined (null); scikit-learn answers NaN for fewer than two samples`] };
+  const warnings = state[2] > 0 ? [rowsOffWarning(name, state[2])] : [];
+  return { [name]: 1 - loss / nullLoss(weights, total), warnings };
 }
 
 /**
@@ -64,8 +60,8 @@ function d2Entry(name: string, state: Float64Array, nullLoss: (weights: Float64A
  * fraction of log loss explained against the null model that predicts the weighted class
  * prevalence π_c = W_c / W on every row; the null loss is Σ_c W_c · −log clip(π_c). Probabilities
  * as `log_loss` reads them (σ / softmax of logits, clipped to [ε, 1 − ε], rows not rescaled).
- * scikit-learn 1.9 `d2_log_loss_score(labels=[0, 1] or range(C))`. Null for fewer than two rows
- * (scikit-learn's NaN), for rows of total weight 0, or a null loss of 0.
+ * scikit-learn 1.9 `d2_log_loss_score(labels=[0, 1] or range(C))`. Null where fewer than two
+ * classes carry weight (see {@link d2Entry}).
  */
 export const d2LogLossScore = defineMetric<object, Float64Array>({
   name: 'd2_log_loss_score',
