@@ -136,6 +136,14 @@ export const MetricsRequest = z
         summary: 'Class-index preds: the confusion matrix normalized by label (Accept image/svg+xml draws it)',
         value: { preds: [0, 2, 1, 1, 0, 2], labels: [0, 2, 1, 0, 0, 1], task: 'multiclass', num_classes: 3, metrics: [{ name: 'confusion_matrix', normalize: 'true' }] },
       },
+      sklearnRows: {
+        summary: 'scikit-learn rows: classification report (Accept text/plain prints its table), likelihood ratios, D² scores',
+        value: {
+          preds: [0.9, 0.2, 0.7, 0.4, 0.6, 0.1, 0.8, 0.3],
+          labels: [1, 0, 0, 1, 1, 0, 1, 0],
+          metrics: ['classification_report', 'class_likelihood_ratios', 'd2_log_loss_score', 'd2_brier_score'],
+        },
+      },
     }),
   });
 export type MetricsRequest = z.infer<typeof MetricsRequest>;

@@ -84,4 +84,11 @@ describe('scikit-learn rows: bad input', () => {
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.json().errors[0].path).toBe(path);
   });
+
+  it('prices a report at four numbers a class before computing: eight of 32,768 classes are a 413 naming metrics', async () => {
+    const metrics = Array.from({ length: 8 }, (_, i) => ({ name: 'classification_report', key: `report_${i}` }));
+    const response = await post({ preds: [0, 1], labels: [1, 1], task: 'multiclass', num_classes: 32_768, metrics });
+    expect(response.statusCode, response.body).toBe(413);
+    expect(response.json().errors[0].path).toBe('metrics');
+  });
 });
