@@ -21,7 +21,10 @@ export function pythonFixed(x: number | null, digits: number): string {
   return last % 2 === 0 ? (x < 0 ? `-${truncated}` : truncated) : rounded;
 }
 
-/** A support as Python's `format(n, '')` writes numpy's integer sum (and a float's `repr` otherwise). */
+/**
+ * A support as scikit-learn prints an unweighted one (numpy's integer sum); a fractional weighted
+ * one as its shortest decimal, as Python's repr (a whole weighted one, `13.0` there, is `13` here).
+ */
 const supportText = (n: number): string => String(n);
 
 /**
