@@ -1,11 +1,12 @@
 import type { z } from 'zod';
 import { ProblemError, fromZodIssues } from '../errors.js';
 import { metricsSvg } from '../plots/metrics-svg.js';
-import { precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
+import { metricsText } from '../plots/report-text.js';
+import { detSvg, precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
 import { AurocCompareRequest } from '../schemas/auroc-compare.js';
 import { AurocRequest } from '../schemas/auroc.js';
 import { AveragePrecisionRequest } from '../schemas/average-precision.js';
-import { PrecisionRecallRequest, RocRequest } from '../schemas/curves.js';
+import { DetCurveRequest, PrecisionRecallRequest, RocRequest } from '../schemas/curves.js';
 import { FocalLossRequest } from '../schemas/focal-loss.js';
 import { MetricsRequest } from '../schemas/metrics.js';
 import { ScoreRequest } from '../schemas/score.js';
@@ -13,7 +14,7 @@ import { ARROW_STREAM, decodeArrowRequest } from '../wire/arrow.js';
 import { computeAurocCompare } from './auroc-compare.js';
 import { computeAuroc } from './auroc.js';
 import { computeAveragePrecision } from './average-precision.js';
-import { computePrecisionRecall, computeRoc } from './curves.js';
+import { computeDetCurve, computePrecisionRecall, computeRoc } from './curves.js';
 import { assertFiniteResult } from '../batch/finite.js';
 import { computeFocalLoss, focalLossArrow, focalLossJson } from './focal-loss.js';
 import { computeMetricsRequest } from './metrics.js';
@@ -22,12 +23,13 @@ import { stringifyResponseBytes } from '../wire/json-response.js';
 import { shapeOf } from '../batch/tensor.js';
 import { computeScore, scoreArrow, scoreJson } from './score.js';
 
-export type OutputFormat = 'json' | 'svg' | 'arrow';
+export type OutputFormat = 'json' | 'svg' | 'arrow' | 'text';
 
 export const MEDIA_TYPES: Record<OutputFormat, string> = {
   json: 'application/json; charset=utf-8',
   svg: 'image/svg+xml; charset=utf-8',
   arrow: ARROW_STREAM,
+  text: 'text/plain; charset=utf-8',
 };
 
 /** How a request body reaches a task: validated by Fastify already, or raw bytes to decode. */
@@ -36,7 +38,7 @@ export type ScoringInput =
   | { kind: 'json'; bytes: Uint8Array }
   | { kind: 'arrow'; bytes: Uint8Array; query: Record<string, unknown> };
 
-type Encoders<R> = { json: (result: R) => object } & Partial<Record<'svg' | 'arrow', (result: R) => string | Uint8Array>>;
+type Encoders<R> = { json: (result: R) => object } & Partial<Record<'svg' | 'arrow' | 'text', (result: R) => string | Uint8Array>>;
 
 /** An encoded answer, the format it is in, and the shape of the batch it answered (for the request log). */
 export interface ScoringOutcome {
@@ -102,7 +104,8 @@ export const scoringTasks = {
   averagePrecision: task(AveragePrecisionRequest, computeAveragePrecision, { json: identity }),
   roc: task(RocRequest, computeRoc, { json: identity, svg: rocSvg }),
   precisionRecallCurve: task(PrecisionRecallRequest, computePrecisionRecall, { json: identity, svg: precisionRecallSvg }),
-  metrics: task(MetricsRequest, computeMetricsRequest, { json: identity, svg: metricsSvg }, true),
+  detCurve: task(DetCurveRequest, computeDetCurve, { json: identity, svg: detSvg }),
+  metrics: task(MetricsRequest, computeMetricsRequest, { json: identity, svg: metricsSvg, text: metricsText }, true),
   score: task(ScoreRequest, computeScore, { json: scoreJson, arrow: scoreArrow }, true),
 } satisfies Record<string, ScoringTask>;
 

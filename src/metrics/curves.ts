@@ -1,5 +1,5 @@
 /**
- * ROC and precision-recall curves, one family in one file: their options, their answers and the
+ * ROC, precision-recall and DET curves, one family in one file: their options, their answers and the
  * compute stage over a counted batch (exact as scikit-learn, binned as torchmetrics), used by
  * /v1/roc, /v1/precision-recall and sessions' curves. The pure math is kernels/auroc.ts,
  * kernels/average-precision.ts and kernels/curve-points.ts; the tasks are endpoints/curves.ts.
@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { aurocExact, aurocFromBinnedCounts, rocFromCounts } from '../kernels/auroc.js';
 import { averagePrecisionFromBinnedCounts, averagePrecisionFromCounts, precisionRecallFromCounts } from '../kernels/average-precision.js';
 import { allIndices, cornerIndices, evenlyAlongCurve, pick } from '../kernels/curve-points.js';
+import { detFromCounts } from '../kernels/det-curve.js';
 import type { RankCounts } from '../kernels/rank-counts.js';
 import { InputUsed, Task } from '../batch/task.js';
 import { thresholdGrid, type Grid, type RankCountsCache } from '../batch/rank-counts-cache.js';
@@ -168,4 +169,53 @@ export function precisionRecallOfBatch(cache: RankCountsCache, options: Precisio
   const { curves, warnings } = curvesOfBatch(cache, options.thresholds, (counts, grid) => prCurve(counts, grid, options), positives, 'precision-recall curve');
   if (task !== 'binary') return { task, input, per_class: curves, warnings };
   return { task, input, ...(curves[0] ?? { precision: null, recall: null, thresholds: null, average_precision: null, prevalence: null }), warnings };
+}
+
+/** The DET curve options (issue 26); /v1/det-curve's request composes them with the batch fields. */
+export const DetCurveOptions = z.strictObject({
+  drop_intermediate: z
+    .boolean()
+    .default(false)
+    .describe('Drop the points whose false-negative rate equals both neighbours\' (horizontal runs on the normal-deviate axes), as scikit-learn\'s det_curve (default false there too).'),
+});
+export type DetCurveOptions = z.output<typeof DetCurveOptions>;
+
+const undefinedDet = 'null when the curve is undefined (no positive or no negative samples, where scikit-learn raises), with a warning.';
+
+export const DetCurveResponse = z
+  .object({
+    task: Task,
+    input: InputUsed,
+    fpr: points.nullable().describe(`False-positive rate at each threshold, decreasing. ${undefinedDet}`),
+    fnr: points.nullable().describe(`False-negative rate (1 − recall) at each threshold, increasing. ${undefinedDet}`),
+    thresholds: points
+      .nullable()
+      .describe(
+        `${thresholdsDoc} Increasing, from the highest threshold with fnr 0 to the lowest with fpr 0; scikit-learn's +inf threshold (fpr 0, fnr 1), kept when the top score is a negative, is the next double above the top score. ${undefinedDet}`,
+      ),
+    warnings: z.array(z.string()),
+  })
+  .meta({ id: 'DetCurveResult', description: 'The detection error tradeoff (DET) curve of one binary batch, as scikit-learn\'s det_curve.' });
+export type DetCurveResponse = z.infer<typeof DetCurveResponse>;
+
+/**
+ * The DET curve of a binary batch: scikit-learn 1.9's `det_curve(drop_intermediate)` (Martin et
+ * al. 1997, "The DET curve in assessment of detection task performance") over the exact rank
+ * counts, weighted by `sample_weight`; see {@link detFromCounts}. Null with a warning when the
+ * batch lacks positives or negatives.
+ */
+export function detOfBatch(cache: RankCountsCache, options: DetCurveOptions): DetCurveResponse {
+  const { task, input } = cache.batch;
+  const bothClasses = (counts: RankCounts) => counts.positives > 0 && counts.negatives > 0;
+  const { curves, warnings } = curvesOfBatch(
+    cache,
+    null,
+    (counts) => {
+      const curve = detFromCounts(counts, options.drop_intermediate);
+      return { fpr: Array.from(curve.fpr), fnr: Array.from(curve.fnr), thresholds: Array.from(curve.thresholds) };
+    },
+    bothClasses,
+    'DET curve',
+  );
+  return { task, input, ...(curves[0] ?? { fpr: null, fnr: null, thresholds: null }), warnings };
 }

@@ -28,7 +28,7 @@ function offUnitSum(p: Float64Array, i: number, classes: number): boolean {
 }
 
 /** The warning scikit-learn ≥ 1.5 gives (and then scores the rows as they are). */
-const rowsOffWarning = (name: string, rows: number) =>
+export const rowsOffWarning = (name: string, rows: number) =>
   `${rows} probability row${rows === 1 ? ' does' : 's do'} not sum to 1 (within 1e-8 + √ε): ${name} reads each row as sent, without rescaling, as scikit-learn ≥ 1.5 does`;
 
 /** A mean of a [Σ, count, rows off a unit sum] state, with the warning when some row was off. */
@@ -46,7 +46,7 @@ function meanOfRows(name: string, state: Float64Array): MetricEntry {
  * [Σ, count, rows off a unit sum] (binary, multiclass) or [Σ, count] per label (multilabel,
  * whose log loss is the mean over labels of each label's binary one). O(n · C).
  */
-function countLogLoss(into: Float64Array, batch: MetricBatch): void {
+export function countLogLoss(into: Float64Array, batch: MetricBatch): void {
   const p = probabilitiesOf(batch);
   const { rows, classes, labels, ignoreIndex, task } = batch;
   if (task === 'multiclass') {
@@ -103,7 +103,7 @@ export const logLoss = defineMetric<object, Float64Array>({
  * Σ_c (p_c − [c = y])² (multiclass, Brier 1950), the rows as sent. State [Σ, count, multiclass
  * rows off a unit sum] (scikit-learn's `brier_score_loss` warns of those as `log_loss` does).
  */
-function countBrier(into: Float64Array, batch: MetricBatch): void {
+export function countBrier(into: Float64Array, batch: MetricBatch): void {
   const p = probabilitiesOf(batch);
   const { rows, classes, labels, ignoreIndex, task } = batch;
   if (task === 'multiclass') {

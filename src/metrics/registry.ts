@@ -11,6 +11,10 @@ import { auroc } from './auroc.js';
 import { averagePrecision } from './average-precision.js';
 import { accuracy, f1Score, fbetaScore, hammingDistance, negativePredictiveValue, precision, recall, specificity } from './rates.js';
 import { statScores } from './stat-scores.js';
+// scikit-learn's remaining classification rows (issue 26).
+import { classificationReportMetric } from './classification-report.js';
+import { d2BrierScore, d2LogLossScore } from './d2-scores.js';
+import { classLikelihoodRatios } from './likelihood-ratios.js';
 
 /**
  * Every metric the service answers, in catalogue order (METRICS.md). /v1/metrics, /v1/score,
@@ -48,6 +52,11 @@ export const metricDefinitions = [
   rankingLoss,
   auroc,
   averagePrecision,
+  // scikit-learn's remaining classification rows (issue 26).
+  classificationReportMetric,
+  classLikelihoodRatios,
+  d2LogLossScore,
+  d2BrierScore,
 ] as unknown as readonly MetricDefinition<object, unknown>[];
 
 export const metricNames: readonly string[] = metricDefinitions.map((d) => d.name);

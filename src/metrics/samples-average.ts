@@ -49,7 +49,7 @@ interface SamplesOptions {
  * `zero_division`; under `"nan"` (null) such a row adds to neither sum, as scikit-learn's
  * `_nanaverage` leaves it out. Constant size, so sessions carry it as any other state.
  */
-function samplesState(name: string, rate: Rate, threshold: number, zeroDivision: number | null) {
+export function samplesState(name: string, rate: Rate, threshold: number, zeroDivision: number | null) {
   return countsState(`samples:${name}:threshold=${threshold}:zero_division=${zeroDivision}`, 3, (into, batch: MetricBatch) => {
     const { rows, classes, preds, labels, ignoreIndex } = batch;
     const logits = batch.input === 'logits';

@@ -18,6 +18,11 @@ export interface PlotSpec {
   /** ROC plots draw the chance diagonal. */
   diagonal: boolean;
   series: PlotSeries[];
+  /**
+   * Ticks of both axes at unit coordinates with their labels (default every 0.2, "0.0" … "1.0");
+   * with them the lines are clipped to the plot square, as a curve on scaled axes may leave it.
+   */
+  ticks?: ReadonlyArray<{ at: number; label: string }>;
 }
 
 const WIDTH = 560;
@@ -48,16 +53,18 @@ export function polylinePoints(s: Pick<PlotSeries, 'x' | 'y' | 'steps'>): string
  */
 export function curveSvg(spec: PlotSpec): string {
   const parts: string[] = [];
-  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
+  const ticks = spec.ticks ?? [0, 0.2, 0.4, 0.6, 0.8, 1].map((t) => ({ at: t, label: t.toFixed(1) }));
+  const clip = spec.ticks !== undefined ? ' clip-path="url(#plot-area)"' : '';
   // Room below the axes for the legend, one entry a line (labels are long enough to collide in two columns).
   const height = TOP + PLOT + 70 + spec.series.length * 16;
   parts.push(...svgOpening(WIDTH, height, spec.title, LEFT + PLOT / 2));
-  for (const t of ticks) {
+  if (clip) parts.push(`<clipPath id="plot-area"><rect x="${LEFT}" y="${TOP}" width="${PLOT}" height="${PLOT}"/></clipPath>`);
+  for (const { at: t, label } of ticks) {
     parts.push(
       `<line x1="${toPlotX(t)}" y1="${TOP}" x2="${toPlotX(t)}" y2="${TOP + PLOT}" stroke="#eeeeee"/>`,
       `<line x1="${LEFT}" y1="${toPlotY(t)}" x2="${LEFT + PLOT}" y2="${toPlotY(t)}" stroke="#eeeeee"/>`,
-      `<text x="${toPlotX(t)}" y="${TOP + PLOT + 18}" text-anchor="middle">${t.toFixed(1)}</text>`,
-      `<text x="${LEFT - 8}" y="${toPlotY(t) + 4}" text-anchor="end">${t.toFixed(1)}</text>`,
+      `<text x="${toPlotX(t)}" y="${TOP + PLOT + 18}" text-anchor="middle">${escapeXml(label)}</text>`,
+      `<text x="${LEFT - 8}" y="${toPlotY(t) + 4}" text-anchor="end">${escapeXml(label)}</text>`,
     );
   }
   parts.push(
@@ -77,7 +84,7 @@ export function curveSvg(spec: PlotSpec): string {
       parts.push(`<text data-undefined-series="${i}" x="${lx + 24}" y="${ly}" fill="#777777">${escapeXml(s.label)}</text>`);
       return;
     }
-    parts.push(`<polyline data-series="${i}" points="${polylinePoints(s)}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    parts.push(`<polyline data-series="${i}" points="${polylinePoints(s)}" fill="none" stroke="${color}" stroke-width="2"${clip}/>`);
     if (s.baseline !== undefined) {
       const y = toPlotY(s.baseline);
       parts.push(`<line data-baseline="${i}" x1="${toPlotX(0)}" y1="${y}" x2="${toPlotX(1)}" y2="${y}" stroke="${color}" stroke-width="1" stroke-dasharray="6 4"/>`);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { namedExamples } from './common.js';
 import { rankingBatchFields } from './ranking.js';
-import { PrecisionRecallOptions, RocOptions } from '../metrics/curves.js';
+import { DetCurveOptions, PrecisionRecallOptions, RocOptions } from '../metrics/curves.js';
 
 const curveExamples = namedExamples({
   binary: { summary: 'Binary scores', value: { preds: [0.1, 0.4, 0.35, 0.8, 0.65, 0.2], labels: [0, 0, 1, 1, 1, 0] } },
@@ -18,3 +18,20 @@ export type RocRequest = z.infer<typeof RocRequest>;
 /** POST /v1/precision-recall: a ranking batch and the precision-recall options (src/metrics/curves.ts). */
 export const PrecisionRecallRequest = z.strictObject({ ...rankingBatchFields, ...PrecisionRecallOptions.shape }).meta(curveExamples);
 export type PrecisionRecallRequest = z.infer<typeof PrecisionRecallRequest>;
+
+/**
+ * POST /v1/det-curve: a binary ranking batch and the DET options (src/metrics/curves.ts). One
+ * schema for the batch fields as the other curves; a batch of another task is a 400 (binary only).
+ */
+export const DetCurveRequest = z
+  .strictObject({ ...rankingBatchFields, ...DetCurveOptions.shape })
+  .meta(
+    namedExamples({
+      binary: { summary: 'Binary scores (scikit-learn\'s det_curve example)', value: { preds: [0.1, 0.4, 0.35, 0.8], labels: [0, 0, 1, 1] } },
+      dropIntermediate: {
+        summary: 'Tied scores, a negative on top (its +inf threshold kept), drop_intermediate',
+        value: { preds: [0.9, 0.8, 0.8, 0.6, 0.55, 0.4, 0.3, 0.2], labels: [0, 1, 0, 1, 1, 0, 1, 0], drop_intermediate: true },
+      },
+    }),
+  );
+export type DetCurveRequest = z.infer<typeof DetCurveRequest>;

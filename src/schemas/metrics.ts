@@ -6,6 +6,7 @@ import { labelTensor, namedExamples, numberTensor, sampleWeightTensor } from './
 import { Task } from '../batch/task.js';
 import { rankingBatchFields } from './ranking.js';
 import { PerClass } from '../metrics/averaging.js';
+import { ReportRow } from '../metrics/classification-report.js';
 
 /**
  * A metric's options as a request sends them: every option optional, its default documented
@@ -135,6 +136,14 @@ export const MetricsRequest = z
         summary: 'Class-index preds: the confusion matrix normalized by label (Accept image/svg+xml draws it)',
         value: { preds: [0, 2, 1, 1, 0, 2], labels: [0, 2, 1, 0, 0, 1], task: 'multiclass', num_classes: 3, metrics: [{ name: 'confusion_matrix', normalize: 'true' }] },
       },
+      sklearnRows: {
+        summary: 'scikit-learn rows: classification report (Accept text/plain prints its table), likelihood ratios, D² scores',
+        value: {
+          preds: [0.9, 0.2, 0.7, 0.4, 0.6, 0.1, 0.8, 0.3],
+          labels: [1, 0, 0, 1, 1, 0, 1, 0],
+          metrics: ['classification_report', 'class_likelihood_ratios', 'd2_log_loss_score', 'd2_brier_score'],
+        },
+      },
     }),
   });
 export type MetricsRequest = z.infer<typeof MetricsRequest>;
@@ -142,9 +151,9 @@ export type MetricsRequest = z.infer<typeof MetricsRequest>;
 export const MetricResult = z
   .looseObject({
     per_class: z
-      .union([PerClass, z.array(PerClass)])
+      .union([PerClass, z.array(PerClass), z.array(ReportRow)])
       .optional()
-      .describe('What `average: "none"` answers: one value per class or label; with `multidim_average: "samplewise"`, one such array per sample ([N, C]).'),
+      .describe('What `average: "none"` answers: one value per class or label; with `multidim_average: "samplewise"`, one such array per sample ([N, C]); classification_report: one row per class.'),
     warnings: z.array(z.string()).describe('What was undefined or decided (0/0 by zero_division, classes left out of an average).'),
   })
   .meta({

@@ -10,9 +10,9 @@ import { CHUNK_WORK, checkMetricsWork, checkSessionStates, computeMetrics, initS
 import { lossState } from '../metrics/focal-loss.js';
 import { concatRows, type RowsState } from '../metrics/rows.js';
 import { RankCountsCache } from '../batch/rank-counts-cache.js';
-import { precisionRecallOfBatch, rocOfBatch } from '../metrics/curves.js';
+import { detOfBatch, precisionRecallOfBatch, rocOfBatch } from '../metrics/curves.js';
 import { assertFiniteResult } from '../batch/finite.js';
-import { precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
+import { detSvg, precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
 import type { RankingBatch } from '../batch/ranking-batch.js';
 import { scoreStages } from '../endpoints/score.js';
 import { focalLossJson } from '../endpoints/focal-loss.js';
@@ -260,17 +260,25 @@ export function tooManyRows(held: number, adding: number, max: number, limits?: 
 }
 
 /** The curves a session answers, over its rows. */
-export type SessionCurve = 'roc' | 'precision-recall-curve';
+export type SessionCurve = 'roc' | 'precision-recall-curve' | 'det-curve';
+
+const CURVE_NAMES: Record<SessionCurve, string> = { roc: 'ROC curves', 'precision-recall-curve': 'precision-recall curves', 'det-curve': 'DET curves' };
 
 /**
- * A session's ROC or precision-recall curves over every batch's rows (the session keeps rows:
- * see `sessionPlan`), as /v1/roc and /v1/precision-recall-curve answer them.
+ * A session's ROC, precision-recall or DET curves over every batch's rows (the session keeps rows:
+ * see `sessionPlan`), as /v1/roc, /v1/precision-recall-curve and /v1/det-curve answer them.
+ *
+ * @throws {ProblemError} 400 naming `task` for the DET curve of a session that is not binary
  */
 function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }) {
   checkWork('preds', chunks.length * CHUNK_WORK, `decoding ${chunks.length.toLocaleString('en')} stored batches`);
   const batch = concatRows(decodeRows(chunks), metricConfigOf(config));
-  checkRanking('', { rows: batch.rows, classes: batch.classes }, curve === 'roc' ? 'ROC curves' : 'precision-recall curves');
+  checkRanking('', { rows: batch.rows, classes: batch.classes }, CURVE_NAMES[curve]);
   const cache = new RankCountsCache(batch);
+  if (curve === 'det-curve') {
+    if (batch.task !== 'binary') throw invalidField('task', `the DET curve is binary (scikit-learn's det_curve); this session is ${batch.task}`);
+    return detOfBatch(cache, { drop_intermediate: options.drop_intermediate });
+  }
   return curve === 'roc'
     ? rocOfBatch(cache, { drop_intermediate: options.drop_intermediate, max_points: options.max_points, thresholds: null } as never)
     : precisionRecallOfBatch(cache, { max_points: options.max_points, thresholds: null } as never);
@@ -291,5 +299,5 @@ export function sessionCurvesText(config: SessionConfig, chunks: readonly Uint8A
   const result = sessionCurves(config, chunks, curve, options);
   assertFiniteResult(result);
   if (!svg) return JSON.stringify(result);
-  return curve === 'roc' ? rocSvg(result as never) : precisionRecallSvg(result as never);
+  return curve === 'roc' ? rocSvg(result as never) : curve === 'det-curve' ? detSvg(result as never) : precisionRecallSvg(result as never);
 }

@@ -72,7 +72,8 @@ function optionsArb(name: string, shape: Shape): fc.Arbitrary<Record<string, unk
  * and must not move at all.
  * - stat_scores: tp, fp, tn, fn, support (every field, averaged or per class);
  * - confusion_matrix with `normalize: null` (a normalized matrix is a ratio);
- * - calibration_error: `bins.count`.
+ * - calibration_error: `bins.count`;
+ * - classification_report: `support` of every row (per class and each average), scikit-learn's weighted support.
  */
 function unscaleCounts(name: string, options: Record<string, unknown>, entry: MetricEntry, c: number): MetricEntry {
   const scale = (v: unknown): unknown => (typeof v === 'number' ? v / c : Array.isArray(v) ? v.map(scale) : v);
@@ -80,6 +81,10 @@ function unscaleCounts(name: string, options: Record<string, unknown>, entry: Me
     return Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, k === 'warnings' ? v : scale(v)])) as MetricEntry;
   }
   if (name === 'confusion_matrix' && (options.normalize ?? null) === null) return { ...entry, confusion_matrix: scale(entry.confusion_matrix) };
+  if (name === 'classification_report') {
+    const row = (r: unknown) => (r !== null && typeof r === 'object' ? { ...(r as object), support: (r as { support: number }).support / c } : r);
+    return Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, k === 'per_class' ? (v as unknown[]).map(row) : k.endsWith('_avg') ? row(v) : v])) as MetricEntry;
+  }
   if (name === 'calibration_error') {
     const bins = entry.bins as Record<string, unknown>;
     return { ...entry, bins: { ...bins, count: scale(bins.count) } };

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { okResponse, problemResponses } from '../../schemas/common.js';
-import { PrecisionRecallRequest, RocRequest } from '../../schemas/curves.js';
-import { PrecisionRecallResponse, RocResponse } from '../../metrics/curves.js';
+import { DetCurveRequest, PrecisionRecallRequest, RocRequest } from '../../schemas/curves.js';
+import { DetCurveResponse, PrecisionRecallResponse, RocResponse } from '../../metrics/curves.js';
 
 /** A curve answers JSON, or SVG when the client's Accept header prefers it. */
 const curveResponse = (json: z.ZodType, description: string) => ({
@@ -54,6 +54,27 @@ const curveRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => app.scoring.respond(request, reply, 'precisionRecallCurve'),
+  );
+
+  app.post(
+    '/v1/det-curve',
+    {
+      // Raw bodies (large JSON) are decoded where they are computed (scoring.respond).
+      config: { rawBodies: true },
+      schema: {
+        operationId: 'detCurve',
+        tags: ['metrics'],
+        summary: 'Detection error tradeoff (DET) curve (JSON, or SVG with Accept: image/svg+xml)',
+        description: [
+          'As scikit-learn `det_curve` (binary): false-positive and false-negative rates at increasing thresholds, from the',
+          'highest threshold where fnr is 0 to the lowest where fpr is 0; `drop_intermediate` (default false) drops points on',
+          'horizontal runs. With `Accept: image/svg+xml`, the plot on normal-deviate axes as scikit-learn\'s `DetCurveDisplay`.',
+        ].join(' '),
+        body: DetCurveRequest,
+        response: curveResponse(DetCurveResponse, 'The DET curve, as JSON; or the plot on normal-deviate axes, as SVG.'),
+      },
+    },
+    async (request, reply) => app.scoring.respond(request, reply, 'detCurve'),
   );
 };
 

@@ -8,7 +8,8 @@ export const metricsDescription = [
   'see MetricName for the list). Metrics that read the same state share it: the whole threshold family counts the',
   'batch once. `key` names an entry, so one metric can be asked twice. Undefined values are null with a warning.',
   'With `Accept: image/svg+xml`, the first `confusion_matrix` (a heat map) or `calibration_error` (a reliability',
-  'diagram) in `metrics` is drawn.',
+  'diagram) in `metrics` is drawn. With `Accept: text/plain`, the first `classification_report` is answered as the text',
+  'table scikit-learn prints.',
 ].join(' ');
 
 const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -27,6 +28,7 @@ const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
           ...okResponse('Each metric asked, under its key; or, as SVG, the confusion matrix drawn.', {
             'application/json': MetricsResponse,
             'image/svg+xml': z.string().describe('The first confusion_matrix asked as a heat map (counts, or rates when normalized), or the first calibration_error as a reliability diagram.'),
+            'text/plain': z.string().describe('The first classification_report asked, as scikit-learn\'s classification_report prints it (digits 2).'),
           }),
           ...problemResponses,
         },

@@ -6,7 +6,7 @@ import type { Config } from '../../config.js';
 import { invalidField, notAcceptable } from '../../errors.js';
 import { bearerToken } from '../../plugins/auth.js';
 import { okResponse, problemResponses, sessionProblemResponses } from '../../schemas/common.js';
-import { PrecisionRecallResponse, RocResponse } from '../../metrics/curves.js';
+import { DetCurveResponse, PrecisionRecallResponse, RocResponse } from '../../metrics/curves.js';
 import {
   SessionBatchRequest,
   SessionBatchResponse,
@@ -93,6 +93,14 @@ const CurveQuery = z.strictObject({
     .default(true)
     .meta({ type: 'boolean', default: true, description: 'ROC: drop collinear points, as scikit-learn (`true`, the default, or `false`).' }),
   max_points: z.coerce.number().int().min(2).max(100_000).optional().describe('At most this many points per curve, evenly along it.'),
+});
+
+/** The DET curve's query: `drop_intermediate` defaults to false there, as scikit-learn's det_curve. */
+const DetCurveQuery = z.strictObject({
+  drop_intermediate: z
+    .stringbool({ truthy: ['true'], falsy: ['false'] })
+    .default(false)
+    .meta({ type: 'boolean', default: false, description: 'Drop points on horizontal runs of the DET curve, as scikit-learn\'s det_curve (`false`, the default, or `true`).' }),
 });
 
 /**
@@ -191,20 +199,21 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
     },
   );
 
-  for (const [curve, name, schema] of [
-    ['roc', 'ROC curves', RocResponse],
-    ['precision-recall-curve', 'precision-recall curves', PrecisionRecallResponse],
+  for (const [curve, name, schema, query, operationId] of [
+    ['roc', 'ROC curves', RocResponse, CurveQuery, 'sessionRoc'],
+    ['precision-recall-curve', 'precision-recall curves', PrecisionRecallResponse, CurveQuery, 'sessionPrecisionRecallCurve'],
+    ['det-curve', 'DET curve', DetCurveResponse, DetCurveQuery, 'sessionDetCurve'],
   ] as const) {
     app.get(
       `/v1/sessions/:id/${curve}`,
       {
         schema: {
-          operationId: curve === 'roc' ? 'sessionRoc' : 'sessionPrecisionRecallCurve',
+          operationId,
           tags,
           summary: `The ${name} of everything posted to a session`,
           description: `As /v1/${curve} answers for the concatenated batches; \`Accept: image/svg+xml\` draws them.`,
           params: SessionParams,
-          querystring: CurveQuery,
+          querystring: query,
           response: { ...okResponse(`The ${name}.`, { 'application/json': schema, 'image/svg+xml': z.string() }), ...problemResponses, 404: missing, 409: conflicting },
         },
       },
@@ -213,7 +222,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
         if (type === false) throw notAcceptable('this operation answers application/json or image/svg+xml');
         const svg = type === 'image/svg+xml';
         const { config: session, state } = await sessions.rows(request.params.id, owner(request));
-        const options = request.query as z.infer<typeof CurveQuery>;
+        const options = request.query as z.output<typeof CurveQuery>;
         const text =
           (state.rows <= INLINE_SESSION_ROWS ? unlessTooCostly(() => sessionCurvesText(session, state.chunks, curve, options, svg)) : undefined) ??
           (await offloadText(reply, 'sessionCurve', state.chunks, (chunks): SessionCurveTask => ({ config: session, chunks, curve, options, svg })));
