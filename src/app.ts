@@ -16,6 +16,7 @@ import averagePrecisionRoutes from './routes/average-precision/index.js';
 import curveRoutes from './routes/curves/index.js';
 import metricsRoutes from './routes/metrics/index.js';
 import scoreRoutes from './routes/score/index.js';
+import thresholdRoutes from './routes/thresholds/index.js';
 import sessionRoutes from './routes/sessions/index.js';
 import { openStore } from './sessions/open-store.js';
 import focalLossRoutes from './routes/focal-loss/index.js';
@@ -93,6 +94,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(metricsRoutes);
   await app.register(curveRoutes);
   await app.register(scoreRoutes);
+  await app.register(thresholdRoutes);
   await app.register(arrowRoutes);
   await app.register(sessionRoutes, { config, store });
   await app.ready();

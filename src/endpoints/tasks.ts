@@ -22,6 +22,8 @@ import { decodeJsonBody, ownBuffer } from '../wire/json-body.js';
 import { stringifyResponseBytes } from '../wire/json-response.js';
 import { shapeOf } from '../batch/tensor.js';
 import { computeScore, scoreArrow, scoreJson } from './score.js';
+import { ThresholdsRequest } from '../schemas/thresholds.js';
+import { computeThresholds } from './thresholds.js';
 
 export type OutputFormat = 'json' | 'svg' | 'arrow' | 'text';
 
@@ -107,6 +109,7 @@ export const scoringTasks = {
   detCurve: task(DetCurveRequest, computeDetCurve, { json: identity, svg: detSvg }),
   metrics: task(MetricsRequest, computeMetricsRequest, { json: identity, svg: metricsSvg, text: metricsText }, true),
   score: task(ScoreRequest, computeScore, { json: scoreJson, arrow: scoreArrow }, true),
+  thresholds: task(ThresholdsRequest, computeThresholds, { json: identity }),
 } satisfies Record<string, ScoringTask>;
 
 export type ScoringTaskName = keyof typeof scoringTasks;
