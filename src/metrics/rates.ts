@@ -149,7 +149,7 @@ function rateMetric(spec: RateSpec, takesZeroDivision: boolean) {
   }), samplewiseStatState, statBlock);
 }
 
-const recallRate: Rate = (tp, _fp, _tn, fn) => [tp, tp + fn];
+export const recallRate: Rate = (tp, _fp, _tn, fn) => [tp, tp + fn];
 const agreementRate: Rate = (tp, fp, tn, fn) => [tp + tn, tp + fp + tn + fn];
 
 export const accuracy = rateMetric(
@@ -176,7 +176,7 @@ export const hammingDistance = rateMetric(
   false,
 );
 
-const precisionRate: Rate = (tp, fp) => [tp, tp + fp];
+export const precisionRate: Rate = (tp, fp) => [tp, tp + fp];
 
 export const precision = withSamplesAverage(
   rateMetric({ name: 'precision', summary: 'tp / (tp + fp).', source: 'torchmetrics *_precision', rate: () => precisionRate, zeroReason: 'nothing predicted positive', topKExclusion: true }, true),
@@ -210,7 +210,7 @@ export const negativePredictiveValue = rateMetric(
  * overflows (β² or its products beyond float64), the same ratio divided through by β², which
  * tends to recall as β grows.
  */
-const fbetaRate =
+export const fbetaRate =
   (beta: number): Rate =>
   (tp, fp, _tn, fn) => {
     const b2 = beta * beta;
