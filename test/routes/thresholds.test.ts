@@ -1,0 +1,179 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { computeThresholds } from '../../src/endpoints/thresholds.js';
+import { catalogueObjective } from '../../src/metrics/thresholds.js';
+import { ThresholdsRequest } from '../../src/schemas/thresholds.js';
+import { testApp } from '../support/app.js';
+
+/**
+ * POST /v1/thresholds (DECISIONS.md): properties checked by brute force, each candidate's counts
+ * from its own pass over the rows (`score >= t`) and its objective from the catalogue metric's
+ * `compute`, independently of the sort-and-sweep the answer comes from.
+ */
+
+type Row = [score: number, label: number, weight: number];
+
+const rowsArb = fc.array(
+  fc.tuple(
+    fc.integer({ min: 0, max: 20 }).map((k) => k / 20),
+    fc.integer({ min: 0, max: 1 }),
+    fc.constantFrom(0, 0.5, 1, 1, 1, 2.25),
+  ),
+  { minLength: 1, maxLength: 40 },
+);
+
+function countsAt(rows: readonly Row[], t: number) {
+  let tp = 0, fp = 0, tn = 0, fn = 0;
+  for (const [s, y, w] of rows) {
+    if (s >= t) y ? (tp += w) : (fp += w);
+    else y ? (fn += w) : (tn += w);
+  }
+  return { tp, fp, tn, fn };
+}
+
+const request = (rows: readonly Row[], extra: Record<string, unknown>) =>
+  ThresholdsRequest.parse({ preds: rows.map((r) => r[0]), labels: rows.map((r) => r[1]), sample_weight: rows.map((r) => r[2]), task: 'binary', ...extra });
+
+const objectives: Array<{ objective: unknown; value: (c: ReturnType<typeof countsAt>) => number | null }> = [
+  { objective: 'f1_score', value: (c) => catalogueObjective('f1_score', {}, 'o', true)(c.tp, c.fp, c.tn, c.fn) },
+  { objective: 'balanced_accuracy', value: (c) => catalogueObjective('balanced_accuracy', {}, 'o', true)(c.tp, c.fp, c.tn, c.fn) },
+  { objective: 'matthews_corrcoef', value: (c) => catalogueObjective('matthews_corrcoef', {}, 'o', true)(c.tp, c.fp, c.tn, c.fn) },
+  { objective: { name: 'fbeta_score', beta: 2 }, value: (c) => catalogueObjective('fbeta_score', { beta: 2 }, 'o', true)(c.tp, c.fp, c.tn, c.fn) },
+  { objective: { gain: { tp: 1, fp: -0.5, tn: 0, fn: -2 } }, value: (c) => c.tp - 0.5 * c.fp - 2 * c.fn },
+];
+
+describe('the tuned threshold is the best candidate (brute force)', () => {
+  for (const { objective, value } of objectives) {
+    it(`${JSON.stringify(objective)}: no candidate beats it, and no lower threshold equals it`, () => {
+      fc.assert(
+        fc.property(rowsArb, fc.constantFrom<null | number | number[]>(null, 7, [0.9, 0.1, 0.5, 0.25]), (rows, thresholds) => {
+          const answer = computeThresholds(request(rows, { objective, thresholds, return_curve: true })) as {
+            threshold: number | null; objective: number | null; counts: ReturnType<typeof countsAt> | null; curve: { thresholds: number[] };
+          };
+          const candidates = answer.curve.thresholds;
+          if (thresholds === null) {
+            // Exact: the distinct scores of the rows that weigh, decreasing.
+            const distinct = [...new Set(rows.filter((r) => r[2] > 0).map((r) => r[0]))].sort((a, b) => b - a);
+            expect(candidates).toEqual(distinct);
+          }
+          const values = candidates.map((t) => value(countsAt(rows, t)));
+          const defined = values.filter((v): v is number => v !== null);
+          if (defined.length === 0) {
+            expect(answer.threshold).toBeNull();
+            return;
+          }
+          const best = Math.max(...defined);
+          expect(answer.objective).not.toBeNull();
+          expect(answer.objective!).toBeGreaterThanOrEqual(best - 1e-12);
+          expect(answer.objective!).toBeCloseTo(value(countsAt(rows, answer.threshold!))!, 12);
+          expect(answer.counts).toEqual(countsAt(rows, answer.threshold!));
+          const lowestBest = Math.min(...candidates.filter((_, k) => values[k] !== null && values[k]! >= best - 1e-12));
+          expect(answer.threshold).toBe(lowestBest);
+        }),
+        { numRuns: 150 },
+      );
+    });
+  }
+});
+
+describe('a constraint is met by the answer, or by no candidate at all (null)', () => {
+  for (const metric of ['precision', 'recall', 'specificity', 'negative_predictive_value'] as const) {
+    it(`f1_score subject to ${metric} >= min`, () => {
+      fc.assert(
+        fc.property(rowsArb, fc.constantFrom(0.3, 0.6, 0.9), (rows, min) => {
+          const answer = computeThresholds(request(rows, { objective: 'f1_score', constraint: { metric, min }, return_curve: true })) as {
+            threshold: number | null; warnings: string[]; curve: { thresholds: number[] };
+          };
+          const bound = (t: number) => {
+            const c = countsAt(rows, t);
+            return catalogueObjective(metric, {}, 'c', true)(c.tp, c.fp, c.tn, c.fn) ?? -Infinity;
+          };
+          if (answer.threshold === null) {
+            for (const t of answer.curve.thresholds) expect(bound(t)).toBeLessThan(min);
+            if (answer.curve.thresholds.length > 0) expect(answer.warnings.join(' ')).toContain(`${metric} >= ${min}`);
+          } else expect(bound(answer.threshold)).toBeGreaterThanOrEqual(min);
+        }),
+        { numRuns: 150 },
+      );
+    });
+  }
+});
+
+describe('the direct formulas equal the metrics\' compute', () => {
+  const count = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 50 }), fc.double({ min: 0, max: 1e6, noNaN: true }));
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ['f1_score', {}],
+    ['f1_score', { zero_division: 1 }],
+    ['f1_score', { zero_division: 'nan' }],
+    ['fbeta_score', { beta: 0.5 }],
+    ['fbeta_score', { beta: 3, zero_division: 1 }],
+    ['precision', {}],
+    ['precision', { zero_division: 'nan' }],
+    ['recall', { zero_division: 1 }],
+    ['matthews_corrcoef', {}],
+    ['matthews_corrcoef', { degenerate: 'zero' }],
+  ];
+  it.each(cases)('%s %j', (name, options) => {
+    const fast = catalogueObjective(name, options, 'objective');
+    const slow = catalogueObjective(name, options, 'objective', true);
+    fc.assert(
+      fc.property(count, count, count, count, (tp, fp, tn, fn) => {
+        expect(fast(tp, fp, tn, fn)).toBe(slow(tp, fp, tn, fn));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('POST /v1/thresholds', () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await testApp();
+  });
+  afterAll(() => app.close());
+
+  const post = (payload: unknown) => app.inject({ method: 'POST', url: '/v1/thresholds', payload: payload as object });
+  const base = { preds: [0.1, 0.4, 0.35, 0.8], labels: [0, 0, 1, 1] };
+
+  const expectField = async (payload: unknown, path: string) => {
+    const answer = await post(payload);
+    expect(answer.statusCode, answer.body).toBe(400);
+    expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(answer.json().errors[0].path).toBe(path);
+  };
+
+  it('refuses a multiclass batch naming task (or preds when inferred)', async () => {
+    const mc = { preds: [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]], labels: [0, 1], objective: 'f1_score' };
+    await expectField(mc, 'preds');
+    await expectField({ ...mc, task: 'multiclass' }, 'task');
+  });
+
+  it('names the objective option at fault: a threshold (what is tuned), an unknown one, a missing beta', async () => {
+    await expectField({ ...base, objective: { name: 'f1_score', threshold: 0.3 } }, 'objective/threshold');
+    await expectField({ ...base, objective: { name: 'f1_score', average: 'micro' } }, 'objective/average');
+    await expectField({ ...base, objective: { name: 'fbeta_score' } }, 'objective/beta');
+    await expectField({ ...base, objective: 'auroc' }, 'objective');
+  });
+
+  it('answers null with a warning for a batch with nothing to tune (every row ignored)', async () => {
+    const answer = await post({ ...base, labels: [-1, -1, -1, -1], ignore_index: -1, objective: 'f1_score', thresholds: 5 });
+    expect(answer.statusCode, answer.body).toBe(200);
+    const body = answer.json();
+    expect(body.threshold).toBeNull();
+    expect(body.objective).toBeNull();
+    expect(body.warnings.join(' ')).toContain('no threshold to tune');
+  });
+
+  it('tunes each label of a multilabel batch on its own, leaving out ignored entries', async () => {
+    const preds = [[0.9, 0.2], [0.8, 0.7], [0.3, 0.6], [0.1, 0.4]];
+    const labels = [[1, -1], [1, 1], [0, 1], [0, 0]];
+    const answer = await post({ preds, labels, ignore_index: -1, objective: 'f1_score', return_curve: true });
+    expect(answer.statusCode, answer.body).toBe(200);
+    const [first, second] = answer.json().per_label;
+    // Label 0: 0.8 separates the classes; label 1: 0.6 does, its ignored 0.2 no threshold.
+    expect(first).toMatchObject({ threshold: 0.8, objective: 1, counts: { tp: 2, fp: 0, tn: 2, fn: 0 } });
+    expect(second).toMatchObject({ threshold: 0.6, objective: 1, counts: { tp: 2, fp: 0, tn: 1, fn: 0 } });
+    expect(second.curve.thresholds).toEqual([0.7, 0.6, 0.4]);
+  });
+});
