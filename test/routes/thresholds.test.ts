@@ -26,8 +26,10 @@ const rowsArb = fc.array(
 function countsAt(rows: readonly Row[], t: number) {
   let tp = 0, fp = 0, tn = 0, fn = 0;
   for (const [s, y, w] of rows) {
-    if (s >= t) y ? (tp += w) : (fp += w);
-    else y ? (fn += w) : (tn += w);
+    if (s >= t && y) tp += w;
+    else if (s >= t) fp += w;
+    else if (y) fn += w;
+    else tn += w;
   }
   return { tp, fp, tn, fn };
 }
