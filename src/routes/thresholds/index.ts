@@ -11,7 +11,7 @@ const thresholdRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { rawBodies: true },
       schema: {
         operationId: 'thresholds',
-        tags: ['decisions'],
+        tags: ['metrics'],
         summary: 'Tune the decision threshold to an objective',
         description: [
           'The threshold (decisions `score >= threshold`) that maximises `objective` (a threshold metric of the catalogue, or a',
