@@ -4,6 +4,7 @@
  *
  *   focal loss, mean + gradient, 1,000,000 × 10 logits   vs PyTorch CPU (1 thread) fwd + bwd
  *   exact binary AUROC, 1,000,000 samples                 vs scikit-learn roc_auc_score
+ *   exact threshold tuning (F1), 1,000,000 binary scores  vs one scikit-learn roc_curve
  *   the same with sample_weight (uniform on [0, 2))       vs roc_auc_score(sample_weight=...)
  *   multiclass one-vs-rest AUROC, 100,000 × 10            vs scikit-learn roc_auc_score(ovr)
  *   JSON body to typed tensors, 64 × 10 and 100,000 × 10   vs JSON.parse (+ flattening)
@@ -23,6 +24,7 @@ import { Bench } from 'tinybench';
 import { focalLossSoftmax } from '../src/kernels/focal-loss.js';
 import { logOddsRows } from '../src/kernels/log-odds.js';
 import { aurocOfBatch } from '../src/metrics/auroc.js';
+import { ThresholdsOptions, tuneThresholds } from '../src/metrics/thresholds.js';
 import { RankCountsCache } from '../src/batch/rank-counts-cache.js';
 import { decodeJsonBody } from '../src/wire/json-body.js';
 import { flattenIntegers, flattenNumbers, nest } from '../src/batch/tensor.js';
@@ -58,6 +60,7 @@ const batch = (task: RankingBatch['task'], scores: Float64Array, labels: Int32Ar
   weights: null,
   warnings: [],
 });
+const tuneF1 = ThresholdsOptions.parse({ objective: 'f1_score' });
 const aurocOptions = { average: 'macro', multi_class: 'ovr', max_fpr: null, thresholds: null } as const;
 
 // JSON bodies as clients send them: a training step's batch (17-digit logits, as Python and
@@ -107,6 +110,9 @@ bench
   .add('exact binary AUROC, 1e6', () => {
     aurocOfBatch(new RankCountsCache(batch('binary', binary.scores, binary.labels, 1)), aurocOptions);
   })
+  .add('exact threshold tuning (F1), 1e6', () => {
+    tuneThresholds(new RankCountsCache(batch('binary', binary.scores, binary.labels, 1)), tuneF1);
+  })
   .add('weighted exact binary AUROC, 1e6', () => {
     aurocOfBatch(new RankCountsCache({ ...batch('binary', binary.scores, binary.labels, 1), weights: sampleWeights }), aurocOptions);
   })
@@ -141,6 +147,7 @@ const ms = (name: string) => (bench.tasks.find((t) => t.name.startsWith(name))!.
 const ours = {
   focal: ms('focal loss'),
   binary: ms('exact binary'),
+  tuning: ms('exact threshold tuning'),
   weightedBinary: ms('weighted exact binary'),
   multiclass: ms('multiclass OvR'),
   sixteen: ms('sixteen threshold'),
@@ -181,6 +188,7 @@ const row = (what: string, mine: number, theirs: number | undefined, lib: string
 console.table([
   row('focal loss mean + grad, 1e6 × 10', ours.focal, reference.torch_focal_ms, 'torch 1 thread', 0.4),
   row('exact binary AUROC, 1e6', ours.binary, reference.sklearn_binary_ms, 'sklearn', 0.15),
+  row('exact threshold tuning (F1), 1e6', ours.tuning, reference.sklearn_roc_curve_ms, 'sklearn roc_curve', 1),
   row('weighted exact binary AUROC, 1e6', ours.weightedBinary, reference.sklearn_weighted_binary_ms, 'sklearn', 0.2),
   row('multiclass OvR AUROC, 1e5 × 10', ours.multiclass, reference.sklearn_multiclass_ms, 'sklearn', 0.25),
   row('16 threshold metrics, 1e6 × 10 (vs 14 torchmetrics calls)', ours.sixteen, reference.torchmetrics_threshold_family_ms, 'torchmetrics 1 thread', 0.2),
