@@ -14,6 +14,7 @@ import arrowRoutes from './routes/arrow/index.js';
 import aurocRoutes from './routes/auroc/index.js';
 import averagePrecisionRoutes from './routes/average-precision/index.js';
 import curveRoutes from './routes/curves/index.js';
+import calibrationRoutes from './routes/calibration/index.js';
 import metricsRoutes from './routes/metrics/index.js';
 import scoreRoutes from './routes/score/index.js';
 import sessionRoutes from './routes/sessions/index.js';
@@ -92,6 +93,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(averagePrecisionRoutes);
   await app.register(metricsRoutes);
   await app.register(curveRoutes);
+  await app.register(calibrationRoutes);
   await app.register(scoreRoutes);
   await app.register(arrowRoutes);
   await app.register(sessionRoutes, { config, store });

@@ -44,6 +44,8 @@ const files = [
   { file: 'classification.json', dir: referenceDir, select: served },
   { file: 'weighted.json', dir: referenceDir, select: (c: ReferenceCase) => WEIGHTED_READY.has(c.endpoint) },
   { file: 'groups.json', dir: referenceDir, select: sklearnRowsCase },
+  // Issue 27's calibration cases (the thresholds cases are selected by their own line, branch `thresholds`).
+  { file: 'decisions.json', dir: referenceDir, select: (c: ReferenceCase) => c.endpoint === '/v1/calibration' },
   { file: 'correctness.json', dir: vectorsDir, select: () => true },
   { file: 'metrics.json', dir: vectorsDir, select: () => true },
   // scikit-learn's conventions behind an option: zero_division "nan", hinge_loss of decision
