@@ -171,8 +171,12 @@ function temperatureLogits(batch: MetricBatch): { logits: Float64Array; classes:
   return { logits: probs ? preds.map((p) => Math.log(p + 1e-12)) : preds, classes: batch.classes };
 }
 
-/** softmax(z / T) of each row of `logits` [rows, classes]; binary answers the second column. */
-function softmaxAt(logits: Float64Array, rows: number, classes: number, temperature: number, binary: boolean): Float64Array {
+/**
+ * Applies a temperature: softmax(z / T) of each row of `logits` [rows, classes], row-major
+ * (Guo et al. 2017); with `binary`, only each row's second column (p of the positive class).
+ * T = 1 is the softmax itself. O(rows × classes).
+ */
+export function applyTemperature(logits: Float64Array, rows: number, classes: number, temperature: number, binary: boolean): Float64Array {
   const out = new Float64Array(binary ? rows : rows * classes);
   const row = new Float64Array(classes);
   for (let i = 0; i < rows; i++) {
@@ -225,7 +229,7 @@ export function fitCalibration(batch: MetricBatch, method: CalibrationMethod): F
       if (keptWeights !== null) keptWeights[r] = batch.weights![i];
     });
     const temperature = temperatureFit(keptLogits, keptLabels, keptWeights, keptIndex.length, k);
-    return { calibrators: [], temperature, probs: softmaxAt(logits, rows, k, temperature, binary), warnings };
+    return { calibrators: [], temperature, probs: applyTemperature(logits, rows, k, temperature, binary), warnings };
   }
   const calibrators: Array<PlattFit | IsotonicFit> = [];
   const probs = new Float64Array(rows * classes);
