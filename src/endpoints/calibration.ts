@@ -52,8 +52,11 @@ export function computeCalibration(request: CalibrationRequest): CalibrationResu
   const calibrated: MetricBatch = { ...batch, preds: fitted.probs, scores: fitted.probs, input: 'probs', scoresAreLogOdds: false, warnings: [] };
   const after = quality(calibrated, 'after', warnings);
   const parameters: Partial<CalibrationResponse> = {};
-  if (fitted.temperature !== null) parameters.temperature = fitted.temperature;
-  else {
+  if (request.method === 'temperature') parameters.temperature = fitted.temperature;
+  else if (fitted.calibrators === null) {
+    if (!binary) parameters.per_class = null;
+    else Object.assign(parameters, request.method === 'sigmoid' ? { a: null, b: null } : { x: null, y: null });
+  } else {
     const plain = fitted.calibrators.map((fit) => ('x' in fit ? { x: Array.from(fit.x), y: Array.from(fit.y) } : { a: fit.a, b: fit.b }));
     if (binary) Object.assign(parameters, plain[0]);
     else parameters.per_class = plain;

@@ -8,6 +8,7 @@ import { splitSorted, splitSortedWeighted } from '../kernels/class-split.js';
 import { isotonicFitSorted, isotonicPredict, type IsotonicFit } from '../kernels/isotonic.js';
 import { plattFit, type PlattFit } from '../kernels/platt.js';
 import { temperatureFit } from '../kernels/temperature.js';
+import { probabilitiesOf } from './probabilities.js';
 
 /**
  * Probability calibration of one batch (issue 27; contract: DECISIONS.md "Calibration"): Platt
@@ -31,12 +32,12 @@ export const CalibrationOptions = z.strictObject({
 export type CalibrationOptions = z.output<typeof CalibrationOptions>;
 
 const SigmoidParameters = z.object({
-  a: z.number().describe('Slope: p = 1 / (1 + exp(a·s + b)) for a score s as sent (scikit-learn `a_`).'),
-  b: z.number().describe('Intercept (scikit-learn `b_`).'),
+  a: z.number().nullable().describe('Slope: p = 1 / (1 + exp(a·s + b)) for a score s as sent (scikit-learn `a_`).'),
+  b: z.number().nullable().describe('Intercept (scikit-learn `b_`).'),
 });
 const IsotonicParameters = z.object({
-  x: z.array(z.number()).describe('Scores at the breakpoints, ascending (scikit-learn `X_thresholds_`); a score below the first takes the first `y`, above the last the last.'),
-  y: z.array(z.number()).describe('Calibrated probabilities at the breakpoints, non-decreasing, in [0, 1] (`y_thresholds_`); linear between breakpoints.'),
+  x: z.array(z.number()).nullable().describe('Scores at the breakpoints, ascending (scikit-learn `X_thresholds_`); a score below the first takes the first `y`, above the last the last.'),
+  y: z.array(z.number()).nullable().describe('Calibrated probabilities at the breakpoints, non-decreasing, in [0, 1] (`y_thresholds_`); linear between breakpoints.'),
 });
 const ClassCalibrator = z.object({ ...SigmoidParameters.partial().shape, ...IsotonicParameters.partial().shape });
 
@@ -56,8 +57,8 @@ export const CalibrationResponse = z
     method: CalibrationMethod,
     ...SigmoidParameters.partial().shape,
     ...IsotonicParameters.partial().shape,
-    per_class: z.array(ClassCalibrator).optional().describe('Multiclass sigmoid or isotonic: one calibrator per class, one-vs-rest; calibrated rows are renormalised to sum to 1 (1/C each where every class calibrates to 0).'),
-    temperature: z.number().optional().describe('Temperature scaling: T, p = softmax(z / T) (binary logits: sigmoid(z / T)). scikit-learn\'s is 1 / `beta_` (twice this for binary logits, which it reads as (−z, z)).'),
+    per_class: z.array(ClassCalibrator).nullable().optional().describe('Multiclass sigmoid or isotonic: one calibrator per class, one-vs-rest; calibrated rows are renormalised to sum to 1 (1/C each where every class calibrates to 0).'),
+    temperature: z.number().nullable().optional().describe('Temperature scaling: T, p = softmax(z / T) (binary logits: sigmoid(z / T)). scikit-learn\'s is 1 / `beta_` (twice this for binary logits, which it reads as (−z, z)).'),
     before: CalibrationMetrics,
     after: CalibrationMetrics,
     probs: z.array(z.union([z.number(), z.array(z.number())])).optional().describe('With `return_probs`: the calibrated probabilities, [N] (binary: the positive class) or [N, C].'),
@@ -66,10 +67,14 @@ export const CalibrationResponse = z
   .meta({ id: 'CalibrationResult', description: 'The fitted calibration of one batch, its parameters, and the metrics before and after it.' });
 export type CalibrationResponse = z.infer<typeof CalibrationResponse>;
 
-/** A fitted calibration and the batch's calibrated probabilities. */
+/**
+ * A fitted calibration and the batch's calibrated probabilities. Without a sample of positive
+ * weight the fit is undefined: no calibrators, no temperature, and the batch's probabilities as
+ * they are, with a warning.
+ */
 export interface FittedCalibration {
-  /** Binary: one calibrator; multiclass: one per class (sigmoid, isotonic); empty for temperature. */
-  calibrators: Array<PlattFit | IsotonicFit>;
+  /** Binary: one calibrator; multiclass: one per class (sigmoid, isotonic); empty for temperature; null when undefined. */
+  calibrators: Array<PlattFit | IsotonicFit> | null;
   temperature: number | null;
   /** rows (binary: the positive class) or rows × classes, row-major. */
   probs: Float64Array;
@@ -84,10 +89,13 @@ const FIT_PASSES = 40;
  * (rows × log rows), sigmoid and temperature make up to {@link FIT_PASSES} passes over them;
  * then the calibrated probabilities. The answer's size with `return_probs`.
  *
+ * @throws {ProblemError} 400 naming `preds` for class-index preds or extra dimensions (no scores to calibrate)
  * @throws {ProblemError} 413 naming `preds` over MAX_WORK, or `return_probs` over the answer limit
  * @throws {NeedsWorker} on the main thread when the fit is too large to run inline
  */
 export function checkCalibration(batch: MetricBatch, options: CalibrationOptions): void {
+  if (batch.classIndices !== null) throw invalidField('preds', 'calibration needs scores per class [N, C], not predicted class indices');
+  if (batch.sampleRows !== undefined) throw invalidField('preds', 'calibration takes preds [N] (binary) or [N, C] (multiclass), without extra dimensions');
   const { rows, classes } = batch;
   if (options.return_probs) checkAnswerValues('return_probs', rows * classes, `calibrated probabilities of ${rows} rows × ${classes} classes`);
   const perEntry = options.method === 'isotonic' ? depth(rows) : FIT_PASSES;
@@ -128,7 +136,7 @@ function keptRows(batch: MetricBatch, view: ClassView): { scores: Float64Array; 
 
 const platt = (fit: PlattFit, s: number): number => 1 / (1 + Math.exp(fit.a * s + fit.b));
 
-/** Fits one class's calibrator; null where isotonic has no sample of positive weight. */
+/** Fits one class's calibrator (null only where isotonic has no sample of positive weight, which the caller rules out). */
 function fitClass(batch: MetricBatch, c: number, method: 'sigmoid' | 'isotonic'): PlattFit | IsotonicFit | null {
   const view = viewOf(batch, c);
   if (method === 'sigmoid') {
@@ -206,16 +214,20 @@ export function applyTemperature(logits: Float64Array, rows: number, classes: nu
  *
  * Rows labelled `ignore_index` take no part in the fit and are calibrated like the others.
  *
+ * @param batch a binary or multiclass batch of scores, checked by {@link checkCalibration}
  * @returns the calibrators (binary: one; multiclass: one per class), or the temperature; the
  *   probabilities [rows] (binary) or [rows, classes]
- * @throws {ProblemError} 400 naming `preds` for class-index preds or extra dimensions
  */
 export function fitCalibration(batch: MetricBatch, method: CalibrationMethod): FittedCalibration {
-  if (batch.classIndices !== null) throw invalidField('preds', 'calibration needs scores per class [N, C], not predicted class indices');
-  if (batch.sampleRows !== undefined) throw invalidField('preds', 'calibration takes preds [N] (binary) or [N, C] (multiclass), without extra dimensions');
   const { rows, classes } = batch;
   const warnings: string[] = [];
   const binary = batch.task === 'binary';
+  let kept = 0;
+  for (let i = 0; i < rows; i++) if (batch.labels[i] !== batch.ignoreIndex && (batch.weights === null || batch.weights[i] > 0)) kept++;
+  if (kept === 0) {
+    warnings.push('no sample of positive weight: the calibration is undefined (null), and probs are the batch\'s probabilities as they are');
+    return { calibrators: null, temperature: null, probs: probabilitiesOf(batch), warnings };
+  }
   if (method === 'temperature') {
     const { logits, classes: k } = temperatureLogits(batch);
     const keptIndex: number[] = [];
@@ -234,12 +246,8 @@ export function fitCalibration(batch: MetricBatch, method: CalibrationMethod): F
   const calibrators: Array<PlattFit | IsotonicFit> = [];
   const probs = new Float64Array(rows * classes);
   for (let c = 0; c < classes; c++) {
-    const fit = fitClass(batch, c, method);
-    if (fit === null) {
-      warnings.push(`${binary ? 'the batch' : `class ${c}`} has no sample of positive weight: it calibrates to 0`);
-      calibrators.push({ x: new Float64Array([0]), y: new Float64Array([0]) });
-      continue;
-    }
+    // Some row of positive weight is kept (above): every class's fit is defined.
+    const fit = fitClass(batch, c, method)!;
     calibrators.push(fit);
     const column = applyClass(batch, c, fit);
     for (let i = 0; i < rows; i++) probs[i * classes + c] = column[i];
