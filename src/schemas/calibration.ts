@@ -19,6 +19,7 @@ export const CalibrationRequest = z.strictObject({ ...rankingBatchFields, ...Cal
       value: {
         preds: [[4.0, 1.0, -2.0], [0.5, 3.5, 0.0], [-1.0, 0.0, 5.0], [3.0, 2.8, -1.0], [0.2, 0.1, 4.0], [2.0, 4.0, 0.0]],
         labels: [0, 1, 2, 1, 0, 1],
+        input: 'logits',
         method: 'temperature',
       },
     },
