@@ -43,8 +43,10 @@ function derivatives(shifted: Float64Array, labels: Int32Array, weights: Float64
  * The loss is convex in β = 1/T (log-sum-exp is convex, the label term linear), so its minimum on
  * scikit-learn's interval β ∈ [e^−10, e^10] is where L′(β) = 0, or the bound L′ points to.
  * scikit-learn finds it with bounded Brent on log β (`minimize_scalar`, xatol 64ε); this kernel
- * takes safeguarded Newton steps on L′ (a step leaving the bracket of the root is a bisection in
- * log β) until β stops moving, so it answers the minimiser itself.
+ * takes safeguarded Newton steps on L′ from β = 1 (Press et al., Numerical Recipes §9.4 `rtsafe`:
+ * a step that leaves the bracket of the root, or shrinks it slower than halving, is a bisection,
+ * here in log β; the bounds are evaluated once, when a bisection first heads to one) until β
+ * stops moving, so it answers the minimiser itself, or the bound where there is none inside.
  *
  * @param logits rows × classes, row-major; finite
  * @param labels class per row, 0..classes−1 (rows to leave out are not passed)
@@ -61,23 +63,38 @@ export function temperatureFit(logits: Float64Array, labels: Int32Array, weights
     for (let c = 0; c < classes; c++) max = Math.max(max, logits[base + c]);
     for (let c = 0; c < classes; c++) shifted[base + c] = logits[base + c] - max;
   }
-  let lo = Math.exp(-LOG_BETA_BOUND);
-  let hi = Math.exp(LOG_BETA_BOUND);
-  const [gLo] = derivatives(shifted, labels, weights, rows, classes, lo);
-  if (gLo >= 0) return gLo === 0 && derivatives(shifted, labels, weights, rows, classes, 1)[0] === 0 ? 1 : 1 / lo;
-  const [gHi] = derivatives(shifted, labels, weights, rows, classes, hi);
-  if (gHi <= 0) return 1 / hi;
+  const lowest = Math.exp(-LOG_BETA_BOUND);
+  const highest = Math.exp(LOG_BETA_BOUND);
+  const slope = (beta: number) => derivatives(shifted, labels, weights, rows, classes, beta);
+  // The bracket of the root; each bound is evaluated once, when a bisection first heads to it.
+  let lo = lowest;
+  let hi = highest;
+  let boundsSeen = false;
   let beta = 1;
-  for (let iteration = 0; iteration < MAX_ITERATIONS; iteration++) {
-    const [g, h] = derivatives(shifted, labels, weights, rows, classes, beta);
-    if (g === 0) break;
+  let [g, h] = slope(beta);
+  let step = hi - lo;
+  let stepBefore = step;
+  for (let iteration = 0; iteration < MAX_ITERATIONS && g !== 0; iteration++) {
     if (g > 0) hi = beta;
     else lo = beta;
-    let next = h > 0 ? beta - g / h : NaN;
-    if (!(next > lo && next < hi)) next = Math.sqrt(lo * hi);
-    const moved = Math.abs(next - beta);
+    let next = beta - g / h;
+    // Newton's step when it stays in the bracket and shrinks as fast as a bisection would
+    // (Numerical Recipes' rtsafe); a bisection in log β otherwise.
+    const newton = h > 0 && next > lo && next < hi && Math.abs(2 * g) <= Math.abs(stepBefore * h);
+    stepBefore = step;
+    if (!newton) {
+      if (!boundsSeen) {
+        boundsSeen = true;
+        // No interior minimum: the bound the loss keeps falling towards.
+        if (hi === highest && slope(highest)[0] <= 0) return 1 / highest;
+        if (lo === lowest && slope(lowest)[0] >= 0) return 1 / lowest;
+      }
+      next = Math.sqrt(lo * hi);
+    }
+    step = next - beta;
     beta = next;
-    if (moved <= 4 * Number.EPSILON * beta) break;
+    if (Math.abs(step) <= 4 * Number.EPSILON * beta) break;
+    [g, h] = slope(beta);
   }
   return 1 / beta;
 }
