@@ -59,9 +59,13 @@ export const CalibrationResponse = z
     ...IsotonicParameters.partial().shape,
     per_class: z.array(ClassCalibrator).nullable().optional().describe('Multiclass sigmoid or isotonic: one calibrator per class, one-vs-rest; calibrated rows are renormalised to sum to 1 (1/C each where every class calibrates to 0).'),
     temperature: z.number().nullable().optional().describe('Temperature scaling: T, p = softmax(z / T) (binary logits: sigmoid(z / T)). scikit-learn\'s is 1 / `beta_` (twice this for binary logits, which it reads as (−z, z)).'),
-    before: CalibrationMetrics,
-    after: CalibrationMetrics,
-    probs: z.array(z.union([z.number(), z.array(z.number())])).optional().describe('With `return_probs`: the calibrated probabilities, [N] (binary: the positive class) or [N, C].'),
+    per_label: z
+      .array(z.object({ ...ClassCalibrator.shape, temperature: z.number().nullable().optional(), before: CalibrationMetrics, after: CalibrationMetrics }))
+      .optional()
+      .describe('Multilabel: each label calibrated on its own as a binary batch (its parameters, before and after).'),
+    before: CalibrationMetrics.optional().describe('Binary and multiclass (multilabel: per label).'),
+    after: CalibrationMetrics.optional().describe('Binary and multiclass (multilabel: per label).'),
+    probs: z.array(z.union([z.number(), z.array(z.number())])).optional().describe('With `return_probs`: the calibrated probabilities, [N] (binary: the positive class), [N, C] or [N, L].'),
     warnings: z.array(z.string()),
   })
   .meta({ id: 'CalibrationResult', description: 'The fitted calibration of one batch, its parameters, and the metrics before and after it.' });

@@ -41,8 +41,26 @@ describe('POST /v1/calibration', () => {
     }
   });
 
-  it('refuses a multilabel batch naming labels, class-index preds naming preds, an unknown method naming method', async () => {
-    expectProblem(await post(app, { preds: [[0.2, 0.8], [0.6, 0.4]], labels: [[0, 1], [1, 0]], method: 'sigmoid' }), 400, 'labels');
+  it('calibrates a multilabel batch label by label, each as that label\'s column alone', async () => {
+    const preds = binary.preds.map((p, i) => [p, (i * 0.37) % 1, 1 - p]);
+    const labels = binary.labels.map((y, i) => [y, i % 2, i % 3 === 0 ? 1 : 0]);
+    const sample_weight = binary.preds.map((_, i) => (i % 4) + 0.5);
+    for (const method of ['sigmoid', 'isotonic', 'temperature']) {
+      const answer = await post(app, { preds, labels, sample_weight, method, return_probs: true });
+      expect(answer.statusCode, answer.body).toBe(200);
+      const body = answer.json();
+      expect(body.task).toBe('multilabel');
+      for (let l = 0; l < 3; l++) {
+        const alone = (await post(app, { preds: preds.map((r) => r[l]), labels: labels.map((r) => r[l]), sample_weight, method, return_probs: true })).json();
+        const { task: _t, input: _i, method: _m, probs, warnings: _w, ...fields } = alone;
+        expect(body.per_label[l]).toEqual(fields);
+        expect(body.probs.map((r: number[]) => r[l])).toEqual(probs);
+      }
+    }
+    expectProblem(await post(app, { preds, labels, method: 'sigmoid' }, { accept: 'image/svg+xml' }), 406, 'task');
+  });
+
+  it('refuses class-index preds naming preds, an unknown method naming method, a bad label naming it', async () => {
     expectProblem(await post(app, { preds: [1, 0, 1], labels: [1, 0, 0], task: 'multiclass', num_classes: 2, method: 'sigmoid' }), 400, 'preds');
     expectProblem(await post(app, { ...binary, method: 'beta' }), 400, 'method');
     expectProblem(await post(app, { ...binary, labels: [0, 0, 1, 1, 1, 0, 1, 2], method: 'sigmoid' }), 400, 'labels/7');

@@ -17,7 +17,8 @@ const calibrationRoutes: FastifyPluginAsyncZod = async (app) => {
         description: [
           'Fits the calibration scikit-learn 1.9\'s `CalibratedClassifierCV(FrozenEstimator(model), method=...)` fits on',
           'the batch\'s scores as sent: `sigmoid` (Platt; `a`, `b`) and `isotonic` (breakpoints `x`, `y`) per class one-vs-rest',
-          '(binary: one calibrator on the positive score; multiclass: `per_class`, rows renormalised), `temperature` (one `T`).',
+          '(binary: one calibrator on the positive score; multiclass: `per_class`, rows renormalised), `temperature` (one `T`);',
+          'multilabel: each label on its own as a binary batch, under `per_label`.',
           'Answers the parameters in a form any language can apply, the log loss, Brier score and calibration error (15 bins, l1)',
           'before and after, and the calibrated probabilities with `return_probs`. With `Accept: image/svg+xml`, the reliability',
           'diagrams before and after.',
