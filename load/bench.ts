@@ -32,6 +32,9 @@ import { tensorJson } from '../src/wire/json-write.js';
 import type { RankingBatch } from '../src/batch/ranking-batch.js';
 import { configOf, type MetricBatch } from '../src/batch/batch.js';
 import { computeMetrics, initStates, resolveMetrics, updateStates, type MetricStates } from '../src/metrics/evaluate.js';
+import { splitSorted } from '../src/kernels/class-split.js';
+import { isotonicFitSorted } from '../src/kernels/isotonic.js';
+import { temperatureFit } from '../src/kernels/temperature.js';
 import { THRESHOLD_FAMILY, binaryBatch, multiclassBatch, softmaxRows } from './data.js';
 
 const venv = new URL('../../.venv-ref/bin/python', import.meta.url).pathname;
@@ -62,6 +65,12 @@ const batch = (task: RankingBatch['task'], scores: Float64Array, labels: Int32Ar
 });
 const tuneF1 = ThresholdsOptions.parse({ objective: 'f1_score' });
 const aurocOptions = { average: 'macro', multi_class: 'ovr', max_fpr: null, thresholds: null } as const;
+/** The binary batch as POST /v1/calibration's isotonic fit reads it: one class view, split and sorted, then PAVA. */
+const isotonicFit = () => {
+  const view = { rows: binary.labels.length, scores: binary.scores, scoreOffset: 0, scoreStride: 1, labels: binary.labels, labelOffset: 0, labelStride: 1, positive: 1, negative: null, ignore: null };
+  const split = splitSorted(view);
+  return isotonicFitSorted(split.negatives, null, split.positives, null);
+};
 
 // JSON bodies as clients send them: a training step's batch (17-digit logits, as Python and
 // JavaScript print doubles) and an evaluation upload (4 decimals, ~10 MB).
@@ -126,6 +135,8 @@ bench
   .add('calibration_error, 1e6 × 10', () => metricOf('calibration_error', { ...fullBatch }))
   .add('log_loss, 1e6 × 10', () => metricOf('log_loss', { ...fullBatch }))
   .add('brier_score, 1e6 × 10', () => metricOf('brier_score', { ...fullBatch }))
+  .add('isotonic calibration fit, 1e6', isotonicFit)
+  .add('temperature scaling fit, 1e5 × 10', () => temperatureFit(mc.logits, mc.labels, null, 100_000, 10))
   .add('focal loss mean + grad, 1e6 × 10', () => {
     // As /v1/focal-loss runs it: the gradient takes the place of the request's own logits.
     focalLossSoftmax(focal.logits, focal.labels, 10, weights, { gamma: 2, reduction: 'mean', ignoreIndex: null, inputIsProbs: false, withLosses: false, withGrad: true, gradInto: gradBuffer });
@@ -154,6 +165,8 @@ const ours = {
   calibration: ms('calibration_error'),
   logLoss: ms('log_loss'),
   brier: ms('brier_score'),
+  isotonic: ms('isotonic calibration'),
+  temperature: ms('temperature scaling'),
 };
 
 let reference: Record<string, number> = {};
@@ -167,6 +180,7 @@ if (existsSync(PYTHON)) {
   write('binary_weights.f64', sampleWeights);
   write('mc_probs.f64', mcProbs);
   write('mc_labels.i32', mc.labels);
+  write('mc_logits.f64', mc.logits);
   write('threshold_probs.f64', thresholdProbs);
   write('threshold_labels.i32', thresholdBatch.labels);
   writeFileSync(join(dir, 'meta.json'), JSON.stringify({ focal: [1_000_000, 10], multiclass: [100_000, 10], threshold: [1_000_000, 10] }));
@@ -196,6 +210,8 @@ console.table([
   row('calibration_error (15 bins, l1), 1e6 × 10', ours.calibration, reference.torchmetrics_calibration_ms, 'torchmetrics 1 thread', 0.3),
   row('log_loss, 1e6 × 10', ours.logLoss, reference.sklearn_log_loss_ms, 'sklearn', 0.3),
   row('brier_score, 1e6 × 10', ours.brier, reference.brier_ms, 'sklearn / numpy', 0.3),
+  row('isotonic calibration fit, 1e6', ours.isotonic, reference.sklearn_isotonic_ms, 'sklearn IsotonicRegression.fit', 0.5),
+  row('temperature scaling fit, 1e5 × 10', ours.temperature, reference.sklearn_temperature_ms, 'sklearn CalibratedClassifierCV(temperature)', 0.5),
 ]);
 console.table(
   [10_000, 1_000_000].map((rows) => {

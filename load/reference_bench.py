@@ -109,4 +109,35 @@ try:
 except ImportError:
     pass
 
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.isotonic import IsotonicRegression
+
+    scores = np.fromfile(f"{d}/binary_scores.f64", dtype=np.float64)
+    blabels = np.fromfile(f"{d}/binary_labels.i32", dtype=np.int32)
+    out["sklearn_isotonic_ms"] = median_ms(lambda: IsotonicRegression(out_of_bounds="clip").fit(scores, blabels), 5)
+
+    class Logits(ClassifierMixin, BaseEstimator):
+        """A frozen model whose decision_function is its input: the logits themselves."""
+
+        def fit(self, X, y):
+            self.classes_ = np.unique(y)
+            return self
+
+        def decision_function(self, X):
+            return X
+
+        def predict(self, X):
+            return self.classes_[np.argmax(X, axis=1)]
+
+    rows, classes = meta["multiclass"]
+    logits = np.fromfile(f"{d}/mc_logits.f64", dtype=np.float64).reshape(rows, classes)
+    mlabels = np.fromfile(f"{d}/mc_labels.i32", dtype=np.int32)
+    frozen = FrozenEstimator(Logits().fit(logits, mlabels))
+    out["sklearn_temperature_ms"] = median_ms(lambda: CalibratedClassifierCV(frozen, method="temperature").fit(logits, mlabels), 5)
+except ImportError:
+    pass
+
 print(json.dumps(out))

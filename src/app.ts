@@ -14,6 +14,7 @@ import arrowRoutes from './routes/arrow/index.js';
 import aurocRoutes from './routes/auroc/index.js';
 import averagePrecisionRoutes from './routes/average-precision/index.js';
 import curveRoutes from './routes/curves/index.js';
+import calibrationRoutes from './routes/calibration/index.js';
 import metricsRoutes from './routes/metrics/index.js';
 import scoreRoutes from './routes/score/index.js';
 import thresholdRoutes from './routes/thresholds/index.js';
@@ -93,6 +94,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}) {
   await app.register(averagePrecisionRoutes);
   await app.register(metricsRoutes);
   await app.register(curveRoutes);
+  await app.register(calibrationRoutes);
   await app.register(scoreRoutes);
   await app.register(thresholdRoutes);
   await app.register(arrowRoutes);

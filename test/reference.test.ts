@@ -44,7 +44,8 @@ const files = [
   { file: 'classification.json', dir: referenceDir, select: served },
   { file: 'weighted.json', dir: referenceDir, select: (c: ReferenceCase) => WEIGHTED_READY.has(c.endpoint) },
   { file: 'groups.json', dir: referenceDir, select: sklearnRowsCase },
-  { file: 'decisions.json', dir: referenceDir, select: (c: ReferenceCase) => c.endpoint === '/v1/thresholds' },
+  // Issue 27's cases: threshold tuning and probability calibration.
+  { file: 'decisions.json', dir: referenceDir, select: () => true },
   { file: 'correctness.json', dir: vectorsDir, select: () => true },
   { file: 'metrics.json', dir: vectorsDir, select: () => true },
   // scikit-learn's conventions behind an option: zero_division "nan", hinge_loss of decision

@@ -12,6 +12,9 @@ import { MetricsRequest } from '../schemas/metrics.js';
 import { ScoreRequest } from '../schemas/score.js';
 import { ARROW_STREAM, decodeArrowRequest } from '../wire/arrow.js';
 import { computeAurocCompare } from './auroc-compare.js';
+import { computeCalibration, type CalibrationResult } from './calibration.js';
+import { calibrationSvg } from '../plots/calibration-svg.js';
+import { CalibrationRequest } from '../schemas/calibration.js';
 import { computeAuroc } from './auroc.js';
 import { computeAveragePrecision } from './average-precision.js';
 import { computeDetCurve, computePrecisionRecall, computeRoc } from './curves.js';
@@ -110,6 +113,7 @@ export const scoringTasks = {
   metrics: task(MetricsRequest, computeMetricsRequest, { json: identity, svg: metricsSvg, text: metricsText }, true),
   score: task(ScoreRequest, computeScore, { json: scoreJson, arrow: scoreArrow }, true),
   thresholds: task(ThresholdsRequest, computeThresholds, { json: identity }),
+  calibration: task(CalibrationRequest, computeCalibration, { json: (result: CalibrationResult) => result.response, svg: calibrationSvg }),
 } satisfies Record<string, ScoringTask>;
 
 export type ScoringTaskName = keyof typeof scoringTasks;
