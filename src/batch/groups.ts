@@ -1,0 +1,120 @@
+import { invalidField } from '../errors.js';
+import type { MetricBatch } from './batch.js';
+import { TypedTensor, pathOf } from './tensor.js';
+
+/**
+ * The most groups a batch may name: a grouped state is `num_groups` times its metric's state and
+ * a grouped answer holds one answer per group, so the count is bounded before either exists.
+ */
+export const MAX_GROUPS = 4_096;
+
+/**
+ * A request's `groups`: one integer id per sample (`[N]`; multilabel one per row), each in
+ * `0 … num_groups − 1`. `num_groups` defaults to the largest id + 1 (1 for an empty batch).
+ * O(N), one pass.
+ *
+ * @param value the `groups` field as sent (nested array or typed tensor)
+ * @param rows the batch's samples N
+ * @returns the ids and the group count G
+ * @throws {ProblemError} 400 naming `groups` (wrong rank or length), `groups/<i>` (not an integer,
+ *   negative, or ≥ num_groups) or `num_groups` (above MAX_GROUPS)
+ */
+export function readGroups(value: unknown, numGroups: number | undefined, rows: number): { ids: Int32Array; count: number } {
+  if (numGroups !== undefined && (!Number.isInteger(numGroups) || numGroups < 1 || numGroups > MAX_GROUPS)) {
+    throw invalidField('num_groups', `must be an integer in 1..${MAX_GROUPS}, got ${numGroups}`);
+  }
+  const data = groupValues(value);
+  if (data.length !== rows) throw invalidField('groups', `needs one group id per sample: ${rows} samples, ${data.length} group ids`);
+  const ids = new Int32Array(rows);
+  let largest = -1;
+  const upper = numGroups ?? MAX_GROUPS;
+  for (let i = 0; i < rows; i++) {
+    const g = data[i];
+    if (typeof g !== 'number' || !Number.isInteger(g) || g < 0 || g >= upper) {
+      const allowed = numGroups === undefined ? `integers in 0..${MAX_GROUPS - 1}` : `integers in 0..${numGroups - 1} (num_groups ${numGroups})`;
+      throw invalidField(pathOf('groups', [rows], i), `group ids are ${allowed}, got ${typeof g === 'number' ? g : JSON.stringify(g)}`);
+    }
+    ids[i] = g;
+    if (g > largest) largest = g;
+  }
+  return { ids, count: numGroups ?? Math.max(1, largest + 1) };
+}
+
+/** `groups` as a flat list of numbers: a rank-1 array or typed tensor, else a 400 naming `groups`. */
+function groupValues(value: unknown): ArrayLike<unknown> {
+  if (value instanceof TypedTensor) {
+    if (value.shape.length !== 1) throw invalidField('groups', `must be [N], one id per sample; got rank ${value.shape.length}`);
+    return value.data;
+  }
+  if (!Array.isArray(value)) throw invalidField('groups', 'must be an array of integer group ids [N]');
+  return value as unknown[];
+}
+
+/**
+ * A batch's rows split by group (fairlearn's `MetricFrame` partition): `batches[g]` holds group
+ * g's rows in their order, as a batch of its own, so any metric's `update` folds a group's rows
+ * exactly as it folds a batch. Rows whose label is `ignore_index` (binary, multiclass) leave
+ * their group; `rows[g]` counts the rows kept (0: the group answers null). Made once per batch
+ * and shared by every grouped state of the request. O(N·C): one pass to count, one to copy.
+ */
+export interface GroupPartition {
+  batches: MetricBatch[];
+  rows: Float64Array;
+}
+
+const partitionKey = Symbol('groupPartition');
+
+/**
+ * The partition of a grouped batch (see {@link GroupPartition}).
+ *
+ * @throws {Error} when the batch has no groups (a bug: resolveMetrics refuses by_group without them)
+ */
+export function partitionByGroup(batch: MetricBatch): GroupPartition {
+  // Kept on the batch as derivedFromBatch (batch.ts) keeps its values: not enumerable, so copies drop it.
+  const holder = batch as MetricBatch & { [partitionKey]?: GroupPartition };
+  const known = holder[partitionKey];
+  if (known !== undefined) return known;
+  const partition = makePartition(batch);
+  Object.defineProperty(holder, partitionKey, { value: partition, enumerable: false });
+  return partition;
+}
+
+function makePartition(batch: MetricBatch): GroupPartition {
+  const { groups, numGroups } = batch;
+  if (!groups || numGroups === undefined) throw new Error('partitionByGroup: the batch has no groups');
+  const { rows, classes, task, labels, ignoreIndex, weights, scores, preds, classIndices } = batch;
+  const kept = (i: number) => task === 'multilabel' || labels[i] !== ignoreIndex;
+  const counts = new Float64Array(numGroups);
+  for (let i = 0; i < rows; i++) if (kept(i)) counts[groups[i]]++;
+  const width = task === 'binary' ? 1 : classes;
+  const labelWidth = task === 'multilabel' ? classes : 1;
+  const parts = Array.from(counts, (n) => ({
+    scores: new Float64Array(scores.length === 0 ? 0 : n * width),
+    preds: new Float64Array(preds.length === 0 ? 0 : n * width),
+    labels: new Int32Array(n * labelWidth),
+    weights: weights === null ? null : new Float64Array(n),
+    classIndices: classIndices === null ? null : new Int32Array(n),
+    at: 0,
+  }));
+  for (let i = 0; i < rows; i++) {
+    if (!kept(i)) continue;
+    const p = parts[groups[i]];
+    const j = p.at++;
+    if (width === 1) {
+      if (p.scores.length > 0) p.scores[j] = scores[i];
+      if (p.preds.length > 0) p.preds[j] = preds[i];
+    } else {
+      if (p.scores.length > 0) p.scores.set(scores.subarray(i * width, (i + 1) * width), j * width);
+      if (p.preds.length > 0) p.preds.set(preds.subarray(i * width, (i + 1) * width), j * width);
+    }
+    if (labelWidth === 1) p.labels[j] = labels[i];
+    else p.labels.set(labels.subarray(i * labelWidth, (i + 1) * labelWidth), j * labelWidth);
+    if (p.weights && weights) p.weights[j] = weights[i];
+    if (p.classIndices && classIndices) p.classIndices[j] = classIndices[i];
+  }
+  const batches = parts.map((p, g): MetricBatch => {
+    const { groups: _g, numGroups: _n, sampleRows: _s, ...rest } = batch;
+    return { ...rest, rows: counts[g], scores: p.scores, preds: p.preds, labels: p.labels, weights: p.weights, classIndices: p.classIndices, warnings: [] };
+  });
+  return { batches, rows: counts };
+}
