@@ -11,6 +11,7 @@ import { auroc } from './auroc.js';
 import { averagePrecision } from './average-precision.js';
 import { accuracy, f1Score, fbetaScore, hammingDistance, negativePredictiveValue, precision, recall, specificity } from './rates.js';
 import { statScores } from './stat-scores.js';
+import { demographicParity, equalOpportunity, groupsStatRates } from './fairness.js';
 
 /**
  * Every metric the service answers, in catalogue order (METRICS.md). /v1/metrics, /v1/score,
@@ -48,6 +49,10 @@ export const metricDefinitions = [
   rankingLoss,
   auroc,
   averagePrecision,
+  // Group fairness (GROUPS.md), binary with groups.
+  demographicParity,
+  equalOpportunity,
+  groupsStatRates,
 ] as unknown as readonly MetricDefinition<object, unknown>[];
 
 export const metricNames: readonly string[] = metricDefinitions.map((d) => d.name);
