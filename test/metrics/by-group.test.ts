@@ -1,0 +1,68 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { configOf } from '../../src/batch/batch.js';
+import { evaluateMetrics, type MetricRequest } from '../../src/metrics/evaluate.js';
+import { metricDefinitions } from '../../src/metrics/registry.js';
+import { close } from '../support/close.js';
+import { baseShapes, batchOf, optionChoices, optionsOf, rowsArb, type Rows, type Shape } from '../support/metric-batches.js';
+
+/**
+ * fairlearn's `MetricFrame` as a property, on every metric of the registry: with `by_group`, group
+ * g's entry is exactly what the metric answers for group g's rows alone (null when none is kept:
+ * ignored rows leave their group), and the overall entry is the metric's answer without groups.
+ */
+
+const GROUPS = 3;
+const fairness = new Set(['demographic_parity', 'equal_opportunity', 'groups_stat_rates']);
+const shapes: Shape[] = [...baseShapes, { task: 'multiclass', classes: 3, ignore: true, input: 'probs', indices: false, weighted: true }].map((s) => ({ ...s, groups: GROUPS }));
+
+const cases = metricDefinitions
+  .filter((d) => !fairness.has(d.name))
+  .flatMap((d) => shapes.filter((s) => d.tasks.includes(s.task) && !(s.indices && d.needsScores)).map((shape) => ({ name: d.name, shape, label: `${d.name}, ${shape.task}${shape.indices ? ' class indices' : ''}${shape.ignore ? ', ignore_index' : ''}${shape.weighted ? ', sample_weight' : ''}` })));
+
+/** Group g's rows, in order. */
+const rowsOfGroup = (rows: Rows, g: number): Rows => {
+  const keep = (_: unknown, i: number) => rows.groups![i] === g;
+  return { preds: rows.preds.filter(keep), labels: rows.labels.filter(keep), ...(rows.weights ? { weights: rows.weights.filter(keep) } : {}) };
+};
+
+/** A row is kept unless its label is ignore_index (-1); a multilabel row always is. */
+const kept = (shape: Shape, label: unknown) => shape.task === 'multilabel' || label !== -1;
+
+describe('by_group answers each group as the metric answers its rows alone', () => {
+  it('covers every metric but the fairness ones', () => {
+    expect(new Set(cases.map((c) => c.name))).toEqual(new Set(metricDefinitions.filter((d) => !fairness.has(d.name)).map((d) => d.name)));
+  });
+
+  it.each(cases)('$label', ({ name, shape }) => {
+    const arb = fc.integer({ min: 1, max: 14 }).chain((n) => fc.tuple(rowsArb(shape, n), optionsOf(name, shape.task, optionChoices(name, shape.classes))));
+    fc.assert(
+      fc.property(arb, ([rows, options]) => {
+        if (options.multi_class === 'ovo') options = { ...options, multi_class: 'ovr' };
+        const plain = { name, ...options } as MetricRequest;
+        const grouped = batchOf(shape, rows);
+        const ungrouped = batchOf({ ...shape, groups: undefined }, rows);
+        let answer;
+        try {
+          answer = evaluateMetrics([{ ...plain, by_group: true } as MetricRequest], grouped, configOf(grouped))[name];
+        } catch {
+          return true; // an option combination the task refuses: a 400, not a state
+        }
+        const { by_group: byGroup, group_min: _min, group_max: _max, difference: _d, ratio: _r, ...overall } = answer as Record<string, unknown> & { by_group: unknown[] };
+        const alone = evaluateMetrics([plain], ungrouped, configOf(ungrouped))[name];
+        expect(close({ ...overall, warnings: [] }, { ...alone, warnings: [] })).toBeNull();
+        expect(byGroup).toHaveLength(GROUPS);
+        for (let g = 0; g < GROUPS; g++) {
+          const mine = rowsOfGroup(rows, g);
+          if (!mine.labels.some((y) => kept(shape, y))) {
+            expect(byGroup[g]).toBeNull();
+            continue;
+          }
+          const group = batchOf({ ...shape, groups: undefined }, mine);
+          expect(close(byGroup[g], evaluateMetrics([plain], group, configOf(group))[name]), `group ${g}`).toBeNull();
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
