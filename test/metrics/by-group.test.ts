@@ -14,7 +14,7 @@ import { baseShapes, batchOf, optionChoices, optionsOf, rowsArb, type Rows, type
 
 const GROUPS = 3;
 const fairness = new Set(['demographic_parity', 'equal_opportunity', 'groups_stat_rates']);
-const shapes: Shape[] = [...baseShapes, { task: 'multiclass', classes: 3, ignore: true, input: 'probs', indices: false, weighted: true }].map((s) => ({ ...s, groups: GROUPS }));
+const shapes: Shape[] = ([...baseShapes, { task: 'multiclass', classes: 3, ignore: true, input: 'probs', indices: false, weighted: true }] as Shape[]).map((s) => ({ ...s, groups: GROUPS }));
 
 const cases = metricDefinitions
   .filter((d) => !fairness.has(d.name))
@@ -39,16 +39,16 @@ describe('by_group answers each group as the metric answers its rows alone', () 
     fc.assert(
       fc.property(arb, ([rows, options]) => {
         if (options.multi_class === 'ovo') options = { ...options, multi_class: 'ovr' };
-        const plain = { name, ...options } as MetricRequest;
+        const plain = { name, ...options } as Exclude<MetricRequest, string>;
         const grouped = batchOf(shape, rows);
         const ungrouped = batchOf({ ...shape, groups: undefined }, rows);
-        let answer;
+        let answer: Record<string, unknown> & { by_group: unknown[] };
         try {
-          answer = evaluateMetrics([{ ...plain, by_group: true } as MetricRequest], grouped, configOf(grouped))[name];
+          answer = evaluateMetrics([{ ...plain, by_group: true } as MetricRequest], grouped, configOf(grouped))[name] as unknown as typeof answer;
         } catch {
           return true; // an option combination the task refuses: a 400, not a state
         }
-        const { by_group: byGroup, group_min: _min, group_max: _max, difference: _d, ratio: _r, ...overall } = answer as Record<string, unknown> & { by_group: unknown[] };
+        const { by_group: byGroup, group_min: _min, group_max: _max, difference: _d, ratio: _r, ...overall } = answer;
         const alone = evaluateMetrics([plain], ungrouped, configOf(ungrouped))[name];
         expect(close({ ...overall, warnings: [] }, { ...alone, warnings: [] })).toBeNull();
         expect(byGroup).toHaveLength(GROUPS);
