@@ -94,3 +94,22 @@ export function groupedEntry<S>(
   if (max === 0) warnings.push('by_group: ratio is 0/0 (the largest group value is 0), so null');
   return { ...overall, by_group: byGroup, group_min: min, group_max: max, difference: max - min, ratio: max === 0 ? null : min / max, warnings };
 }
+
+/**
+ * A grouped count state as one float64 array, `[rows(G), state_0, …, state_{G−1}]`: what a
+ * session's store keeps and adds. Adding two of them is their merge, as adding is the merge of
+ * the count states inside (`countsState`: `dist_reduce_fx="sum"`).
+ */
+export function flattenGroupedCounts(state: GroupedState<Float64Array>): Float64Array {
+  const size = state.states[0]?.length ?? 0;
+  const out = new Float64Array(state.rows.length * (1 + size));
+  out.set(state.rows, 0);
+  state.states.forEach((s, g) => out.set(s, state.rows.length + g * size));
+  return out;
+}
+
+/** {@link flattenGroupedCounts} undone, for G groups. */
+export function unflattenGroupedCounts(values: Float64Array, groups: number): GroupedState<Float64Array> {
+  const size = (values.length - groups) / groups;
+  return { rows: values.slice(0, groups), states: Array.from({ length: groups }, (_, g) => values.slice(groups + g * size, groups + (g + 1) * size)) };
+}
