@@ -131,7 +131,8 @@ function checkAnswerSize(metrics: readonly ResolvedMetric[], config: MetricConfi
 function costField(m: ResolvedMetric, of: 'state' | 'work'): string {
   const path = `metrics/${m.index}`;
   const options = m.options as { thresholds?: unknown; n_bins?: unknown; ci?: { method?: string } | null };
-  if (of === 'state' && m.state.key.startsWith('binned:')) return `${path}/thresholds`;
+  // A grouped state is sized by its metric's state (times the groups): the same option names it.
+  if (of === 'state' && (m.byGroup ?? m.state).key.startsWith('binned:')) return `${path}/thresholds`;
   if (m.state.bytesPerSample !== undefined) return `${path}/multidim_average`;
   if (of === 'state' && options.n_bins !== undefined) return `${path}/n_bins`;
   if (of === 'work' && options.ci?.method === 'bootstrap') return `${path}/ci/n_resamples`;

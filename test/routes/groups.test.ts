@@ -36,6 +36,16 @@ describe.each(bodyPaths)('groups in POST /v1/metrics ($path)', ({ config }) => {
     expect(error.message).toMatch(message);
   });
 
+  it('prices a grouped state as num_groups times the state: binned AUROC by 64 groups is a 413 where one state is not', async () => {
+    const binned = { name: 'auroc', thresholds: 100_000 };
+    const alone = await post({ ...binary, num_groups: 64, metrics: [binned] });
+    expect(alone.statusCode, alone.body).toBe(200);
+    const grouped = await post({ ...binary, num_groups: 64, metrics: [{ ...binned, by_group: true }] });
+    expect(grouped.statusCode, grouped.body).toBe(413);
+    expect(grouped.json().errors[0].path).toBe('metrics/0/thresholds');
+    expect(grouped.json().detail).toMatch(/MAX_STATE_BYTES/);
+  });
+
   it('answers a metric without by_group as before when the batch has groups', async () => {
     const res = await post({ ...binary, metrics: ['f1_score', { name: 'f1_score', by_group: false, key: 'f1' }] });
     expect(res.statusCode, res.body).toBe(200);
