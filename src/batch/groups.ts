@@ -83,38 +83,60 @@ function makePartition(batch: MetricBatch): GroupPartition {
   const { groups, numGroups } = batch;
   if (!groups || numGroups === undefined) throw new Error('partitionByGroup: the batch has no groups');
   const { rows, classes, task, labels, ignoreIndex, weights, scores, preds, classIndices } = batch;
-  const kept = (i: number) => task === 'multilabel' || labels[i] !== ignoreIndex;
+  // Each row's place within its group (-1: dropped), found once; every array is then scattered by it.
   const counts = new Float64Array(numGroups);
-  for (let i = 0; i < rows; i++) if (kept(i)) counts[groups[i]]++;
-  const width = task === 'binary' ? 1 : classes;
-  const labelWidth = task === 'multilabel' ? classes : 1;
-  const parts = Array.from(counts, (n) => ({
-    scores: new Float64Array(scores.length === 0 ? 0 : n * width),
-    preds: new Float64Array(preds.length === 0 ? 0 : n * width),
-    labels: new Int32Array(n * labelWidth),
-    weights: weights === null ? null : new Float64Array(n),
-    classIndices: classIndices === null ? null : new Int32Array(n),
-    at: 0,
-  }));
+  const place = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
-    if (!kept(i)) continue;
-    const p = parts[groups[i]];
-    const j = p.at++;
-    if (width === 1) {
-      if (p.scores.length > 0) p.scores[j] = scores[i];
-      if (p.preds.length > 0) p.preds[j] = preds[i];
-    } else {
-      if (p.scores.length > 0) p.scores.set(scores.subarray(i * width, (i + 1) * width), j * width);
-      if (p.preds.length > 0) p.preds.set(preds.subarray(i * width, (i + 1) * width), j * width);
-    }
-    if (labelWidth === 1) p.labels[j] = labels[i];
-    else p.labels.set(labels.subarray(i * labelWidth, (i + 1) * labelWidth), j * labelWidth);
-    if (p.weights && weights) p.weights[j] = weights[i];
-    if (p.classIndices && classIndices) p.classIndices[j] = classIndices[i];
+    if (task !== 'multilabel' && labels[i] === ignoreIndex) place[i] = -1;
+    else place[i] = counts[groups[i]]++;
   }
-  const batches = parts.map((p, g): MetricBatch => {
-    const { groups: _g, numGroups: _n, sampleRows: _s, ...rest } = batch;
-    return { ...rest, rows: counts[g], scores: p.scores, preds: p.preds, labels: p.labels, weights: p.weights, classIndices: p.classIndices, warnings: [] };
-  });
+  const width = task === 'binary' ? 1 : classes;
+  const scoreParts = scatterRows(scores, width, place, groups, counts, Float64Array);
+  // Probabilities are ranked as sent: one copy serves as both.
+  const predParts = preds === scores ? scoreParts : scatterRows(preds, width, place, groups, counts, Float64Array);
+  const labelParts = scatterRows(labels, task === 'multilabel' ? classes : 1, place, groups, counts, Int32Array);
+  const weightParts = weights === null ? null : scatterRows(weights, 1, place, groups, counts, Float64Array);
+  const indexParts = classIndices === null ? null : scatterRows(classIndices, 1, place, groups, counts, Int32Array);
+  const { groups: _g, numGroups: _n, sampleRows: _s, ...rest } = batch;
+  const batches = Array.from(counts, (n, g): MetricBatch => ({
+    ...rest,
+    rows: n,
+    scores: scoreParts[g],
+    preds: predParts[g],
+    labels: labelParts[g],
+    weights: weightParts === null ? null : weightParts[g],
+    classIndices: indexParts === null ? null : indexParts[g],
+    warnings: [],
+  }));
   return { batches, rows: counts };
+}
+
+/**
+ * Rows of `width` values scattered into one array per group: row i (unless `place[i]` is -1) to
+ * row `place[i]` of group `groups[i]`'s array. An empty source (no preds: class indices) gives
+ * empty arrays. O(rows × width), one pass.
+ */
+function scatterRows<T extends Float64Array | Int32Array>(
+  source: T,
+  width: number,
+  place: Int32Array,
+  groups: Int32Array,
+  counts: Float64Array,
+  Kind: new (length: number) => T,
+): T[] {
+  const parts = Array.from(counts, (n) => new Kind(source.length === 0 ? 0 : n * width));
+  if (source.length === 0) return parts;
+  const rows = place.length;
+  if (width === 1) {
+    for (let i = 0; i < rows; i++) if (place[i] >= 0) parts[groups[i]][place[i]] = source[i];
+    return parts;
+  }
+  for (let i = 0; i < rows; i++) {
+    if (place[i] < 0) continue;
+    const out = parts[groups[i]];
+    const to = place[i] * width;
+    const from = i * width;
+    for (let k = 0; k < width; k++) out[to + k] = source[from + k];
+  }
+  return parts;
 }
