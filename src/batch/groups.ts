@@ -84,12 +84,15 @@ function makePartition(batch: MetricBatch): GroupPartition {
   if (!groups || numGroups === undefined) throw new Error('partitionByGroup: the batch has no groups');
   const { rows, classes, task, labels, ignoreIndex, weights, scores, preds, classIndices } = batch;
   // Each row's place within its group (-1: dropped), found once; every array is then scattered by it.
-  const counts = new Float64Array(numGroups);
+  const next = new Int32Array(numGroups);
   const place = new Int32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    if (task !== 'multilabel' && labels[i] === ignoreIndex) place[i] = -1;
-    else place[i] = counts[groups[i]]++;
+  const ignore = task === 'multilabel' || ignoreIndex === null ? null : ignoreIndex;
+  if (ignore === null) {
+    for (let i = 0; i < rows; i++) place[i] = next[groups[i]]++;
+  } else {
+    for (let i = 0; i < rows; i++) place[i] = labels[i] === ignore ? -1 : next[groups[i]]++;
   }
+  const counts = Float64Array.from(next);
   const width = task === 'binary' ? 1 : classes;
   const scoreParts = scatterRows(scores, width, place, groups, counts, Float64Array);
   // Probabilities are ranked as sent: one copy serves as both.
