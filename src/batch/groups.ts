@@ -63,6 +63,24 @@ export interface GroupPartition {
 }
 
 const partitionKey = Symbol('groupPartition');
+const rowCountsKey = Symbol('groupRowCounts');
+
+/**
+ * How many rows each group keeps (ignored rows, binary and multiclass, left out): what
+ * {@link partitionByGroup} counts, without splitting the batch. Made once per batch. O(rows).
+ */
+export function groupRowCounts(batch: MetricBatch): Float64Array {
+  const holder = batch as MetricBatch & { [rowCountsKey]?: Float64Array };
+  const known = holder[rowCountsKey] ?? (holder as MetricBatch & { [partitionKey]?: GroupPartition })[partitionKey]?.rows;
+  if (known !== undefined) return known;
+  const { groups, numGroups, rows, labels, task, ignoreIndex } = batch;
+  if (!groups || numGroups === undefined) throw new Error('groupRowCounts: the batch has no groups');
+  const counts = new Float64Array(numGroups);
+  const ignore = task === 'multilabel' ? null : ignoreIndex;
+  for (let i = 0; i < rows; i++) if (ignore === null || labels[i] !== ignore) counts[groups[i]]++;
+  Object.defineProperty(holder, rowCountsKey, { value: counts, enumerable: false });
+  return counts;
+}
 
 /**
  * The partition of a grouped batch (see {@link GroupPartition}).

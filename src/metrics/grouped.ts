@@ -1,5 +1,5 @@
 import { invalidField } from '../errors.js';
-import { partitionByGroup } from '../batch/groups.js';
+import { groupRowCounts, partitionByGroup } from '../batch/groups.js';
 import type { MetricBatch, MetricConfig } from '../batch/batch.js';
 import type { Derived, MetricDefinition, MetricEntry } from './definition.js';
 import type { StateSpec } from './state.js';
@@ -37,8 +37,14 @@ export function groupedState<S>(inner: StateSpec<S>, groups: number): StateSpec<
     update(state, batch: MetricBatch) {
       if (batch.groups === undefined) throw invalidField('groups', 'is required by a metric with by_group: one group id per sample');
       if (batch.numGroups !== groups) throw invalidField('num_groups', `this state has ${groups} groups; the batch has ${batch.numGroups}`);
-      const partition = partitionByGroup(batch);
       const rows = Float64Array.from(state.rows);
+      // A state that counts by group in one pass needs no split of the batch (the threshold family).
+      if (inner.updateByGroup) {
+        const kept = groupRowCounts(batch);
+        for (let g = 0; g < groups; g++) rows[g] += kept[g];
+        return { rows, states: inner.updateByGroup(state.states, batch) };
+      }
+      const partition = partitionByGroup(batch);
       const states = state.states.map((s, g) => {
         rows[g] += partition.rows[g];
         return partition.rows[g] === 0 ? s : inner.update(s, partition.batches[g]);
