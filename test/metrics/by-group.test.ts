@@ -66,3 +66,22 @@ describe('by_group answers each group as the metric answers its rows alone', () 
     );
   });
 });
+
+describe('the fairness metrics weigh rows by sample_weight', () => {
+  const shape: Shape = { task: 'binary', classes: 1, ignore: true, input: 'probs', indices: false, groups: GROUPS };
+  it.each(['demographic_parity', 'equal_opportunity', 'groups_stat_rates'])('%s: integer weights equal repeated rows', (name) => {
+    const arb = fc.integer({ min: 1, max: 14 }).chain((n) => fc.tuple(rowsArb(shape, n), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n })));
+    fc.assert(
+      fc.property(arb, ([rows, counts]) => {
+        const weighted = batchOf(shape, rows, counts);
+        const repeat = <T>(values: readonly T[]) => values.flatMap((v, i) => Array.from({ length: counts[i] }, () => v));
+        const repeated = { preds: repeat(rows.preds), labels: repeat(rows.labels), groups: repeat(rows.groups!) };
+        if (repeated.labels.length === 0) return true;
+        const plain = batchOf(shape, repeated, undefined);
+        const [a, b] = [weighted, plain].map((batch) => evaluateMetrics([name], batch, configOf(batch))[name]);
+        expect(close({ ...a, warnings: [] }, { ...b, warnings: [] })).toBeNull();
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
