@@ -233,24 +233,24 @@ export function multiclassExactMatchState(): StateSpec<Float64Array> {
     'exact_match:multiclass',
     2,
     (into, batch: MetricBatch) => {
-    const m = rowsPerSample(batch);
-    const predicted = predictedClasses(batch, 1);
-    const { labels, ignoreIndex, weights } = batch;
-    for (let start = 0; start < batch.rows; start += m) {
-      let kept = 0;
-      let right = true;
-      for (let r = start; r < start + m; r++) {
-        if (labels[r] === ignoreIndex) continue;
-        const w = weights === null ? 1 : weights[r];
-        if (w === 0) continue;
-        kept += w;
-        if (predicted[r] !== labels[r]) right = false;
+      const m = rowsPerSample(batch);
+      const predicted = predictedClasses(batch, 1);
+      const { labels, ignoreIndex, weights } = batch;
+      for (let start = 0; start < batch.rows; start += m) {
+        let kept = 0;
+        let right = true;
+        for (let r = start; r < start + m; r++) {
+          if (labels[r] === ignoreIndex) continue;
+          const w = weights === null ? 1 : weights[r];
+          if (w === 0) continue;
+          kept += w;
+          if (predicted[r] !== labels[r]) right = false;
+        }
+        if (kept === 0) continue;
+        const weight = m === 1 ? kept : 1;
+        into[1] += weight;
+        if (right) into[0] += weight;
       }
-      if (kept === 0) continue;
-      const weight = m === 1 ? kept : 1;
-      into[1] += weight;
-      if (right) into[0] += weight;
-    }
     },
     1,
     // A grouped batch has one row per sample (groups take no extra dimensions): group g's
