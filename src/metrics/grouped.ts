@@ -84,21 +84,23 @@ export function groupedEntry<S>(
   const overall = definition.compute(overallState(inner, state), options, config, derivedOf(-1));
   const warnings = [...overall.warnings];
   const byGroup = state.states.map((s, g) => (state.rows[g] === 0 ? null : definition.compute(s, options, config, derivedOf(g))));
+  // Each group's rows (ignored rows left out, unweighted): what its value is over.
+  const groupRows = Array.from(state.rows);
   const empty = byGroup.flatMap((e, g) => (e === null ? [g] : []));
   if (empty.length > 0) warnings.push(`by_group: group${empty.length === 1 ? '' : 's'} ${empty.join(', ')} ha${empty.length === 1 ? 's' : 've'} no rows (null)`);
   const name = definition.name;
   const value = overall[name];
   const scalar = (value === null || typeof value === 'number') && (options as { average?: string }).average !== 'none';
-  if (!scalar) return { ...overall, by_group: byGroup, warnings };
+  if (!scalar) return { ...overall, by_group: byGroup, group_rows: groupRows, warnings };
   const defined = byGroup.flatMap((e) => (e !== null && typeof e[name] === 'number' ? [e[name]] : []));
   if (defined.length === 0) {
     warnings.push('by_group: no group has a defined value, so group_min, group_max, difference and ratio are null');
-    return { ...overall, by_group: byGroup, group_min: null, group_max: null, difference: null, ratio: null, warnings };
+    return { ...overall, by_group: byGroup, group_rows: groupRows, group_min: null, group_max: null, difference: null, ratio: null, warnings };
   }
   const min = Math.min(...defined);
   const max = Math.max(...defined);
   if (max === 0) warnings.push('by_group: ratio is 0/0 (the largest group value is 0), so null');
-  return { ...overall, by_group: byGroup, group_min: min, group_max: max, difference: max - min, ratio: max === 0 ? null : min / max, warnings };
+  return { ...overall, by_group: byGroup, group_rows: groupRows, group_min: min, group_max: max, difference: max - min, ratio: max === 0 ? null : min / max, warnings };
 }
 
 /**

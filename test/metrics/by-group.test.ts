@@ -48,12 +48,13 @@ describe('by_group answers each group as the metric answers its rows alone', () 
         } catch {
           return true; // an option combination the task refuses: a 400, not a state
         }
-        const { by_group: byGroup, group_min: _min, group_max: _max, difference: _d, ratio: _r, ...overall } = answer;
+        const { by_group: byGroup, group_rows: groupRows, group_min: _min, group_max: _max, difference: _d, ratio: _r, ...overall } = answer;
         const alone = evaluateMetrics([plain], ungrouped, configOf(ungrouped))[name];
         expect(close({ ...overall, warnings: [] }, { ...alone, warnings: [] })).toBeNull();
         expect(byGroup).toHaveLength(GROUPS);
         for (let g = 0; g < GROUPS; g++) {
           const mine = rowsOfGroup(rows, g);
+          expect((groupRows as number[])[g]).toBe(mine.labels.filter((y) => kept(shape, y)).length);
           if (!mine.labels.some((y) => kept(shape, y))) {
             expect(byGroup[g]).toBeNull();
             continue;

@@ -1,3 +1,4 @@
+import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { bodyPaths, testApp } from '../support/app.js';
@@ -44,6 +45,22 @@ describe.each(bodyPaths)('groups in POST /v1/metrics ($path)', ({ config }) => {
     expect(grouped.statusCode, grouped.body).toBe(413);
     expect(grouped.json().errors[0].path).toBe('metrics/0/thresholds');
     expect(grouped.json().detail).toMatch(/MAX_STATE_BYTES/);
+  });
+
+  it('draws a grouped metric as SVG: the overall value and each group\'s, with its rows, as the JSON answers them', async () => {
+    const payload = { ...binary, num_groups: 3, metrics: ['accuracy', { name: 'recall', by_group: true }] };
+    const json = (await post(payload)).json().metrics.recall;
+    const res = await app.inject({ method: 'POST', url: '/v1/metrics', payload, headers: { accept: 'image/svg+xml' } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(XMLValidator.validate(res.body)).toBe(true);
+    const marks = [...res.body.matchAll(/data-group="(\w+)" data-value="([^"]+)" data-rows="(\d+)"/g)].map(([, group, value, rows]) => ({ group, value, rows: Number(rows) }));
+    expect(marks).toEqual([
+      { group: 'overall', value: String(json.recall), rows: 6 },
+      { group: '0', value: String(json.by_group[0].recall), rows: 3 },
+      { group: '1', value: String(json.by_group[1].recall), rows: 3 },
+      { group: '2', value: 'null', rows: 0 },
+    ]);
   });
 
   it('answers a metric without by_group as before when the batch has groups', async () => {
