@@ -63,6 +63,17 @@ describe.each(bodyPaths)('groups in POST /v1/metrics ($path)', ({ config }) => {
     ]);
   });
 
+  it('/v1/score reads groups for its metrics as /v1/metrics does', async () => {
+    const metrics = [{ name: 'f1_score', by_group: true }, { name: 'auroc', by_group: true }, 'demographic_parity'];
+    const scored = await app.inject({ method: 'POST', url: '/v1/score', payload: { ...binary, input: 'probs', num_groups: 3, loss: null, metrics } });
+    expect(scored.statusCode, scored.body).toBe(200);
+    const plain = await post({ ...binary, input: 'probs', num_groups: 3, metrics });
+    expect(scored.json().metrics).toEqual(plain.json().metrics);
+    const bad = await app.inject({ method: 'POST', url: '/v1/score', payload: { ...binary, groups: [0, 1], metrics } });
+    expect(bad.statusCode, bad.body).toBe(400);
+    expect(bad.json().errors[0].path).toBe('groups');
+  });
+
   it('answers a metric without by_group as before when the batch has groups', async () => {
     const res = await post({ ...binary, metrics: ['f1_score', { name: 'f1_score', by_group: false, key: 'f1' }] });
     expect(res.statusCode, res.body).toBe(200);
