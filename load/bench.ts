@@ -12,6 +12,13 @@
  *   the sixteen threshold metrics, 1,000,000 × 10 scores  vs torchmetrics (1 thread), one
  *                                                          functional call each, and one
  *                                                          multiclass_stat_scores call
+ *   the sixteen by 8 groups (by_group), 1,000,000 × 10     vs the same without groups (target
+ *                                                          ≤ 1.3×), and torchmetrics per group
+ *   binary AUROC by 8 groups, 1,000,000 samples            vs the same without groups (≤ 1.3×),
+ *                                                          and roc_auc_score per group
+ *
+ * `BENCH_ONLY=<words>` runs only the benchmarks whose name holds one of the words (e.g.
+ * `BENCH_ONLY=groups`); the tables then show what was run.
  *
  * The reference libraries run in `REFERENCE_PYTHON` (default: ../.venv-ref/bin/python when it
  * exists, else /usr/bin/python3); a library that is missing there is reported as n/a.
@@ -114,7 +121,35 @@ const fullBatch = metricBatch(1_000_000);
 /** Bytes of the states the sixteen keep: typed arrays, whatever the number of rows. */
 const stateBytes = (states: MetricStates) => [...states.values()].reduce((n: number, s) => n + (s as Float64Array).byteLength, 0);
 
+// GROUPS.md: 8 groups of unequal sizes (ids scattered by a multiplicative hash; group g holds
+// about (g + 1) / 36 of the rows), the same ids for the threshold family and the binary AUROC.
+const GROUPS = 8;
+const groupIds = Int32Array.from({ length: 1_000_000 }, (_, i) => {
+  const u = ((i * 2654435761) % 4294967296) / 4294967296;
+  let g = 0;
+  for (let acc = 1 / 36; u >= acc && g < GROUPS - 1; acc += (g + 2) / 36) g++;
+  return g;
+});
+const byGroup = (requests: readonly unknown[]) => requests.map((m) => ({ ...(typeof m === 'string' ? { name: m } : (m as object)), by_group: true })) as unknown as Parameters<typeof resolveMetrics>[0];
+const groupedConfig = { ...configOf(metricBatch(1)), groups: GROUPS };
+const sixteenByGroup = resolveMetrics(byGroup(THRESHOLD_FAMILY), groupedConfig);
+const groupedFull: MetricBatch = { ...fullBatch, groups: groupIds, numGroups: GROUPS };
+// Binary AUROC through the registry, grouped and not, so both pay the same stages.
+const binaryMetricBatch: MetricBatch = { ...batch('binary', binary.scores, binary.labels, 1), preds: binary.scores, classIndices: null };
+const aurocPlain = resolveMetrics(['auroc'], configOf(binaryMetricBatch));
+const aurocGrouped = resolveMetrics(byGroup(['auroc']), { ...configOf(binaryMetricBatch), groups: GROUPS });
+const evaluate = (metrics: ReturnType<typeof resolveMetrics>, b: MetricBatch, config = configOf(b)) => computeMetrics(metrics, updateStates(metrics, initStates(metrics), b), config);
+
+const only = (process.env.BENCH_ONLY ?? '').split(/[\s,]+/).filter(Boolean);
 const bench = new Bench({ time: 2000, warmupTime: 500 });
+const add = bench.add.bind(bench);
+// With BENCH_ONLY, a benchmark whose name holds none of its words is not added.
+bench.add = ((name: string, fn: () => unknown) => (only.length === 0 || only.some((w) => name.includes(w)) ? add(name, fn) : bench)) as typeof bench.add;
+bench
+  .add('sixteen threshold metrics by 8 groups, 1e6 × 10 (groups)', () => evaluate(sixteenByGroup, { ...groupedFull }, groupedConfig))
+  .add('sixteen threshold metrics without groups, 1e6 × 10 (groups)', () => evaluate(sixteen, { ...fullBatch }))
+  .add('binary AUROC by 8 groups, 1e6 (groups)', () => evaluate(aurocGrouped, { ...binaryMetricBatch, groups: groupIds, numGroups: GROUPS }, { ...configOf(binaryMetricBatch), groups: GROUPS }))
+  .add('binary AUROC without groups, 1e6 (groups)', () => evaluate(aurocPlain, { ...binaryMetricBatch }));
 bench
   .add('exact binary AUROC, 1e6', () => {
     aurocOfBatch(new RankCountsCache(batch('binary', binary.scores, binary.labels, 1)), aurocOptions);
@@ -154,7 +189,7 @@ bench
   });
 await bench.run();
 
-const ms = (name: string) => (bench.tasks.find((t) => t.name.startsWith(name))!.result as unknown as { latency: { p50: number } }).latency.p50;
+const ms = (name: string) => (bench.tasks.find((t) => t.name.startsWith(name))?.result as unknown as { latency: { p50: number } } | undefined)?.latency.p50 ?? NaN;
 const ours = {
   focal: ms('focal loss'),
   binary: ms('exact binary'),
@@ -167,6 +202,10 @@ const ours = {
   brier: ms('brier_score'),
   isotonic: ms('isotonic calibration'),
   temperature: ms('temperature scaling'),
+  sixteenByGroup: ms('sixteen threshold metrics by 8 groups'),
+  sixteenWithoutGroups: ms('sixteen threshold metrics without groups'),
+  aurocByGroup: ms('binary AUROC by 8 groups'),
+  aurocWithoutGroups: ms('binary AUROC without groups'),
 };
 
 let reference: Record<string, number> = {};
@@ -183,7 +222,8 @@ if (existsSync(PYTHON)) {
   write('mc_logits.f64', mc.logits);
   write('threshold_probs.f64', thresholdProbs);
   write('threshold_labels.i32', thresholdBatch.labels);
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ focal: [1_000_000, 10], multiclass: [100_000, 10], threshold: [1_000_000, 10] }));
+  write('groups.i32', groupIds);
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ focal: [1_000_000, 10], multiclass: [100_000, 10], threshold: [1_000_000, 10], groups: GROUPS, only }));
   try {
     reference = JSON.parse(execFileSync(PYTHON, [new URL('./reference_bench.py', import.meta.url).pathname, dir], { encoding: 'utf8' }));
   } catch (error) {
@@ -212,6 +252,12 @@ console.table([
   row('brier_score, 1e6 × 10', ours.brier, reference.brier_ms, 'sklearn / numpy', 0.3),
   row('isotonic calibration fit, 1e6', ours.isotonic, reference.sklearn_isotonic_ms, 'sklearn IsotonicRegression.fit', 0.5),
   row('temperature scaling fit, 1e5 × 10', ours.temperature, reference.sklearn_temperature_ms, 'sklearn CalibratedClassifierCV(temperature)', 0.5),
+]);
+console.table([
+  row('16 threshold metrics by 8 groups vs without groups, 1e6 × 10', ours.sixteenByGroup, ours.sixteenWithoutGroups, 'ours, no groups', 1.3),
+  row('16 threshold metrics by 8 groups vs torchmetrics per group (14 calls × 8)', ours.sixteenByGroup, reference.torchmetrics_threshold_family_by_group_ms, 'torchmetrics 1 thread', 1),
+  row('binary AUROC by 8 groups vs without groups, 1e6', ours.aurocByGroup, ours.aurocWithoutGroups, 'ours, no groups', 1.3),
+  row('binary AUROC by 8 groups vs roc_auc_score per group, 1e6', ours.aurocByGroup, reference.sklearn_binary_by_group_ms, 'sklearn', 1),
 ]);
 console.table(
   [10_000, 1_000_000].map((rows) => {

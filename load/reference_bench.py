@@ -140,4 +140,38 @@ try:
 except ImportError:
     pass
 
+# GROUPS.md's reference: fairlearn's MetricFrame cannot be installed here, so each group's rows are
+# masked out and passed to the library, one call per group (what MetricFrame does inside).
+groups_file = f"{d}/groups.i32"
+try:
+    import torch
+    from sklearn.metrics import roc_auc_score
+    from torchmetrics.functional import classification as tmf
+
+    torch.set_num_threads(1)
+    g = np.fromfile(groups_file, dtype=np.int32)
+    n_groups = meta["groups"]
+    scores = np.fromfile(f"{d}/binary_scores.f64", dtype=np.float64)
+    blabels = np.fromfile(f"{d}/binary_labels.i32", dtype=np.int32)
+    out["sklearn_binary_by_group_ms"] = median_ms(lambda: [roc_auc_score(blabels[g == k], scores[g == k]) for k in range(n_groups)], 5)
+    rows, classes = meta["threshold"]
+    preds = torch.from_numpy(np.fromfile(f"{d}/threshold_probs.f64", dtype=np.float64).reshape(rows, classes))
+    target = torch.from_numpy(np.fromfile(f"{d}/threshold_labels.i32", dtype=np.int32).astype(np.int64))
+    tg = torch.from_numpy(g.astype(np.int64))
+
+    def family_by_group():
+        for k in range(n_groups):
+            mask = tg == k
+            p, t = preds[mask], target[mask]
+            for call in (tmf.multiclass_stat_scores, tmf.multiclass_confusion_matrix, tmf.multiclass_accuracy, tmf.multiclass_precision,
+                         tmf.multiclass_recall, tmf.multiclass_specificity, tmf.multiclass_negative_predictive_value, tmf.multiclass_f1_score,
+                         tmf.multiclass_jaccard_index, tmf.multiclass_hamming_distance, tmf.multiclass_exact_match,
+                         tmf.multiclass_matthews_corrcoef, tmf.multiclass_cohen_kappa):
+                call(p, t, num_classes=classes)
+            tmf.multiclass_fbeta_score(p, t, beta=2.0, num_classes=classes)
+
+    out["torchmetrics_threshold_family_by_group_ms"] = median_ms(family_by_group, 3)
+except (ImportError, FileNotFoundError):
+    pass
+
 print(json.dumps(out))

@@ -1,5 +1,6 @@
 import { invalidField, payloadTooLarge } from '../errors.js';
 import type { Task } from './task.js';
+import { readGroups } from './groups.js';
 import { rankingBatchFromTensors, requestWeights, type RankingBatch, type RankingBatchRequest } from './ranking-batch.js';
 import { TypedTensor, emptyBatchShaped, flattenIntegers, flattenNumbers, formatShape, pathOf, sampleWeights, type LabelTensor, type Tensor } from './tensor.js';
 
@@ -20,6 +21,13 @@ export interface MetricBatch extends RankingBatch {
    * product of the extra sizes), so `rows / sampleRows` samples. Absent for a batch without them.
    */
   sampleRows?: number;
+  /**
+   * The request's `groups`: one group id per row, each in 0…numGroups−1 (see `readGroups` in
+   * groups.ts); absent for a batch sent without them.
+   */
+  groups?: Int32Array;
+  /** The group count G (`num_groups`, else the largest id + 1); set with `groups`. */
+  numGroups?: number;
 }
 
 /**
@@ -47,6 +55,8 @@ export interface MetricConfig {
   classIndices: boolean;
   /** The batch had extra dimensions (`sampleRows`), which `multidim_average: "samplewise"` needs. */
   multidim?: boolean;
+  /** The group count G of a batch sent with `groups` (a session's `num_groups`); absent without groups. */
+  groups?: number;
 }
 
 export const configOf = (batch: MetricBatch): MetricConfig => ({
@@ -55,7 +65,31 @@ export const configOf = (batch: MetricBatch): MetricConfig => ({
   ignoreIndex: batch.ignoreIndex,
   classIndices: batch.classIndices !== null,
   multidim: batch.sampleRows !== undefined,
+  ...(batch.numGroups === undefined ? {} : { groups: batch.numGroups }),
 });
+
+/** The group fields of a metrics request (GROUPS.md): one id per sample, and the group count. */
+export interface GroupsRequest {
+  groups?: unknown;
+  num_groups?: number | undefined;
+}
+
+/**
+ * A batch with its `groups` read and checked (see `readGroups`): unchanged when the request has
+ * none (`num_groups` alone is a 400: it counts the ids of `groups`). Batches with extra dimensions
+ * (`[N, ...]`) take no groups yet.
+ *
+ * @throws {ProblemError} 400 naming `groups`, `groups/<i>` or `num_groups`
+ */
+export function withGroups(batch: MetricBatch, request: GroupsRequest): MetricBatch {
+  if (request.groups === undefined) {
+    if (request.num_groups !== undefined) throw invalidField('num_groups', 'counts the ids of "groups"; send groups with it');
+    return batch;
+  }
+  if (batch.sampleRows !== undefined) throw invalidField('groups', 'batches with extra dimensions ([N, ...]) take no groups');
+  const { ids, count } = readGroups(request.groups, request.num_groups, batch.rows);
+  return { ...batch, groups: ids, numGroups: count };
+}
 
 /**
  * Validates and formats a /v1/metrics batch (torchmetrics' `_format` stage): shapes, task,
@@ -64,13 +98,13 @@ export const configOf = (batch: MetricBatch): MetricConfig => ({
  *
  * @throws {ProblemError} 400 naming the field and index
  */
-export function formatMetricBatch(request: RankingBatchRequest): MetricBatch {
+export function formatMetricBatch(request: RankingBatchRequest & GroupsRequest): MetricBatch {
   const preds = flattenNumbers('preds', request.preds, MAX_METRICS_RANK);
   const labels = flattenIntegers('labels', request.labels, MAX_METRICS_RANK);
   const multidim = multidimRows(preds, labels, request);
-  if (multidim === null) return metricBatchFromTensors(preds, labels, request);
+  if (multidim === null) return withGroups(metricBatchFromTensors(preds, labels, request), request);
   const batch = metricBatchFromTensors(multidim.preds, multidim.labels, { ...request, task: multidim.task, sample_weight: multidim.weights });
-  return { ...batch, sampleRows: multidim.sampleRows };
+  return withGroups({ ...batch, sampleRows: multidim.sampleRows }, request);
 }
 
 /** The deepest /v1/metrics tensors: multiclass scores of images, [N, C, H, W]. */

@@ -1,5 +1,6 @@
 import { ScoreLossOptions, type ScoreRequest, type ScoreResponse } from '../schemas/score.js';
-import { configOf, metricBatchFromTensors, type MetricBatch } from '../batch/batch.js';
+import { configOf, metricBatchFromTensors, withGroups, type MetricBatch } from '../batch/batch.js';
+import { invalidField } from '../errors.js';
 import { evaluateMetrics, type MetricRequest } from '../metrics/evaluate.js';
 import { encodeArrowResponse } from '../wire/arrow.js';
 import { focalLossBatchFromTensors, focalLossJson, focalLossOfBatch, type FocalLossBatch, type FocalLossResult } from './focal-loss.js';
@@ -95,7 +96,11 @@ export function scoreStages(
 export function computeScore(request: ScoreRequest): ScoreResult {
   const preds = flattenNumbers('preds', request.preds, 3);
   const labels = flattenIntegers('labels', request.labels, 2);
-  const { focalBatch, loss, metricBatch, input, warnings } = scoreStages(preds, labels, request, request.metrics.length > 0);
+  const stages = scoreStages(preds, labels, request, request.metrics.length > 0);
+  const { focalBatch, loss, input, warnings } = stages;
+  // The metrics' groups (GROUPS.md): checked against the metrics' samples; the loss ignores them.
+  const metricBatch = stages.metricBatch && withGroups(stages.metricBatch, request);
+  if (!stages.metricBatch && request.groups !== undefined) throw invalidField('groups', 'are read by metrics: this request asks none');
   const metrics: ScoreResult['metrics'] = metricBatch ? evaluateMetrics(request.metrics as MetricRequest[], metricBatch, configOf(metricBatch)) : {};
   return { task: focalBatch.task, input, loss, metrics, warnings };
 }

@@ -8,6 +8,7 @@ import type { Derived, MetricDefinition, MetricEntry } from './definition.js';
 import { metricDefinition, metricNames } from './registry.js';
 import { samplesOf } from './samplewise.js';
 import type { StateSpec } from './state.js';
+import { groupedEntry, groupedState, type GroupedState } from './grouped.js';
 
 /** A metric as a request names it: its name, or an object with `name`, optional `key` and options. */
 export type MetricRequest = string | ({ name: string; key?: string | undefined } & Record<string, unknown>);
@@ -23,6 +24,8 @@ export interface ResolvedMetric {
   index: number;
   /** Options sent with their declared default to a task that does not take them: left out, and said in the entry's warnings. */
   ignored: readonly string[];
+  /** `by_group: true`: the metric's own state, of which `state` keeps one per group (G = config.groups). */
+  byGroup?: StateSpec<unknown>;
 }
 
 const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -38,7 +41,7 @@ const quoted = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', 
  * @throws {ProblemError} 400 naming `metrics/<i>` (and the option), with what is allowed
  */
 export function resolveMetrics(requests: readonly MetricRequest[], config: MetricConfig): ResolvedMetric[] {
-  const cacheKey = `${config.task}|${config.classes}|${config.ignoreIndex}|${config.classIndices}|${config.multidim === true}|${JSON.stringify(requests)}`;
+  const cacheKey = `${config.task}|${config.classes}|${config.ignoreIndex}|${config.classIndices}|${config.multidim === true}|${config.groups}|${JSON.stringify(requests)}`;
   let metrics = resolved.get(cacheKey);
   if (!metrics) {
     const keys = new Set<string>();
@@ -67,7 +70,9 @@ function resolveOne(request: MetricRequest, index: number, config: MetricConfig,
   if (!definition.tasks.includes(config.task)) {
     throw invalidField(path, `${definition.name} exists for ${definition.tasks.join(', ')}; this batch is ${config.task}`);
   }
-  const { name, key = definition.name, ...given } = entry;
+  const { name, key = definition.name, by_group: byGroup = false, ...given } = entry;
+  if (typeof byGroup !== 'boolean') throw invalidField(`${path}/by_group`, `must be true or false, got ${describeValue(byGroup)}`);
+  if (byGroup && config.groups === undefined) throw invalidField('groups', `metrics/${index} (${definition.name}) asks by_group: send one group id per sample in "groups"`);
   if (typeof key !== 'string' || key.length === 0) throw invalidField(`${path}/key`, 'must be a non-empty string');
   // The key names a property of the answer: one that is an object's prototype cannot be.
   if (RESERVED_KEYS.has(key)) throw invalidField(`${path}/key`, `"${key}" is reserved; choose another key`);
@@ -96,7 +101,9 @@ function resolveOne(request: MetricRequest, index: number, config: MetricConfig,
   }
   const options = parsed.data;
   definition.check?.(options, config, path);
-  return { key, definition, options, state: definition.state(options, config), index, ignored };
+  const state = definition.state(options, config);
+  if (!byGroup || config.groups === undefined) return { key, definition, options, state, index, ignored };
+  return { key, definition, options, state: groupedState(state, config.groups) as StateSpec<unknown>, index, ignored, byGroup: state };
 }
 
 /**
@@ -115,7 +122,8 @@ function declaredDefault(definition: MetricDefinition<object, unknown>, option: 
  */
 function checkAnswerSize(metrics: readonly ResolvedMetric[], config: MetricConfig, samples = 0): void {
   let size = 0;
-  for (const m of metrics) size += m.definition.answerSize?.(config, m.options, samples) ?? config.classes;
+  // A grouped answer is the overall one and one per group.
+  for (const m of metrics) size += (m.definition.answerSize?.(config, m.options, samples) ?? config.classes) * (m.byGroup ? (config.groups ?? 0) + 1 : 1);
   checkAnswerValues('metrics', size, `${metrics.length} metrics of ${config.classes} classes${samples > 0 ? ` over ${samples.toLocaleString('en')} samples (samplewise)` : ''}`);
 }
 
@@ -123,7 +131,8 @@ function checkAnswerSize(metrics: readonly ResolvedMetric[], config: MetricConfi
 function costField(m: ResolvedMetric, of: 'state' | 'work'): string {
   const path = `metrics/${m.index}`;
   const options = m.options as { thresholds?: unknown; n_bins?: unknown; ci?: { method?: string } | null };
-  if (of === 'state' && m.state.key.startsWith('binned:')) return `${path}/thresholds`;
+  // A grouped state is sized by its metric's state (times the groups): the same option names it.
+  if (of === 'state' && (m.byGroup ?? m.state).key.startsWith('binned:')) return `${path}/thresholds`;
   if (m.state.bytesPerSample !== undefined) return `${path}/multidim_average`;
   if (of === 'state' && options.n_bins !== undefined) return `${path}/n_bins`;
   if (of === 'work' && options.ci?.method === 'bootstrap') return `${path}/ci/n_resamples`;
@@ -199,8 +208,9 @@ export function checkMetricsWork(metrics: readonly ResolvedMetric[], config: Met
     }
     // Every metric's compute goes class by class (values, warnings, averages) however few rows.
     // A samplewise metric computes once per sample.
-    const computes = m.state.bytesPerSample === undefined ? 1 : samples;
-    if (stages.compute) work += (m.definition.work?.(m.options, config, rows) ?? 0) + computes * config.classes * CLASS_WORK;
+    const computes = (m.state.bytesPerSample === undefined ? 1 : samples) * (m.byGroup ? (config.groups ?? 0) + 1 : 1);
+    // A grouped compute reads the groups' rows once and all of them once: twice the metric's work.
+    if (stages.compute) work += (m.definition.work?.(m.options, config, rows) ?? 0) * (m.byGroup ? 2 : 1) + computes * config.classes * CLASS_WORK;
     total += work;
     if (work > costliestWork) [costliest, costliestWork] = [m, work];
   }
@@ -244,11 +254,17 @@ export function mergeStates(metrics: readonly ResolvedMetric[], a: MetricStates,
 export function computeMetrics(metrics: readonly ResolvedMetric[], states: MetricStates, config: MetricConfig): Record<string, MetricEntry> {
   const out: Record<string, MetricEntry> = {};
   const groups = new Map<string, Derived>();
+  const derivedOf = (key: string) => {
+    let derived = groups.get(key);
+    if (!derived) groups.set(key, (derived = sharedWithin(new Map())));
+    return derived;
+  };
   for (const m of metrics) {
-    let derived = groups.get(m.state.key);
-    if (!derived) groups.set(m.state.key, (derived = sharedWithin(new Map())));
+    const state = states.get(m.state.key);
     try {
-      const entry = m.definition.compute(states.get(m.state.key), m.options, config, derived);
+      const entry = m.byGroup
+        ? groupedEntry(m.definition, m.options, m.byGroup, state as GroupedState<unknown>, config, (g) => derivedOf(`${m.state.key}#${g}`))
+        : m.definition.compute(state, m.options, config, derivedOf(m.state.key));
       out[m.key] = m.ignored.length === 0 ? entry : { ...entry, warnings: [...entry.warnings, ...m.ignored.map((o) => `"${o}" was sent with its default and ignored: ${config.task} ${m.definition.name} does not take it`)] };
     } catch (error) {
       throw underPath(error, `metrics/${m.index}`);

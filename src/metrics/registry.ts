@@ -15,6 +15,7 @@ import { statScores } from './stat-scores.js';
 import { classificationReportMetric } from './classification-report.js';
 import { d2BrierScore, d2LogLossScore } from './d2-scores.js';
 import { classLikelihoodRatios } from './likelihood-ratios.js';
+import { demographicParity, equalOpportunity, groupsStatRates } from './fairness.js';
 
 /**
  * Every metric the service answers, in catalogue order (METRICS.md). /v1/metrics, /v1/score,
@@ -57,6 +58,10 @@ export const metricDefinitions = [
   classLikelihoodRatios,
   d2LogLossScore,
   d2BrierScore,
+  // Group fairness (GROUPS.md), binary with groups.
+  demographicParity,
+  equalOpportunity,
+  groupsStatRates,
 ] as unknown as readonly MetricDefinition<object, unknown>[];
 
 export const metricNames: readonly string[] = metricDefinitions.map((d) => d.name);

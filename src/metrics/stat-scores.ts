@@ -49,10 +49,17 @@ export function statState(config: MetricConfig, options: DecisionOptions): State
   const { task, classes } = config;
   if (task === 'multiclass') {
     const k = options.top_k ?? 1;
-    return countsState(`stat_scores:top_k=${k}`, 4 * classes, (into, batch) => {
-      if (k === 1 && classes <= MAX_MATRIX_CLASSES) statCountsFromMatrix(into, batchConfusion(batch), classes);
-      else multiclassStatCounts(into, batch.labels, predictedClasses(batch, k), classes, batch.ignoreIndex, batch.weights);
-    });
+    const fromMatrix = k === 1 && classes <= MAX_MATRIX_CLASSES;
+    return countsState(
+      `stat_scores:top_k=${k}`,
+      4 * classes,
+      (into, batch) => {
+        if (fromMatrix) statCountsFromMatrix(into, batchConfusion(batch), classes);
+        else multiclassStatCounts(into, batch.labels, predictedClasses(batch, k), classes, batch.ignoreIndex, batch.weights);
+      },
+      1,
+      fromMatrix ? (into, batch) => forEachGroupMatrix(batch, (g, matrix) => statCountsFromMatrix(into.subarray(4 * classes * g, 4 * classes * (g + 1)), matrix, classes)) : undefined,
+    );
   }
   const t = options.threshold ?? 0.5;
   return countsState(`stat_scores:threshold=${t}`, 4 * classes, (into, batch) => {
@@ -130,10 +137,48 @@ export function samplewiseExactMatchState(config: MetricConfig, options: Decisio
 export function confusionState(config: MetricConfig, options: DecisionOptions): StateSpec<Float64Array> {
   const { task, classes } = config;
   if (task !== 'multiclass') return statState(config, options);
-  return countsState('confusion_matrix', classes * classes, (into, batch) => {
-    const matrix = batchConfusion(batch);
-    for (let i = 0; i < matrix.length; i++) into[i] += matrix[i];
+  return countsState(
+    'confusion_matrix',
+    classes * classes,
+    (into, batch) => {
+      const matrix = batchConfusion(batch);
+      for (let i = 0; i < matrix.length; i++) into[i] += matrix[i];
+    },
+    1,
+    (into, batch) => into.set(groupConfusion(batch)),
+  );
+}
+
+/** Where a batch with groups keeps its confusion matrix per group. */
+const GROUP_CONFUSION = Symbol('confusion matrix per group');
+
+/**
+ * A multiclass batch's C × C confusion matrix (top-1) of each group, G × C × C, group-major, in
+ * one pass over the rows (the argmax shared with the other metrics): group g's block is what
+ * {@link batchConfusion} makes of group g's rows alone, ignored rows left out, weighted rows
+ * summed in row order. O(rows + G·C²).
+ */
+function groupConfusion(batch: MetricBatch): Float64Array {
+  return derivedFromBatch(batch, GROUP_CONFUSION, () => {
+    const { rows, classes, labels, ignoreIndex, weights, groups, numGroups } = batch;
+    if (groups === undefined || numGroups === undefined) throw new Error('groupConfusion: the batch has no groups');
+    const predicted = predictedClasses(batch, 1);
+    const out = new Float64Array(numGroups * classes * classes);
+    const block = classes * classes;
+    for (let i = 0; i < rows; i++) {
+      const y = labels[i];
+      if (y === ignoreIndex) continue;
+      out[groups[i] * block + y * classes + predicted[i]] += weights === null ? 1 : weights[i];
+    }
+    return out;
   });
+}
+
+/** Calls `each(g, matrix)` with each group's confusion matrix (a view of {@link groupConfusion}). */
+function forEachGroupMatrix(batch: MetricBatch, each: (group: number, matrix: Float64Array) => void): void {
+  const all = groupConfusion(batch);
+  const block = batch.classes * batch.classes;
+  for (let g = 0; g < (batch.numGroups ?? 0); g++) each(g, all.subarray(g * block, (g + 1) * block));
 }
 
 /** Where a batch keeps its confusion matrix (see derivedFromBatch). */
@@ -184,37 +229,56 @@ export function exactMatchState(options: DecisionOptions): StateSpec<Float64Arra
  * O(rows).
  */
 export function multiclassExactMatchState(): StateSpec<Float64Array> {
-  return countsState('exact_match:multiclass', 2, (into, batch: MetricBatch) => {
-    const m = rowsPerSample(batch);
-    if (m === 1 && batch.classes <= MAX_MATRIX_CLASSES) {
-      // One position per sample: the rows right are the trace of the batch's confusion matrix,
-      // which the stat scores of the same request have already made (weighted, ignored rows out).
-      const matrix = batchConfusion(batch);
-      const c = batch.classes;
-      for (let i = 0; i < c; i++) {
-        into[0] += matrix[i * c + i];
-        for (let j = 0; j < c; j++) into[1] += matrix[i * c + j];
+  return countsState(
+    'exact_match:multiclass',
+    2,
+    (into, batch: MetricBatch) => {
+      const m = rowsPerSample(batch);
+      if (m === 1 && batch.classes <= MAX_MATRIX_CLASSES) {
+        // One position per sample: the rows right are the trace of the batch's confusion matrix,
+        // which the stat scores of the same request have already made (weighted, ignored rows out).
+        const matrix = batchConfusion(batch);
+        const c = batch.classes;
+        for (let i = 0; i < c; i++) {
+          into[0] += matrix[i * c + i];
+          for (let j = 0; j < c; j++) into[1] += matrix[i * c + j];
+        }
+        return;
       }
-      return;
-    }
-    const predicted = predictedClasses(batch, 1);
-    const { labels, ignoreIndex, weights } = batch;
-    for (let start = 0; start < batch.rows; start += m) {
-      let kept = 0;
-      let right = true;
-      for (let r = start; r < start + m; r++) {
+      const predicted = predictedClasses(batch, 1);
+      const { labels, ignoreIndex, weights } = batch;
+      for (let start = 0; start < batch.rows; start += m) {
+        let kept = 0;
+        let right = true;
+        for (let r = start; r < start + m; r++) {
+          if (labels[r] === ignoreIndex) continue;
+          const w = weights === null ? 1 : weights[r];
+          if (w === 0) continue;
+          kept += w;
+          if (predicted[r] !== labels[r]) right = false;
+        }
+        if (kept === 0) continue;
+        const weight = m === 1 ? kept : 1;
+        into[1] += weight;
+        if (right) into[0] += weight;
+      }
+    },
+    1,
+    // A grouped batch has one row per sample (groups take no extra dimensions): group g's
+    // [matched, rows] at 2g, each row weighing its weight, ignored and weight-0 rows left out.
+    (into, batch: MetricBatch) => {
+      const predicted = predictedClasses(batch, 1);
+      const { labels, ignoreIndex, weights, groups } = batch;
+      if (groups === undefined) throw new Error('exact_match by group: the batch has no groups');
+      for (let r = 0; r < batch.rows; r++) {
         if (labels[r] === ignoreIndex) continue;
         const w = weights === null ? 1 : weights[r];
         if (w === 0) continue;
-        kept += w;
-        if (predicted[r] !== labels[r]) right = false;
+        into[2 * groups[r] + 1] += w;
+        if (predicted[r] === labels[r]) into[2 * groups[r]] += w;
       }
-      if (kept === 0) continue;
-      const weight = m === 1 ? kept : 1;
-      into[1] += weight;
-      if (right) into[0] += weight;
-    }
-  });
+    },
+  );
 }
 
 /**

@@ -27,6 +27,12 @@ export interface StateSpec<S> {
   computeWork?(classes: number, rows: number): number;
   init(): S;
   update(state: S, batch: MetricBatch): S;
+  /**
+   * Folds a batch with `groups` into one state per group in one pass, without splitting the batch
+   * (`groupedState` splits it otherwise): `states[g]` plus group g's rows. Pure, as `update`;
+   * equal to `update(states[g], rows of group g)` for every g.
+   */
+  updateByGroup?(states: readonly S[], batch: MetricBatch): S[];
   merge(a: S, b: S): S;
 }
 
@@ -34,9 +40,29 @@ export interface StateSpec<S> {
  * A state of `size` counts (float64: exact integers up to 2^53, and weighted counts later),
  * merged by adding: `dist_reduce_fx="sum"`. `count` adds one batch's counts into a zeroed array.
  */
-export function countsState(key: string, size: number, count: (into: Float64Array, batch: MetricBatch) => void, workPerElement = 1): StateSpec<Float64Array> {
+export function countsState(
+  key: string,
+  size: number,
+  count: (into: Float64Array, batch: MetricBatch) => void,
+  workPerElement = 1,
+  /** Counts a batch with `groups` into G blocks of `size` (group g's at g·size) in one pass: `updateByGroup`. */
+  countByGroup?: (into: Float64Array, batch: MetricBatch) => void,
+): StateSpec<Float64Array> {
   return {
     key,
+    ...(countByGroup === undefined
+      ? {}
+      : {
+          updateByGroup(states: readonly Float64Array[], batch: MetricBatch) {
+            const blocks = new Float64Array(states.length * size);
+            countByGroup(blocks, batch);
+            return states.map((state, g) => {
+              const next = Float64Array.from(state);
+              for (let i = 0; i < size; i++) next[i] += blocks[g * size + i];
+              return next;
+            });
+          },
+        }),
     bytes: size * 8,
     workPerElement,
     init: () => new Float64Array(size),

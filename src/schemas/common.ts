@@ -27,7 +27,7 @@ function tensorJsonSchema(maxRank: number, leaf: object, description: string): R
  * (`src/wire/json-body.ts`); a tensor field missing here still works, through JSON.parse
  * (test/json-body.test.ts checks that none is missing).
  */
-export const TENSOR_FIELDS: ReadonlySet<string> = new Set(['preds', 'labels', 'preds_a', 'preds_b', 'sample_weight']);
+export const TENSOR_FIELDS: ReadonlySet<string> = new Set(['preds', 'labels', 'preds_a', 'preds_b', 'sample_weight', 'groups']);
 
 /** The schemas made by {@link numberTensor}, so tests can find every tensor field. */
 export const tensorSchemas = new WeakSet<z.ZodType>();

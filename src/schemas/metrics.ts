@@ -7,6 +7,7 @@ import { Task } from '../batch/task.js';
 import { rankingBatchFields } from './ranking.js';
 import { PerClass } from '../metrics/averaging.js';
 import { ReportRow } from '../metrics/classification-report.js';
+import { MAX_GROUPS } from '../batch/groups.js';
 
 /**
  * A metric's options as a request sends them: every option optional, its default documented
@@ -57,6 +58,16 @@ function unknownOptionMessage(d: MetricDefinition<object, unknown>, keys: readon
   return `unknown field ${keys.map((k) => `"${k}"`).join(', ')}: ${d.name} takes ${[...optionNames(d), 'key'].map((k) => `"${k}"`).join(', ')}${elsewhere.join('')}`;
 }
 
+/** `by_group`, which every metric of the registry takes (GROUPS.md). */
+const ByGroup = z
+  .boolean()
+  .optional()
+  .meta({
+    default: false,
+    description:
+      'Also answer the metric per group of the batch\'s `groups` (fairlearn\'s MetricFrame): `by_group` (each group\'s answer over its rows alone, null for a group without rows) and, for a scalar value, `group_min`, `group_max`, `difference` (max − min) and `ratio` (min / max). Needs `groups`.',
+  });
+
 const MetricWithOptions = z.discriminatedUnion(
   'name',
   metricDefinitions.map((d) =>
@@ -65,6 +76,7 @@ const MetricWithOptions = z.discriminatedUnion(
         {
           name: z.literal(d.name),
           key: z.string().min(1).optional().describe('The entry\'s name in the response (default: the metric\'s name), to ask one metric twice.'),
+          by_group: ByGroup,
           ...sentOptions(d as MetricDefinition<object, unknown>),
         },
         { error: (issue) => (issue.code === 'unrecognized_keys' ? unknownOptionMessage(d as MetricDefinition<object, unknown>, issue.keys) : undefined) },
@@ -111,6 +123,11 @@ export const MetricsRequest = z
       4,
       'One weight per sample, finite and >= 0 (scikit-learn): [N] (binary: shaped like labels; multilabel: one per row, each entry weighing it); with extra dimensions one per element, shaped like the labels (multilabel: [N, ...], without the label axis). Counts become weighted counts; a weight-0 sample changes nothing.',
     ).optional(),
+    groups: labelTensor(
+      1,
+      'One integer group id per sample [N] (multilabel: one per row), in 0..num_groups-1: what `by_group` and the fairness metrics split the rows by. Rows whose label is ignore_index leave their group.',
+    ).optional(),
+    num_groups: z.number().int().min(1).max(MAX_GROUPS).optional().describe('The group count G (default: the largest id of `groups` + 1); a group without rows answers null.'),
     num_classes: rankingBatchFields.num_classes.describe('Multiclass: when given, must equal C; required with class-index preds [N] (a 400 naming `num_classes` otherwise).'),
     metrics: z.array(MetricSpec).min(1).describe('Metric names, or objects with a name, an optional key and that metric\'s options (torchmetrics names and defaults).'),
   })

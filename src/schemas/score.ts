@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { namedExamples } from './common.js';
 import { Task } from '../batch/task.js';
-import { MetricResult, MetricSpec } from './metrics.js';
+import { MetricResult, MetricSpec, MetricsRequest } from './metrics.js';
 import { InputUsed } from '../batch/task.js';
 import { FocalLossRequest, FocalLossResponse } from './focal-loss.js';
 
@@ -19,6 +19,8 @@ export const ScoreRequest = z
     input: FocalLossRequest.shape.input,
     ignore_index: FocalLossRequest.shape.ignore_index,
     sample_weight: FocalLossRequest.shape.sample_weight,
+    groups: MetricsRequest.shape.groups.describe('As in /v1/metrics: one group id per sample [N] (not for [B, N, C] batches), read by the metrics only.'),
+    num_groups: MetricsRequest.shape.num_groups,
     loss: ScoreLossOptions.nullable()
       .optional()
       .describe('Focal-loss options as in /v1/focal-loss (absent: their defaults); null skips the loss.'),

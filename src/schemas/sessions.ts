@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { LabelValue, namedExamples } from './common.js';
+import { LabelValue, labelTensor, namedExamples } from './common.js';
+import { MAX_GROUPS } from '../batch/groups.js';
 import { Task } from '../batch/task.js';
 import { FocalLossRequest, FocalLossResponse } from './focal-loss.js';
 import { MetricResult, MetricSpec } from './metrics.js';
@@ -24,6 +25,13 @@ export const SessionCreateRequest = z
       .optional()
       .describe('How preds are read. Default: `logits` with a loss (the loss takes no `auto`), else `auto` (torchmetrics\' rule, decided per batch).'),
     ignore_index: LabelValue.optional().describe('Labels with this value are left out, as on every endpoint.'),
+    num_groups: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_GROUPS)
+      .optional()
+      .describe('The group count G of every batch\'s `groups`: required with any metric `by_group` or a fairness metric (a 400 naming `num_groups` otherwise), whose state is G times the metric\'s.'),
     loss: ScoreLossOptions.nullable()
       .default(null)
       .describe('Focal-loss options (as /v1/focal-loss): each batch answers its loss (and `grad` with return_grad) and the session its epoch loss. null: no loss.'),
@@ -59,6 +67,7 @@ export const SessionDescription = z
     num_labels: z.number().int().nullable(),
     input: z.enum(['auto', 'probs', 'logits']),
     ignore_index: z.number().int().nullable(),
+    num_groups: z.number().int().optional().describe('The group count of every batch\'s `groups`, when the session has one.'),
     // As sent at creation (output schemas of their own would duplicate the request's components).
     loss: z.record(z.string(), z.unknown()).nullable().describe('The focal-loss options, as sent.'),
     metrics: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).describe('The metrics, as sent.'),
@@ -75,6 +84,7 @@ export const SessionBatchRequest = z
       'Shaped as the session\'s task says: binary and multilabel like preds, multiclass one class index per row of preds [N, C] in 0..num_classes-1 (a 400 naming `labels` otherwise).',
     ),
     sample_weight: rankingBatchFields.sample_weight,
+    groups: labelTensor(1, 'One group id per sample [N] (multilabel: per row) in 0..num_groups-1: required when the session has num_groups, refused otherwise.').optional(),
   })
   .meta({
     ...namedExamples({

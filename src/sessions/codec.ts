@@ -76,7 +76,7 @@ export function decodeCounts(bytes: Uint8Array): CountStates {
 const CHUNK_VERSION = 1;
 const CHUNK_HEADER = 16;
 const TASKS: readonly Task[] = ['binary', 'multiclass', 'multilabel'];
-const FLAG = { logits: 1, logOdds: 2, weighted: 4, ignore: 8 } as const;
+const FLAG = { logits: 1, logOdds: 2, weighted: 4, ignore: 8, groups: 16 } as const;
 
 /** The narrowest signed integer type that holds every label. */
 function labelBytesOf(labels: Int32Array): 1 | 2 | 4 {
@@ -93,18 +93,23 @@ function labelBytesOf(labels: Int32Array): 1 | 2 | 4 {
 
 const LABEL_ARRAYS = { 1: Int8Array, 2: Int16Array, 4: Int32Array } as const;
 
-/** One batch of rows (the exact ranking state's chunk) as bytes: 9 bytes a binary row, plus 16. */
-export function encodeChunk(batch: RankingBatch): Uint8Array {
+/**
+ * One batch of rows (the exact ranking state's chunk) as bytes: 9 bytes a binary row, plus 16.
+ * With `groups` (a session with grouped ranking metrics) each row's group id follows the weights,
+ * as int32 (4 bytes a row, flag `groups`), so the epoch's rows can be split by group again.
+ */
+export function encodeChunk(batch: RankingBatch, groups?: Int32Array): Uint8Array {
   const labelBytes = labelBytesOf(batch.labels);
   const scoreBytes = batch.scores.length * 8;
   const weightBytes = batch.weights ? batch.rows * 8 : 0;
-  const bytes = new Uint8Array(CHUNK_HEADER + scoreBytes + weightBytes + batch.labels.length * labelBytes);
+  const groupBytes = groups ? batch.rows * 4 : 0;
+  const bytes = new Uint8Array(CHUNK_HEADER + scoreBytes + weightBytes + groupBytes + batch.labels.length * labelBytes);
   const header = new DataView(bytes.buffer);
   header.setUint8(0, CHUNK_VERSION);
   header.setUint8(1, TASKS.indexOf(batch.task));
   header.setUint8(
     2,
-    (batch.input === 'logits' ? FLAG.logits : 0) | (batch.scoresAreLogOdds ? FLAG.logOdds : 0) | (batch.weights ? FLAG.weighted : 0) | (batch.ignoreIndex !== null ? FLAG.ignore : 0),
+    (batch.input === 'logits' ? FLAG.logits : 0) | (batch.scoresAreLogOdds ? FLAG.logOdds : 0) | (batch.weights ? FLAG.weighted : 0) | (batch.ignoreIndex !== null ? FLAG.ignore : 0) | (groups ? FLAG.groups : 0),
   );
   header.setUint8(3, labelBytes);
   header.setUint32(4, batch.rows, true);
@@ -112,12 +117,13 @@ export function encodeChunk(batch: RankingBatch): Uint8Array {
   header.setInt32(12, batch.ignoreIndex ?? 0, true);
   new Float64Array(bytes.buffer, CHUNK_HEADER, batch.scores.length).set(batch.scores);
   if (batch.weights) new Float64Array(bytes.buffer, CHUNK_HEADER + scoreBytes, batch.rows).set(batch.weights);
-  new LABEL_ARRAYS[labelBytes](bytes.buffer, CHUNK_HEADER + scoreBytes + weightBytes, batch.labels.length).set(batch.labels);
+  if (groups) new Int32Array(bytes.buffer, CHUNK_HEADER + scoreBytes + weightBytes, batch.rows).set(groups);
+  new LABEL_ARRAYS[labelBytes](bytes.buffer, CHUNK_HEADER + scoreBytes + weightBytes + groupBytes, batch.labels.length).set(batch.labels);
   return bytes;
 }
 
-/** A rows chunk read in place: scores, weights and labels (as stored: 8, 16 or 32 bits) are views. */
-function readChunk(stored: Uint8Array): RowsChunk {
+/** A rows chunk read in place: scores, weights, group ids and labels (as stored: 8, 16 or 32 bits) are views. */
+function readChunk(stored: Uint8Array): RowsChunk & { groups: Int32Array | null } {
   // Typed views need 8-byte alignment: a copy when the store's buffer does not give it.
   const bytes = stored.byteOffset % 8 === 0 ? stored : new Uint8Array(stored);
   const header = new DataView(bytes.buffer, bytes.byteOffset, CHUNK_HEADER);
@@ -132,6 +138,8 @@ function readChunk(stored: Uint8Array): RowsChunk {
   const at = bytes.byteOffset + CHUNK_HEADER;
   const weighted = (flags & FLAG.weighted) !== 0;
   const weightBytes = weighted ? rows * 8 : 0;
+  const grouped = (flags & FLAG.groups) !== 0;
+  const groupBytes = grouped ? rows * 4 : 0;
   const buffer = bytes.buffer as ArrayBuffer;
   return {
     task,
@@ -140,7 +148,8 @@ function readChunk(stored: Uint8Array): RowsChunk {
     classes,
     scores: new Float64Array(buffer, at, scoreCount),
     scoresAreLogOdds: (flags & FLAG.logOdds) !== 0,
-    labels: new LABEL_ARRAYS[labelBytes](buffer, at + scoreCount * 8 + weightBytes, labelCount),
+    labels: new LABEL_ARRAYS[labelBytes](buffer, at + scoreCount * 8 + weightBytes + groupBytes, labelCount),
+    groups: grouped ? new Int32Array(buffer, at + scoreCount * 8 + weightBytes, rows) : null,
     ignoreIndex: flags & FLAG.ignore ? header.getInt32(12, true) : null,
     weights: weighted ? new Float64Array(buffer, at + scoreCount * 8, rows) : null,
     warnings: [],
@@ -149,8 +158,24 @@ function readChunk(stored: Uint8Array): RowsChunk {
 
 /** One rows chunk as a batch: scores and weights viewed in place, labels widened to 32 bits. */
 export function decodeChunk(stored: Uint8Array): RankingBatch {
-  const chunk = readChunk(stored);
+  const { groups: _groups, ...chunk } = readChunk(stored);
   return { ...chunk, labels: new Int32Array(chunk.labels) };
+}
+
+/**
+ * The group ids of a session's rows chunks, concatenated in the order {@link decodeRows} puts
+ * their rows; null when a chunk has none (a session without grouped ranking metrics).
+ */
+export function decodeRowGroups(stored: readonly Uint8Array[]): Int32Array | null {
+  const parts = stored.map((s) => readChunk(s).groups);
+  if (parts.some((p) => p === null)) return null;
+  const out = new Int32Array(parts.reduce((n, p) => n + p!.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p!, at);
+    at += p!.length;
+  }
+  return out;
 }
 
 /**
@@ -159,5 +184,5 @@ export function decodeChunk(stored: Uint8Array): RankingBatch {
  * widened on the way), which is what `concatRows` would make of them decoded one by one.
  */
 export function decodeRows(stored: readonly Uint8Array[]): { chunks: RankingBatch[] } {
-  return { chunks: stored.length <= 1 ? stored.map(decodeChunk) : [concatChunks(stored.map(readChunk))] };
+  return { chunks: stored.length <= 1 ? stored.map(decodeChunk) : [concatChunks(stored.map((s) => readChunk(s)))] };
 }

@@ -150,7 +150,7 @@ export class SessionService {
       const loaded = await this.store.load(other, owner);
       const source = this.owned(loaded?.record ?? null, owner, other, `from/${i}`);
       if (source.record.config !== target.record.config) {
-        throw conflict(`from/${i}: session ${other} has another configuration (task, classes, input, loss or metrics); only sessions created alike merge`, [
+        throw conflict(`from/${i}: session ${other} has another configuration (task, classes, input, num_groups, loss or metrics); only sessions created alike merge`, [
           { path: `from/${i}`, message: 'another configuration' },
         ]);
       }

@@ -5,7 +5,8 @@ import { SessionBatchRequest } from '../schemas/sessions.js';
 import { flattenIntegers, flattenNumbers } from '../batch/tensor.js';
 import { decodeArrowRequest } from '../wire/arrow.js';
 import { decodeJsonBody } from '../wire/json-body.js';
-import { configOf, metricBatchFromTensors, type MetricBatch, type MetricConfig } from '../batch/batch.js';
+import { configOf, metricBatchFromTensors, withGroups, type MetricBatch, type MetricConfig } from '../batch/batch.js';
+import { flattenGroupedCounts, unflattenGroupedCounts, type GroupedState } from '../metrics/grouped.js';
 import { CHUNK_WORK, checkMetricsWork, checkSessionStates, computeMetrics, initStates, resolveMetrics, updateStates, type MetricRequest, type MetricStates, type ResolvedMetric } from '../metrics/evaluate.js';
 import { lossState } from '../metrics/focal-loss.js';
 import { concatRows, type RowsState } from '../metrics/rows.js';
@@ -19,7 +20,7 @@ import { focalLossJson } from '../endpoints/focal-loss.js';
 import type { Tensor, LabelTensor } from '../batch/tensor.js';
 import type { SessionCreateRequest } from '../schemas/sessions.js';
 import { ScoreLossOptions } from '../schemas/score.js';
-import { decodeCounts, decodeRows, encodeChunk, encodeCounts, type CountStates } from './codec.js';
+import { decodeCounts, decodeRowGroups, decodeRows, encodeChunk, encodeCounts, type CountStates } from './codec.js';
 import type { StoredState } from './store.js';
 
 /**
@@ -32,6 +33,8 @@ export interface SessionConfig {
   num_labels: number | null;
   input: 'auto' | 'probs' | 'logits';
   ignore_index: number | null;
+  /** The group count of every batch's `groups` (GROUPS.md); absent for a session without groups. */
+  num_groups?: number;
   loss: ScoreLossOptions | null;
   metrics: MetricRequest[];
 }
@@ -43,8 +46,12 @@ const LOSS_KEY = 'focal_loss';
 /** The metric configuration of a session (scores, not class indices). */
 export function metricConfigOf(config: SessionConfig): MetricConfig {
   const classes = config.task === 'binary' ? 1 : ((config.task === 'multiclass' ? config.num_classes : config.num_labels) as number);
-  return { task: config.task, classes, ignoreIndex: config.ignore_index, classIndices: false };
+  return { task: config.task, classes, ignoreIndex: config.ignore_index, classIndices: false, ...(config.num_groups === undefined ? {} : { groups: config.num_groups }) };
 }
+
+/** Metrics of a request that need groups: any with by_group, and the fairness metrics. */
+const GROUP_METRICS: ReadonlySet<string> = new Set(['demographic_parity', 'equal_opportunity', 'groups_stat_rates']);
+const needsGroups = (metric: MetricRequest): boolean => (typeof metric === 'string' ? GROUP_METRICS.has(metric) : metric.by_group === true || GROUP_METRICS.has(metric.name));
 
 /**
  * Checks a creation body and applies its defaults: the classes a task needs, the loss's input,
@@ -64,9 +71,14 @@ export function sessionConfigOf(body: SessionCreateRequest, maxStateBytes = Numb
     num_labels: body.num_labels ?? null,
     input: body.input ?? (body.loss !== null ? 'logits' : 'auto'),
     ignore_index: body.ignore_index ?? null,
+    // Only when sent: a session's configuration text is what merge compares.
+    ...(body.num_groups === undefined ? {} : { num_groups: body.num_groups }),
     loss: body.loss,
     metrics: (body.metrics ?? []) as MetricRequest[],
   };
+  const grouped = config.metrics.findIndex(needsGroups);
+  if (grouped >= 0 && config.num_groups === undefined) throw invalidField('num_groups', `is required with metrics/${grouped}, which compares groups: every batch then sends "groups" of ids 0..num_groups-1`);
+  if (config.num_groups !== undefined && config.loss !== null) throw invalidField('num_groups', 'groups are taken by sessions without a loss (not yet with one)');
   if (config.loss?.num_classes !== undefined && config.loss.num_classes !== (config.num_classes ?? config.num_labels)) {
     throw invalidField('loss/num_classes', 'must equal the session\'s num_classes / num_labels (or be left out)');
   }
@@ -85,7 +97,7 @@ export function sessionConfigOf(body: SessionCreateRequest, maxStateBytes = Numb
 /** What a session keeps: the metrics resolved, and whether any keeps rows (exact ranking). */
 export function sessionPlan(config: SessionConfig): { metrics: ResolvedMetric[]; keepsRows: boolean } {
   const metrics = resolveMetrics(config.metrics, metricConfigOf(config));
-  return { metrics, keepsRows: metrics.some((m) => m.state.key === 'rows') };
+  return { metrics, keepsRows: metrics.some((m) => m.state.key === 'rows' || m.byGroup?.key === 'rows') };
 }
 
 /** One batch, ready for a store: its count states and rows chunk, and its own answer. */
@@ -104,7 +116,9 @@ export interface PreparedBatch {
  *
  * @throws {ProblemError} 400 naming the field
  */
-export function prepareBatch(config: SessionConfig, preds: Tensor, labels: LabelTensor, sampleWeight: unknown): PreparedBatch {
+export function prepareBatch(config: SessionConfig, preds: Tensor, labels: LabelTensor, sampleWeight: unknown, groups?: unknown): PreparedBatch {
+  if (groups !== undefined && config.num_groups === undefined) throw invalidField('groups', 'this session has no num_groups: create it with num_groups to send groups');
+  if (groups === undefined && config.num_groups !== undefined) throw invalidField('groups', `this session has ${config.num_groups} groups: every batch sends one group id per sample`);
   const classes = config.task === 'multiclass' ? config.num_classes : config.task === 'multilabel' ? config.num_labels : null;
   // Scores of another width are named as such (class indices, rank 1, have no width).
   const width = preds.shape.at(-1);
@@ -124,7 +138,7 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
   // what /v1/score takes ([B, N, C] logits as B·N samples).
   const { focalBatch, loss, metricBatch, input, warnings } =
     config.loss === null
-      ? metricsOnly(metricBatchFromTensors(preds, labels, { ...request, input: config.input }))
+      ? metricsOnly(withGroups(metricBatchFromTensors(preds, labels, { ...request, input: config.input }), { groups, num_groups: config.num_groups }))
       : scoreStages(
           preds,
           labels,
@@ -138,11 +152,14 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
     checkMetricsWork(metrics, configOf(metricBatch), metricBatch.rows, { update: true, compute: false });
     const states = updateStates(metrics, initStates(metrics), metricBatch);
     for (const [key, state] of states) {
-      if (key === 'rows') {
-        const rows = (state as RowsState).chunks;
-        // An empty batch keeps nothing (torchmetrics' update of an empty batch changes no state).
-        if (rows.length > 0 && metricBatch.rows > 0) chunk = encodeChunk(rows[0] as RankingBatch);
-      } else counts.set(key, state as Float64Array);
+      const grouped = metrics.find((m) => m.state.key === key)?.byGroup;
+      if (key === 'rows' || grouped?.key === 'rows') {
+        // Grouped ranking metrics keep the batch's rows with their group ids: the epoch's rows are
+        // split by group again when computed. An empty batch keeps nothing (torchmetrics' update
+        // of an empty batch changes no state).
+        if (metricBatch.rows > 0 && chunk === null) chunk = encodeChunk(rankingRows(metricBatch), metricBatch.groups);
+      } else if (grouped) counts.set(key, flattenGroupedCounts(state as GroupedState<Float64Array>));
+      else counts.set(key, state as Float64Array);
     }
   }
   if (loss && focalBatch) {
@@ -157,6 +174,20 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
   // The batch's answer passes the finite check every answer passes (its grad was once written NaN → null).
   assertFiniteResult(answer);
   return { counts: encodeCounts(counts), chunk, rows, answer };
+}
+
+/** A metric batch's rows as a rows chunk keeps them (not its preds as sent, nor its groups). */
+const rankingRows = ({ preds: _p, classIndices: _c, groups: _g, numGroups: _n, sampleRows: _s, ...rows }: MetricBatch): RankingBatch => rows;
+
+/**
+ * The grouped rows state of an epoch: every stored chunk's rows (kept with their group ids)
+ * split by group once, as a stateless request splits its batch.
+ */
+function groupedRowsState(m: ResolvedMetric, chunks: readonly Uint8Array[], config: MetricConfig): unknown {
+  const rows = concatRows(decodeRows(chunks), config);
+  const groups = decodeRowGroups(chunks) ?? new Int32Array(0);
+  const batch: MetricBatch = { ...rows, preds: new Float64Array(0), classIndices: null, groups, numGroups: config.groups };
+  return m.state.update(m.state.init(), batch);
 }
 
 /** A metrics-only batch in the shape of scoreStages' answer. */
@@ -186,10 +217,11 @@ export function prepareBody(config: SessionConfig, input: SessionBatchInput): Pr
     if (!parsed.success) throw fromZodIssues(parsed.error.issues);
     fields = parsed.data;
   }
-  const { preds, labels, sample_weight: sampleWeight } = fields as { preds: unknown; labels: unknown; sample_weight?: unknown };
+  const { preds, labels, sample_weight: sampleWeight, groups } = fields as { preds: unknown; labels: unknown; sample_weight?: unknown; groups?: unknown };
   const predsTensor = flattenNumbers('preds', preds, 3);
   const labelsTensor = flattenIntegers('labels', labels, 2);
-  return { ...prepareBatch(config, predsTensor, labelsTensor, sampleWeight), fingerprint: fingerprintOf(predsTensor, labelsTensor, sampleWeight) };
+  const prepared = prepareBatch(config, predsTensor, labelsTensor, sampleWeight, groups);
+  return { ...prepared, fingerprint: fingerprintOf(predsTensor, labelsTensor, groups === undefined ? sampleWeight : { sampleWeight, groups }) };
 }
 
 /** A digest of a batch's numbers and shapes: the same batch however its JSON was spaced or sent. */
@@ -223,7 +255,10 @@ function computeSession(config: SessionConfig, stored: StoredState): { rows: num
   const counts = stored.counts ? decodeCounts(stored.counts) : new Map<string, Float64Array>();
   const states: MetricStates = initStates(metrics);
   for (const key of states.keys()) {
+    const m = metrics.find((r) => r.state.key === key) as ResolvedMetric;
     if (key === 'rows') states.set(key, decodeRows(stored.chunks) satisfies RowsState);
+    else if (m.byGroup?.key === 'rows') states.set(key, groupedRowsState(m, stored.chunks, metricConfigOf(config)));
+    else if (m.byGroup && counts.has(key)) states.set(key, unflattenGroupedCounts(counts.get(key) as Float64Array, config.num_groups as number));
     else if (counts.has(key)) states.set(key, counts.get(key));
   }
   const warnings: string[] = [];

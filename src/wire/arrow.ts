@@ -310,6 +310,29 @@ function weightColumn(body: ArrowBody, query: Record<string, unknown>): { sample
 }
 
 /**
+ * An optional `groups` column (GROUPS.md: one group id per row, any Arrow integer type, not a
+ * list), as the request field of that name, for operations whose schema has one. Ids come once: a
+ * column, or the query. Range and count are checked with the batch (`readGroups`).
+ *
+ * @throws {ProblemError} 400 at `groups` for a mistyped or list column, at `groups/i` for a null
+ *   or an id beyond 32 bits
+ */
+function groupsColumn(body: ArrowBody, query: Record<string, unknown>, schema: z.ZodObject): { groups?: TypedTensor } {
+  const { table } = body;
+  if (!table.getChild('groups') || !('groups' in schema.shape)) return {};
+  if ('groups' in query) throw invalidField('groups', 'comes either as an Arrow column or in the query, not both');
+  const ids = valuesOf('groups', column(body, 'groups', isInt, 'an integer type'));
+  if (ids.list) throw invalidField('groups', `expected one group id per row, got a FixedSizeList of ${ids.width}`);
+  const values = new Int32Array(ids.values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = Number(ids.values[i]);
+    if (v < -2147483648 || v > 2147483647) throw invalidField(`groups/${i}`, `group id ${v} is outside the 32-bit range`);
+    values[i] = v;
+  }
+  return { groups: new TypedTensor(values, [table.numRows]) };
+}
+
+/**
  * An Arrow request: the `preds` and `labels` columns as typed tensors (zero-copy views of the
  * body where the layout allows), the options from the query, validated by the route's schema
  * minus the two columns.
@@ -336,6 +359,7 @@ export function decodeArrowRequest(bytes: Uint8Array, query: Record<string, unkn
   return {
     ...(parsed.data as Record<string, unknown>),
     ...weightColumn(body, query),
+    ...groupsColumn(body, query, schema),
     preds: new TypedTensor(predsColumn.values as Float64Array | Float32Array, predsShape),
     labels: new TypedTensor(labelsInt32(labelsColumn.values, labelsShape), labelsShape),
   };

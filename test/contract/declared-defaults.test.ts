@@ -34,11 +34,11 @@ const requiredValues = (schema: { required: string[]; properties: Record<string,
       }),
   );
 
-/** A small batch of scores per task, with every class present. */
+/** A small batch of scores per task, with every class present, and groups (the fairness metrics need them). */
 const batches = {
-  binary: { preds: [0.1, 0.9, 0.6, 0.3, 0.8, 0.2], labels: [0, 1, 1, 0, 1, 0] },
-  multiclass: { preds: [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.3, 0.3, 0.4], [0.2, 0.6, 0.2]], labels: [0, 2, 1, 1, 2, 0] },
-  multilabel: { preds: [[0.9, 0.2, 0.6], [0.1, 0.8, 0.4], [0.7, 0.6, 0.2], [0.3, 0.1, 0.9]], labels: [[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1]] },
+  binary: { preds: [0.1, 0.9, 0.6, 0.3, 0.8, 0.2], labels: [0, 1, 1, 0, 1, 0], groups: [0, 0, 0, 1, 1, 1] },
+  multiclass: { preds: [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.2, 0.5, 0.3], [0.6, 0.3, 0.1], [0.3, 0.3, 0.4], [0.2, 0.6, 0.2]], labels: [0, 2, 1, 1, 2, 0], groups: [0, 0, 0, 1, 1, 1] },
+  multilabel: { preds: [[0.9, 0.2, 0.6], [0.1, 0.8, 0.4], [0.7, 0.6, 0.2], [0.3, 0.1, 0.9]], labels: [[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1]], groups: [0, 0, 1, 1] },
 } as const;
 
 const cases = [...metricSchemas.entries()].flatMap(([name, schema]) => {

@@ -5,7 +5,7 @@ import { computeMetrics, initStates, mergeStates, resolveMetrics, updateStates, 
 import { metricDefinitions } from '../../src/metrics/registry.js';
 import type { Task } from '../../src/batch/task.js';
 import { close } from '../support/close.js';
-import { baseShapes, batchOf, optionChoices, optionsOf, rowsArb, samplewiseBatchOf, type Shape } from '../support/metric-batches.js';
+import { baseShapes, batchOf, concatRowsOf, optionChoices, optionsOf, rowsArb, samplewiseBatchOf, type Shape } from '../support/metric-batches.js';
 
 /**
  * The merge law every metric's state obeys (torchmetrics' `merge_state`, DDP sync): for random
@@ -40,7 +40,7 @@ function sameCounts(a: MetricStates, b: MetricStates): string | null {
   return null;
 }
 
-const shapes: Shape[] = [
+const ungroupedShapes: Shape[] = [
   ...baseShapes,
   { task: 'binary', classes: 1, ignore: false, input: 'probs', indices: false, weighted: true },
   { task: 'multiclass', classes: 3, ignore: true, input: 'logits', indices: false, weighted: true },
@@ -48,13 +48,26 @@ const shapes: Shape[] = [
   { task: 'multilabel', classes: 3, ignore: false, input: 'probs', indices: false, weighted: true },
 ];
 
+/** Every shape again with 3 groups: each metric's state by_group, and the fairness metrics' states. */
+const shapes: Shape[] = [...ungroupedShapes, ...ungroupedShapes.map((s) => ({ ...s, groups: 3 }))];
+
+/** Metrics that only exist with groups (the fairness metrics) run on the grouped shapes only. */
+const needsGroups = new Set(['demographic_parity', 'equal_opportunity', 'groups_stat_rates']);
+
 const cases = metricDefinitions.flatMap((d) =>
-  shapes.filter((s) => d.tasks.includes(s.task) && !(s.indices && d.needsScores)).map((shape) => ({ name: d.name, shape, label: `${d.name}, ${shape.task}${shape.indices ? ' class indices' : ''}${shape.ignore ? ', ignore_index' : ''}, ${shape.input}${shape.weighted ? ', sample_weight' : ''}` })),
+  shapes
+    .filter((s) => d.tasks.includes(s.task) && !(s.indices && d.needsScores) && (s.groups !== undefined || !needsGroups.has(d.name)))
+    .map((shape) => ({
+      name: d.name,
+      shape,
+      label: `${d.name}, ${shape.task}${shape.indices ? ' class indices' : ''}${shape.ignore ? ', ignore_index' : ''}, ${shape.input}${shape.weighted ? ', sample_weight' : ''}${shape.groups ? `, ${shape.groups} groups${needsGroups.has(d.name) ? '' : ' (by_group)'}` : ''}`,
+    })),
 );
 
 describe('the merge law, on every metric of the registry', () => {
-  it('covers every metric', () => {
+  it('covers every metric, and every metric by_group', () => {
     expect(new Set(cases.map((c) => c.name))).toEqual(new Set(metricDefinitions.map((d) => d.name)));
+    expect(new Set(cases.filter((c) => c.shape.groups !== undefined).map((c) => c.name))).toEqual(new Set(metricDefinitions.map((d) => d.name)));
   });
 
   it.each(cases)('$label', ({ name, shape }) => {
@@ -64,11 +77,11 @@ describe('the merge law, on every metric of the registry', () => {
     fc.assert(
       fc.property(arb, ([a, b, c, options]) => {
         const [A, B, C] = [a, b, c].map((rows) => batchOf(shape, rows));
-        const AB = batchOf(shape, { preds: [...a.preds, ...b.preds], labels: [...a.labels, ...b.labels], ...(a.weights ? { weights: [...a.weights, ...b.weights!] } : {}) });
+        const AB = batchOf(shape, concatRowsOf(a, b));
         const config = configOf(A);
         let metrics;
         try {
-          metrics = resolveMetrics([{ name, ...options } as MetricRequest], config);
+          metrics = resolveMetrics([{ name, ...options, ...(shape.groups !== undefined && !needsGroups.has(name) ? { by_group: true } : {}) } as MetricRequest], config);
         } catch {
           return true; // an option combination the task refuses (e.g. top_k above C with indices): a 400, not a state
         }

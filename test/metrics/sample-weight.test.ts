@@ -27,11 +27,12 @@ import { baseShapes, batchOf, optionChoices, optionsOf, rowsArb, type Rows, type
 
 /** Row i repeated counts[i] times (0: removed). Rows labelled ignore_index are kept as any other. */
 function repeatRows(rows: Rows, counts: readonly number[]): Rows {
-  const out: Rows = { preds: [], labels: [] };
+  const out: Rows = { preds: [], labels: [], ...(rows.groups ? { groups: [] } : {}) };
   rows.preds.forEach((p, i) => {
     for (let k = 0; k < counts[i]; k++) {
       out.preds.push(p);
       out.labels.push(rows.labels[i]);
+      out.groups?.push(rows.groups![i]);
     }
   });
   return out;
@@ -105,9 +106,14 @@ const shapes: Shape[] = [
   { task: 'multiclass', classes: 2, ignore: true, input: 'probs', indices: true },
 ];
 
+/** The fairness metrics compare groups: their batches carry 3. */
+const needsGroups = new Set(['demographic_parity', 'equal_opportunity', 'groups_stat_rates']);
 /** Class-index preds have no scores: the metrics that need them are a 400 there, and skipped. */
 const cases = metricDefinitions.flatMap((d) =>
-  shapes.filter((s) => d.tasks.includes(s.task) && !(s.indices && d.needsScores)).map((shape) => ({ name: d.name, shape, label: `${d.name}, ${shape.task}${shape.indices ? ' class indices' : ''}${shape.ignore ? ', ignore_index' : ''}, ${shape.input}` })),
+  shapes
+    .filter((s) => d.tasks.includes(s.task) && !(s.indices && d.needsScores))
+    .map((s) => (needsGroups.has(d.name) ? { ...s, groups: 3 } : s))
+    .map((shape) => ({ name: d.name, shape, label: `${d.name}, ${shape.task}${shape.indices ? ' class indices' : ''}${shape.ignore ? ', ignore_index' : ''}, ${shape.input}` })),
 );
 
 /**

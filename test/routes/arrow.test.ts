@@ -107,6 +107,43 @@ describe.each(bodyPaths)('Arrow IPC bodies ($path)', ({ config }) => {
     }
   });
 
+  it('every served groups.json case sent to /v1/arrow/metrics with a groups column (and sample_weight as a column) matches', async () => {
+    const cases = loadCases('groups.json').filter(
+      (c) => c.endpoint === '/v1/metrics' && (c.request.metrics as Array<string | { name: string }>).every((m) => metricNames.includes(typeof m === 'string' ? m : m.name)),
+    );
+    expect(cases.length).toBe(49);
+    for (const [i, c] of cases.entries()) {
+      const { preds, labels, metrics, groups, sample_weight: weights, ...options } = c.request as { preds: number[] | number[][]; labels: number[] | number[][]; metrics: unknown; groups: number[]; sample_weight?: number[] } & Record<string, unknown>;
+      const width = Array.isArray(preds[0]) ? (preds[0] as number[]).length : 1;
+      const labelWidth = Array.isArray(labels[0]) ? (labels[0] as number[]).length : 1;
+      const body = arrowStream({
+        preds: column(Float64Array.from(preds.flat()), width, undefined, Array.isArray(preds[0])),
+        labels: column(BigInt64Array.from(labels.flat().map(BigInt)), labelWidth),
+        // Any integer type: Int32 and Int64 in turn.
+        groups: column(i % 2 === 0 ? Int32Array.from(groups) : BigInt64Array.from(groups.map(BigInt))),
+        ...(weights ? { sample_weight: column(Float64Array.from(weights)) } : {}),
+      });
+      const query = new URLSearchParams([...Object.entries(options).map(([k, v]): [string, string] => [k, String(v)]), ['metrics', JSON.stringify(metrics)]]).toString();
+      const res = await postArrow(`/v1/arrow/metrics?${query}`, body);
+      expect(res.statusCode, `${c.name}: ${res.body}`).toBe(200);
+      for (const [field, want] of Object.entries(c.expected)) expect(mismatch(res.json()[field], want, c.tolerance, field), c.name).toBeNull();
+    }
+  });
+
+  it('a groups column that is a list, out of range or also in the query is a 400 naming groups', async () => {
+    const send = (groups: ReturnType<typeof column>, query = '') =>
+      postArrow(`/v1/arrow/metrics?metrics=${encodeURIComponent(JSON.stringify([{ name: 'accuracy', by_group: true }]))}${query}`, arrowStream({ preds: column(new Float64Array([0.1, 0.9, 0.4])), labels: column(new Int32Array([0, 1, 1])), groups }));
+    const list = await send(column(new Int32Array([0, 1, 0, 1, 0, 1]), 2));
+    expect(list.statusCode, list.body).toBe(400);
+    expect(list.json().errors[0].path).toBe('groups');
+    const outOfRange = await send(column(new Int32Array([0, 1, 2])), '&num_groups=2');
+    expect(outOfRange.statusCode, outOfRange.body).toBe(400);
+    expect(outOfRange.json().errors[0].path).toBe('groups/2');
+    const twice = await send(column(new Int32Array([0, 1, 1])), '&groups=0,1,1');
+    expect(twice.statusCode, twice.body).toBe(400);
+    expect(twice.json().errors[0]).toMatchObject({ path: 'groups', message: expect.stringMatching(/not both/) });
+  });
+
   it('the Arrow operations take typed, dotted query options and answer as the JSON operations do', async () => {
     const preds = [0.1, 0.35, 0.24, 0.8, 0.2, 0.85, 0.13, 0.85, 0.74, 0.58, 0.71, 0.25];
     const labels = [0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1];

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { testApp } from '../support/app.js';
 import { loadCases, mismatch, type ReferenceCase } from '../support/reference.js';
+import { metricNames } from '../../src/metrics/registry.js';
 
 /**
  * The session guarantee (issue 17): for every reference case of classification.json, auroc.json
@@ -33,18 +34,24 @@ const TOLERANCE = { rel: 1e-12, abs: 1e-15 };
 
 /** The session metric and curve a stateless case asks for. */
 function sessionPlan(c: ReferenceCase): { metrics: unknown[]; curve: 'roc' | null } {
-  const { preds, labels, task, input, ignore_index, num_classes, num_labels, metrics, sample_weight, drop_intermediate, ...options } = c.request as Record<string, unknown>;
-  void [preds, labels, task, input, ignore_index, num_classes, num_labels, sample_weight, drop_intermediate];
+  const { preds, labels, task, input, ignore_index, num_classes, num_labels, metrics, sample_weight, drop_intermediate, groups, num_groups, ...options } = c.request as Record<string, unknown>;
+  void [preds, labels, task, input, ignore_index, num_classes, num_labels, sample_weight, drop_intermediate, groups, num_groups];
   if (c.endpoint === '/v1/metrics') return { metrics: metrics as unknown[], curve: null };
   if (c.endpoint === '/v1/auroc') return { metrics: [{ name: 'auroc', ...options }], curve: null };
   if (c.endpoint === '/v1/average-precision') return { metrics: [{ name: 'average_precision', ...options }], curve: null };
   return { metrics: ['auroc'], curve: 'roc' };
 }
 
+/** groups.json's /v1/metrics cases of the metrics served (by_group and the fairness metrics; GROUPS.md's Sessions). */
+const groupCases = loadCases('groups.json').filter(
+  (c) => c.endpoint === '/v1/metrics' && (c.request.metrics as Array<string | { name: string }>).every((m) => metricNames.includes(typeof m === 'string' ? m : m.name)),
+);
+
 const cases = [
   ...loadCases('classification.json'),
   ...loadCases('auroc.json'),
   ...loadCases('ranking.json'),
+  ...groupCases,
 ];
 
 describe('a session over any split of a batch answers what the stateless endpoint answers', () => {
@@ -61,12 +68,12 @@ describe('a session over any split of a batch answers what the stateless endpoin
   };
 
   it('covers the three files', () => {
-    expect(cases.length).toBe(92 + 22 + 7);
+    expect(cases.length).toBe(92 + 22 + 7 + 49);
   });
 
   it.each(cases.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, index) => {
     const stateless = await post(c.endpoint, c.request);
-    const request = c.request as Record<string, unknown> & { preds: unknown[]; labels: unknown[] };
+    const request = c.request as Record<string, unknown> & { preds: unknown[]; labels: unknown[]; groups?: number[]; sample_weight?: number[] };
     const { metrics, curve } = sessionPlan(c);
     const task = stateless.task as string;
     const width = Array.isArray(request.preds[0]) ? (request.preds[0] as unknown[]).length : 1;
@@ -77,10 +84,17 @@ describe('a session over any split of a batch answers what the stateless endpoin
       // (Class-index preds have no scale: `auto`.)
       ...(stateless.input === 'probs' || stateless.input === 'logits' ? { input: stateless.input } : {}),
       ...(request.ignore_index !== undefined ? { ignore_index: request.ignore_index } : {}),
+      // The stateless default (largest id + 1) is the batch's; a session states it once.
+      ...(request.groups !== undefined ? { num_groups: (request.num_groups as number | undefined) ?? Math.max(...request.groups) + 1 } : {}),
       metrics,
     };
     const parts = splitRows(request.labels.length, mulberry32(1000 + index));
-    const batchOf = ([from, to]: [number, number]) => ({ preds: request.preds.slice(from, to), labels: request.labels.slice(from, to) });
+    const batchOf = ([from, to]: [number, number]) => ({
+      preds: request.preds.slice(from, to),
+      labels: request.labels.slice(from, to),
+      ...(request.groups ? { groups: request.groups.slice(from, to) } : {}),
+      ...(request.sample_weight ? { sample_weight: request.sample_weight.slice(from, to) } : {}),
+    });
 
     // One session, every part posted to it.
     const one = (await post('/v1/sessions', config, 201)).id as string;

@@ -17,6 +17,8 @@ export interface Shape {
   indices?: boolean;
   /** Rows carry sample weights (0 included). */
   weighted?: boolean;
+  /** Rows carry group ids in 0 … groups − 1 (GROUPS.md), and the batch `num_groups: groups`. */
+  groups?: number;
 }
 
 /** The configurations every property runs on: binary, multiclass scores and class indices, multilabel; ignore_index; probabilities and logits. */
@@ -30,7 +32,7 @@ export const baseShapes: readonly Shape[] = [
   { task: 'multilabel', classes: 2, ignore: true, input: 'logits', indices: false },
 ];
 
-export type Rows = { preds: unknown[]; labels: unknown[]; weights?: number[] | undefined };
+export type Rows = { preds: unknown[]; labels: unknown[]; weights?: number[] | undefined; groups?: number[] | undefined };
 
 /** Scores on a coarse grid, so ties (and scores equal to a threshold) are common. */
 const score = (input: 'probs' | 'logits') => (input === 'probs' ? fc.integer({ min: 0, max: 10 }).map((k) => k / 10) : fc.integer({ min: -8, max: 8 }).map((k) => k / 2));
@@ -48,8 +50,10 @@ export function rowsArb(shape: Shape, rows: number): fc.Arbitrary<Rows> {
     const preds = indices ? fc.array(fc.integer({ min: 0, max: classes - 1 }), n) : fc.array(row(score(input)), n);
     records = fc.record({ preds, labels: fc.array(label(classes - 1), n) });
   }
-  if (!shape.weighted) return records;
-  return fc.tuple(records, fc.array(fc.constantFrom(0, 0.5, 1, 2.5), n)).map(([r, weights]) => ({ ...r, weights }));
+  if (shape.weighted) records = fc.tuple(records, fc.array(fc.constantFrom(0, 0.5, 1, 2.5), n)).map(([r, weights]) => ({ ...r, weights }));
+  const groups = shape.groups;
+  if (groups === undefined) return records;
+  return fc.tuple(records, fc.array(fc.integer({ min: 0, max: groups - 1 }), n)).map(([r, ids]) => ({ ...r, groups: ids }));
 }
 
 /**
@@ -67,8 +71,19 @@ export function batchOf(shape: Shape, rows: Rows, sampleWeight: number[] | undef
     ...(shape.ignore ? { ignore_index: -1 } : {}),
     ...(shape.task === 'multiclass' ? { num_classes: shape.classes } : {}),
     ...(sampleWeight ? { sample_weight: sampleWeight } : {}),
+    ...(shape.groups !== undefined ? { groups: rows.groups ?? [], num_groups: shape.groups } : {}),
   });
   return { ...batch, warnings: [] };
+}
+
+/** Rows `a` then rows `b`, every field of theirs (weights, groups) concatenated. */
+export function concatRowsOf(a: Rows, b: Rows): Rows {
+  return {
+    preds: [...a.preds, ...b.preds],
+    labels: [...a.labels, ...b.labels],
+    ...(a.weights ? { weights: [...a.weights, ...b.weights!] } : {}),
+    ...(a.groups ? { groups: [...a.groups, ...b.groups!] } : {}),
+  };
 }
 
 /** Every option of the catalogue with the values the properties draw (a test overrides some). */

@@ -27,7 +27,7 @@ const metricsRoutes: FastifyPluginAsyncZod = async (app) => {
         response: {
           ...okResponse('Each metric asked, under its key; or, as SVG, the confusion matrix drawn.', {
             'application/json': MetricsResponse,
-            'image/svg+xml': z.string().describe('The first confusion_matrix asked as a heat map (counts, or rates when normalized), or the first calibration_error as a reliability diagram.'),
+            'image/svg+xml': z.string().describe('The first metric asked by_group with a scalar value as bars (each group\'s value and rows beside the overall one); else the first confusion_matrix asked as a heat map (counts, or rates when normalized), or the first calibration_error as a reliability diagram.'),
             'text/plain': z.string().describe('The first classification_report asked, as scikit-learn\'s classification_report prints it (digits 2).'),
           }),
           ...problemResponses,

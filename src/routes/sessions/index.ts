@@ -52,6 +52,7 @@ const describe = ({ record, config }: Session) => ({
   num_labels: config.num_labels,
   input: config.input,
   ignore_index: config.ignore_index,
+  ...(config.num_groups === undefined ? {} : { num_groups: config.num_groups }),
   loss: config.loss,
   metrics: config.metrics,
   ttl_seconds: record.ttlSeconds,

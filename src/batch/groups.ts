@@ -1,0 +1,163 @@
+import { invalidField } from '../errors.js';
+import type { MetricBatch } from './batch.js';
+import { TypedTensor, pathOf } from './tensor.js';
+
+/**
+ * The most groups a batch may name: a grouped state is `num_groups` times its metric's state and
+ * a grouped answer holds one answer per group, so the count is bounded before either exists.
+ */
+export const MAX_GROUPS = 4_096;
+
+/**
+ * A request's `groups`: one integer id per sample (`[N]`; multilabel one per row), each in
+ * `0 … num_groups − 1`. `num_groups` defaults to the largest id + 1 (1 for an empty batch).
+ * O(N), one pass.
+ *
+ * @param value the `groups` field as sent (nested array or typed tensor)
+ * @param rows the batch's samples N
+ * @returns the ids and the group count G
+ * @throws {ProblemError} 400 naming `groups` (wrong rank or length), `groups/<i>` (not an integer,
+ *   negative, or ≥ num_groups) or `num_groups` (above MAX_GROUPS)
+ */
+export function readGroups(value: unknown, numGroups: number | undefined, rows: number): { ids: Int32Array; count: number } {
+  if (numGroups !== undefined && (!Number.isInteger(numGroups) || numGroups < 1 || numGroups > MAX_GROUPS)) {
+    throw invalidField('num_groups', `must be an integer in 1..${MAX_GROUPS}, got ${numGroups}`);
+  }
+  const data = groupValues(value);
+  if (data.length !== rows) throw invalidField('groups', `needs one group id per sample: ${rows} samples, ${data.length} group ids`);
+  const ids = new Int32Array(rows);
+  let largest = -1;
+  const upper = numGroups ?? MAX_GROUPS;
+  for (let i = 0; i < rows; i++) {
+    const g = data[i];
+    if (typeof g !== 'number' || !Number.isInteger(g) || g < 0 || g >= upper) {
+      const allowed = numGroups === undefined ? `integers in 0..${MAX_GROUPS - 1}` : `integers in 0..${numGroups - 1} (num_groups ${numGroups})`;
+      throw invalidField(pathOf('groups', [rows], i), `group ids are ${allowed}, got ${typeof g === 'number' ? g : JSON.stringify(g)}`);
+    }
+    ids[i] = g;
+    if (g > largest) largest = g;
+  }
+  return { ids, count: numGroups ?? Math.max(1, largest + 1) };
+}
+
+/** `groups` as a flat list of numbers: a rank-1 array or typed tensor, else a 400 naming `groups`. */
+function groupValues(value: unknown): ArrayLike<unknown> {
+  if (value instanceof TypedTensor) {
+    if (value.shape.length !== 1) throw invalidField('groups', `must be [N], one id per sample; got rank ${value.shape.length}`);
+    return value.data;
+  }
+  if (!Array.isArray(value)) throw invalidField('groups', 'must be an array of integer group ids [N]');
+  return value as unknown[];
+}
+
+/**
+ * A batch's rows split by group (fairlearn's `MetricFrame` partition): `batches[g]` holds group
+ * g's rows in their order, as a batch of its own, so any metric's `update` folds a group's rows
+ * exactly as it folds a batch. Rows whose label is `ignore_index` (binary, multiclass) leave
+ * their group; `rows[g]` counts the rows kept (0: the group answers null). Made once per batch
+ * and shared by every grouped state of the request. O(N·C): one pass to count, one to copy.
+ */
+export interface GroupPartition {
+  batches: MetricBatch[];
+  rows: Float64Array;
+}
+
+const partitionKey = Symbol('groupPartition');
+const rowCountsKey = Symbol('groupRowCounts');
+
+/**
+ * How many rows each group keeps (ignored rows, binary and multiclass, left out): what
+ * {@link partitionByGroup} counts, without splitting the batch. Made once per batch. O(rows).
+ */
+export function groupRowCounts(batch: MetricBatch): Float64Array {
+  const holder = batch as MetricBatch & { [rowCountsKey]?: Float64Array };
+  const known = holder[rowCountsKey] ?? (holder as MetricBatch & { [partitionKey]?: GroupPartition })[partitionKey]?.rows;
+  if (known !== undefined) return known;
+  const { groups, numGroups, rows, labels, task, ignoreIndex } = batch;
+  if (!groups || numGroups === undefined) throw new Error('groupRowCounts: the batch has no groups');
+  const counts = new Float64Array(numGroups);
+  const ignore = task === 'multilabel' ? null : ignoreIndex;
+  for (let i = 0; i < rows; i++) if (ignore === null || labels[i] !== ignore) counts[groups[i]]++;
+  Object.defineProperty(holder, rowCountsKey, { value: counts, enumerable: false });
+  return counts;
+}
+
+/**
+ * The partition of a grouped batch (see {@link GroupPartition}).
+ *
+ * @throws {Error} when the batch has no groups (a bug: resolveMetrics refuses by_group without them)
+ */
+export function partitionByGroup(batch: MetricBatch): GroupPartition {
+  // Kept on the batch as derivedFromBatch (batch.ts) keeps its values: not enumerable, so copies drop it.
+  const holder = batch as MetricBatch & { [partitionKey]?: GroupPartition };
+  const known = holder[partitionKey];
+  if (known !== undefined) return known;
+  const partition = makePartition(batch);
+  Object.defineProperty(holder, partitionKey, { value: partition, enumerable: false });
+  return partition;
+}
+
+function makePartition(batch: MetricBatch): GroupPartition {
+  const { groups, numGroups } = batch;
+  if (!groups || numGroups === undefined) throw new Error('partitionByGroup: the batch has no groups');
+  const { rows, classes, task, labels, ignoreIndex, weights, scores, preds, classIndices } = batch;
+  // Each row's place within its group (-1: dropped), found once; every array is then scattered by it.
+  const next = new Int32Array(numGroups);
+  const place = new Int32Array(rows);
+  const ignore = task === 'multilabel' || ignoreIndex === null ? null : ignoreIndex;
+  if (ignore === null) {
+    for (let i = 0; i < rows; i++) place[i] = next[groups[i]]++;
+  } else {
+    for (let i = 0; i < rows; i++) place[i] = labels[i] === ignore ? -1 : next[groups[i]]++;
+  }
+  const counts = Float64Array.from(next);
+  const width = task === 'binary' ? 1 : classes;
+  const scoreParts = scatterRows(scores, width, place, groups, counts, Float64Array);
+  // Probabilities are ranked as sent: one copy serves as both.
+  const predParts = preds === scores ? scoreParts : scatterRows(preds, width, place, groups, counts, Float64Array);
+  const labelParts = scatterRows(labels, task === 'multilabel' ? classes : 1, place, groups, counts, Int32Array);
+  const weightParts = weights === null ? null : scatterRows(weights, 1, place, groups, counts, Float64Array);
+  const indexParts = classIndices === null ? null : scatterRows(classIndices, 1, place, groups, counts, Int32Array);
+  const { groups: _g, numGroups: _n, sampleRows: _s, ...rest } = batch;
+  const batches = Array.from(counts, (n, g): MetricBatch => ({
+    ...rest,
+    rows: n,
+    scores: scoreParts[g],
+    preds: predParts[g],
+    labels: labelParts[g],
+    weights: weightParts === null ? null : weightParts[g],
+    classIndices: indexParts === null ? null : indexParts[g],
+    warnings: [],
+  }));
+  return { batches, rows: counts };
+}
+
+/**
+ * Rows of `width` values scattered into one array per group: row i (unless `place[i]` is -1) to
+ * row `place[i]` of group `groups[i]`'s array. An empty source (no preds: class indices) gives
+ * empty arrays. O(rows × width), one pass.
+ */
+function scatterRows<T extends Float64Array | Int32Array>(
+  source: T,
+  width: number,
+  place: Int32Array,
+  groups: Int32Array,
+  counts: Float64Array,
+  Kind: new (length: number) => T,
+): T[] {
+  const parts = Array.from(counts, (n) => new Kind(source.length === 0 ? 0 : n * width));
+  if (source.length === 0) return parts;
+  const rows = place.length;
+  if (width === 1) {
+    for (let i = 0; i < rows; i++) if (place[i] >= 0) parts[groups[i]][place[i]] = source[i];
+    return parts;
+  }
+  for (let i = 0; i < rows; i++) {
+    if (place[i] < 0) continue;
+    const out = parts[groups[i]];
+    const to = place[i] * width;
+    const from = i * width;
+    for (let k = 0; k < width; k++) out[to + k] = source[from + k];
+  }
+  return parts;
+}
