@@ -42,7 +42,7 @@ function sessionPlan(c: ReferenceCase): { metrics: unknown[]; curve: 'roc' | nul
   return { metrics: ['auroc'], curve: 'roc' };
 }
 
-/** groups.json's /v1/metrics cases of the metrics served (by_group and the fairness metrics; GROUPS.md's Sessions). */
+/** groups.json's /v1/metrics cases (by_group, the fairness metrics and scikit-learn's rows; GROUPS.md's Sessions). */
 const groupCases = loadCases('groups.json').filter(
   (c) => c.endpoint === '/v1/metrics' && (c.request.metrics as Array<string | { name: string }>).every((m) => metricNames.includes(typeof m === 'string' ? m : m.name)),
 );
@@ -68,7 +68,7 @@ describe('a session over any split of a batch answers what the stateless endpoin
   };
 
   it('covers the three files', () => {
-    expect(cases.length).toBe(92 + 22 + 7 + 49);
+    expect(cases.length).toBe(92 + 22 + 7 + 66);
   });
 
   it.each(cases.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, index) => {
