@@ -3,7 +3,7 @@ import type { MetricBatch, MetricConfig } from '../batch/batch.js';
 import type { Task } from '../batch/task.js';
 import { classesPhrase } from './averaging.js';
 import { defineMetric, threshold, zeroDivision, zeroDivisionValue, type Derived, type MetricEntry, type ZeroDivision } from './definition.js';
-import { nanAverage } from './rates.js';
+import { fbetaRate, nanAverage, precisionRate, recallRate } from './rates.js';
 import { samplesState, type Rate } from './samples-average.js';
 import { countsState, type StateSpec } from './state.js';
 import { classCounts, statState, type StatScores } from './stat-scores.js';
@@ -24,10 +24,8 @@ export const ReportRow = z
   .meta({ id: 'ClassificationReportRow', description: 'classification_report: one class, or one average, as scikit-learn reports it; null where a 0/0 is zero_division "nan".' });
 export type ReportRow = z.infer<typeof ReportRow>;
 
-const precisionRate: Rate = (tp, fp) => [tp, tp + fp];
-const recallRate: Rate = (tp, _fp, _tn, fn) => [tp, tp + fn];
-/** F1 as scikit-learn ≥ 1.3 divides it: 2·tp / (2·tp + fp + fn), a 0/0 being zero_division. */
-const f1Rate: Rate = (tp, fp, _tn, fn) => [2 * tp, 2 * tp + fp + fn];
+/** F1 as scikit-learn ≥ 1.3 divides it: 2·tp / (2·tp + fp + fn), a 0/0 being zero_division (f1_score's own rate). */
+const f1Rate: Rate = fbetaRate(1);
 const RATES = [precisionRate, recallRate, f1Rate] as const;
 const FIELDS = ['precision', 'recall', 'f1_score'] as const;
 
