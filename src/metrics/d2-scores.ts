@@ -1,12 +1,8 @@
 import { z } from 'zod';
 import { rowWeight, type MetricBatch, type MetricConfig } from '../batch/batch.js';
 import { defineMetric, type MetricEntry } from './definition.js';
-import { countBrier, countLogLoss, rowsOffWarning } from './losses.js';
+import { clip, countBrier, countLogLoss, rowsOffWarning } from './losses.js';
 import { countsState, type StateSpec } from './state.js';
-
-/** float64's machine epsilon: scikit-learn's `_log_loss` clips probabilities to [ε, 1 − ε]. */
-const EPS = 2 ** -52;
-const clip = (p: number) => Math.min(1 - EPS, Math.max(EPS, p));
 
 /** Columns of the null model's class weights: binary has two classes, 0 and 1. */
 const columnsOf = (config: MetricConfig): number => (config.task === 'binary' ? 2 : config.classes);

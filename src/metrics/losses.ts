@@ -6,7 +6,8 @@ import { countsState } from './state.js';
 
 /** float64's machine epsilon: scikit-learn's `log_loss` clips probabilities to [ε, 1 − ε]. */
 const EPS = 2 ** -52;
-const clip = (p: number) => Math.min(1 - EPS, Math.max(EPS, p));
+/** A probability clipped to [ε, 1 − ε], as scikit-learn's `log_loss` (and the D² null model) clip it. */
+export const clip = (p: number) => Math.min(1 - EPS, Math.max(EPS, p));
 
 /** A mean of a [Σ, count] state: null (with a warning) when nothing was counted. */
 function meanOf(name: string, sum: number, count: number): MetricEntry {
