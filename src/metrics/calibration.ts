@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InputUsed, Task } from '../batch/task.js';
-import type { MetricBatch } from '../batch/batch.js';
+import { configOf, type MetricBatch, type MetricConfig } from '../batch/batch.js';
 import { CLASS_WORK, checkAnswerValues, checkWork, depth } from '../batch/limits.js';
 import { invalidField } from '../errors.js';
 import type { ClassView } from '../kernels/class-split.js';
@@ -9,6 +9,7 @@ import { isotonicFitSorted, isotonicPredict, type IsotonicFit } from '../kernels
 import { plattFit, type PlattFit } from '../kernels/platt.js';
 import { temperatureFit } from '../kernels/temperature.js';
 import { probabilitiesOf } from './probabilities.js';
+import { metricsWork, resolveMetrics } from './evaluate.js';
 
 /**
  * Probability calibration of one batch (issue 27; contract: DECISIONS.md "Calibration"): Platt
@@ -88,22 +89,68 @@ export interface FittedCalibration {
 /** Newton iterations a fit is priced at (the kernels converge in about ten; each reads every row twice). */
 const FIT_PASSES = 40;
 
+/** The catalogue's metrics answered before and after calibration (calibration_error: 15 bins, l1, its defaults). */
+export const CALIBRATION_METRICS = ['log_loss', 'brier_score', 'calibration_error'] as const;
+
 /**
- * Prices a calibration before anything is fitted: per class, isotonic sorts its rows
- * (rows × log rows), sigmoid and temperature make up to {@link FIT_PASSES} passes over them;
- * then the calibrated probabilities. The answer's size with `return_probs`.
+ * The priced work of a calibration: per class, isotonic sorts its rows (rows × log rows), sigmoid
+ * and temperature make up to {@link FIT_PASSES} passes over them, then the calibrated
+ * probabilities, and {@link CLASS_WORK} per class; with, before and after, the work of
+ * {@link CALIBRATION_METRICS} as `/v1/metrics` prices them (multilabel: each label's as a binary
+ * batch of its own).
+ *
+ * @param config the batch's task and classes (labels)
+ */
+export function calibrationWork(config: MetricConfig, rows: number, method: CalibrationMethod): number {
+  const { classes } = config;
+  const perEntry = method === 'isotonic' ? depth(rows) : FIT_PASSES;
+  const fit = rows * classes * (perEntry + 2) + classes * CLASS_WORK;
+  const multilabel = config.task === 'multilabel';
+  const one: MetricConfig = multilabel ? { ...config, task: 'binary', classes: 1 } : config;
+  const quality = metricsWork(resolveMetrics([...CALIBRATION_METRICS], one), one, rows, { update: true, compute: true }).total;
+  return fit + 2 * quality * (multilabel ? classes : 1);
+}
+
+/** The numbers of `before` and `after`: log loss, Brier score and calibration error each. */
+const METRIC_VALUES = 6;
+
+/**
+ * The numbers a calibration answers besides its probabilities, as far as known before the fit:
+ * `before` and `after`, and the parameters (sigmoid `a`, `b`; isotonic at least one breakpoint
+ * `x`, `y`, its others counted once fitted, see {@link breakpointValues}; temperature `T`), per
+ * class for multiclass one-vs-rest; multilabel: all of it per label.
+ */
+export function calibrationAnswerValues(task: MetricBatch['task'], classes: number, method: CalibrationMethod): number {
+  const parameters = method === 'temperature' ? 1 : 2;
+  if (task === 'multilabel') return classes * (METRIC_VALUES + parameters);
+  return METRIC_VALUES + (task === 'binary' || method === 'temperature' ? parameters : classes * parameters);
+}
+
+/** The numbers fitted isotonic calibrators answer beyond the one breakpoint each that {@link calibrationAnswerValues} counts. */
+export function breakpointValues(calibrators: ReadonlyArray<PlattFit | IsotonicFit>): number {
+  let values = 0;
+  for (const fit of calibrators) if ('x' in fit) values += 2 * (fit.x.length - 1);
+  return values;
+}
+
+/**
+ * Prices a calibration before anything is fitted: its answer (the parameters, before and after
+ * per class or label, and with `return_probs` the calibrated probabilities), then its work
+ * ({@link calibrationWork}). Isotonic breakpoints beyond the first are known once fitted: the
+ * endpoint counts them before it writes them out.
  *
  * @throws {ProblemError} 400 naming `preds` for class-index preds or extra dimensions (no scores to calibrate)
- * @throws {ProblemError} 413 naming `preds` over MAX_WORK, or `return_probs` over the answer limit
+ * @throws {ProblemError} 413 naming `preds` for an answer over the limit without probabilities or work over MAX_WORK, `return_probs` with them
  * @throws {NeedsWorker} on the main thread when the fit is too large to run inline
  */
 export function checkCalibration(batch: MetricBatch, options: CalibrationOptions): void {
   if (batch.classIndices !== null) throw invalidField('preds', 'calibration needs scores per class [N, C], not predicted class indices');
   if (batch.sampleRows !== undefined) throw invalidField('preds', 'calibration takes preds [N] (binary) or [N, C] (multiclass), without extra dimensions');
   const { rows, classes } = batch;
-  if (options.return_probs) checkAnswerValues('return_probs', rows * classes, `calibrated probabilities of ${rows} rows × ${classes} classes`);
-  const perEntry = options.method === 'isotonic' ? depth(rows) : FIT_PASSES;
-  checkWork('preds', rows * classes * (perEntry + 2) + classes * CLASS_WORK, `a ${options.method} calibration of ${rows} rows × ${classes} classes`);
+  const fixed = calibrationAnswerValues(batch.task, classes, options.method);
+  checkAnswerValues('preds', fixed, `the ${options.method} calibration of ${classes} classes`);
+  if (options.return_probs) checkAnswerValues('return_probs', fixed + rows * classes, `calibrated probabilities of ${rows} rows × ${classes} classes`);
+  checkWork('preds', calibrationWork(configOf(batch), rows, options.method), `a ${options.method} calibration of ${rows} rows × ${classes} classes`);
 }
 
 /** One class of a multiclass batch (or the binary batch) as a one-vs-rest problem over its scores as sent. */
