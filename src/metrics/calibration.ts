@@ -4,8 +4,7 @@ import { configOf, type MetricBatch, type MetricConfig } from '../batch/batch.js
 import { CLASS_WORK, checkAnswerValues, checkWork, depth } from '../batch/limits.js';
 import { invalidField } from '../errors.js';
 import type { ClassView } from '../kernels/class-split.js';
-import { splitSorted, splitSortedWeighted } from '../kernels/class-split.js';
-import { isotonicFitSorted, isotonicPredict, type IsotonicFit } from '../kernels/isotonic.js';
+import { isotonicFit, isotonicPredict, type IsotonicFit } from '../kernels/isotonic.js';
 import { plattFit, type PlattFit } from '../kernels/platt.js';
 import { temperatureFit } from '../kernels/temperature.js';
 import { probabilitiesOf } from './probabilities.js';
@@ -170,19 +169,29 @@ function viewOf(batch: MetricBatch, c: number): ClassView {
   };
 }
 
-/** The kept rows of a view (labels other than ignore_index): their scores, whether positive, their weights. */
-function keptRows(batch: MetricBatch, view: ClassView): { scores: Float64Array; positive: Uint8Array; weights: Float64Array | null } {
-  const kept: number[] = [];
-  for (let i = 0; i < batch.rows; i++) if (batch.labels[i] !== batch.ignoreIndex) kept.push(i);
-  const scores = new Float64Array(kept.length);
-  const positive = new Uint8Array(kept.length);
-  const weights = batch.weights === null ? null : new Float64Array(kept.length);
-  kept.forEach((i, k) => {
-    scores[k] = view.scores[view.scoreOffset + i * view.scoreStride];
-    positive[k] = batch.labels[i] === view.positive ? 1 : 0;
-    if (weights !== null) weights[k] = batch.weights![i];
-  });
-  return { scores, positive, weights };
+/**
+ * The kept rows of a view (labels other than ignore_index; with `positiveWeightOnly`, of weight
+ * > 0 too, as scikit-learn's IsotonicRegression keeps them): their scores, whether positive,
+ * their weights. One pass into arrays of the rows' length, answered as views of the kept prefix.
+ */
+function keptRows(batch: MetricBatch, view: ClassView, positiveWeightOnly = false): { scores: Float64Array; positive: Uint8Array; weights: Float64Array | null } {
+  const { rows, labels, ignoreIndex } = batch;
+  const batchWeights = batch.weights;
+  const scores = new Float64Array(rows);
+  const positive = new Uint8Array(rows);
+  const weights = batchWeights === null ? null : new Float64Array(rows);
+  let k = 0;
+  for (let i = 0, at = view.scoreOffset; i < rows; i++, at += view.scoreStride) {
+    const label = labels[i];
+    if (label === ignoreIndex) continue;
+    if (batchWeights !== null) {
+      if (positiveWeightOnly && !(batchWeights[i] > 0)) continue;
+      weights![k] = batchWeights[i];
+    }
+    scores[k] = view.scores[at];
+    positive[k++] = label === view.positive ? 1 : 0;
+  }
+  return { scores: scores.subarray(0, k), positive: positive.subarray(0, k), weights: weights === null ? null : weights.subarray(0, k) };
 }
 
 const platt = (fit: PlattFit, s: number): number => 1 / (1 + Math.exp(fit.a * s + fit.b));
@@ -194,12 +203,8 @@ function fitClass(batch: MetricBatch, c: number, method: 'sigmoid' | 'isotonic')
     const { scores, positive, weights } = keptRows(batch, view);
     return plattFit(scores, positive, weights);
   }
-  if (batch.weights === null) {
-    const split = splitSorted(view);
-    return isotonicFitSorted(split.negatives, null, split.positives, null);
-  }
-  const split = splitSortedWeighted(view, batch.weights, 1);
-  return isotonicFitSorted(split.negatives, split.negativeWeights, split.positives, split.positiveWeights);
+  const { scores, positive, weights } = keptRows(batch, view, true);
+  return isotonicFit(scores, positive, weights);
 }
 
 /** One class's calibrated scores, rows of them. */
