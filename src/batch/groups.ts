@@ -66,10 +66,11 @@ function groupValues(value: unknown, rank: number): { data: ArrayLike<unknown>; 
  * A batch's rows split by group (fairlearn's `MetricFrame` partition): `batches[g]` holds group
  * g's rows in their order, as a batch of its own, so any metric's `update` folds a group's rows
  * exactly as it folds a batch. Rows whose label is `ignore_index` (binary, multiclass) leave
- * their group; `rows[g]` counts the rows kept (0: the group answers null). A batch with extra
- * dimensions (`sampleRows`) is split by sample: each group's batch holds its samples whole,
- * ignored positions included (its metrics skip them), with the same `sampleRows`. Made once per
- * batch and shared by every grouped state of the request. O(N·C): one pass to count, one to copy.
+ * their group; `rows[g]` counts the rows kept (0: the group answers null). A group's batch has
+ * no `sampleRows`: every state that reads a batch with extra dimensions sample by sample either
+ * counts by group in one pass (the multiclass exact match) or takes no groups (samplewise states).
+ * Made once per batch and shared by every grouped state of the request. O(N·C): one pass to
+ * count, one to copy.
  */
 export interface GroupPartition {
   batches: MetricBatch[];
@@ -118,11 +119,7 @@ function makePartition(batch: MetricBatch): GroupPartition {
   // Each row's place within its group (-1: dropped), found once; every array is then scattered by it.
   const next = new Int32Array(numGroups);
   const place = new Int32Array(rows);
-  // A batch with extra dimensions keeps its samples whole (a multiclass exact match reads a sample's
-  // positions together): ignored rows stay in the group's batch, whose metrics skip them as they
-  // skip them in any batch, and only the kept rows are counted.
-  const whole = batch.sampleRows !== undefined;
-  const ignore = task === 'multilabel' || ignoreIndex === null || whole ? null : ignoreIndex;
+  const ignore = task === 'multilabel' || ignoreIndex === null ? null : ignoreIndex;
   if (ignore === null) {
     for (let i = 0; i < rows; i++) place[i] = next[groups[i]]++;
   } else {
@@ -139,7 +136,6 @@ function makePartition(batch: MetricBatch): GroupPartition {
   const { groups: _g, numGroups: _n, sampleRows: _s, ...rest } = batch;
   const batches = Array.from(counts, (n, g): MetricBatch => ({
     ...rest,
-    ...(whole ? { sampleRows: batch.sampleRows } : {}),
     rows: n,
     scores: scoreParts[g],
     preds: predParts[g],
@@ -148,7 +144,7 @@ function makePartition(batch: MetricBatch): GroupPartition {
     classIndices: indexParts === null ? null : indexParts[g],
     warnings: [],
   }));
-  return { batches, rows: whole ? groupRowCounts(batch) : counts };
+  return { batches, rows: counts };
 }
 
 /**

@@ -100,6 +100,11 @@ function resolveOne(request: MetricRequest, index: number, config: MetricConfig,
     throw invalidField([path, ...issue.path.map(String)].join('/'), z.prettifyError(new z.ZodError([{ ...issue, path: [] }])).replace(/^✖ /, ''));
   }
   const options = parsed.data;
+  if (byGroup && (options as { multidim_average?: string }).multidim_average === 'samplewise') {
+    // A grouped state's overall answer is its groups' states merged in group order, which would
+    // reorder the per-sample values; each sample's value is answered with its own group id in hand.
+    throw invalidField(`${path}/by_group`, 'a samplewise metric answers one value per sample already: read each sample\'s group from "groups" beside it, or ask by_group with multidim_average "global"');
+  }
   definition.check?.(options, config, path);
   const state = definition.state(options, config);
   if (!byGroup || config.groups === undefined) return { key, definition, options, state, index, ignored };
