@@ -159,6 +159,16 @@ describe('sessions with a loss take groups', () => {
     expect(session.loss.loss).toBeCloseTo(stateless.loss.loss, 12);
   });
 
+  it.each([
+    ['binary [B, N] scores with groups [B, N]', { task: 'binary', preds: [[0.9, 0.2, 0.7], [0.4, 0.6, 0.1]], labels: [[1, 0, 0], [1, 1, 0]], groups: [[0, 0, 1], [1, 1, 0]] }],
+  ])('/v1/score with a loss reads groups shaped as sample_weight: %s, as /v1/metrics over the same samples', async (_what, batch) => {
+    const metrics = [{ name: 'f1_score', by_group: true }, { name: 'auroc', by_group: true }];
+    const scored = await post('/v1/score', { ...batch, input: 'probs', num_groups: 2, loss: { gamma: 2 }, metrics });
+    const flat = { ...batch, preds: batch.preds.flat(), labels: batch.labels.flat(), groups: batch.groups.flat() };
+    const plain = await post('/v1/metrics', { ...flat, input: 'probs', num_groups: 2, metrics });
+    expectEqualMetrics(scored.metrics, plain.metrics, 'score against metrics');
+  });
+
   it('refuses groups that do not have the shape of the labels\' samples, naming groups (and the index)', async () => {
     const batch = sequenceBatch(7);
     const request = { ...batch, task: 'multiclass', input: 'logits', num_groups: 2, loss: { gamma: 2 }, metrics: sequenceMetrics };
