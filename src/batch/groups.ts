@@ -1,6 +1,6 @@
 import { invalidField } from '../errors.js';
 import type { MetricBatch } from './batch.js';
-import { TypedTensor, pathOf } from './tensor.js';
+import { TypedTensor, flattenNumbers, formatShape, pathOf, sameShape } from './tensor.js';
 
 /**
  * The most groups a batch may name: a grouped state is `num_groups` times its metric's state and
@@ -9,22 +9,28 @@ import { TypedTensor, pathOf } from './tensor.js';
 export const MAX_GROUPS = 4_096;
 
 /**
- * A request's `groups`: one integer id per sample (`[N]`; multilabel one per row), each in
- * `0 … num_groups − 1`. `num_groups` defaults to the largest id + 1 (1 for an empty batch).
- * O(N), one pass.
+ * A request's `groups`: one integer id per sample, each in `0 … num_groups − 1`, shaped `shape`
+ * (`[N]`; multilabel one per row; `[B, N]` for the `[B, N]` labels of a /v1/score or session
+ * batch with a loss, as its `sample_weight`). `num_groups` defaults to the largest id + 1 (1 for
+ * an empty batch). O(N), one pass.
  *
  * @param value the `groups` field as sent (nested array or typed tensor)
- * @param rows the batch's samples N
- * @returns the ids and the group count G
- * @throws {ProblemError} 400 naming `groups` (wrong rank or length), `groups/<i>` (not an integer,
- *   negative, or ≥ num_groups) or `num_groups` (above MAX_GROUPS)
+ * @param shape the shape the ids must have: one per sample, as the batch counts its samples
+ * @param why what the shape follows, said in the 400 of another shape (rank above 1 or extra dimensions)
+ * @returns the ids, flat in row-major order, and the group count G
+ * @throws {ProblemError} 400 naming `groups` (wrong rank, shape or length), `groups/<i>` (not an
+ *   integer, negative, or ≥ num_groups) or `num_groups` (above MAX_GROUPS)
  */
-export function readGroups(value: unknown, numGroups: number | undefined, rows: number): { ids: Int32Array; count: number } {
+export function readGroups(value: unknown, numGroups: number | undefined, shape: readonly number[], why = ''): { ids: Int32Array; count: number } {
   if (numGroups !== undefined && (!Number.isInteger(numGroups) || numGroups < 1 || numGroups > MAX_GROUPS)) {
     throw invalidField('num_groups', `must be an integer in 1..${MAX_GROUPS}, got ${numGroups}`);
   }
-  const data = groupValues(value);
-  if (data.length !== rows) throw invalidField('groups', `needs one group id per sample: ${rows} samples, ${data.length} group ids`);
+  const rows = shape.reduce((a, b) => a * b, 1);
+  const { data, sent } = groupValues(value, shape.length);
+  if (!sameShape(sent, shape)) {
+    if (shape.length === 1 && sent.length === 1 && why === '') throw invalidField('groups', `needs one group id per sample: ${rows} samples, ${data.length} group ids`);
+    throw invalidField('groups', `needs one group id per sample, shaped ${formatShape(shape)}${why}; got ${formatShape(sent)}`);
+  }
   const ids = new Int32Array(rows);
   let largest = -1;
   const upper = numGroups ?? MAX_GROUPS;
@@ -32,7 +38,7 @@ export function readGroups(value: unknown, numGroups: number | undefined, rows: 
     const g = data[i];
     if (typeof g !== 'number' || !Number.isInteger(g) || g < 0 || g >= upper) {
       const allowed = numGroups === undefined ? `integers in 0..${MAX_GROUPS - 1}` : `integers in 0..${numGroups - 1} (num_groups ${numGroups})`;
-      throw invalidField(pathOf('groups', [rows], i), `group ids are ${allowed}, got ${typeof g === 'number' ? g : JSON.stringify(g)}`);
+      throw invalidField(pathOf('groups', shape, i), `group ids are ${allowed}, got ${typeof g === 'number' ? g : JSON.stringify(g)}`);
     }
     ids[i] = g;
     if (g > largest) largest = g;
@@ -40,22 +46,31 @@ export function readGroups(value: unknown, numGroups: number | undefined, rows: 
   return { ids, count: numGroups ?? Math.max(1, largest + 1) };
 }
 
-/** `groups` as a flat list of numbers: a rank-1 array or typed tensor, else a 400 naming `groups`. */
-function groupValues(value: unknown): ArrayLike<unknown> {
+/**
+ * `groups` as a flat list of values with the shape sent: a typed tensor, a plain array (rank 1:
+ * its elements, checked one by one by the caller), or nested arrays of numbers (rank 2 and more,
+ * where a shape of rank `rank` is expected); else a 400 naming `groups`.
+ */
+function groupValues(value: unknown, rank: number): { data: ArrayLike<unknown>; sent: readonly number[] } {
   if (value instanceof TypedTensor) {
-    if (value.shape.length !== 1) throw invalidField('groups', `must be [N], one id per sample; got rank ${value.shape.length}`);
-    return value.data;
+    if (value.shape.length !== rank && rank === 1) throw invalidField('groups', `must be [N], one id per sample; got rank ${value.shape.length}`);
+    return { data: value.data, sent: value.shape };
   }
   if (!Array.isArray(value)) throw invalidField('groups', 'must be an array of integer group ids [N]');
-  return value as unknown[];
+  if (rank === 1) return { data: value as unknown[], sent: [value.length] };
+  const { data, shape } = flattenNumbers('groups', value, rank);
+  return { data, sent: shape };
 }
 
 /**
  * A batch's rows split by group (fairlearn's `MetricFrame` partition): `batches[g]` holds group
  * g's rows in their order, as a batch of its own, so any metric's `update` folds a group's rows
  * exactly as it folds a batch. Rows whose label is `ignore_index` (binary, multiclass) leave
- * their group; `rows[g]` counts the rows kept (0: the group answers null). Made once per batch
- * and shared by every grouped state of the request. O(N·C): one pass to count, one to copy.
+ * their group; `rows[g]` counts the rows kept (0: the group answers null). A group's batch has
+ * no `sampleRows`: every state that reads a batch with extra dimensions sample by sample either
+ * counts by group in one pass (the multiclass exact match) or takes no groups (samplewise states).
+ * Made once per batch and shared by every grouped state of the request. O(N·C): one pass to
+ * count, one to copy.
  */
 export interface GroupPartition {
   batches: MetricBatch[];

@@ -30,6 +30,8 @@ export function groupedState<S>(inner: StateSpec<S>, groups: number): StateSpec<
   const innerCompute = inner.computeWork;
   return {
     key: `groups=${groups}:${inner.key}`,
+    // A grouped state contains the grouped form of what its metric's state contains.
+    ...(inner.contains === undefined ? {} : { contains: `groups=${groups}:${inner.contains}` }),
     ...(inner.bytes === undefined ? {} : { bytes: groups * (inner.bytes + 8) }),
     workPerElement: (inner.workPerElement ?? 1) + 1,
     ...(innerCompute === undefined ? {} : { computeWork: (classes: number, rows: number) => 2 * innerCompute(classes, rows) }),

@@ -264,12 +264,29 @@ export function multiclassExactMatchState(): StateSpec<Float64Array> {
       }
     },
     1,
-    // A grouped batch has one row per sample (groups take no extra dimensions): group g's
-    // [matched, rows] at 2g, each row weighing its weight, ignored and weight-0 rows left out.
+    // Group g's [matched, samples] at 2g, counted as above; a sample's positions are all in its
+    // group (groups have one id per sample), so a sample of several positions counts in the
+    // group of its first row. One position per sample: each row weighs its weight.
     (into, batch: MetricBatch) => {
       const predicted = predictedClasses(batch, 1);
       const { labels, ignoreIndex, weights, groups } = batch;
       if (groups === undefined) throw new Error('exact_match by group: the batch has no groups');
+      const m = rowsPerSample(batch);
+      if (m > 1) {
+        for (let start = 0; start < batch.rows; start += m) {
+          let kept = 0;
+          let right = true;
+          for (let r = start; r < start + m; r++) {
+            if (labels[r] === ignoreIndex || (weights !== null && weights[r] === 0)) continue;
+            kept++;
+            if (predicted[r] !== labels[r]) right = false;
+          }
+          if (kept === 0) continue;
+          into[2 * groups[start] + 1] += 1;
+          if (right) into[2 * groups[start]] += 1;
+        }
+        return;
+      }
       for (let r = 0; r < batch.rows; r++) {
         if (labels[r] === ignoreIndex) continue;
         const w = weights === null ? 1 : weights[r];

@@ -84,7 +84,7 @@ export const SessionBatchRequest = z
       'Shaped as the session\'s task says: binary and multilabel like preds, multiclass one class index per row of preds [N, C] in 0..num_classes-1 (a 400 naming `labels` otherwise).',
     ),
     sample_weight: rankingBatchFields.sample_weight,
-    groups: labelTensor(1, 'One group id per sample [N] (multilabel: per row) in 0..num_groups-1: required when the session has num_groups, refused otherwise.').optional(),
+    groups: labelTensor(2, 'One group id per sample in 0..num_groups-1, shaped as sample_weight: [N] (multilabel: per row), [B, N] with the [B, N, C] logits of a session with a loss: required when the session has num_groups, refused otherwise.').optional(),
   })
   .meta({
     ...namedExamples({

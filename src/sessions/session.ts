@@ -78,7 +78,6 @@ export function sessionConfigOf(body: SessionCreateRequest, maxStateBytes = Numb
   };
   const grouped = config.metrics.findIndex(needsGroups);
   if (grouped >= 0 && config.num_groups === undefined) throw invalidField('num_groups', `is required with metrics/${grouped}, which compares groups: every batch then sends "groups" of ids 0..num_groups-1`);
-  if (config.num_groups !== undefined && config.loss !== null) throw invalidField('num_groups', 'groups are taken by sessions without a loss (not yet with one)');
   if (config.loss?.num_classes !== undefined && config.loss.num_classes !== (config.num_classes ?? config.num_labels)) {
     throw invalidField('loss/num_classes', 'must equal the session\'s num_classes / num_labels (or be left out)');
   }
@@ -142,7 +141,7 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
       : scoreStages(
           preds,
           labels,
-          { ...request, input: config.input as 'logits' | 'probs', loss: config.loss, num_classes: classes ?? undefined },
+          { ...request, input: config.input as 'logits' | 'probs', loss: config.loss, num_classes: classes ?? undefined, groups, num_groups: config.num_groups },
           config.metrics.length > 0,
         );
   const counts: CountStates = new Map();
