@@ -55,7 +55,7 @@ const isFairness = (entry: Record<string, unknown>): boolean => Array.isArray(en
 
 const section = (id: string, title: string, body: string): string => `<section id="${id}"><h2>${escapeXml(title)}</h2>${body}</section>`;
 const missing = (why: string): string => `<p class="missing">${escapeXml(why)}</p>`;
-const figure = (svg: string, caption: string): string => `<figure>${svg}<figcaption>${escapeXml(caption)}</figcaption></figure>`;
+const figure = (svg: string, caption: string): string => `<figure>${svg}${caption ? `<figcaption>${escapeXml(caption)}</figcaption>` : ''}</figure>`;
 const seriesName = (task: string, i: number): string => (task === 'binary' ? 'model' : `${task === 'multiclass' ? 'class' : 'label'} ${i}`);
 
 /** Header: the session's id, task, rows, batches, expiry and warnings. */
@@ -162,7 +162,7 @@ function confusionMatrixSection(data: ReportData): string {
       ? missing('the confusion matrix is empty')
       : drawn > MAX_DRAWN
         ? missing(`a heat map is drawn for at most ${MAX_DRAWN} classes or labels (this one has ${drawn})`)
-        : figure(confusionMatrixSvg(matrices, `Confusion matrix, ${task} (${how})`, rates, (m) => `label ${m}`), 'Rows: true label; columns: predicted label.');
+        : figure(confusionMatrixSvg(matrices, `Confusion matrix, ${task} (${how})`, rates, (m) => `label ${m}`), '');
   const tables =
     task === 'multilabel'
       ? matrices.map((m, k) => matrixHtml(m, [...path, k], `label ${k}: rows true (0, 1), columns predicted (0, 1)`)).join('')
