@@ -1,3 +1,4 @@
+import { evenlyAlongCurve } from '../kernels/curve-points.js';
 import type { CalibrationMetrics, CalibrationResponse } from '../metrics/calibration.js';
 import type { PrecisionRecallResponse, RocResponse } from '../metrics/curves.js';
 import type { LabelThreshold, ThresholdsResponse } from '../metrics/thresholds.js';
@@ -112,6 +113,35 @@ function metricsSection(session: Session): string {
   return section('metrics', titleOf('metrics'), `<table class="metrics"><thead><tr><th scope="col">metric</th><th scope="col">value</th></tr></thead><tbody>${rows.join('')}</tbody></table>`);
 }
 
+/** The most points of one ROC or precision-recall curve drawn on the page (an exact epoch curve may have one per row). */
+const MAX_CURVE_POINTS = 2000;
+
+/**
+ * Points of a curve kept for drawing: evenly spaced along its length (the `max_points` rule of the
+ * curve endpoints), each of `fields` picked alike; the thresholds are not drawn and stay as they are.
+ */
+function thinned<Curve extends Record<string, unknown>>(curve: Curve, x: keyof Curve, y: keyof Curve, fields: ReadonlyArray<keyof Curve>): Curve {
+  const xs = curve[x] as number[];
+  if (xs.length <= MAX_CURVE_POINTS) return curve;
+  const keep = evenlyAlongCurve(xs, curve[y] as number[], MAX_CURVE_POINTS);
+  const picked = Object.fromEntries(fields.map((f) => [f, keep.map((k) => (curve[f] as number[])[k])]));
+  return { ...curve, ...picked };
+}
+
+/** A ROC answer with each curve thinned for drawing (its AUROC unchanged). */
+function drawnRoc(roc: RocResponse): RocResponse {
+  const thin = <C extends { fpr: number[]; tpr: number[] }>(c: C): C => thinned(c, 'fpr', 'tpr', ['fpr', 'tpr']);
+  if (roc.per_class) return { ...roc, per_class: roc.per_class.map((c) => (c === null ? null : thin(c))) };
+  return roc.fpr && roc.tpr ? { ...roc, ...thin({ fpr: roc.fpr, tpr: roc.tpr }) } : roc;
+}
+
+/** A precision-recall answer with each curve thinned for drawing (its AP and prevalence unchanged). */
+function drawnPrecisionRecall(pr: PrecisionRecallResponse): PrecisionRecallResponse {
+  const thin = <C extends { recall: number[]; precision: number[] }>(c: C): C => thinned(c, 'recall', 'precision', ['recall', 'precision']);
+  if (pr.per_class) return { ...pr, per_class: pr.per_class.map((c) => (c === null ? null : thin(c))) };
+  return pr.recall && pr.precision ? { ...pr, ...thin({ recall: pr.recall, precision: pr.precision }) } : pr;
+}
+
 /** ROC and precision-recall curves, drawn, with each curve's area (AUROC, AP) and prevalence in a table. */
 function curvesSection(data: ReportData): string {
   const { roc, precisionRecall: pr } = data;
@@ -137,8 +167,8 @@ function curvesSection(data: ReportData): string {
     [
       table,
       '<div class="figures">',
-      figure(rocSvg(roc), 'ROC curve: true positive rate against false positive rate; the dashed diagonal is chance.'),
-      figure(precisionRecallSvg(pr), 'Precision-recall curve (steps, as average precision sums it); dashed: each curve\'s prevalence.'),
+      figure(rocSvg(drawnRoc(roc)), 'ROC curve: true positive rate against false positive rate; the dashed diagonal is chance.'),
+      figure(precisionRecallSvg(drawnPrecisionRecall(pr)), 'Precision-recall curve (steps, as average precision sums it); dashed: each curve\'s prevalence.'),
       '</div>',
       warningsHtml([...new Set([...roc.warnings, ...pr.warnings])]),
     ].join(''),

@@ -244,6 +244,23 @@ describe('renderReport', () => {
     expect(sectionOf(multiclass, 'thresholds')).toContain('<p class="missing">a multiclass session has no decision threshold to tune');
   });
 
+  it('stays small for an epoch of a million rows: each curve drawn with at most 2,000 points', () => {
+    const data = sample();
+    const n = 1_000_000;
+    const rising = Array.from({ length: n }, (_, i) => i / (n - 1));
+    const falling = rising.map((r) => 1 - r);
+    data.roc = { ...data.roc!, fpr: rising, tpr: rising.map(Math.sqrt), thresholds: falling };
+    data.precisionRecall = { ...data.precisionRecall!, recall: falling, precision: rising.map((r) => 0.4 + 0.6 * r), thresholds: rising.slice(1) };
+    data.thresholds = { ...data.thresholds!, curve: { thresholds: falling, objective: rising.map((r) => r * (1 - r)) } } as ReportData['thresholds'];
+    const html = renderReport(data);
+    const polylines = [...html.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map(([, points]) => points.split(' ').length);
+    expect(polylines).toHaveLength(3);
+    for (const points of polylines) expect(points).toBeLessThanOrEqual(4002);
+    expect(html.length).toBeLessThan(1_000_000);
+    // The areas shown are the data's, not the drawn points'.
+    expect(numbersOf(html).find((x) => x.path === 'roc.auroc')!.value).toBe('0.875');
+  });
+
   it('names a list too long to show instead of listing it (isotonic breakpoints of a large epoch)', () => {
     const data = sample();
     const x = Array.from({ length: 5000 }, (_, i) => i / 5000);
