@@ -142,6 +142,11 @@ function drawnPrecisionRecall(pr: PrecisionRecallResponse): PrecisionRecallRespo
   return pr.recall && pr.precision ? { ...pr, ...thin({ recall: pr.recall, precision: pr.precision }) } : pr;
 }
 
+/** The most lines one plot of the page draws (a legend entry each; curveSvg's ten colours repeat beyond ten). */
+const MAX_DRAWN_LINES = 20;
+const tooManyLines = (count: number, task: string): string =>
+  `${count} ${task === 'multiclass' ? 'classes' : 'labels'}: plots are drawn for at most ${MAX_DRAWN_LINES} (one line each); the table gives each one's values`;
+
 /** ROC and precision-recall curves, drawn, with each curve's area (AUROC, AP) and prevalence in a table. */
 function curvesSection(data: ReportData): string {
   const { roc, precisionRecall: pr } = data;
@@ -166,10 +171,14 @@ function curvesSection(data: ReportData): string {
     titleOf('curves'),
     [
       table,
-      '<div class="figures">',
-      figure(rocSvg(drawnRoc(roc)), 'ROC curve: true positive rate against false positive rate; the dashed diagonal is chance.'),
-      figure(precisionRecallSvg(drawnPrecisionRecall(pr)), 'Precision-recall curve (steps, as average precision sums it); dashed: each curve\'s prevalence.'),
-      '</div>',
+      count > MAX_DRAWN_LINES
+        ? missing(tooManyLines(count, roc.task))
+        : [
+            '<div class="figures">',
+            figure(rocSvg(drawnRoc(roc)), 'ROC curve: true positive rate against false positive rate; the dashed diagonal is chance.'),
+            figure(precisionRecallSvg(drawnPrecisionRecall(pr)), 'Precision-recall curve (steps, as average precision sums it); dashed: each curve\'s prevalence.'),
+            '</div>',
+          ].join(''),
       warningsHtml([...new Set([...roc.warnings, ...pr.warnings])]),
     ].join(''),
   );
@@ -347,7 +356,11 @@ function thresholdsSection(data: ReportData): string {
     [
       `<p>Decisions are <code>score &gt;= threshold</code> on the scores as sent (${escapeXml(thresholds.input)}); the tuned threshold is the lowest reaching the best objective.</p>`,
       thresholdsTable(thresholds),
-      drawn ? figure(thresholdTradeoffSvg(thresholds), 'The objective at every candidate threshold; the dashed line and circle mark the tuned one.') : missing('the thresholds answer has no curve (asked without return_curve)'),
+      !drawn
+        ? missing('the thresholds answer has no curve (asked without return_curve)')
+        : labels.length > MAX_DRAWN_LINES
+          ? missing(tooManyLines(labels.length, 'multilabel'))
+          : figure(thresholdTradeoffSvg(thresholds), 'The objective at every candidate threshold; the dashed line and circle mark the tuned one.'),
     ].join(''),
   );
 }

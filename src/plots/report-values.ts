@@ -56,6 +56,9 @@ function leafCount(value: unknown, stop: number): number {
   return 1;
 }
 
+/** What stands for a list too long to show. */
+const omitted = (): string => `<span class="omitted">more than ${MAX_SHOWN_VALUES.toLocaleString('en-US')} values, not listed here (the JSON answer has them)</span>`;
+
 /** A table that may be wider than a phone: it scrolls inside its box, the page does not. */
 const wide = (table: string): string => `<div class="wide">${table}</div>`;
 
@@ -67,6 +70,7 @@ function scalarsHtml(values: ReadonlyArray<number | null>, path: DataPath): stri
 
 /** A matrix (arrays of scalars) as a table, rows and columns numbered from 0, with an optional caption. */
 export function matrixHtml(rows: ReadonlyArray<ReadonlyArray<number | null>>, path: DataPath, caption: string): string {
+  if (leafCount(rows, MAX_SHOWN_VALUES) > MAX_SHOWN_VALUES) return omitted();
   const columns = Math.max(...rows.map((r) => r.length));
   const head = `<tr><th></th>${Array.from({ length: columns }, (_, j) => `<th scope="col">${j}</th>`).join('')}</tr>`;
   const body = rows.map((row, i) => `<tr><th scope="row">${i}</th>${row.map((v, j) => `<td>${numberHtml(v, [...path, i, j])}</td>`).join('')}</tr>`);
@@ -102,7 +106,7 @@ export function warningsHtml(warnings: readonly string[]): string {
 function arrayHtml(values: readonly unknown[], path: DataPath): string {
   if (values.length === 0) return '<span class="empty">none</span>';
   const leaves = leafCount(values, MAX_SHOWN_VALUES);
-  if (leaves > MAX_SHOWN_VALUES) return `<span class="omitted">more than ${MAX_SHOWN_VALUES.toLocaleString('en-US')} values, not listed here (the JSON answer has them)</span>`;
+  if (leaves > MAX_SHOWN_VALUES) return omitted();
   if (values.every(isScalar)) return scalarsHtml(values, path);
   if (values.every((v) => typeof v === 'string')) return warningsHtml(values as string[]);
   if (values.every((v) => Array.isArray(v) && v.every(isScalar))) return matrixHtml(values as Array<Array<number | null>>, path, '');

@@ -261,6 +261,29 @@ describe('renderReport', () => {
     expect(numbersOf(html).find((x) => x.path === 'roc.auroc')!.value).toBe('0.875');
   });
 
+  it('draws no plot of more than 20 lines (the tables still give every class), and no heat map of more than 128 classes', () => {
+    const data = sample();
+    const classes = 200;
+    const curve = { fpr: [0, 1], tpr: [0, 1], thresholds: [1, 0], auroc: 0.5 };
+    data.session.task = 'multiclass';
+    data.roc = { task: 'multiclass', input: 'probs', per_class: Array.from({ length: classes }, () => curve), warnings: [] };
+    const pr = { precision: [0.5, 1], recall: [1, 0], thresholds: [0], average_precision: 0.5, prevalence: 0.5 };
+    data.precisionRecall = { task: 'multiclass', input: 'probs', per_class: Array.from({ length: classes }, () => pr), warnings: [] };
+    data.confusionMatrix = { confusion_matrix: Array.from({ length: classes }, () => new Array(classes).fill(1)), normalize: null, warnings: [] };
+    data.thresholds = null;
+    const html = renderReport(data);
+    const curves = sectionOf(html, 'curves');
+    expect(curves).not.toContain('<svg');
+    expect(curves).toContain('<p class="missing">200 classes: plots are drawn for at most 20 (one line each); the table gives each one&apos;s values</p>');
+    expect(curves).toContain('data-path="roc.per_class.199.auroc"');
+    const matrix = sectionOf(html, 'confusion-matrix');
+    // Booleans, not the section: a failure would print 40,000 cells.
+    expect(matrix.includes('<svg')).toBe(false);
+    expect(matrix.includes('a heat map is drawn for at most 128 classes or labels (this one has 200)')).toBe(true);
+    expect(matrix.includes('more than 1,024 values, not listed here')).toBe(true);
+    expect(matrix.length).toBeLessThan(1000);
+  });
+
   it('names a list too long to show instead of listing it (isotonic breakpoints of a large epoch)', () => {
     const data = sample();
     const x = Array.from({ length: 5000 }, (_, i) => i / 5000);
