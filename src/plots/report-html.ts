@@ -117,27 +117,27 @@ function metricsSection(session: Session): string {
 const MAX_CURVE_POINTS = 2000;
 
 /**
- * Points of a curve kept for drawing: evenly spaced along its length (the `max_points` rule of the
- * curve endpoints), each of `fields` picked alike; the thresholds are not drawn and stay as they are.
+ * A curve's points kept for drawing: evenly spaced along its length (the `max_points` rule of the
+ * curve endpoints); its other fields (thresholds, areas) are not drawn and stay as they are.
  */
-function thinned<Curve extends Record<string, unknown>>(curve: Curve, x: keyof Curve, y: keyof Curve, fields: ReadonlyArray<keyof Curve>): Curve {
+function thinned<Curve extends Record<string, unknown>>(curve: Curve, x: keyof Curve & string, y: keyof Curve & string): Curve {
   const xs = curve[x] as number[];
+  const ys = curve[y] as number[];
   if (xs.length <= MAX_CURVE_POINTS) return curve;
-  const keep = evenlyAlongCurve(xs, curve[y] as number[], MAX_CURVE_POINTS);
-  const picked = Object.fromEntries(fields.map((f) => [f, keep.map((k) => (curve[f] as number[])[k])]));
-  return { ...curve, ...picked };
+  const keep = evenlyAlongCurve(xs, ys, MAX_CURVE_POINTS);
+  return { ...curve, [x]: keep.map((k) => xs[k]), [y]: keep.map((k) => ys[k]) };
 }
 
 /** A ROC answer with each curve thinned for drawing (its AUROC unchanged). */
 function drawnRoc(roc: RocResponse): RocResponse {
-  const thin = <C extends { fpr: number[]; tpr: number[] }>(c: C): C => thinned(c, 'fpr', 'tpr', ['fpr', 'tpr']);
+  const thin = <C extends { fpr: number[]; tpr: number[] }>(c: C): C => thinned(c, 'fpr', 'tpr');
   if (roc.per_class) return { ...roc, per_class: roc.per_class.map((c) => (c === null ? null : thin(c))) };
   return roc.fpr && roc.tpr ? { ...roc, ...thin({ fpr: roc.fpr, tpr: roc.tpr }) } : roc;
 }
 
 /** A precision-recall answer with each curve thinned for drawing (its AP and prevalence unchanged). */
 function drawnPrecisionRecall(pr: PrecisionRecallResponse): PrecisionRecallResponse {
-  const thin = <C extends { recall: number[]; precision: number[] }>(c: C): C => thinned(c, 'recall', 'precision', ['recall', 'precision']);
+  const thin = <C extends { recall: number[]; precision: number[] }>(c: C): C => thinned(c, 'recall', 'precision');
   if (pr.per_class) return { ...pr, per_class: pr.per_class.map((c) => (c === null ? null : thin(c))) };
   return pr.recall && pr.precision ? { ...pr, ...thin({ recall: pr.recall, precision: pr.precision }) } : pr;
 }
@@ -465,6 +465,7 @@ table.metrics > thead > tr > th:first-child { width: 28%; }
 table.metrics > tbody > tr > th { overflow-wrap: anywhere; }
 table.metrics > tbody > tr > td { min-width: 0; }
 .wide { max-width: 100%; overflow-x: auto; }
+.wide th[scope=row] { white-space: nowrap; }
 ol.values, ol.items { list-style: none; padding: 0; margin: 2px 0; display: flex; flex-wrap: wrap; gap: 2px 14px; }
 ol.items { flex-direction: column; }
 .index { color: #777; font-size: 0.85em; }
