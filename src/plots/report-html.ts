@@ -365,6 +365,9 @@ function thresholdsSection(data: ReportData): string {
   );
 }
 
+/** The most groups drawn as bars (one bar each, 30 px); the table lists every group. */
+const MAX_DRAWN_BARS = 50;
+
 /** The name of a grouped metric's scalar value: the first field that is a number in some group (as metricsSvg reads it). */
 function groupValueName(entry: Record<string, unknown>): string | undefined {
   const groups = entry.by_group as Array<Record<string, unknown> | null>;
@@ -404,7 +407,7 @@ function groupedMetricHtml(key: string, entry: Record<string, unknown>, task: st
   const head = ['', escapeXml(name), 'rows', ...(withRest ? ['other fields'] : []), ...(withWarnings ? ['warnings'] : [])].map((h) => (h ? `<th scope="col">${h}</th>` : '<th></th>')).join('');
   const table = `<div class="wide"><table class="groups"><thead><tr>${head}</tr></thead><tbody>${overall}${lines.join('')}</tbody></table></div>`;
   const value = (e: Record<string, unknown> | null) => (e === null || typeof e[name] !== 'number' ? null : (e[name] as number));
-  const bars = rowCounts.length === groups.length ? figure(groupsSvg({ overall: value(entry), groups: groups.map(value), rows: rowCounts }, `${key} by group, ${task}`), `${key}: overall and each group's value.`) : '';
+  const bars = rowCounts.length === groups.length && groups.length <= MAX_DRAWN_BARS ? figure(groupsSvg({ overall: value(entry), groups: groups.map(value), rows: rowCounts }, `${key} by group, ${task}`), `${key}: overall and each group's value.`) : '';
   return `${heading}${table}<dl class="fields">${summaries.join('')}</dl>${bars}`;
 }
 
