@@ -7,7 +7,7 @@ import { precisionRecallSvg, rocSvg } from './curve-plots.js';
 import { COLORS, curveSvg, toPlotX, toPlotY, type PlotSeries } from './curve-svg.js';
 import { groupsSvg } from './groups-svg.js';
 import { reliabilitySvg, type CalibrationBins } from './reliability-svg.js';
-import { fieldsHtml, matrixHtml, numberHtml, valueHtml, warningsHtml, type DataPath } from './report-values.js';
+import { OPTION_FIELDS, fieldsHtml, matrixHtml, numberHtml, valueHtml, warningsHtml, type DataPath } from './report-values.js';
 import { escapeXml } from './svg.js';
 
 /**
@@ -390,7 +390,9 @@ function groupedMetricHtml(key: string, entry: Record<string, unknown>, task: st
   // Each group's other fields (a per-class list, options) and warnings, in columns shown only when some group has them.
   const others = groups.map((g, i) => {
     if (g === null) return { rest: 'no rows', warnings: '' };
-    const { [name]: value, warnings, ...rest } = g;
+    const { [name]: value, warnings, ...fields } = g;
+    // The options (average, multi_class) are the overall entry's: the metrics table shows them once.
+    const rest = Object.fromEntries(Object.entries(fields).filter(([k]) => !OPTION_FIELDS.has(k)));
     return { rest: fieldsHtml(rest, [...path, 'by_group', i]), warnings: warningsHtml((warnings as string[] | undefined) ?? []) };
   });
   const withRest = others.some((o) => o.rest !== '' && o.rest !== 'no rows');

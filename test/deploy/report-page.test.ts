@@ -44,13 +44,18 @@ async function reportHtmlOf(app: App, sessionId: string, rows: Rows): Promise<{ 
   const confusionMatrix = Object.values(session.metrics as Record<string, Record<string, unknown>>).find((e) => 'confusion_matrix' in e && !('by_group' in e)) ?? null;
   const thresholds = task === 'multiclass' ? null : await post('/v1/thresholds', { ...batch, objective: 'f1_score', return_curve: true });
   const response = await post('/v1/calibration', { ...batch, method: task === 'multiclass' ? 'temperature' : 'sigmoid', return_probs: true });
-  const binsOf = async (payload: object) => (await post('/v1/metrics', { ...payload, metrics: ['calibration_error'] })).metrics.calibration_error.bins;
+  // The bins are the catalogue's calibration_error (15 bins, l1) of the probabilities before and after: its value is the answer's.
+  const binsOf = async (payload: object, expected: number | null) => {
+    const entry = (await post('/v1/metrics', { ...payload, metrics: ['calibration_error'] })).metrics.calibration_error;
+    expect(entry.calibration_error).toBeCloseTo(expected as number, 12);
+    return entry.bins;
+  };
   const bins =
     task === 'multilabel'
       ? null
       : {
-          before: await binsOf(batch),
-          after: await binsOf({ ...batch, preds: response.probs, input: 'probs' }),
+          before: await binsOf(batch, response.before.calibration_error),
+          after: await binsOf({ ...batch, preds: response.probs, input: 'probs' }, response.after.calibration_error),
         };
   const { probs, ...answer } = response;
   void probs;
