@@ -36,6 +36,12 @@ export const SessionCreateRequest = z
       .default(null)
       .describe('Focal-loss options (as /v1/focal-loss): each batch answers its loss (and `grad` with return_grad) and the session its epoch loss. null: no loss.'),
     metrics: z.array(MetricSpec).max(256).optional().describe('As in /v1/metrics: computed over every batch posted, as over their concatenation (none when absent).'),
+    keep_rows: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Keep every batch\'s rows (scores as sent, labels, weights) for the epoch\'s thresholds, calibration, curves and report, without asking an exact ranking metric (which keeps them anyway). Bounded by SESSION_MAX_ROWS and SESSION_MAX_SCORES (413).',
+      ),
     ttl_seconds: z
       .number()
       .int()
@@ -71,6 +77,7 @@ export const SessionDescription = z
     // As sent at creation (output schemas of their own would duplicate the request's components).
     loss: z.record(z.string(), z.unknown()).nullable().describe('The focal-loss options, as sent.'),
     metrics: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).describe('The metrics, as sent.'),
+    keep_rows: z.boolean().describe('Whether the session keeps its rows: asked with keep_rows, or by an exact ranking metric.'),
     ttl_seconds: z.number().int(),
     expires_at: z.string().describe('When the session expires unless used before (ISO 8601, UTC).'),
   })

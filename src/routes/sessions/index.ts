@@ -18,7 +18,7 @@ import {
 } from '../../schemas/sessions.js';
 import type { SessionStore } from '../../sessions/store.js';
 import { SessionService, expiresAt, type Session } from '../../sessions/service.js';
-import { prepareBody, sessionAnswerText, sessionCurvesText, type PreparedBatch, type SessionBatchInput, type SessionConfig } from '../../sessions/session.js';
+import { prepareBody, sessionAnswerText, sessionPlan, sessionCurvesText, type PreparedBatch, type SessionBatchInput, type SessionConfig } from '../../sessions/session.js';
 import type { RowsForWorker, SessionComputeTask, SessionCurveTask } from '../../workers/scoring-worker.js';
 import { RawBody, ownBuffer } from '../../wire/json-body.js';
 import { rawInputOf } from '../../plugins/body-parsers.js';
@@ -55,6 +55,7 @@ const describe = ({ record, config }: Session) => ({
   ...(config.num_groups === undefined ? {} : { num_groups: config.num_groups }),
   loss: config.loss,
   metrics: config.metrics,
+  keep_rows: sessionPlan(config).keepsRows,
   ttl_seconds: record.ttlSeconds,
   expires_at: expiresAt(record),
 });
