@@ -131,7 +131,7 @@ export class SessionService {
   async rows(id: string, owner: string | null, what = 'curves'): Promise<Session & { state: StoredState }> {
     const loaded = await this.load(id, owner);
     if (!sessionPlan(loaded.config).keepsRows) {
-      throw conflict(`this session keeps no rows, and its ${what} need them: create it with "keep_rows": true (or with an exact ranking metric such as auroc or average_precision without thresholds)`, [
+      throw conflict(`this session keeps no rows to compute its ${what} over: create it with "keep_rows": true (or with an exact ranking metric such as auroc or average_precision without thresholds)`, [
         { path: 'keep_rows', message: 'create the session with "keep_rows": true' },
       ]);
     }

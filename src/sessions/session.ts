@@ -331,7 +331,7 @@ const CURVE_NAMES: Record<SessionCurve, string> = { roc: 'ROC curves', 'precisio
  *
  * @throws {ProblemError} 400 naming `task` for the DET curve of a session that is not binary
  */
-function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }) {
+export function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }) {
   checkDecodeWork(config, chunks);
   const batch = concatRows(decodeRows(chunks), metricConfigOf(config));
   checkRanking('', { rows: batch.rows, classes: batch.classes }, CURVE_NAMES[curve]);
@@ -350,9 +350,14 @@ function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], cur
  * `head` (id, task), the computed epoch, `expires_at`; every number checked finite.
  */
 export function sessionAnswerText(config: SessionConfig, stored: StoredState, head: { id: string; task: string }, expiresAt: string): string {
+  return JSON.stringify(sessionAnswer(config, stored, head, expiresAt));
+}
+
+/** The answer to GET of a session as an object (see {@link sessionAnswerText}), every number checked finite. */
+export function sessionAnswer(config: SessionConfig, stored: StoredState, head: { id: string; task: string }, expiresAt: string) {
   const answer = { ...head, ...computeSession(config, stored), expires_at: expiresAt };
   assertFiniteResult(answer);
-  return JSON.stringify(answer);
+  return answer;
 }
 
 /** A session's curves as the text sent: JSON, or the SVG drawing (`svg`); every number checked finite. */
