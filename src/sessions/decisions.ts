@@ -16,9 +16,9 @@ import { checkDecodeWork, metricConfigOf, type SessionConfig } from './session.j
  */
 
 /** The epoch's rows as one batch of scores as sent; 409 for chunks of the previous codec that lost them. */
-const epochBatch = (config: SessionConfig, chunks: readonly Uint8Array[]) => {
+const epochBatch = (config: SessionConfig, chunks: readonly Uint8Array[], ranking: boolean) => {
   const { task, classes, ignoreIndex } = metricConfigOf(config);
-  return decodeScoresAsSent(chunks, { task, classes, ignoreIndex });
+  return decodeScoresAsSent(chunks, { task, classes, ignoreIndex }, ranking);
 };
 
 /** Rows kept in `chunks` (from their headers). */
@@ -36,7 +36,7 @@ export function sessionThresholds(config: SessionConfig, chunks: readonly Uint8A
   checkThresholdsTask(config.task, 'task');
   checkDecodeWork(config, chunks);
   checkThresholdsWork(rowsOf(config, chunks), metricConfigOf(config).classes, options);
-  return tuneThresholds(rankCountsOfBatch(epochBatch(config, chunks)), options);
+  return tuneThresholds(rankCountsOfBatch(epochBatch(config, chunks, true)), options);
 }
 
 /**
@@ -50,7 +50,8 @@ export function sessionThresholds(config: SessionConfig, chunks: readonly Uint8A
 export function sessionCalibration(config: SessionConfig, chunks: readonly Uint8Array[], options: CalibrationOptions): CalibrationResult {
   checkDecodeWork(config, chunks);
   checkCalibrationWork({ rows: rowsOf(config, chunks), classes: metricConfigOf(config).classes }, options);
-  return calibrateMetricBatch(epochBatch(config, chunks), options);
+  // A calibration ranks nothing: the scores as sent are all it reads.
+  return calibrateMetricBatch(epochBatch(config, chunks, false), options);
 }
 
 /** The formats a session's decision answers in: JSON, or an SVG drawing. */

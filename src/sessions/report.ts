@@ -78,7 +78,8 @@ export function sessionReportData(config: SessionConfig, stored: StoredState, he
   try {
     if (data.confusionMatrix === null) {
       const { task, classes, ignoreIndex } = metricConfigOf(config);
-      const batch = decodeScoresAsSent(chunks, { task, classes, ignoreIndex });
+      // The confusion matrix reads the scores as sent (argmax, σ > threshold), never their ranks.
+      const batch = decodeScoresAsSent(chunks, { task, classes, ignoreIndex }, false);
       data.confusionMatrix = evaluateMetrics(['confusion_matrix'], batch, configOf(batch)).confusion_matrix as Record<string, unknown>;
     }
     if (config.task !== 'multiclass') data.thresholds = sessionThresholds(config, chunks, ThresholdsOptions.parse({ objective: options.objective ?? 'f1_score', return_curve: true }));

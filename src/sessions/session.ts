@@ -170,7 +170,8 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
       if (grouped) counts.set(key, flattenGroupedCounts(state as GroupedState<Float64Array>));
       else counts.set(key, state as Float64Array);
     }
-    if (sessionPlan(config).keepsRows) {
+    // What sessionPlan says, from the metrics resolved here already (a batch's hot path).
+    if (config.keep_rows === true || metrics.some(rowsMetric)) {
       if (metricBatch.classIndices !== null) throw invalidField('preds', 'this session keeps its rows (exact ranking metrics, or keep_rows): it needs scores [N, C], not predicted class indices');
       // The batch's rows with their scores as sent (and group ids, when the session has groups: the
       // epoch's rows are split by group again when computed). An empty batch keeps nothing
