@@ -1,5 +1,5 @@
 import { configOf, formatMetricBatch, type MetricBatch } from '../batch/batch.js';
-import { checkCalibration, fitCalibration, type CalibrationMetrics, type CalibrationResponse } from '../metrics/calibration.js';
+import { checkCalibration, fitCalibration, type CalibrationMetrics, type CalibrationOptions, type CalibrationResponse } from '../metrics/calibration.js';
 import { evaluateMetrics } from '../metrics/evaluate.js';
 import type { CalibrationBins } from '../plots/reliability-svg.js';
 import type { CalibrationRequest } from '../schemas/calibration.js';
@@ -77,6 +77,14 @@ function labelBatch(batch: MetricBatch, l: number): MetricBatch {
 export function computeCalibration(request: CalibrationRequest): CalibrationResult {
   const batch = formatMetricBatch(request);
   checkCalibration(batch, request);
+  return calibrateMetricBatch(batch, request);
+}
+
+/**
+ * {@link computeCalibration}'s compute stage over a formatted batch of scores (binary, multiclass
+ * or multilabel; priced by `checkCalibration` or `checkCalibrationWork`): also a session's epoch.
+ */
+export function calibrateMetricBatch(batch: MetricBatch, request: CalibrationOptions): CalibrationResult {
   const warnings = [...batch.warnings];
   const head = { task: batch.task, input: batch.input, method: request.method };
   if (batch.task === 'multilabel') {

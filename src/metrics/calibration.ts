@@ -100,10 +100,25 @@ const FIT_PASSES = 40;
 export function checkCalibration(batch: MetricBatch, options: CalibrationOptions): void {
   if (batch.classIndices !== null) throw invalidField('preds', 'calibration needs scores per class [N, C], not predicted class indices');
   if (batch.sampleRows !== undefined) throw invalidField('preds', 'calibration takes preds [N] (binary) or [N, C] (multiclass), without extra dimensions');
-  const { rows, classes } = batch;
+  checkCalibrationWork(batch, options);
+}
+
+/**
+ * The price of {@link checkCalibration} from the shape alone (`rows` × `classes` scores), before
+ * the rows are read (a session's stored rows).
+ *
+ * @throws {ProblemError} 413 naming `preds` over MAX_WORK, or `return_probs` over the answer limit
+ * @throws {NeedsWorker} on the main thread when the fit is too large to run inline
+ */
+export function checkCalibrationWork({ rows, classes }: { rows: number; classes: number }, options: CalibrationOptions): void {
   if (options.return_probs) checkAnswerValues('return_probs', rows * classes, `calibrated probabilities of ${rows} rows × ${classes} classes`);
-  const perEntry = options.method === 'isotonic' ? depth(rows) : FIT_PASSES;
-  checkWork('preds', rows * classes * (perEntry + 2) + classes * CLASS_WORK, `a ${options.method} calibration of ${rows} rows × ${classes} classes`);
+  checkWork('preds', calibrationWork({ rows, classes }, options.method), `a ${options.method} calibration of ${rows} rows × ${classes} classes`);
+}
+
+/** The priced work of a calibration of `rows` × `classes` scores (see {@link checkCalibration}). */
+export function calibrationWork({ rows, classes }: { rows: number; classes: number }, method: CalibrationMethod): number {
+  const perEntry = method === 'isotonic' ? depth(rows) : FIT_PASSES;
+  return rows * classes * (perEntry + 2) + classes * CLASS_WORK;
 }
 
 /** One class of a multiclass batch (or the binary batch) as a one-vs-rest problem over its scores as sent. */
