@@ -45,7 +45,7 @@ export interface ReportData {
 type Session = ReportData['session'];
 
 /** Why a section without data has none: one line each. */
-const NO_ROWS = 'the session keeps no rows: create it with an exact ranking metric among its metrics (auroc or average_precision without thresholds)';
+const NO_ROWS = 'the session keeps no rows: create it with keep_rows: true (or with an exact ranking metric, such as auroc without thresholds)';
 
 /** A metric entry's fields the groups section shows instead of the metrics table. */
 const GROUP_FIELDS = new Set(['by_group', 'group_rows', 'group_min', 'group_max', 'difference', 'ratio']);

@@ -1,7 +1,7 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import { renderReport, type ReportData } from '../../src/plots/report-html.js';
+import type { ReportData } from '../../src/plots/report-html.js';
 import { OPTION_FIELDS } from '../../src/plots/report-values.js';
 import { testApp } from '../support/app.js';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
@@ -19,12 +19,12 @@ interface Rows {
 }
 
 /**
- * The report page of a session, and the data it shows, from the app's own answers: the session's
- * JSON, its ROC and precision-recall curves, its confusion_matrix metric; the thresholds and
- * calibration through the stateless POST /v1/thresholds and /v1/calibration over the epoch's rows
- * (the session endpoints answer the same by contract), with the reliability bins before and after
- * from POST /v1/metrics' calibration_error of the scores and of the calibrated probabilities.
- * One function, so it can become `GET /v1/sessions/{id}/report` once that route is on main.
+ * The report page of a session (GET /v1/sessions/{id}/report), and the data it must show, from the
+ * session's own JSON answers: the session, its ROC and precision-recall curves, its
+ * confusion_matrix metric, GET /v1/sessions/{id}/thresholds (f1_score, with the curve) and
+ * /calibration (the report's defaults), with the reliability bins before and after from
+ * POST /v1/metrics' calibration_error of the epoch's scores and of the calibrated probabilities
+ * (the bins are in no JSON answer; their error is the calibration's).
  */
 async function reportHtmlOf(app: App, sessionId: string, rows: Rows): Promise<{ html: string; data: ReportData }> {
   const get = async (url: string) => {
@@ -42,8 +42,8 @@ async function reportHtmlOf(app: App, sessionId: string, rows: Rows): Promise<{ 
   const batch = { preds: rows.preds, labels: rows.labels, ...(rows.sample_weight && { sample_weight: rows.sample_weight }), ...(rows.input && { input: rows.input }) };
   const { task } = session;
   const confusionMatrix = Object.values(session.metrics as Record<string, Record<string, unknown>>).find((e) => 'confusion_matrix' in e && !('by_group' in e)) ?? null;
-  const thresholds = task === 'multiclass' ? null : await post('/v1/thresholds', { ...batch, objective: 'f1_score', return_curve: true });
-  const response = await post('/v1/calibration', { ...batch, method: task === 'multiclass' ? 'temperature' : 'sigmoid', return_probs: true });
+  const thresholds = task === 'multiclass' ? null : await get(`/v1/sessions/${sessionId}/thresholds?objective=f1_score&return_curve=true`);
+  const response = await get(`/v1/sessions/${sessionId}/calibration?method=${task === 'multiclass' ? 'temperature' : 'sigmoid'}&return_probs=true`);
   // The bins are the catalogue's calibration_error (15 bins, l1) of the probabilities before and after: its value is the answer's.
   const binsOf = async (payload: object, expected: number | null) => {
     const entry = (await post('/v1/metrics', { ...payload, metrics: ['calibration_error'] })).metrics.calibration_error;
@@ -67,7 +67,10 @@ async function reportHtmlOf(app: App, sessionId: string, rows: Rows): Promise<{ 
     thresholds,
     calibration: { response: answer, bins },
   };
-  return { html: renderReport(data), data };
+  const page = await app.inject({ method: 'GET', url: `/v1/sessions/${sessionId}/report`, headers: { accept: 'text/html' } });
+  expect(page.statusCode, page.body).toBe(200);
+  expect(page.headers['content-type']).toMatch(/^text\/html/);
+  return { html: page.body, data };
 }
 
 /** A deterministic stream of numbers in [0, 1) (a linear congruential generator), so the sessions' rows are fixed. */

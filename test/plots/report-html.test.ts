@@ -234,7 +234,7 @@ describe('renderReport', () => {
 
   it('says in one line why a section has no data', () => {
     const binary = renderReport(bare('binary'));
-    const keepsNoRows = 'the session keeps no rows: create it with an exact ranking metric among its metrics (auroc or average_precision without thresholds)';
+    const keepsNoRows = 'the session keeps no rows: create it with keep_rows: true (or with an exact ranking metric, such as auroc without thresholds)';
     for (const id of ['curves', 'calibration', 'thresholds']) expect(sectionOf(binary, id)).toContain(`<p class="missing">${keepsNoRows}</p>`);
     expect(sectionOf(binary, 'loss')).toContain('<p class="missing">the session computes no loss');
     expect(sectionOf(binary, 'confusion-matrix')).toContain('<p class="missing">no confusion matrix: the session asks for no confusion_matrix and keeps no rows to compute one</p>');
