@@ -83,6 +83,16 @@ export function groupRowCounts(batch: MetricBatch): Float64Array {
 }
 
 /**
+ * Leaves on the batch the rows each group keeps, counted by a pass that read them anyway (the
+ * grouped confusion matrix), so that {@link groupRowCounts} makes no pass of its own. `counts`
+ * must be what groupRowCounts would count; it is kept, not copied.
+ */
+export function keepGroupRowCounts(batch: MetricBatch, counts: Float64Array): void {
+  const holder = batch as MetricBatch & { [rowCountsKey]?: Float64Array };
+  if (holder[rowCountsKey] === undefined) Object.defineProperty(holder, rowCountsKey, { value: counts, enumerable: false });
+}
+
+/**
  * The partition of a grouped batch (see {@link GroupPartition}).
  *
  * @throws {Error} when the batch has no groups (a bug: resolveMetrics refuses by_group without them)

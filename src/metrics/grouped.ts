@@ -40,9 +40,11 @@ export function groupedState<S>(inner: StateSpec<S>, groups: number): StateSpec<
       const rows = Float64Array.from(state.rows);
       // A state that counts by group in one pass needs no split of the batch (the threshold family).
       if (inner.updateByGroup) {
+        const states = inner.updateByGroup(state.states, batch);
+        // After the count: a count that read the rows may have left their numbers per group.
         const kept = groupRowCounts(batch);
         for (let g = 0; g < groups; g++) rows[g] += kept[g];
-        return { rows, states: inner.updateByGroup(state.states, batch) };
+        return { rows, states };
       }
       const partition = partitionByGroup(batch);
       const states = state.states.map((s, g) => {
