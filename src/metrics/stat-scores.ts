@@ -3,6 +3,7 @@ import { invalidField, payloadTooLarge } from '../errors.js';
 import { argmaxRows, binaryConfusionCounts, torchSigmoid, confusionFromScores, exactMatchCounts, groupConfusionCounts, groupConfusionFromScores, multiclassConfusionCounts, multiclassStatCounts, statCountsFromMatrix, topKPredictions } from '../kernels/stat-scores.js';
 import { derivedFromBatch, type MetricBatch, type MetricConfig } from '../batch/batch.js';
 import { keepGroupRowCounts } from '../batch/groups.js';
+import { groupExactMatchCounts, groupStatCounts } from '../kernels/group-counts.js';
 import { averageOption, defineMetric, statScoreOptions, threshold, topK, underived, type Derived, type MetricEntry } from './definition.js';
 import { countsState, type StateSpec } from './state.js';
 import { perSampleState, rowsPerSample, withSamplewise } from './samplewise.js';
@@ -63,11 +64,24 @@ export function statState(config: MetricConfig, options: DecisionOptions): State
     );
   }
   const t = options.threshold ?? 0.5;
-  return countsState(`stat_scores:threshold=${t}`, 4 * classes, (into, batch) => {
-    const logits = batch.input === 'logits';
-    // Multilabel entries weigh their row's weight.
-    for (let c = 0; c < classes; c++) binaryConfusionCounts(into, 4 * c, batch.preds, batch.labels, c, classes, batch.rows, t, logits, batch.ignoreIndex, batch.weights);
-  });
+  return countsState(
+    `stat_scores:threshold=${t}`,
+    4 * classes,
+    (into, batch) => {
+      const logits = batch.input === 'logits';
+      // Multilabel entries weigh their row's weight.
+      for (let c = 0; c < classes; c++) binaryConfusionCounts(into, 4 * c, batch.preds, batch.labels, c, classes, batch.rows, t, logits, batch.ignoreIndex, batch.weights);
+    },
+    1,
+    // By group: every group's counts in one pass over the rows, which counts each group's rows on the way.
+    (into, batch) => {
+      const { groups, numGroups } = batch;
+      if (groups === undefined || numGroups === undefined) throw new Error('stat scores by group: the batch has no groups');
+      const kept = new Float64Array(numGroups);
+      groupStatCounts(into, batch.preds, batch.labels, groups, batch.rows, t, batch.input === 'logits', batch.ignoreIndex, batch.weights, classes, kept);
+      keepGroupRowCounts(batch, kept);
+    },
+  );
 }
 
 /**
@@ -214,9 +228,18 @@ export function checkMatrixClasses(name: string, config: MetricConfig, path: str
 /** Multilabel exact match: [rows matched, rows counted]. */
 export function exactMatchState(options: DecisionOptions): StateSpec<Float64Array> {
   const t = options.threshold ?? 0.5;
-  return countsState(`exact_match:threshold=${t}`, 2, (into, batch: MetricBatch) => {
-    exactMatchCounts(into, batch.preds, batch.labels, batch.rows, batch.classes, t, batch.input === 'logits', batch.ignoreIndex, batch.weights);
-  });
+  return countsState(
+    `exact_match:threshold=${t}`,
+    2,
+    (into, batch: MetricBatch) => {
+      exactMatchCounts(into, batch.preds, batch.labels, batch.rows, batch.classes, t, batch.input === 'logits', batch.ignoreIndex, batch.weights);
+    },
+    1,
+    (into, batch: MetricBatch) => {
+      if (batch.groups === undefined) throw new Error('exact_match by group: the batch has no groups');
+      groupExactMatchCounts(into, batch.preds, batch.labels, batch.groups, batch.rows, batch.classes, t, batch.input === 'logits', batch.ignoreIndex, batch.weights);
+    },
+  );
 }
 
 /**
