@@ -1,7 +1,7 @@
 import { invalidField } from '../errors.js';
 import { groupRowCounts, partitionByGroup } from '../batch/groups.js';
 import type { MetricBatch, MetricConfig } from '../batch/batch.js';
-import type { Derived, MetricDefinition, MetricEntry } from './definition.js';
+import { GROUP_PARTS, type Derived, type GroupParts, type MetricDefinition, type MetricEntry } from './definition.js';
 import type { StateSpec } from './state.js';
 
 /**
@@ -83,7 +83,11 @@ export function groupedEntry<S>(
   config: MetricConfig,
   derivedOf: (group: number) => Derived,
 ): MetricEntry {
-  const overall = definition.compute(overallState(inner, state), options, config, derivedOf(-1));
+  const overallDerived = derivedOf(-1);
+  // The overall values may be derived from the groups' (see GroupParts): the groups with rows.
+  const withRows = state.states.flatMap((s, g) => (state.rows[g] === 0 ? [] : [g]));
+  overallDerived(GROUP_PARTS, (): GroupParts => ({ states: withRows.map((g) => state.states[g]), derived: withRows.map((g) => derivedOf(g)) }));
+  const overall = definition.compute(overallState(inner, state), options, config, overallDerived);
   const warnings = [...overall.warnings];
   const byGroup = state.states.map((s, g) => (state.rows[g] === 0 ? null : definition.compute(s, options, config, derivedOf(g))));
   // Each group's rows (ignored rows left out, unweighted): what its value is over.
