@@ -19,9 +19,11 @@ export interface GroupedState<S> {
  * The grouped form of any state (`by_group: true`): G states of `inner`, updated in one pass that
  * splits the batch by group once per request (`partitionByGroup`, shared by every grouped state)
  * and folds each group's rows into its state; merged group by group (the merge of equal-G states;
- * the merge law holds per group, so it holds for the whole). Priced as G times the state
- * (`bytes`), each row folded once as before (`workPerElement`), and the compute's sorts once over
- * the groups' rows and once over all of them (`computeWork`, twice the inner).
+ * the merge law holds per group, so it holds for the whole). A state that counts by group in one
+ * pass (`updateByGroup`: the threshold family) skips the split. Priced as G times the state
+ * (`bytes`), each row folded once as before (`workPerElement`), and the compute's work twice the
+ * inner's (`computeWork`): the groups' sorts, then the overall value, whose sorted rows are the
+ * groups' merged (see GroupParts; at most a sort's work).
  *
  * @param groups G, the group count (`num_groups`)
  * @throws {ProblemError} from `update`: 400 naming `groups` when the batch has none or another count
