@@ -228,7 +228,12 @@ export function groupConfusionFromScores(
     wasm.group_confusion_from_scores(scoresAt, labelsAt, groupsAt, weightsAt, n, classes, ignore === null ? 0 : 1, ignore ?? 0, weights ? 1 : 0, countsAt, keptAt);
   }
   for (let k = 0; k < size; k++) into[k] += counts[k];
-  for (let g = 0; g < groupCount; g++) kept[g] += keptCounts[g];
+  // Unweighted, a group's kept rows are its block's sum (exact integers); the kernel counts them only when weighted.
+  const block = classes * classes;
+  for (let g = 0; g < groupCount; g++) {
+    if (weights) kept[g] += keptCounts[g];
+    else for (let k = g * block; k < (g + 1) * block; k++) kept[g] += counts[k];
+  }
 }
 
 /**

@@ -62,29 +62,44 @@ void confusion_from_scores(const double *scores, const int32_t *labels, int32_t 
 
 /*
  * confusion_from_scores by group: row i counts into group groups[i]'s C × C block,
- * counts[(groups[i] * C + label) * C + predicted], weighing weights[i] when has_weights (else 1),
- * and adds 1 to kept[groups[i]] (rows kept, unweighted); rows whose label is `ignore` (when
- * has_ignore) count nowhere. Each cell adds its rows in row order, as a loop over the rows would.
+ * counts[(groups[i] * C + label) * C + predicted], weighing weights[i] when has_weights (else 1);
+ * weighted, it also adds 1 to kept[groups[i]] (rows kept, unweighted: without weights they are
+ * the blocks' sums, and the loop is left lean). Rows whose label is `ignore` (when has_ignore)
+ * count nowhere. Each cell adds its rows in row order, as a loop over the rows would.
  */
-static inline void add_to_group(double *counts, double *kept, int32_t g, int32_t y, int32_t p, int32_t classes, double w) {
-  counts[(g * classes + y) * classes + p] += w;
-  kept[g] += 1.0;
-}
+static inline int32_t cell(int32_t g, int32_t y, int32_t p, int32_t classes) { return (g * classes + y) * classes + p; }
 
 void group_confusion_from_scores(const double *scores, const int32_t *labels, const int32_t *groups, const double *weights, int32_t rows,
                                  int32_t classes, int32_t has_ignore, int32_t ignore, int32_t has_weights, double *counts, double *kept) {
   int32_t i = 0;
+  if (!has_weights) {
+    for (; i + 1 < rows; i += 2) {
+      const double *a = scores + (int64_t)i * classes;
+      v128_t best = argmax_pair(a, a + classes, classes);
+      int32_t ya = labels[i], yb = labels[i + 1];
+      if (!has_ignore || ya != ignore) counts[cell(groups[i], ya, (int32_t)wasm_i64x2_extract_lane(best, 0), classes)] += 1.0;
+      if (!has_ignore || yb != ignore) counts[cell(groups[i + 1], yb, (int32_t)wasm_i64x2_extract_lane(best, 1), classes)] += 1.0;
+    }
+    if (i < rows && (!has_ignore || labels[i] != ignore)) counts[cell(groups[i], labels[i], argmax_one(scores + (int64_t)i * classes, classes), classes)] += 1.0;
+    return;
+  }
   for (; i + 1 < rows; i += 2) {
     const double *a = scores + (int64_t)i * classes;
     v128_t best = argmax_pair(a, a + classes, classes);
     int32_t ya = labels[i], yb = labels[i + 1];
-    if (!has_ignore || ya != ignore)
-      add_to_group(counts, kept, groups[i], ya, (int32_t)wasm_i64x2_extract_lane(best, 0), classes, has_weights ? weights[i] : 1.0);
-    if (!has_ignore || yb != ignore)
-      add_to_group(counts, kept, groups[i + 1], yb, (int32_t)wasm_i64x2_extract_lane(best, 1), classes, has_weights ? weights[i + 1] : 1.0);
+    if (!has_ignore || ya != ignore) {
+      counts[cell(groups[i], ya, (int32_t)wasm_i64x2_extract_lane(best, 0), classes)] += weights[i];
+      kept[groups[i]] += 1.0;
+    }
+    if (!has_ignore || yb != ignore) {
+      counts[cell(groups[i + 1], yb, (int32_t)wasm_i64x2_extract_lane(best, 1), classes)] += weights[i + 1];
+      kept[groups[i + 1]] += 1.0;
+    }
   }
-  if (i < rows && (!has_ignore || labels[i] != ignore))
-    add_to_group(counts, kept, groups[i], labels[i], argmax_one(scores + (int64_t)i * classes, classes), classes, has_weights ? weights[i] : 1.0);
+  if (i < rows && (!has_ignore || labels[i] != ignore)) {
+    counts[cell(groups[i], labels[i], argmax_one(scores + (int64_t)i * classes, classes), classes)] += weights[i];
+    kept[groups[i]] += 1.0;
+  }
 }
 
 /*
