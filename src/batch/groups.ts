@@ -98,6 +98,16 @@ export function groupRowCounts(batch: MetricBatch): Float64Array {
 }
 
 /**
+ * Leaves on the batch the rows each group keeps, counted by a pass that read them anyway (the
+ * grouped confusion matrix), so that {@link groupRowCounts} makes no pass of its own. `counts`
+ * must be what groupRowCounts would count; it is kept, not copied.
+ */
+export function keepGroupRowCounts(batch: MetricBatch, counts: Float64Array): void {
+  const holder = batch as MetricBatch & { [rowCountsKey]?: Float64Array };
+  if (holder[rowCountsKey] === undefined) Object.defineProperty(holder, rowCountsKey, { value: counts, enumerable: false });
+}
+
+/**
  * The partition of a grouped batch (see {@link GroupPartition}).
  *
  * @throws {Error} when the batch has no groups (a bug: resolveMetrics refuses by_group without them)
@@ -115,24 +125,20 @@ export function partitionByGroup(batch: MetricBatch): GroupPartition {
 function makePartition(batch: MetricBatch): GroupPartition {
   const { groups, numGroups } = batch;
   if (!groups || numGroups === undefined) throw new Error('partitionByGroup: the batch has no groups');
-  const { rows, classes, task, labels, ignoreIndex, weights, scores, preds, classIndices } = batch;
-  // Each row's place within its group (-1: dropped), found once; every array is then scattered by it.
-  const next = new Int32Array(numGroups);
-  const place = new Int32Array(rows);
+  const { classes, task, labels, ignoreIndex, weights, scores, preds, classIndices } = batch;
+  // The rows each group keeps; every array is then scattered in row order, each row to the next
+  // place of its group (no array of places: a fresh array of one number a row costs more, in
+  // page faults, than finding the places again for each array).
   const ignore = task === 'multilabel' || ignoreIndex === null ? null : ignoreIndex;
-  if (ignore === null) {
-    for (let i = 0; i < rows; i++) place[i] = next[groups[i]]++;
-  } else {
-    for (let i = 0; i < rows; i++) place[i] = labels[i] === ignore ? -1 : next[groups[i]]++;
-  }
-  const counts = Float64Array.from(next);
+  const counts = groupRowCounts(batch);
+  const kept: RowsKept = { groups, labels, ignore, counts };
   const width = task === 'binary' ? 1 : classes;
-  const scoreParts = scatterRows(scores, width, place, groups, counts, Float64Array);
+  const scoreParts = scatterRows(scores, width, kept, Float64Array);
   // Probabilities are ranked as sent: one copy serves as both.
-  const predParts = preds === scores ? scoreParts : scatterRows(preds, width, place, groups, counts, Float64Array);
-  const labelParts = scatterRows(labels, task === 'multilabel' ? classes : 1, place, groups, counts, Int32Array);
-  const weightParts = weights === null ? null : scatterRows(weights, 1, place, groups, counts, Float64Array);
-  const indexParts = classIndices === null ? null : scatterRows(classIndices, 1, place, groups, counts, Int32Array);
+  const predParts = preds === scores ? scoreParts : scatterRows(preds, width, kept, Float64Array);
+  const labelParts = scatterRows(labels, task === 'multilabel' ? classes : 1, kept, Int32Array);
+  const weightParts = weights === null ? null : scatterRows(weights, 1, kept, Float64Array);
+  const indexParts = classIndices === null ? null : scatterRows(classIndices, 1, kept, Int32Array);
   const { groups: _g, numGroups: _n, sampleRows: _s, ...rest } = batch;
   const batches = Array.from(counts, (n, g): MetricBatch => ({
     ...rest,
@@ -147,30 +153,34 @@ function makePartition(batch: MetricBatch): GroupPartition {
   return { batches, rows: counts };
 }
 
+/** Which rows go where: each row's group, and the label that drops it (`ignore`; null: none dropped). */
+interface RowsKept {
+  groups: Int32Array;
+  labels: Int32Array;
+  ignore: number | null;
+  /** Rows kept per group ({@link groupRowCounts}). */
+  counts: Float64Array;
+}
+
 /**
- * Rows of `width` values scattered into one array per group: row i (unless `place[i]` is -1) to
- * row `place[i]` of group `groups[i]`'s array. An empty source (no preds: class indices) gives
- * empty arrays. O(rows × width), one pass.
+ * Rows of `width` values scattered into one array per group: each kept row, in order, to the
+ * next row of its group's array. An empty source (no preds: class indices) gives empty arrays.
+ * O(rows × width), one pass.
  */
-function scatterRows<T extends Float64Array | Int32Array>(
-  source: T,
-  width: number,
-  place: Int32Array,
-  groups: Int32Array,
-  counts: Float64Array,
-  Kind: new (length: number) => T,
-): T[] {
+function scatterRows<T extends Float64Array | Int32Array>(source: T, width: number, { groups, labels, ignore, counts }: RowsKept, Kind: new (length: number) => T): T[] {
   const parts = Array.from(counts, (n) => new Kind(source.length === 0 ? 0 : n * width));
   if (source.length === 0) return parts;
-  const rows = place.length;
-  if (width === 1) {
-    for (let i = 0; i < rows; i++) if (place[i] >= 0) parts[groups[i]][place[i]] = source[i];
-    return parts;
-  }
+  const rows = groups.length;
+  const next = new Int32Array(counts.length);
   for (let i = 0; i < rows; i++) {
-    if (place[i] < 0) continue;
-    const out = parts[groups[i]];
-    const to = place[i] * width;
+    if (ignore !== null && labels[i] === ignore) continue;
+    const g = groups[i];
+    if (width === 1) {
+      parts[g][next[g]++] = source[i];
+      continue;
+    }
+    const out = parts[g];
+    const to = next[g]++ * width;
     const from = i * width;
     for (let k = 0; k < width; k++) out[to + k] = source[from + k];
   }
