@@ -164,7 +164,7 @@ try {
   }
 
   // 3. Stored bytes, straight from the codec: exact binary per row, and constant-size states.
-  const chunk = encodeChunk({ task: 'binary', input: 'probs', rows: 64, classes: 1, scores: new Float64Array(64), scoresAreLogOdds: false, labels: new Int32Array(64), ignoreIndex: null, weights: null, warnings: [] });
+  const chunk = encodeChunk({ task: 'binary', input: 'probs', rows: 64, classes: 1, preds: new Float64Array(64), labels: new Int32Array(64), ignoreIndex: null, weights: null, warnings: [] });
   results.push({ benchmark: 'exact binary rows chunk, 64-row batches', ours: `${(chunk.byteLength / 64).toFixed(2)} bytes a row`, reference: '', ratio: '', target: '<= 10 bytes a row' });
   // Count states as a store keeps them, in-process: one blob whatever the rows.
   for (const rows of [10_000, 10_000_000]) {

@@ -82,13 +82,16 @@ describe('OpenAPI document', () => {
 
   it('documents every status a session operation answers: 404 for an unknown id, 409 and 422 where they occur', () => {
     const sessionOperations = operations().filter((o) => o.path.startsWith('/v1/sessions/{id}'));
-    expect(sessionOperations.length).toBe(8);
+    expect(sessionOperations.length).toBe(11);
     const expected: Record<string, string[]> = {
       addSessionBatch: ['404', '422'],
       computeSession: ['404'],
       sessionRoc: ['404', '409'],
       sessionPrecisionRecallCurve: ['404', '409'],
       sessionDetCurve: ['404', '409'],
+      sessionThresholds: ['404', '409'],
+      sessionCalibration: ['404', '409'],
+      sessionReport: ['404'],
       resetSession: ['404'],
       mergeSessions: ['404', '409'],
       deleteSession: ['404'],

@@ -49,6 +49,8 @@ const files = [
   { file: 'multidim-global.json', dir: vectorsDir, select: () => true },
   // GROUPS.md: by_group on the catalogue, the fairness metrics, scikit-learn's rows, the DET curve.
   { file: 'groups.json', dir: referenceDir, select: () => true },
+  // Groups with extra dimensions: one id per sample of [N, ...] inputs, each group's samples alone.
+  { file: 'groups-multidim.json', dir: vectorsDir, select: () => true },
 ];
 
 describe('classification.json coverage', () => {

@@ -76,19 +76,30 @@ export interface GroupsRequest {
 
 /**
  * A batch with its `groups` read and checked (see `readGroups`): unchanged when the request has
- * none (`num_groups` alone is a 400: it counts the ids of `groups`). Batches with extra dimensions
- * (`[N, ...]`) take no groups yet.
+ * none (`num_groups` alone is a 400: it counts the ids of `groups`). `groups` has one id per
+ * sample, shaped `shape` (default `[N]`, N the samples): a batch with extra dimensions (`[N, ...]`,
+ * `sampleRows` rows per sample) takes one id per sample N, and every position of the sample, each
+ * a row, belongs to its group (torchmetrics' group fairness splits `[N, ...]` preds by `groups [N]`
+ * alike); its ids are repeated per row here, so every grouped state reads one id per row.
  *
+ * @param shape the shape of the ids where it is not `[N]` (a loss batch's `[B, N]` labels); its
+ *   elements must be the batch's rows
  * @throws {ProblemError} 400 naming `groups`, `groups/<i>` or `num_groups`
  */
-export function withGroups(batch: MetricBatch, request: GroupsRequest): MetricBatch {
+export function withGroups(batch: MetricBatch, request: GroupsRequest, shape?: readonly number[]): MetricBatch {
   if (request.groups === undefined) {
     if (request.num_groups !== undefined) throw invalidField('num_groups', 'counts the ids of "groups"; send groups with it');
     return batch;
   }
-  if (batch.sampleRows !== undefined) throw invalidField('groups', 'batches with extra dimensions ([N, ...]) take no groups');
-  const { ids, count } = readGroups(request.groups, request.num_groups, batch.rows);
-  return { ...batch, groups: ids, numGroups: count };
+  const perSample = batch.sampleRows ?? 1;
+  const samples = batch.rows / perSample;
+  const why = shape !== undefined && shape.length > 1 ? ' like the labels (as sample_weight)' : perSample > 1 ? ` (one per sample N of the [N, ...] inputs: every position of a sample belongs to its group)` : '';
+  const { ids, count } = readGroups(request.groups, request.num_groups, shape ?? [samples], why);
+  if (ids.length !== samples) throw new Error(`withGroups: ${ids.length} group ids for ${samples} samples`);
+  if (perSample === 1) return { ...batch, groups: ids, numGroups: count };
+  const rows = new Int32Array(batch.rows);
+  for (let n = 0; n < samples; n++) rows.fill(ids[n], n * perSample, (n + 1) * perSample);
+  return { ...batch, groups: rows, numGroups: count };
 }
 
 /**

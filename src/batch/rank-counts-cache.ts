@@ -1,5 +1,5 @@
 import { invalidField } from '../errors.js';
-import { splitSorted, splitSortedWeighted, type ClassView, type SplitScores, type WeightedSplit } from '../kernels/class-split.js';
+import { mergeSplits, splitSorted, splitSortedWeighted, type ClassView, type SplitScores, type WeightedSplit } from '../kernels/class-split.js';
 import { rankCountsFromSorted, type RankCounts } from '../kernels/rank-counts.js';
 import { linspaceFloat32, linspaceFloat64 } from '../kernels/linspace.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
@@ -88,7 +88,15 @@ export class RankCountsCache implements RankCountsSource {
   private readonly weightedSplits = new Map<number | 'pooled', WeightedSplit>();
   private readonly withScores = new Set<number | 'pooled'>();
 
-  constructor(readonly batch: RankingBatch) {}
+  /**
+   * @param parts caches over disjoint sets of rows whose union is `batch`'s rows, ranked on the
+   *   same scale (a grouped metric's groups): an unweighted split is then their splits merged
+   *   ({@link mergeSplits}) rather than a sort of every row again. Ignored when weighted.
+   */
+  constructor(
+    readonly batch: RankingBatch,
+    private readonly parts: readonly RankCountsCache[] | null = null,
+  ) {}
 
   /** Class `c`'s positive and negative scores, sorted once (binary: c = 0). */
   split(c: number): SplitScores {
@@ -135,7 +143,9 @@ export class RankCountsCache implements RankCountsSource {
   private splitOf(key: number | 'pooled', view: () => ClassView): SplitScores {
     let split = this.splits.get(key);
     if (!split) {
-      split = splitSorted(view());
+      const { parts } = this;
+      if (parts !== null && parts.length > 0 && this.batch.weights === null) split = mergeSplits(parts.map((p) => (key === 'pooled' ? p.pooledSplit() : p.split(key))));
+      else split = splitSorted(view());
       this.splits.set(key, split);
     }
     return split;

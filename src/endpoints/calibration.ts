@@ -1,6 +1,6 @@
 import { configOf, formatMetricBatch, type MetricBatch } from '../batch/batch.js';
 import { checkAnswerValues } from '../batch/limits.js';
-import { CALIBRATION_METRICS, breakpointValues, calibrationAnswerValues, checkCalibration, fitCalibration, type CalibrationMetrics, type CalibrationResponse } from '../metrics/calibration.js';
+import { CALIBRATION_METRICS, breakpointValues, calibrationAnswerValues, checkCalibration, fitCalibration, type CalibrationMetrics, type CalibrationOptions, type CalibrationResponse } from '../metrics/calibration.js';
 import { evaluateMetrics } from '../metrics/evaluate.js';
 import type { CalibrationBins } from '../plots/reliability-svg.js';
 import type { CalibrationRequest } from '../schemas/calibration.js';
@@ -88,6 +88,16 @@ function labelBatch(batch: MetricBatch, l: number): MetricBatch {
 export function computeCalibration(request: CalibrationRequest): CalibrationResult {
   const batch = formatMetricBatch(request);
   checkCalibration(batch, request);
+  return calibrateMetricBatch(batch, request);
+}
+
+/**
+ * {@link computeCalibration}'s compute stage over a formatted batch of scores (binary, multiclass
+ * or multilabel; priced by `checkCalibration` or `checkCalibrationWork`): also a session's epoch.
+ *
+ * @throws {ProblemError} 413 naming `method` when isotonic breakpoints take the answer over its limit (counted once fitted)
+ */
+export function calibrateMetricBatch(batch: MetricBatch, request: CalibrationOptions): CalibrationResult {
   const warnings = [...batch.warnings];
   const answer = { values: calibrationAnswerValues(batch.task, batch.classes, request.method) + (request.return_probs ? batch.rows * batch.classes : 0) };
   const head = { task: batch.task, input: batch.input, method: request.method };

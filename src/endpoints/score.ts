@@ -1,9 +1,9 @@
 import { ScoreLossOptions, type ScoreRequest, type ScoreResponse } from '../schemas/score.js';
-import { configOf, metricBatchFromTensors, withGroups, type MetricBatch } from '../batch/batch.js';
+import { configOf, metricBatchFromTensors, withGroups, type GroupsRequest, type MetricBatch } from '../batch/batch.js';
 import { invalidField } from '../errors.js';
 import { evaluateMetrics, type MetricRequest } from '../metrics/evaluate.js';
 import { encodeArrowResponse } from '../wire/arrow.js';
-import { focalLossBatchFromTensors, focalLossJson, focalLossOfBatch, type FocalLossBatch, type FocalLossResult } from './focal-loss.js';
+import { focalLossBatchFromTensors, focalLossJson, focalLossOfBatch, focalSampleWeightShape, type FocalLossBatch, type FocalLossResult } from './focal-loss.js';
 import { flattenIntegers, flattenNumbers, TypedTensor, type LabelTensor, type Tensor } from '../batch/tensor.js';
 import type { RankingBatchRequest } from '../batch/ranking-batch.js';
 
@@ -51,12 +51,16 @@ export interface ScoredBatch {
 /**
  * The stages /v1/score and session batches share: flatten once, format and compute the focal
  * loss (unless `loss` is null), and see the batch as metric samples ([B, N, C] logits as B·N
- * samples, weights alike).
+ * samples, weights and groups alike). `groups` go to the metric samples only, shaped as the
+ * loss's `sample_weight` (the labels without a multilabel label axis: `[N]`, `[B, N]`); the loss
+ * is not grouped.
+ *
+ * @throws {ProblemError} 400 naming `groups` of another shape than the labels' samples
  */
 export function scoreStages(
   preds: Tensor,
   labels: LabelTensor,
-  request: Pick<ScoreRequest, 'task' | 'input' | 'ignore_index' | 'sample_weight' | 'loss'> & Pick<RankingBatchRequest, 'extreme_weights'> & { num_classes?: number | undefined },
+  request: Pick<ScoreRequest, 'task' | 'input' | 'ignore_index' | 'sample_weight' | 'loss'> & Pick<RankingBatchRequest, 'extreme_weights'> & GroupsRequest & { num_classes?: number | undefined },
   withMetrics: boolean,
 ): ScoredBatch {
   const focalBatch = focalLossBatchFromTensors(
@@ -88,7 +92,8 @@ export function scoreStages(
     // What the loss's format stage decided ([B, 1] read as binary, one-hot labels) holds for the metrics too.
     for (const w of metricBatch.warnings) if (!warnings.includes(w)) warnings.push(w);
     input = metricBatch.input;
-    metricBatch = { ...metricBatch, warnings: [] };
+    const groups = { groups: request.groups, num_groups: request.num_groups };
+    metricBatch = withGroups({ ...metricBatch, warnings: [] }, groups, focalSampleWeightShape(focalBatch.task, focalBatch.labels.shape));
   }
   return { focalBatch, loss, metricBatch, input, warnings };
 }
@@ -97,10 +102,9 @@ export function computeScore(request: ScoreRequest): ScoreResult {
   const preds = flattenNumbers('preds', request.preds, 3);
   const labels = flattenIntegers('labels', request.labels, 2);
   const stages = scoreStages(preds, labels, request, request.metrics.length > 0);
-  const { focalBatch, loss, input, warnings } = stages;
-  // The metrics' groups (GROUPS.md): checked against the metrics' samples; the loss ignores them.
-  const metricBatch = stages.metricBatch && withGroups(stages.metricBatch, request);
-  if (!stages.metricBatch && request.groups !== undefined) throw invalidField('groups', 'are read by metrics: this request asks none');
+  const { focalBatch, loss, input, warnings, metricBatch } = stages;
+  // The metrics' groups (GROUPS.md) are read by scoreStages; the loss ignores them.
+  if (!metricBatch && request.groups !== undefined) throw invalidField('groups', 'are read by metrics: this request asks none');
   const metrics: ScoreResult['metrics'] = metricBatch ? evaluateMetrics(request.metrics as MetricRequest[], metricBatch, configOf(metricBatch)) : {};
   return { task: focalBatch.task, input, loss, metrics, warnings };
 }

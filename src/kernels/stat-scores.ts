@@ -62,6 +62,19 @@ interface StatScoresExports extends WasmExports {
   argmax_rows(scores: number, rows: number, classes: number, out: number): void;
   confusion_from_scores(scores: number, labels: number, rows: number, classes: number, hasIgnore: number, ignore: number, counts: number): void;
   calibration_bins(scores: number, labels: number, weights: number, rows: number, classes: number, hasIgnore: number, ignore: number, hasWeights: number, n: number, bins: number): void;
+  group_confusion_from_scores(
+    scores: number,
+    labels: number,
+    groups: number,
+    weights: number,
+    rows: number,
+    classes: number,
+    hasIgnore: number,
+    ignore: number,
+    hasWeights: number,
+    counts: number,
+    kept: number,
+  ): void;
 }
 
 const kernel = new WasmKernel<StatScoresExports>(wasmBase64);
@@ -132,6 +145,95 @@ export function confusionFromScores(into: Float64Array, scores: Float64Array, la
     wasm.confusion_from_scores(scoresAt, labelsAt, n, classes, ignore === null ? 0 : 1, ignore ?? 0, countsAt);
   }
   for (let k = 0; k < counts.length; k++) into[k] += counts[k];
+}
+
+/**
+ * A multiclass confusion matrix per group, G × C × C group-major: row i adds its weight (1
+ * without weights) to `into[(groups[i] · C + label) · C + predicted]` and 1 to `kept[groups[i]]`
+ * (rows kept, unweighted); rows whose label is `ignore` count nowhere. Each cell sums its rows in
+ * row order, so group g's block is {@link multiclassConfusionCounts} of group g's rows alone. The
+ * plain loop: small batches, class indices, and the reference of {@link groupConfusionFromScores}.
+ * O(n).
+ *
+ * @param into G · C · C counts, added to; kept G row counts, added to
+ * @param predicted one class per row (argmax, or the class indices sent)
+ * @param groups one id per row, each < G
+ */
+export function groupConfusionCounts(
+  into: Float64Array,
+  kept: Float64Array,
+  labels: Int32Array,
+  predicted: Int32Array,
+  groups: Int32Array,
+  classes: number,
+  ignore: number | null,
+  weights: Float64Array | null = null,
+): void {
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (y === ignore) continue;
+    const g = groups[i];
+    into[(g * classes + y) * classes + predicted[i]] += weights === null ? 1 : weights[i];
+    kept[g] += 1;
+  }
+}
+
+/**
+ * {@link groupConfusionCounts} from scores: the argmax of each row (its first maximum, as
+ * {@link argmaxRows}) and its count into its group's block in one WebAssembly pass
+ * (group_confusion_from_scores in src/kernels/wasm/stat-scores.c), fed in chunks, so no
+ * predicted classes are written out and the rows are read once. A small batch runs the same
+ * rule in JavaScript. O(n · C).
+ *
+ * @param into G · C · C counts (G = `groupCount`), added to; kept G row counts, added to
+ * @param scores rows × classes, row-major, without NaN
+ * @param weights one per row, or null (each row counts 1)
+ */
+export function groupConfusionFromScores(
+  into: Float64Array,
+  kept: Float64Array,
+  scores: Float64Array,
+  labels: Int32Array,
+  groups: Int32Array,
+  weights: Float64Array | null,
+  rows: number,
+  classes: number,
+  groupCount: number,
+  ignore: number | null,
+): void {
+  if (rows * classes <= SMALL_BATCH) {
+    groupConfusionCounts(into, kept, labels, argmaxRows(scores, rows, classes), groups, classes, ignore, weights);
+    return;
+  }
+  const step = Math.min(rows, chunkRows(classes));
+  const size = groupCount * classes * classes;
+  // Many groups of many classes make a large block: an instance of its own past 1 MiB, so the
+  // shared one stays small (see WasmKernel.forInput).
+  const instance = kernel.forInput(size * 8);
+  const [scoresAt, labelsAt, groupsAt, weightsAt, countsAt, keptAt] = instance.layout(step * classes * 8, step * 4, step * 4, weights ? step * 8 : 0, size * 8, groupCount * 8);
+  const wasm = instance.exports;
+  const memory = wasm.memory.buffer;
+  const counts = new Float64Array(memory, countsAt, size).fill(0);
+  const keptCounts = new Float64Array(memory, keptAt, groupCount).fill(0);
+  const scoreView = new Float64Array(memory, scoresAt, step * classes);
+  const labelView = new Int32Array(memory, labelsAt, step);
+  const groupView = new Int32Array(memory, groupsAt, step);
+  const weightView = new Float64Array(memory, weightsAt, weights ? step : 0);
+  for (let start = 0; start < rows; start += step) {
+    const n = Math.min(step, rows - start);
+    scoreView.set(scores.subarray(start * classes, (start + n) * classes));
+    labelView.set(labels.subarray(start, start + n));
+    groupView.set(groups.subarray(start, start + n));
+    if (weights) weightView.set(weights.subarray(start, start + n));
+    wasm.group_confusion_from_scores(scoresAt, labelsAt, groupsAt, weightsAt, n, classes, ignore === null ? 0 : 1, ignore ?? 0, weights ? 1 : 0, countsAt, keptAt);
+  }
+  for (let k = 0; k < size; k++) into[k] += counts[k];
+  // Unweighted, a group's kept rows are its block's sum (exact integers); the kernel counts them only when weighted.
+  const block = classes * classes;
+  for (let g = 0; g < groupCount; g++) {
+    if (weights) kept[g] += keptCounts[g];
+    else for (let k = g * block; k < (g + 1) * block; k++) kept[g] += counts[k];
+  }
 }
 
 /**

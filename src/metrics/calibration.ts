@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InputUsed, Task } from '../batch/task.js';
-import { configOf, type MetricBatch, type MetricConfig } from '../batch/batch.js';
+import type { MetricBatch, MetricConfig } from '../batch/batch.js';
 import { CLASS_WORK, checkAnswerValues, checkWork, depth } from '../batch/limits.js';
 import { invalidField } from '../errors.js';
 import type { ClassView } from '../kernels/class-split.js';
@@ -92,20 +92,31 @@ const FIT_PASSES = 40;
 export const CALIBRATION_METRICS = ['log_loss', 'brier_score', 'calibration_error'] as const;
 
 /**
+ * The shape a calibration is priced by: rows × classes (labels), and the task where known
+ * (without it: binary for one class, else multiclass; multilabel prices each label on its own).
+ */
+export interface CalibrationShape {
+  rows: number;
+  classes: number;
+  task?: MetricBatch['task'];
+}
+
+const taskOfShape = (shape: CalibrationShape): MetricBatch['task'] => shape.task ?? (shape.classes === 1 ? 'binary' : 'multiclass');
+
+/**
  * The priced work of a calibration: per class, isotonic sorts its rows (rows × log rows), sigmoid
  * and temperature make up to {@link FIT_PASSES} passes over them, then the calibrated
  * probabilities, and {@link CLASS_WORK} per class; with, before and after, the work of
  * {@link CALIBRATION_METRICS} as `/v1/metrics` prices them (multilabel: each label's as a binary
  * batch of its own).
- *
- * @param config the batch's task and classes (labels)
  */
-export function calibrationWork(config: MetricConfig, rows: number, method: CalibrationMethod): number {
-  const { classes } = config;
+export function calibrationWork(shape: CalibrationShape, method: CalibrationMethod): number {
+  const { rows, classes } = shape;
+  const task = taskOfShape(shape);
   const perEntry = method === 'isotonic' ? depth(rows) : FIT_PASSES;
   const fit = rows * classes * (perEntry + 2) + classes * CLASS_WORK;
-  const multilabel = config.task === 'multilabel';
-  const one: MetricConfig = multilabel ? { ...config, task: 'binary', classes: 1 } : config;
+  const multilabel = task === 'multilabel';
+  const one: MetricConfig = { task: multilabel ? 'binary' : task, classes: multilabel ? 1 : classes, ignoreIndex: null, classIndices: false };
   const quality = metricsWork(resolveMetrics([...CALIBRATION_METRICS], one), one, rows, { update: true, compute: true }).total;
   return fit + 2 * quality * (multilabel ? classes : 1);
 }
@@ -145,11 +156,23 @@ export function breakpointValues(calibrators: ReadonlyArray<PlattFit | IsotonicF
 export function checkCalibration(batch: MetricBatch, options: CalibrationOptions): void {
   if (batch.classIndices !== null) throw invalidField('preds', 'calibration needs scores per class [N, C], not predicted class indices');
   if (batch.sampleRows !== undefined) throw invalidField('preds', 'calibration takes preds [N] (binary) or [N, C] (multiclass), without extra dimensions');
-  const { rows, classes } = batch;
-  const fixed = calibrationAnswerValues(batch.task, classes, options.method);
+  checkCalibrationWork(batch, options);
+}
+
+/**
+ * The price of {@link checkCalibration} from the shape alone, before the rows are read (a
+ * session's stored rows): the answer (see {@link calibrationAnswerValues}; with `return_probs`
+ * the probabilities too), then the work ({@link calibrationWork}).
+ *
+ * @throws {ProblemError} 413 naming `preds` for an answer over the limit without probabilities or work over MAX_WORK, `return_probs` with them
+ * @throws {NeedsWorker} on the main thread when the fit is too large to run inline
+ */
+export function checkCalibrationWork(shape: CalibrationShape, options: CalibrationOptions): void {
+  const { rows, classes } = shape;
+  const fixed = calibrationAnswerValues(taskOfShape(shape), classes, options.method);
   checkAnswerValues('preds', fixed, `the ${options.method} calibration of ${classes} classes`);
   if (options.return_probs) checkAnswerValues('return_probs', fixed + rows * classes, `calibrated probabilities of ${rows} rows × ${classes} classes`);
-  checkWork('preds', calibrationWork(configOf(batch), rows, options.method), `a ${options.method} calibration of ${rows} rows × ${classes} classes`);
+  checkWork('preds', calibrationWork(shape, options.method), `a ${options.method} calibration of ${rows} rows × ${classes} classes`);
 }
 
 /** One class of a multiclass batch (or the binary batch) as a one-vs-rest problem over its scores as sent. */

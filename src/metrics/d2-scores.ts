@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { rowWeight, type MetricBatch, type MetricConfig } from '../batch/batch.js';
 import { defineMetric, type MetricEntry } from './definition.js';
-import { clip, countBrier, countLogLoss, rowsOffWarning } from './losses.js';
+import { BRIER_KEY, LOG_LOSS_KEY, clip, countBrier, countLogLoss, rowsOffWarning } from './losses.js';
 import { countsState, type StateSpec } from './state.js';
 
 /** Columns of the null model's class weights: binary has two classes, 0 and 1. */
@@ -21,14 +21,17 @@ function countClasses(into: Float64Array, at: number, batch: MetricBatch): void 
 
 /**
  * The state of a D² score: the loss's own state ([Σ w · loss, Σ w, rows off a unit sum], the
- * layout of `log_loss` / `brier_score`) followed by [W_0 … W_{K−1}]. One count state, merged by
- * adding, so sessions carry it as any other.
+ * layout of `log_loss` / `brier_score`, counted by the same function) followed by
+ * [W_0 … W_{K−1}]. One count state, merged by adding, so sessions carry it as any other. It
+ * `contains` the loss's state (key `lossKey`): `log_loss` asked with `d2_log_loss_score` (and
+ * `brier_score` with `d2_brier_score`) reads this state, so the loss is summed once over the rows.
  */
-function d2State(name: string, config: MetricConfig, countLoss: (into: Float64Array, batch: MetricBatch) => void): StateSpec<Float64Array> {
-  return countsState(`${name}:${config.task}`, 3 + columnsOf(config), (into, batch) => {
+function d2State(name: string, config: MetricConfig, lossKey: string, countLoss: (into: Float64Array, batch: MetricBatch) => void): StateSpec<Float64Array> {
+  const state = countsState(`${name}:${config.task}`, 3 + columnsOf(config), (into, batch) => {
     countLoss(into.subarray(0, 3), batch);
     countClasses(into, 3, batch);
   });
+  return { ...state, contains: lossKey };
 }
 
 /**
@@ -68,7 +71,7 @@ export const d2LogLossScore = defineMetric<object, Float64Array>({
   options: z.strictObject({}),
   needsScores: true,
   answerSize: () => 1,
-  state: (_options, config) => d2State('d2_log_loss_score', config, countLogLoss),
+  state: (_options, config) => d2State('d2_log_loss_score', config, LOG_LOSS_KEY, countLogLoss),
   compute: (state) =>
     d2Entry(
       'd2_log_loss_score',
@@ -98,7 +101,7 @@ export const d2BrierScore = defineMetric<object, Float64Array>({
   options: z.strictObject({}),
   needsScores: true,
   answerSize: () => 1,
-  state: (_options, config) => d2State('d2_brier_score', config, countBrier),
+  state: (_options, config) => d2State('d2_brier_score', config, BRIER_KEY, countBrier),
   compute: (state, _options, config) =>
     d2Entry(
       'd2_brier_score',

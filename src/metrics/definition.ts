@@ -20,6 +20,23 @@ export type Derived = <T>(name: string, make: () => T) => T;
 export const underived: Derived = (_name, make) => make();
 
 /**
+ * What a grouped metric's overall {@link Derived} holds under {@link GROUP_PARTS}: the states of
+ * its groups with rows (whose merge is the overall state) and each one's Derived, so a value
+ * derived from the overall state may be made from the groups' own (the overall sort of a
+ * ranking metric, merged from its groups' sorts) instead of from every row again.
+ */
+export interface GroupParts {
+  states: readonly unknown[];
+  derived: readonly Derived[];
+}
+
+/** The name of the {@link GroupParts} in a grouped metric's overall Derived (absent: null). */
+export const GROUP_PARTS = 'group_parts';
+
+/** The {@link GroupParts} a Derived holds, or null (not the overall of a grouped metric). */
+export const groupPartsOf = (derived: Derived): GroupParts | null => derived<GroupParts | null>(GROUP_PARTS, () => null);
+
+/**
  * A metric, declared once: its name, the tasks it exists for, its options (torchmetrics names
  * and defaults), the state it needs, and how that state computes the answer. The stateless
  * endpoints run `compute(update(init(), batch))`; sessions keep the state between batches.

@@ -45,13 +45,31 @@ export function resolveMetrics(requests: readonly MetricRequest[], config: Metri
   let metrics = resolved.get(cacheKey);
   if (!metrics) {
     const keys = new Set<string>();
-    metrics = requests.map((request, index) => resolveOne(request, index, config, keys));
+    metrics = shareContainedStates(requests.map((request, index) => resolveOne(request, index, config, keys)));
     checkAnswerSize(metrics, config);
     checkStates(metrics, config);
     if (resolved.size >= RESOLVED_KEPT) resolved.delete(resolved.keys().next().value as string);
     resolved.set(cacheKey, metrics);
   }
   return metrics;
+}
+
+/**
+ * A metric whose state another metric of the list contains (`StateSpec.contains`: its numbers
+ * open the other's, counted alike, as `log_loss`'s open `d2_log_loss_score`'s) reads the containing
+ * state instead: one compute group, so the rows are counted once for both, and each answer is
+ * what it is alone (its compute reads its own numbers). A grouped metric shares only with a
+ * grouped one of the same groups (their keys say the groups).
+ */
+function shareContainedStates(metrics: ResolvedMetric[]): ResolvedMetric[] {
+  const containing = new Map<string, ResolvedMetric>();
+  for (const m of metrics) if (m.state.contains !== undefined && !containing.has(m.state.contains)) containing.set(m.state.contains, m);
+  if (containing.size === 0) return metrics;
+  return metrics.map((m) => {
+    const by = containing.get(m.state.key);
+    // A grouped metric's compute merges its groups with its inner state's merge: the container's.
+    return by === undefined ? m : { ...m, state: by.state, ...(by.byGroup === undefined ? {} : { byGroup: by.byGroup }) };
+  });
 }
 
 /**
@@ -100,6 +118,11 @@ function resolveOne(request: MetricRequest, index: number, config: MetricConfig,
     throw invalidField([path, ...issue.path.map(String)].join('/'), z.prettifyError(new z.ZodError([{ ...issue, path: [] }])).replace(/^✖ /, ''));
   }
   const options = parsed.data;
+  if (byGroup && (options as { multidim_average?: string }).multidim_average === 'samplewise') {
+    // A grouped state's overall answer is its groups' states merged in group order, which would
+    // reorder the per-sample values; each sample's value is answered with its own group id in hand.
+    throw invalidField(`${path}/by_group`, 'a samplewise metric answers one value per sample already: read each sample\'s group from "groups" beside it, or ask by_group with multidim_average "global"');
+  }
   definition.check?.(options, config, path);
   const state = definition.state(options, config);
   if (!byGroup || config.groups === undefined) return { key, definition, options, state, index, ignored };

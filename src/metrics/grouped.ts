@@ -1,7 +1,7 @@
 import { invalidField } from '../errors.js';
 import { groupRowCounts, partitionByGroup } from '../batch/groups.js';
 import type { MetricBatch, MetricConfig } from '../batch/batch.js';
-import type { Derived, MetricDefinition, MetricEntry } from './definition.js';
+import { GROUP_PARTS, type Derived, type GroupParts, type MetricDefinition, type MetricEntry } from './definition.js';
 import type { StateSpec } from './state.js';
 
 /**
@@ -19,9 +19,11 @@ export interface GroupedState<S> {
  * The grouped form of any state (`by_group: true`): G states of `inner`, updated in one pass that
  * splits the batch by group once per request (`partitionByGroup`, shared by every grouped state)
  * and folds each group's rows into its state; merged group by group (the merge of equal-G states;
- * the merge law holds per group, so it holds for the whole). Priced as G times the state
- * (`bytes`), each row folded once as before (`workPerElement`), and the compute's sorts once over
- * the groups' rows and once over all of them (`computeWork`, twice the inner).
+ * the merge law holds per group, so it holds for the whole). A state that counts by group in one
+ * pass (`updateByGroup`: the threshold family) skips the split. Priced as G times the state
+ * (`bytes`), each row folded once as before (`workPerElement`), and the compute's work twice the
+ * inner's (`computeWork`): the groups' sorts, then the overall value, whose sorted rows are the
+ * groups' merged (see GroupParts; at most a sort's work).
  *
  * @param groups G, the group count (`num_groups`)
  * @throws {ProblemError} from `update`: 400 naming `groups` when the batch has none or another count
@@ -30,6 +32,8 @@ export function groupedState<S>(inner: StateSpec<S>, groups: number): StateSpec<
   const innerCompute = inner.computeWork;
   return {
     key: `groups=${groups}:${inner.key}`,
+    // A grouped state contains the grouped form of what its metric's state contains.
+    ...(inner.contains === undefined ? {} : { contains: `groups=${groups}:${inner.contains}` }),
     ...(inner.bytes === undefined ? {} : { bytes: groups * (inner.bytes + 8) }),
     workPerElement: (inner.workPerElement ?? 1) + 1,
     ...(innerCompute === undefined ? {} : { computeWork: (classes: number, rows: number) => 2 * innerCompute(classes, rows) }),
@@ -40,9 +44,11 @@ export function groupedState<S>(inner: StateSpec<S>, groups: number): StateSpec<
       const rows = Float64Array.from(state.rows);
       // A state that counts by group in one pass needs no split of the batch (the threshold family).
       if (inner.updateByGroup) {
+        const states = inner.updateByGroup(state.states, batch);
+        // After the count: a count that read the rows may have left their numbers per group.
         const kept = groupRowCounts(batch);
         for (let g = 0; g < groups; g++) rows[g] += kept[g];
-        return { rows, states: inner.updateByGroup(state.states, batch) };
+        return { rows, states };
       }
       const partition = partitionByGroup(batch);
       const states = state.states.map((s, g) => {
@@ -81,7 +87,11 @@ export function groupedEntry<S>(
   config: MetricConfig,
   derivedOf: (group: number) => Derived,
 ): MetricEntry {
-  const overall = definition.compute(overallState(inner, state), options, config, derivedOf(-1));
+  const overallDerived = derivedOf(-1);
+  // The overall values may be derived from the groups' (see GroupParts): the groups with rows.
+  const withRows = state.states.flatMap((s, g) => (state.rows[g] === 0 ? [] : [g]));
+  overallDerived(GROUP_PARTS, (): GroupParts => ({ states: withRows.map((g) => state.states[g]), derived: withRows.map((g) => derivedOf(g)) }));
+  const overall = definition.compute(overallState(inner, state), options, config, overallDerived);
   const warnings = [...overall.warnings];
   const byGroup = state.states.map((s, g) => (state.rows[g] === 0 ? null : definition.compute(s, options, config, derivedOf(g))));
   // Each group's rows (ignored rows left out, unweighted): what its value is over.

@@ -71,6 +71,12 @@ export function countLogLoss(into: Float64Array, batch: MetricBatch): void {
   }
 }
 
+/**
+ * The key of `log_loss`'s state: [Σ, count, rows off a unit sum] (binary, multiclass; the D²
+ * log-loss state opens with it, see `StateSpec.contains`), [Σ, count] per label (multilabel).
+ */
+export const LOG_LOSS_KEY = 'log_loss:unscaled';
+
 export const logLoss = defineMetric<object, Float64Array>({
   name: 'log_loss',
   summary: 'Cross-entropy of the probabilities as sent (clipped to [ε, 1 − ε], rows not rescaled; a warning when a row does not sum to 1); multilabel: the mean over labels.',
@@ -80,7 +86,7 @@ export const logLoss = defineMetric<object, Float64Array>({
   options: z.strictObject({}),
   needsScores: true,
   // The key names the layout: a session stored before rows were read unscaled kept [Σ, count].
-  state: (_options, config) => countsState('log_loss:unscaled', config.task === 'multilabel' ? 2 * config.classes : 3, countLogLoss),
+  state: (_options, config) => countsState(LOG_LOSS_KEY, config.task === 'multilabel' ? 2 * config.classes : 3, countLogLoss),
   compute(state, _options, config: MetricConfig): MetricEntry {
     if (config.task !== 'multilabel') return meanOfRows('log_loss', state);
     let total = 0;
@@ -128,6 +134,9 @@ export function countBrier(into: Float64Array, batch: MetricBatch): void {
   }
 }
 
+/** The key of `brier_score`'s state, [Σ, count, rows off a unit sum]; the D² Brier state opens with it. */
+export const BRIER_KEY = 'brier_score:unscaled';
+
 export const brierScore = defineMetric<object, Float64Array>({
   name: 'brier_score',
   summary: 'Mean squared error of the probabilities against the labels (multiclass: summed over classes).',
@@ -137,7 +146,7 @@ export const brierScore = defineMetric<object, Float64Array>({
   options: z.strictObject({}),
   needsScores: true,
   // The key names the layout: a session stored before rows were checked kept [Σ, count].
-  state: () => countsState('brier_score:unscaled', 3, countBrier),
+  state: () => countsState(BRIER_KEY, 3, countBrier),
   compute: (state) => meanOfRows('brier_score', state),
 });
 

@@ -4,7 +4,7 @@ import { RankCountsCache } from '../batch/rank-counts-cache.js';
 import { torchSigmoid } from '../kernels/stat-scores.js';
 import type { MetricBatch, MetricConfig } from '../batch/batch.js';
 import type { StateSpec } from './state.js';
-import { underived, type Derived } from './definition.js';
+import { groupPartsOf, underived, type Derived } from './definition.js';
 
 /**
  * The state of the exact ranking metrics (AUROC, average precision, curves, intervals): the
@@ -63,12 +63,12 @@ export function concatChunks(chunks: readonly RowsChunk[]): RankingBatch {
     size += c.scores.length;
     labelSize += c.labels.length;
   }
+  const header = concatHeader(chunks);
   const scores = new Float64Array(size);
   const labels = new Int32Array(labelSize);
   // Weighted when any chunk is; the others' rows weigh 1.
   const weights = chunks.some((c) => c.weights !== null) ? new Float64Array(rows).fill(1) : null;
   let rowAt = 0;
-  const warnings = new Set<string>();
   let at = 0;
   let labelAt = 0;
   for (const c of chunks) {
@@ -79,19 +79,42 @@ export function concatChunks(chunks: readonly RowsChunk[]): RankingBatch {
     rowAt += c.rows;
     at += c.scores.length;
     labelAt += c.labels.length;
+  }
+  return { ...header, scores, labels, weights };
+}
+
+/**
+ * What {@link concatChunks} answers but its arrays: the first chunk's fields, the scale (logits
+ * brought to probabilities when the chunks mix them), the rows, and every chunk's warnings once.
+ */
+function concatHeader(chunks: readonly RowsChunk[]): Omit<RankingBatch, 'scores' | 'labels' | 'weights'> {
+  const { scores: _s, labels: _l, weights: _w, ...first } = chunks[0];
+  const mixed = chunks.some((c) => c.scoresAreLogOdds !== first.scoresAreLogOdds);
+  let rows = 0;
+  const warnings = new Set<string>();
+  for (const c of chunks) {
+    rows += c.rows;
     for (const w of c.warnings) warnings.add(w);
   }
   if (mixed) warnings.add('batches mixed probabilities and logits: logits were turned into probabilities (sigmoid / softmax) to rank them together');
-  return {
-    ...first,
-    input: mixed ? 'probs' : first.input,
-    scoresAreLogOdds: mixed ? false : first.scoresAreLogOdds,
-    rows,
-    scores,
-    labels,
-    weights,
-    warnings: [...warnings],
-  };
+  return { ...first, input: mixed ? 'probs' : first.input, scoresAreLogOdds: mixed ? false : first.scoresAreLogOdds, rows, warnings: [...warnings] };
+}
+
+/**
+ * {@link concatRows} of unweighted chunks whose arrays are copied when first read: its fields
+ * are known at once; `scores` and `labels` are made by {@link concatChunks} on first access
+ * (a grouped metric's overall batch, whose sorts come from its groups and which most answers
+ * never read row by row).
+ */
+function concatRowsWhenRead(state: RowsState, config: MetricConfig): RankingBatch {
+  const { chunks } = state;
+  if (chunks.length < 2 || chunks.some((c) => c.weights !== null)) return concatRows(state, config);
+  let made: RankingBatch | null = null;
+  const rows = () => (made ??= concatChunks(chunks));
+  const batch = { ...concatHeader(chunks), weights: null } as RankingBatch;
+  Object.defineProperty(batch, 'scores', { get: () => rows().scores, enumerable: true });
+  Object.defineProperty(batch, 'labels', { get: () => rows().labels, enumerable: true });
+  return batch;
 }
 
 const configOfRows = ({ task, classes, ignoreIndex }: RankingBatch): MetricConfig => ({ task, classes, ignoreIndex, classIndices: false });
@@ -107,5 +130,14 @@ export const rankCountsOfBatch = (batch: RankingBatch): RankCountsCache => rankC
  * metric computed from it (one sort per class for AUROC, AP and the curves of one request).
  */
 export function rankCountsOf(state: RowsState, config: MetricConfig, derived: Derived = underived): RankCountsCache {
-  return derived('rank_counts', () => new RankCountsCache(concatRows(state, config)));
+  return derived('rank_counts', () => {
+    // The overall state of a grouped metric: its splits are its groups' splits merged (one sort
+    // of each row, not two), when every group ranks on the scale the overall batch does.
+    const groups = groupPartsOf(derived);
+    if (groups === null) return new RankCountsCache(concatRows(state, config));
+    const batch = concatRowsWhenRead(state, config);
+    const parts = groups.states.map((s, g) => rankCountsOf(s as RowsState, config, groups.derived[g]));
+    const sameScale = parts.every((p) => p.batch.scoresAreLogOdds === batch.scoresAreLogOdds);
+    return new RankCountsCache(batch, sameScale ? parts : null);
+  });
 }

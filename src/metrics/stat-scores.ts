@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { invalidField, payloadTooLarge } from '../errors.js';
-import { argmaxRows, binaryConfusionCounts, torchSigmoid, confusionFromScores, exactMatchCounts, multiclassConfusionCounts, multiclassStatCounts, statCountsFromMatrix, topKPredictions } from '../kernels/stat-scores.js';
+import { argmaxRows, binaryConfusionCounts, torchSigmoid, confusionFromScores, exactMatchCounts, groupConfusionCounts, groupConfusionFromScores, multiclassConfusionCounts, multiclassStatCounts, statCountsFromMatrix, topKPredictions } from '../kernels/stat-scores.js';
 import { derivedFromBatch, type MetricBatch, type MetricConfig } from '../batch/batch.js';
+import { keepGroupRowCounts } from '../batch/groups.js';
+import { groupExactMatchCounts, groupStatCounts } from '../kernels/group-counts.js';
 import { averageOption, defineMetric, statScoreOptions, threshold, topK, underived, type Derived, type MetricEntry } from './definition.js';
 import { countsState, type StateSpec } from './state.js';
 import { perSampleState, rowsPerSample, withSamplewise } from './samplewise.js';
@@ -62,11 +64,24 @@ export function statState(config: MetricConfig, options: DecisionOptions): State
     );
   }
   const t = options.threshold ?? 0.5;
-  return countsState(`stat_scores:threshold=${t}`, 4 * classes, (into, batch) => {
-    const logits = batch.input === 'logits';
-    // Multilabel entries weigh their row's weight.
-    for (let c = 0; c < classes; c++) binaryConfusionCounts(into, 4 * c, batch.preds, batch.labels, c, classes, batch.rows, t, logits, batch.ignoreIndex, batch.weights);
-  });
+  return countsState(
+    `stat_scores:threshold=${t}`,
+    4 * classes,
+    (into, batch) => {
+      const logits = batch.input === 'logits';
+      // Multilabel entries weigh their row's weight.
+      for (let c = 0; c < classes; c++) binaryConfusionCounts(into, 4 * c, batch.preds, batch.labels, c, classes, batch.rows, t, logits, batch.ignoreIndex, batch.weights);
+    },
+    1,
+    // By group: every group's counts in one pass over the rows, which counts each group's rows on the way.
+    (into, batch) => {
+      const { groups, numGroups } = batch;
+      if (groups === undefined || numGroups === undefined) throw new Error('stat scores by group: the batch has no groups');
+      const kept = new Float64Array(numGroups);
+      groupStatCounts(into, batch.preds, batch.labels, groups, batch.rows, t, batch.input === 'logits', batch.ignoreIndex, batch.weights, classes, kept);
+      keepGroupRowCounts(batch, kept);
+    },
+  );
 }
 
 /**
@@ -154,22 +169,21 @@ const GROUP_CONFUSION = Symbol('confusion matrix per group');
 
 /**
  * A multiclass batch's C × C confusion matrix (top-1) of each group, G × C × C, group-major, in
- * one pass over the rows (the argmax shared with the other metrics): group g's block is what
- * {@link batchConfusion} makes of group g's rows alone, ignored rows left out, weighted rows
- * summed in row order. O(rows + G·C²).
+ * one pass over the rows: from scores, the argmax and the count in one WebAssembly pass
+ * ({@link groupConfusionFromScores}); from class indices, a count of them. Group g's block is
+ * what {@link batchConfusion} makes of group g's rows alone, ignored rows left out, weighted rows
+ * summed in row order. Every grouped multiclass count of the threshold family (stat scores,
+ * confusion matrix, exact match) reads it, so the rows are read once. O(rows · C + G·C²).
  */
 function groupConfusion(batch: MetricBatch): Float64Array {
   return derivedFromBatch(batch, GROUP_CONFUSION, () => {
-    const { rows, classes, labels, ignoreIndex, weights, groups, numGroups } = batch;
+    const { rows, classes, labels, ignoreIndex, weights, groups, numGroups, classIndices } = batch;
     if (groups === undefined || numGroups === undefined) throw new Error('groupConfusion: the batch has no groups');
-    const predicted = predictedClasses(batch, 1);
     const out = new Float64Array(numGroups * classes * classes);
-    const block = classes * classes;
-    for (let i = 0; i < rows; i++) {
-      const y = labels[i];
-      if (y === ignoreIndex) continue;
-      out[groups[i] * block + y * classes + predicted[i]] += weights === null ? 1 : weights[i];
-    }
+    const kept = new Float64Array(numGroups);
+    if (classIndices) groupConfusionCounts(out, kept, labels, classIndices, groups, classes, ignoreIndex, weights);
+    else groupConfusionFromScores(out, kept, batch.preds, labels, groups, weights, rows, classes, numGroups, ignoreIndex);
+    keepGroupRowCounts(batch, kept);
     return out;
   });
 }
@@ -214,9 +228,18 @@ export function checkMatrixClasses(name: string, config: MetricConfig, path: str
 /** Multilabel exact match: [rows matched, rows counted]. */
 export function exactMatchState(options: DecisionOptions): StateSpec<Float64Array> {
   const t = options.threshold ?? 0.5;
-  return countsState(`exact_match:threshold=${t}`, 2, (into, batch: MetricBatch) => {
-    exactMatchCounts(into, batch.preds, batch.labels, batch.rows, batch.classes, t, batch.input === 'logits', batch.ignoreIndex, batch.weights);
-  });
+  return countsState(
+    `exact_match:threshold=${t}`,
+    2,
+    (into, batch: MetricBatch) => {
+      exactMatchCounts(into, batch.preds, batch.labels, batch.rows, batch.classes, t, batch.input === 'logits', batch.ignoreIndex, batch.weights);
+    },
+    1,
+    (into, batch: MetricBatch) => {
+      if (batch.groups === undefined) throw new Error('exact_match by group: the batch has no groups');
+      groupExactMatchCounts(into, batch.preds, batch.labels, batch.groups, batch.rows, batch.classes, t, batch.input === 'logits', batch.ignoreIndex, batch.weights);
+    },
+  );
 }
 
 /**
@@ -264,12 +287,40 @@ export function multiclassExactMatchState(): StateSpec<Float64Array> {
       }
     },
     1,
-    // A grouped batch has one row per sample (groups take no extra dimensions): group g's
-    // [matched, rows] at 2g, each row weighing its weight, ignored and weight-0 rows left out.
+    // Group g's [matched, samples] at 2g, counted as above; a sample's positions are all in its
+    // group (groups have one id per sample), so a sample of several positions counts in the
+    // group of its first row. One position per sample: each row weighs its weight, and the
+    // counts are the trace and the sum of each group's confusion matrix when there is one.
     (into, batch: MetricBatch) => {
+      if (rowsPerSample(batch) === 1 && batch.classes <= MAX_MATRIX_CLASSES) {
+        forEachGroupMatrix(batch, (g, matrix) => {
+          const c = batch.classes;
+          for (let i = 0; i < c; i++) {
+            into[2 * g] += matrix[i * c + i];
+            for (let j = 0; j < c; j++) into[2 * g + 1] += matrix[i * c + j];
+          }
+        });
+        return;
+      }
       const predicted = predictedClasses(batch, 1);
       const { labels, ignoreIndex, weights, groups } = batch;
       if (groups === undefined) throw new Error('exact_match by group: the batch has no groups');
+      const m = rowsPerSample(batch);
+      if (m > 1) {
+        for (let start = 0; start < batch.rows; start += m) {
+          let kept = 0;
+          let right = true;
+          for (let r = start; r < start + m; r++) {
+            if (labels[r] === ignoreIndex || (weights !== null && weights[r] === 0)) continue;
+            kept++;
+            if (predicted[r] !== labels[r]) right = false;
+          }
+          if (kept === 0) continue;
+          into[2 * groups[start] + 1] += 1;
+          if (right) into[2 * groups[start]] += 1;
+        }
+        return;
+      }
       for (let r = 0; r < batch.rows; r++) {
         if (labels[r] === ignoreIndex) continue;
         const w = weights === null ? 1 : weights[r];

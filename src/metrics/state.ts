@@ -21,6 +21,13 @@ export interface StateSpec<S> {
    * with the samples: priced once they are known (the batch), as `bytes` is before.
    */
   bytesPerSample?: number;
+  /**
+   * The key of another state whose numbers are this state's first numbers, counted alike from the
+   * same batch (`log_loss`'s [Σ, count, rows off] opens `d2_log_loss_score`'s): a metric of that
+   * state asked beside this one reads this one instead (`resolveMetrics`), so the rows are counted
+   * once for both.
+   */
+  contains?: string;
   /** Work per number of a batch folded in (a binned count searches a grid: log2 T); default 1. */
   workPerElement?: number;
   /** Work made once per compute over `rows` rows and shared by the group's metrics (the rows' sorts); default none. */

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ignoringInlineLimit } from '../batch/limits.js';
 import { scoringTasks, type ScoringTaskName } from '../endpoints/tasks.js';
+import { JSON_TEXT } from '../schemas/sessions.js';
 
 /**
  * The last stage of the OpenAPI document, after @fastify/swagger has built it from the routes'
@@ -11,6 +12,8 @@ import { scoringTasks, type ScoringTaskName } from '../endpoints/tasks.js';
  *   go (fastify-type-provider-zod emits both variants of every registered schema);
  * - the bearer scheme (when API_TOKENS is set) and `Retry-After` on 503;
  * - Arrow operations' comma-list query parameters (`style: form`, `explode: false`);
+ * - query parameters read as JSON text (`jsonTextQuery`) that take objects or lists, declared as
+ *   `content: application/json`, so a generated client writes them as JSON;
  * - each named request example answered by the app's own computation, as the 200's example.
  */
 export function finishDocument(document: OpenApiDocument): OpenApiDocument {
@@ -34,6 +37,7 @@ export function finishDocument(document: OpenApiDocument): OpenApiDocument {
         unavailable.headers = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } } };
       }
       for (const parameter of operation.parameters ?? []) {
+        if (parameter.schema && JSON_TEXT in parameter.schema) jsonTextParameter(parameter);
         const schema = parameter.schema;
         const list = schema?.type === 'array' || schema?.anyOf?.some((alternative) => alternative.type === 'array');
         if (parameter.in === 'query' && list) Object.assign(parameter, { style: 'form', explode: false });
@@ -42,6 +46,23 @@ export function finishDocument(document: OpenApiDocument): OpenApiDocument {
     }
   }
   return document;
+}
+
+/** Whether a schema (or any alternative of it, however nested) is an object or a list. */
+const structured = (schema: SchemaNode): boolean => schema.type === 'object' || schema.type === 'array' || (schema.anyOf ?? []).some(structured);
+
+/**
+ * A query parameter read as JSON text: its marker dropped; when it takes an object or a list, its
+ * schema moved under `content: application/json` (OpenAPI's form for a parameter serialized as JSON).
+ */
+function jsonTextParameter(parameter: Parameter): void {
+  const { [JSON_TEXT]: _marker, ...schema } = parameter.schema as SchemaNode & Record<string, unknown>;
+  if (!structured(schema)) {
+    parameter.schema = schema;
+    return;
+  }
+  delete parameter.schema;
+  parameter.content = { 'application/json': { schema } };
 }
 
 /** The 200 example of each named request example: what the app answers to it, computed now. */
@@ -128,9 +149,20 @@ function replaceRefs(node: unknown, from: string, to: string): unknown {
   return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, key === '$ref' && child === from ? to : replaceRefs(child, from, to)]));
 }
 
+interface SchemaNode {
+  type?: string;
+  anyOf?: SchemaNode[];
+}
+
+interface Parameter {
+  in: string;
+  schema?: SchemaNode;
+  content?: Record<string, { schema: SchemaNode }>;
+}
+
 interface Operation {
   operationId?: string;
-  parameters?: Array<{ in: string; schema?: { type?: string; anyOf?: Array<{ type?: string }> } }>;
+  parameters?: Parameter[];
   requestBody?: { content?: Record<string, { examples?: Record<string, { summary?: string; value: unknown }> }> };
   responses?: Record<string, { headers?: object; content?: Record<string, { examples?: Record<string, { summary?: string; value: unknown }> }> }>;
   security?: Array<Record<string, string[]>>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { namedExamples } from './common.js';
+import { labelTensor, namedExamples } from './common.js';
 import { Task } from '../batch/task.js';
 import { MetricResult, MetricSpec, MetricsRequest } from './metrics.js';
 import { InputUsed } from '../batch/task.js';
@@ -19,7 +19,10 @@ export const ScoreRequest = z
     input: FocalLossRequest.shape.input,
     ignore_index: FocalLossRequest.shape.ignore_index,
     sample_weight: FocalLossRequest.shape.sample_weight,
-    groups: MetricsRequest.shape.groups.describe('As in /v1/metrics: one group id per sample [N] (not for [B, N, C] batches), read by the metrics only.'),
+    groups: labelTensor(
+      2,
+      'As in /v1/metrics, one group id per sample in 0..num_groups-1, shaped as sample_weight: [N] (multilabel: one per row), [B, N] with [B, N, C] logits and [B, N] labels (each of the B·N samples in its group). Read by the metrics only: the loss is not grouped.',
+    ).optional(),
     num_groups: MetricsRequest.shape.num_groups,
     loss: ScoreLossOptions.nullable()
       .optional()

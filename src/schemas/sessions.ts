@@ -6,6 +6,8 @@ import { FocalLossRequest, FocalLossResponse } from './focal-loss.js';
 import { MetricResult, MetricSpec } from './metrics.js';
 import { rankingBatchFields } from './ranking.js';
 import { ScoreLossOptions } from './score.js';
+import { ThresholdsOptions } from '../metrics/thresholds.js';
+import { CalibrationMethod, CalibrationOptions } from '../metrics/calibration.js';
 
 export const SessionId = z
   .string()
@@ -36,6 +38,12 @@ export const SessionCreateRequest = z
       .default(null)
       .describe('Focal-loss options (as /v1/focal-loss): each batch answers its loss (and `grad` with return_grad) and the session its epoch loss. null: no loss.'),
     metrics: z.array(MetricSpec).max(256).optional().describe('As in /v1/metrics: computed over every batch posted, as over their concatenation (none when absent).'),
+    keep_rows: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Keep every batch\'s rows (scores as sent, labels, weights) for the epoch\'s thresholds, calibration, curves and report, without asking an exact ranking metric (which keeps them anyway). Bounded by SESSION_MAX_ROWS and SESSION_MAX_SCORES (413).',
+      ),
     ttl_seconds: z
       .number()
       .int()
@@ -71,6 +79,7 @@ export const SessionDescription = z
     // As sent at creation (output schemas of their own would duplicate the request's components).
     loss: z.record(z.string(), z.unknown()).nullable().describe('The focal-loss options, as sent.'),
     metrics: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).describe('The metrics, as sent.'),
+    keep_rows: z.boolean().describe('Whether the session keeps its rows: asked with keep_rows, or by an exact ranking metric.'),
     ttl_seconds: z.number().int(),
     expires_at: z.string().describe('When the session expires unless used before (ISO 8601, UTC).'),
   })
@@ -84,7 +93,7 @@ export const SessionBatchRequest = z
       'Shaped as the session\'s task says: binary and multilabel like preds, multiclass one class index per row of preds [N, C] in 0..num_classes-1 (a 400 naming `labels` otherwise).',
     ),
     sample_weight: rankingBatchFields.sample_weight,
-    groups: labelTensor(1, 'One group id per sample [N] (multilabel: per row) in 0..num_groups-1: required when the session has num_groups, refused otherwise.').optional(),
+    groups: labelTensor(2, 'One group id per sample in 0..num_groups-1, shaped as sample_weight: [N] (multilabel: per row), [B, N] with the [B, N, C] logits of a session with a loss: required when the session has num_groups, refused otherwise.').optional(),
   })
   .meta({
     ...namedExamples({
@@ -132,3 +141,41 @@ export const SessionMergeRequest = z
       ranks: { summary: 'Two other ranks\' sessions folded into rank 0\'s', value: { from: ['6c1f0e2a9b8d4c7e8f1a2b3c4d5e6f70', '0a9b8c7d6e5f40312a1b2c3d4e5f6a7b'] } },
     }),
   });
+
+/** A query parameter's text as the JSON it spells (a number, boolean, object or list), else as the text itself (a name). */
+function jsonText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+/** The OpenAPI extension that marks a query parameter read as JSON text. */
+export const JSON_TEXT = 'x-json-text';
+
+/**
+ * An options schema read from a query string: each field is the options schema's own, its text
+ * parsed as JSON first (`thresholds=50`, `return_curve=true`, `objective={"name":"fbeta_score","beta":2}`;
+ * a plain name as itself), so a GET takes what the POST body takes, validated by the same schema.
+ */
+export function jsonTextQuery<S extends Record<string, z.ZodType>>(options: z.ZodObject<S>) {
+  // Marked for the OpenAPI document, which declares such a parameter as JSON content (src/plugins/openapi-document.ts).
+  const shape = Object.fromEntries(Object.entries(options.shape).map(([key, field]) => [key, z.preprocess(jsonText, field).meta({ [JSON_TEXT]: true })])) as { [K in keyof S]: z.ZodPipe<z.ZodTransform<unknown, unknown>, S[K]> };
+  return z.strictObject(shape);
+}
+
+/** GET /v1/sessions/{id}/thresholds: POST /v1/thresholds' options (ThresholdsOptions) as query parameters. */
+export const SessionThresholdsQuery = jsonTextQuery(ThresholdsOptions);
+
+/** GET /v1/sessions/{id}/calibration: POST /v1/calibration's options (CalibrationOptions) as query parameters. */
+export const SessionCalibrationQuery = jsonTextQuery(CalibrationOptions);
+
+/** GET /v1/sessions/{id}/report: the threshold's objective and the calibration's method, when not the report's own. */
+export const SessionReportQuery = jsonTextQuery(
+  z.strictObject({
+    objective: ThresholdsOptions.shape.objective.optional().describe('The objective of the threshold section (default f1_score), as in GET .../thresholds.'),
+    method: CalibrationMethod.optional().describe('The calibration section\'s method (default temperature for multiclass, sigmoid otherwise).'),
+  }),
+);

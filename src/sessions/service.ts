@@ -124,11 +124,16 @@ export class SessionService {
     return { ...session, state: (loaded as { state: StoredState }).state };
   }
 
-  /** The session's stored rows for its curves; 409 when it keeps none. */
-  async rows(id: string, owner: string | null): Promise<Session & { state: StoredState }> {
+  /**
+   * The session's stored rows for `what` (its curves, thresholds, calibration); 409 naming what
+   * to add when it keeps none.
+   */
+  async rows(id: string, owner: string | null, what = 'curves'): Promise<Session & { state: StoredState }> {
     const loaded = await this.load(id, owner);
     if (!sessionPlan(loaded.config).keepsRows) {
-      throw conflict('this session keeps no rows: curves need an exact ranking metric among its metrics (auroc or average_precision without thresholds)');
+      throw conflict(`this session keeps no rows to compute its ${what} over: create it with "keep_rows": true (or with an exact ranking metric such as auroc or average_precision without thresholds)`, [
+        { path: 'keep_rows', message: 'create the session with "keep_rows": true' },
+      ]);
     }
     return loaded;
   }

@@ -14,13 +14,12 @@ import { RankCountsCache } from '../batch/rank-counts-cache.js';
 import { detOfBatch, precisionRecallOfBatch, rocOfBatch } from '../metrics/curves.js';
 import { assertFiniteResult } from '../batch/finite.js';
 import { detSvg, precisionRecallSvg, rocSvg } from '../plots/curve-plots.js';
-import type { RankingBatch } from '../batch/ranking-batch.js';
 import { scoreStages } from '../endpoints/score.js';
 import { focalLossJson } from '../endpoints/focal-loss.js';
 import type { Tensor, LabelTensor } from '../batch/tensor.js';
 import type { SessionCreateRequest } from '../schemas/sessions.js';
 import { ScoreLossOptions } from '../schemas/score.js';
-import { decodeCounts, decodeRowGroups, decodeRows, encodeChunk, encodeCounts, type CountStates } from './codec.js';
+import { chunkScores, decodeCounts, decodeRowGroups, decodeRows, decodeWork, encodeChunk, encodeCounts, type CountStates } from './codec.js';
 import type { StoredState } from './store.js';
 
 /**
@@ -37,6 +36,12 @@ export interface SessionConfig {
   num_groups?: number;
   loss: ScoreLossOptions | null;
   metrics: MetricRequest[];
+  /**
+   * Keep every batch's rows although no metric needs them (thresholds, calibration, the report):
+   * present (true) only where it changes what the session keeps, so sessions that keep the same
+   * state have the same configuration text, which merge compares.
+   */
+  keep_rows?: true;
 }
 type ScoreLossOptions = NonNullable<SessionCreateRequest['loss']>;
 
@@ -76,9 +81,9 @@ export function sessionConfigOf(body: SessionCreateRequest, maxStateBytes = Numb
     loss: body.loss,
     metrics: (body.metrics ?? []) as MetricRequest[],
   };
+  if (body.keep_rows === true && !keepsRowsForMetrics(config)) config.keep_rows = true;
   const grouped = config.metrics.findIndex(needsGroups);
   if (grouped >= 0 && config.num_groups === undefined) throw invalidField('num_groups', `is required with metrics/${grouped}, which compares groups: every batch then sends "groups" of ids 0..num_groups-1`);
-  if (config.num_groups !== undefined && config.loss !== null) throw invalidField('num_groups', 'groups are taken by sessions without a loss (not yet with one)');
   if (config.loss?.num_classes !== undefined && config.loss.num_classes !== (config.num_classes ?? config.num_labels)) {
     throw invalidField('loss/num_classes', 'must equal the session\'s num_classes / num_labels (or be left out)');
   }
@@ -94,10 +99,15 @@ export function sessionConfigOf(body: SessionCreateRequest, maxStateBytes = Numb
   return config;
 }
 
-/** What a session keeps: the metrics resolved, and whether any keeps rows (exact ranking). */
+const rowsMetric = (m: ResolvedMetric): boolean => m.state.key === 'rows' || m.byGroup?.key === 'rows';
+
+/** Whether a session's metrics keep rows of their own (an exact ranking metric). */
+const keepsRowsForMetrics = (config: SessionConfig): boolean => resolveMetrics(config.metrics, metricConfigOf(config)).some(rowsMetric);
+
+/** What a session keeps: the metrics resolved, and whether it keeps rows (an exact ranking metric, or `keep_rows`). */
 export function sessionPlan(config: SessionConfig): { metrics: ResolvedMetric[]; keepsRows: boolean } {
   const metrics = resolveMetrics(config.metrics, metricConfigOf(config));
-  return { metrics, keepsRows: metrics.some((m) => m.state.key === 'rows' || m.byGroup?.key === 'rows') };
+  return { metrics, keepsRows: config.keep_rows === true || metrics.some(rowsMetric) };
 }
 
 /** One batch, ready for a store: its count states and rows chunk, and its own answer. */
@@ -142,8 +152,9 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
       : scoreStages(
           preds,
           labels,
-          { ...request, input: config.input as 'logits' | 'probs', loss: config.loss, num_classes: classes ?? undefined },
-          config.metrics.length > 0,
+          { ...request, input: config.input as 'logits' | 'probs', loss: config.loss, num_classes: classes ?? undefined, groups, num_groups: config.num_groups },
+          // The metric batch is also what a session keeping rows keeps.
+          config.metrics.length > 0 || config.keep_rows === true,
         );
   const counts: CountStates = new Map();
   let chunk: Uint8Array | null = null;
@@ -153,13 +164,18 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
     const states = updateStates(metrics, initStates(metrics), metricBatch);
     for (const [key, state] of states) {
       const grouped = metrics.find((m) => m.state.key === key)?.byGroup;
-      if (key === 'rows' || grouped?.key === 'rows') {
-        // Grouped ranking metrics keep the batch's rows with their group ids: the epoch's rows are
-        // split by group again when computed. An empty batch keeps nothing (torchmetrics' update
-        // of an empty batch changes no state).
-        if (metricBatch.rows > 0 && chunk === null) chunk = encodeChunk(rankingRows(metricBatch), metricBatch.groups);
-      } else if (grouped) counts.set(key, flattenGroupedCounts(state as GroupedState<Float64Array>));
+      // The rows state is the chunk below.
+      if (key === 'rows' || grouped?.key === 'rows') continue;
+      if (grouped) counts.set(key, flattenGroupedCounts(state as GroupedState<Float64Array>));
       else counts.set(key, state as Float64Array);
+    }
+    // What sessionPlan says, from the metrics resolved here already (a batch's hot path).
+    if (config.keep_rows === true || metrics.some(rowsMetric)) {
+      if (metricBatch.classIndices !== null) throw invalidField('preds', 'this session keeps its rows (exact ranking metrics, or keep_rows): it needs scores [N, C], not predicted class indices');
+      // The batch's rows with their scores as sent (and group ids, when the session has groups: the
+      // epoch's rows are split by group again when computed). An empty batch keeps nothing
+      // (torchmetrics' update of an empty batch changes no state).
+      if (metricBatch.rows > 0) chunk = encodeChunk(metricBatch, metricBatch.groups);
     }
   }
   if (loss && focalBatch) {
@@ -175,9 +191,6 @@ export function prepareBatch(config: SessionConfig, preds: Tensor, labels: Label
   assertFiniteResult(answer);
   return { counts: encodeCounts(counts), chunk, rows, answer };
 }
-
-/** A metric batch's rows as a rows chunk keeps them (not its preds as sent, nor its groups). */
-const rankingRows = ({ preds: _p, classIndices: _c, groups: _g, numGroups: _n, sampleRows: _s, ...rows }: MetricBatch): RankingBatch => rows;
 
 /**
  * The grouped rows state of an epoch: every stored chunk's rows (kept with their group ids)
@@ -252,6 +265,7 @@ function computeSession(config: SessionConfig, stored: StoredState): { rows: num
   const { metrics } = sessionPlan(config);
   // Decoding the kept rows is a pass over them (update); then each metric's compute.
   checkMetricsWork(metrics, metricConfigOf(config), stored.rows, { update: true, compute: true, chunks: stored.chunks.length });
+  checkDecodeWork(config, stored.chunks);
   const counts = stored.counts ? decodeCounts(stored.counts) : new Map<string, Float64Array>();
   const states: MetricStates = initStates(metrics);
   for (const key of states.keys()) {
@@ -290,8 +304,20 @@ export const sessionMaxRows = (config: SessionConfig, limits: RowLimits): number
 export function tooManyRows(held: number, adding: number, max: number, limits?: RowLimits & { classes: number }) {
   const byScores = limits !== undefined && max < limits.maxRows;
   const limit = byScores ? `${max.toLocaleString('en')} rows of ${limits.classes} classes (SESSION_MAX_SCORES = ${limits.maxScores.toLocaleString('en')} scores)` : `SESSION_MAX_ROWS = ${max.toLocaleString('en')} rows`;
-  const message = `this session keeps its rows for exact ranking metrics: at most ${limit} (it holds ${held.toLocaleString('en')}, the batch adds ${adding.toLocaleString('en')}); binned metrics (\`thresholds\`, e.g. 1000) keep a state of constant size`;
+  const message = `this session keeps its rows (for exact ranking metrics, or keep_rows for thresholds and calibration): at most ${limit} (it holds ${held.toLocaleString('en')}, the batch adds ${adding.toLocaleString('en')}); binned metrics (\`thresholds\`, e.g. 1000) keep a state of constant size`;
   return payloadTooLarge(message, [{ path: 'preds', message }]);
+}
+
+/**
+ * Prices decoding a session's rows chunks for the ranking metrics (their headers and places, and
+ * the log-odds of multiclass logits, made as they are decoded), before any is read.
+ *
+ * @throws {ProblemError} 413 naming `preds` (the stored scores) over MAX_WORK; NeedsWorker inline when large
+ */
+export function checkDecodeWork(config: SessionConfig, chunks: readonly Uint8Array[]): void {
+  const scores = chunkScores(chunks);
+  const work = decodeWork(chunks.length, scores, config.task === 'multiclass' && config.input !== 'probs', CHUNK_WORK);
+  checkWork('preds', work, `decoding ${chunks.length.toLocaleString('en')} stored batches of ${scores.toLocaleString('en')} scores`);
 }
 
 /** The curves a session answers, over its rows. */
@@ -305,8 +331,8 @@ const CURVE_NAMES: Record<SessionCurve, string> = { roc: 'ROC curves', 'precisio
  *
  * @throws {ProblemError} 400 naming `task` for the DET curve of a session that is not binary
  */
-function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }) {
-  checkWork('preds', chunks.length * CHUNK_WORK, `decoding ${chunks.length.toLocaleString('en')} stored batches`);
+export function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }) {
+  checkDecodeWork(config, chunks);
   const batch = concatRows(decodeRows(chunks), metricConfigOf(config));
   checkRanking('', { rows: batch.rows, classes: batch.classes }, CURVE_NAMES[curve]);
   const cache = new RankCountsCache(batch);
@@ -324,9 +350,14 @@ function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], cur
  * `head` (id, task), the computed epoch, `expires_at`; every number checked finite.
  */
 export function sessionAnswerText(config: SessionConfig, stored: StoredState, head: { id: string; task: string }, expiresAt: string): string {
+  return JSON.stringify(sessionAnswer(config, stored, head, expiresAt));
+}
+
+/** The answer to GET of a session as an object (see {@link sessionAnswerText}), every number checked finite. */
+export function sessionAnswer(config: SessionConfig, stored: StoredState, head: { id: string; task: string }, expiresAt: string) {
   const answer = { ...head, ...computeSession(config, stored), expires_at: expiresAt };
   assertFiniteResult(answer);
-  return JSON.stringify(answer);
+  return answer;
 }
 
 /** A session's curves as the text sent: JSON, or the SVG drawing (`svg`); every number checked finite. */

@@ -6,4 +6,4 @@ import { register } from 'tsx/esm/api';
 register();
 const worker = await import('./scoring-worker.ts');
 
-export const { score, ping, sessionCompute, sessionPrepare, sessionCurve } = worker;
+export const { score, ping, sessionCompute, sessionPrepare, sessionCurve, sessionDecision, sessionReport } = worker;

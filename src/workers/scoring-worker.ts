@@ -10,6 +10,8 @@ import { withLentTensors } from '../wire/json-numbers.js';
 import { ProblemError, type Problem } from '../errors.js';
 import { resultBytes, scoringTasks, type OutputFormat, type ScoringInput, type ScoringTaskName } from '../endpoints/tasks.js';
 import { prepareBody, sessionAnswerText, sessionCurvesText, type PreparedBatch, type SessionBatchInput, type SessionConfig, type SessionCurve } from '../sessions/session.js';
+import { sessionDecisionText, type DecisionFormat, type SessionDecision } from '../sessions/decisions.js';
+import { sessionReportText, type ReportOptions } from '../sessions/report.js';
 
 configureLimits((workerData as { limits: Limits }).limits);
 
@@ -87,6 +89,26 @@ export const sessionCompute = (task: SessionComputeTask): SessionReply =>
 
 /** A session's curves off the main thread: JSON or SVG bytes. */
 export const sessionCurve = (task: SessionCurveTask): SessionReply => answered(() => sessionCurvesText(task.config, unpack(task.chunks), task.curve, task.options, task.svg));
+
+/** A session's thresholds or calibration, sent to a worker to compute (and draw). */
+export interface SessionDecisionTask {
+  config: SessionConfig;
+  chunks: RowsForWorker;
+  decision: SessionDecision;
+  format: DecisionFormat;
+}
+
+/** A session's thresholds or calibration off the main thread: JSON or SVG bytes. */
+export const sessionDecision = (task: SessionDecisionTask): SessionReply => answered(() => sessionDecisionText(task.config, unpack(task.chunks), task.decision, task.format));
+
+/** A session's report, sent to a worker: its whole state, as for a compute, and the report's options. */
+export interface SessionReportTask extends SessionComputeTask {
+  options: ReportOptions;
+}
+
+/** A session's report page off the main thread: HTML bytes. */
+export const sessionReport = (task: SessionReportTask): SessionReply =>
+  answered(() => sessionReportText(task.config, { counts: task.counts, chunks: unpack(task.chunks), rows: task.rows, batches: task.batches }, task.head, task.expiresAt, task.options));
 
 /** Prepares a large session batch off the main thread (decode, check, count); a problem for a bad one. */
 export function sessionPrepare({ config, input }: { config: SessionConfig; input: SessionBatchInput }): { prepared: PreparedBatch & { fingerprint: string } } | { problem: Problem; headers: Record<string, string> } {

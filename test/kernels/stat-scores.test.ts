@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { argmaxRows, calibrationBins, binaryConfusionCounts, confusionFromScores, multiclassConfusionCounts, multiclassStatCounts, topKPredictions } from '../../src/kernels/stat-scores.js';
+import { argmaxRows, calibrationBins, binaryConfusionCounts, confusionFromScores, groupConfusionFromScores, multiclassConfusionCounts, multiclassStatCounts, topKPredictions } from '../../src/kernels/stat-scores.js';
+import { mulberry32 } from '../../src/kernels/random.js';
 
 /** Rows of scores on a coarse grid (ties within a row are common) and labels, some ignored (-1). */
 const batchArb = fc.integer({ min: 2, max: 7 }).chain((classes) =>
@@ -156,6 +157,51 @@ describe('calibrationBins (WebAssembly) equals the per-row definition', () => {
         });
         for (let k = 0; k < want.length; k++) expect(got[k]).toBeCloseTo(want[k], 12);
       }),
+    );
+  });
+});
+
+describe('groupConfusionFromScores (WebAssembly) equals counting each row into its group', () => {
+  /**
+   * Random batches on both sides of the JavaScript threshold (4,096 scores) and over several
+   * chunks (32,768 scores each), rows not a multiple of any chunk: scores on a grid of nine
+   * values (ties for the maximum are common), labels with ignored ones (-1), weights or not.
+   */
+  const batchArb = fc.record({
+    classes: fc.integer({ min: 2, max: 12 }),
+    rows: fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 300, max: 40_000 })),
+    groups: fc.integer({ min: 1, max: 9 }),
+    seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    weighted: fc.boolean(),
+    ignore: fc.constantFrom(null, -1),
+  });
+
+  it('argmax (first maximum, as torch) and count into G × C × C and the rows kept per group, exactly', () => {
+    fc.assert(
+      fc.property(batchArb, ({ classes, rows, groups, seed, weighted, ignore }) => {
+        const random = mulberry32(seed);
+        const scores = Float64Array.from({ length: rows * classes }, () => Math.floor(random() * 9) / 8);
+        const labels = Int32Array.from({ length: rows }, () => Math.floor(random() * (classes + 1)) - (ignore === null ? 0 : 1));
+        for (let i = 0; i < rows; i++) if (labels[i] >= classes) labels[i] = classes - 1;
+        const ids = Int32Array.from({ length: rows }, () => Math.floor(random() * groups));
+        const weights = weighted ? Float64Array.from({ length: rows }, () => random() * 2) : null;
+        // The definition, row by row: the first index of the row's maximum, its weight added to its group's cell.
+        const want = new Float64Array(groups * classes * classes);
+        const wantKept = new Float64Array(groups);
+        for (let i = 0; i < rows; i++) {
+          if (labels[i] === ignore) continue;
+          let best = 0;
+          for (let c = 1; c < classes; c++) if (scores[i * classes + c] > scores[i * classes + best]) best = c;
+          want[(ids[i] * classes + labels[i]) * classes + best] += weights ? weights[i] : 1;
+          wantKept[ids[i]] += 1;
+        }
+        const got = new Float64Array(groups * classes * classes);
+        const kept = new Float64Array(groups);
+        groupConfusionFromScores(got, kept, scores, labels, ids, weights, rows, classes, groups, ignore);
+        expect(got).toEqual(want);
+        expect(kept).toEqual(wantKept);
+      }),
+      { numRuns: 60 },
     );
   });
 });

@@ -362,10 +362,9 @@ describe('the decision endpoints are priced before they allocate: /v1/thresholds
   it('calibration: each method\'s fit is priced (exactly at MAX_WORK answered, a unit less not)', async () => {
     const rows = 300;
     const body = { preds: Array.from({ length: rows }, (_, i) => ((i * 7919) % 1000) / 1000), labels: Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? 1 : 0)) };
-    const binaryConfig = { task: 'binary', classes: 1, ignoreIndex: null, classIndices: false } as const;
     // Before and after, the catalogue metrics' work is part of the price: it named `metrics/2`, a field the request has not, before.
     for (const method of ['sigmoid', 'isotonic'] as const) {
-      const work = Math.ceil(calibrationWork(binaryConfig, rows, method));
+      const work = Math.ceil(calibrationWork({ rows, classes: 1, task: 'binary' }, method));
       await withApp({ MAX_WORK: work }, async (app) => {
         expect((await post(app, '/v1/calibration', { ...body, method })).statusCode).toBe(200);
       });

@@ -130,6 +130,26 @@ describe.each(bodyPaths)('Arrow IPC bodies ($path)', ({ config }) => {
     }
   });
 
+  it('groups-multidim.json\'s binary cases sent to /v1/arrow/metrics: [N, M] preds and labels as FixedSizeLists, a groups column of one id per sample', async () => {
+    // Arrow columns are [rows] or [rows, width]: binary [N, M] is the only extra-dimension shape they carry.
+    const cases = loadCases('groups-multidim.json', vectorsDir).filter((c) => c.request.task === 'binary');
+    expect(cases.length).toBe(3);
+    for (const c of cases) {
+      const { preds, labels, metrics, groups, sample_weight: weights, ...options } = c.request as { preds: number[][]; labels: number[][]; metrics: unknown; groups: number[]; sample_weight?: number[][] } & Record<string, unknown>;
+      const width = preds[0].length;
+      const body = arrowStream({
+        preds: column(Float64Array.from(preds.flat()), width, undefined, true),
+        labels: column(Int32Array.from(labels.flat()), width, undefined, true),
+        groups: column(Int32Array.from(groups)),
+        ...(weights ? { sample_weight: column(Float64Array.from(weights.flat()), width, undefined, true) } : {}),
+      });
+      const query = new URLSearchParams([...Object.entries(options).map(([k, v]): [string, string] => [k, String(v)]), ['metrics', JSON.stringify(metrics)]]).toString();
+      const res = await postArrow(`/v1/arrow/metrics?${query}`, body);
+      expect(res.statusCode, `${c.name}: ${res.body}`).toBe(200);
+      for (const [field, want] of Object.entries(c.expected)) expect(mismatch(res.json()[field], want, c.tolerance, field), c.name).toBeNull();
+    }
+  });
+
   it('a groups column that is a list, out of range or also in the query is a 400 naming groups', async () => {
     const send = (groups: ReturnType<typeof column>, query = '') =>
       postArrow(`/v1/arrow/metrics?metrics=${encodeURIComponent(JSON.stringify([{ name: 'accuracy', by_group: true }]))}${query}`, arrowStream({ preds: column(new Float64Array([0.1, 0.9, 0.4])), labels: column(new Int32Array([0, 1, 1])), groups }));

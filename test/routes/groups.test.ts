@@ -8,6 +8,8 @@ import { bodyPaths, testApp } from '../support/app.js';
 const binary = { preds: [0.9, 0.2, 0.7, 0.4, 0.6, 0.1], labels: [1, 0, 0, 1, 1, 0], groups: [0, 0, 0, 1, 1, 1] };
 const multiclass = { preds: [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.2, 0.5, 0.3], [0.6, 0.3, 0.1]], labels: [0, 2, 1, 1], groups: [0, 1, 0, 1] };
 const byGroup = [{ name: 'f1_score', by_group: true }];
+/** Binary [N, M] = [3, 2] inputs: one group id per sample N. */
+const images = { task: 'binary', preds: [[0.9, 0.2], [0.7, 0.4], [0.6, 0.1]], labels: [[1, 0], [0, 1], [1, 0]], groups: [0, 1, 1] };
 
 describe.each(bodyPaths)('groups in POST /v1/metrics ($path)', ({ config }) => {
   let app: App;
@@ -28,6 +30,9 @@ describe.each(bodyPaths)('groups in POST /v1/metrics ($path)', ({ config }) => {
     ['a fairness metric on a multiclass batch', { ...multiclass, metrics: ['equal_opportunity'] }, 'metrics/0', /equal_opportunity exists for binary; this batch is multiclass/],
     ['num_groups without groups', { preds: binary.preds, labels: binary.labels, num_groups: 2, metrics: ['accuracy'] }, 'num_groups', /send groups with it/],
     ['by_group that is not a boolean', { ...binary, metrics: [{ name: 'f1_score', by_group: 'yes' }] }, 'metrics/0/by_group', /boolean|true or false/],
+    ['one group id per position of [N, ...] inputs, not per sample', { ...images, groups: [0, 0, 1, 1, 1, 1], metrics: byGroup }, 'groups', /shaped \[3\] \(one per sample N/],
+    ['a group id out of range with [N, ...] inputs, named by sample', { ...images, groups: [0, 1, 2], num_groups: 2, metrics: byGroup }, 'groups/2', /got 2/],
+    ['by_group on a samplewise metric', { ...images, metrics: [{ name: 'f1_score', multidim_average: 'samplewise', by_group: true }] }, 'metrics/0/by_group', /one value per sample already/],
   ])('%s', async (_what, payload, path, message) => {
     const res = await post(payload);
     expect(res.statusCode, res.body).toBe(400);
@@ -72,6 +77,15 @@ describe.each(bodyPaths)('groups in POST /v1/metrics ($path)', ({ config }) => {
     const bad = await app.inject({ method: 'POST', url: '/v1/score', payload: { ...binary, groups: [0, 1], metrics } });
     expect(bad.statusCode, bad.body).toBe(400);
     expect(bad.json().errors[0].path).toBe('groups');
+  });
+
+  it('answers a samplewise metric (without by_group) over [N, ...] inputs with groups as without them', async () => {
+    const metrics = [{ name: 'f1_score', multidim_average: 'samplewise' }, 'demographic_parity'];
+    const grouped = await post({ ...images, metrics });
+    expect(grouped.statusCode, grouped.body).toBe(200);
+    const { groups: _g, ...plain } = images;
+    const alone = await post({ ...plain, metrics: metrics.slice(0, 1) });
+    expect(grouped.json().metrics.f1_score).toEqual(alone.json().metrics.f1_score);
   });
 
   it('answers a metric without by_group as before when the batch has groups', async () => {

@@ -3,6 +3,7 @@ import type { App } from '../../src/app.js';
 import { testApp } from '../support/app.js';
 import { loadCases, mismatch, type ReferenceCase } from '../support/reference.js';
 import { metricNames } from '../../src/metrics/registry.js';
+import { mulberry32, splitRows } from '../support/splits.js';
 
 /**
  * The session guarantee (issue 17): for every reference case of classification.json, auroc.json
@@ -10,25 +11,6 @@ import { metricNames } from '../../src/metrics/registry.js';
  * equals the stateless answer (counts exactly, exact AUROC and AP within 1e-12); and the same
  * through `merge` of one session per part.
  */
-
-/** A seeded generator, so a failing split can be replayed. */
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Split points: 1–7 non-empty consecutive parts of `n` rows. */
-function splitRows(n: number, random: () => number): Array<[number, number]> {
-  const parts = Math.min(n, 1 + Math.floor(random() * 7));
-  const cuts = new Set<number>();
-  while (cuts.size < parts - 1) cuts.add(1 + Math.floor(random() * (n - 1)));
-  const edges = [0, ...[...cuts].sort((a, b) => a - b), n];
-  return edges.slice(1).map((end, i) => [edges[i], end]);
-}
 
 const TOLERANCE = { rel: 1e-12, abs: 1e-15 };
 

@@ -3,13 +3,20 @@ export interface Tolerance {
   /** Relative tolerance of non-integers: |a − b| ≤ max(abs, rel · max(|a|, |b|)). */
   rel: number;
   abs: number;
-  /** Two integers must be equal (counts). */
+  /**
+   * Two integers must be equal (counts), up to {@link MAX_COUNT}: beyond it an integral value is a
+   * float that happens to be whole (a ratio of 3.4e15 is one), compared with the tolerance.
+   */
   integersExact: boolean;
   /** Both NaN is equal. */
   nanEqual: boolean;
   /** Object keys left out of the comparison (e.g. `warnings`, whose wording may differ). */
   skip: readonly string[];
 }
+
+/** The largest integer compared as a count: no count of the tests comes near it, while float64s past it are mostly whole. */
+export const MAX_COUNT = 2 ** 32;
+const isCount = (x: number): boolean => Number.isInteger(x) && Math.abs(x) <= MAX_COUNT;
 
 /**
  * A comparer of answers field by field (numbers, arrays, typed arrays, objects) to `tolerance`:
@@ -18,7 +25,7 @@ export interface Tolerance {
 export function comparer({ rel, abs, integersExact, nanEqual, skip }: Tolerance) {
   const close = (a: unknown, b: unknown, path = ''): string | null => {
     if (typeof a === 'number' && typeof b === 'number') {
-      if (integersExact && Number.isInteger(a) && Number.isInteger(b)) return a === b ? null : `${path}: ${a} vs ${b}`;
+      if (integersExact && isCount(a) && isCount(b)) return a === b ? null : `${path}: ${a} vs ${b}`;
       if (nanEqual && Number.isNaN(a) && Number.isNaN(b)) return null;
       if (a === b) return null;
       return Math.abs(a - b) <= Math.max(abs, rel * Math.max(Math.abs(a), Math.abs(b))) ? null : `${path}: ${a} vs ${b}`;

@@ -406,3 +406,81 @@ double split_sorted_weighted(const double *scores, const int32_t *labels, const 
   sums[1] = neg_below;
   return twice;
 }
+
+/*
+ * merge_splits: the split of a class over the union of disjoint sets of rows, from each set's
+ * split (split_sorted of each): R runs of sorted positives, run r at pos[pos_starts[r] ..
+ * pos_starts[r + 1]), and R runs of sorted negatives likewise. Writes the merged positives at
+ * values[0 .. P) and the merged negatives at values[P .. P + N) (the arrays split_sorted writes
+ * for all the rows), the average precision to *average_precision (-1 without positives), and
+ * returns twice the Mann-Whitney U, both counted in split_sorted's walk over one run of each, so
+ * the same numbers. `heap` and `at` need room for R integers each.
+ */
+static inline int run_before(const double *in, const int32_t *at, int32_t a, int32_t b) {
+  double x = in[at[a]], y = in[at[b]];
+  return x < y || (x == y && a < b);
+}
+
+static void sift_runs(const double *in, const int32_t *at, int32_t *heap, int size, int i) {
+  for (;;) {
+    int l = 2 * i + 1;
+    if (l >= size) return;
+    int c = l + 1 < size && run_before(in, at, heap[l + 1], heap[l]) ? l + 1 : l;
+    if (!run_before(in, at, heap[c], heap[i])) return;
+    int32_t t = heap[c];
+    heap[c] = heap[i];
+    heap[i] = t;
+    i = c;
+  }
+}
+
+/* The runs merged into out, ascending: a k-way merge through a heap of the runs' heads. */
+static void merge_runs(const double *in, const int32_t *starts, int runs, double *out, int32_t *heap, int32_t *at) {
+  int size = 0;
+  for (int r = 0; r < runs; r++) {
+    at[r] = starts[r];
+    if (starts[r] < starts[r + 1]) heap[size++] = r;
+  }
+  for (int i = size / 2 - 1; i >= 0; i--) sift_runs(in, at, heap, size, i);
+  int k = 0;
+  while (size > 0) {
+    int32_t r = heap[0];
+    out[k++] = in[at[r]++];
+    if (at[r] == starts[r + 1]) heap[0] = heap[--size];
+    if (size > 1) sift_runs(in, at, heap, size, 0);
+  }
+}
+
+double merge_splits(const double *pos, const int32_t *pos_starts, const double *neg, const int32_t *neg_starts, int runs, double *values,
+                    int32_t *heap, int32_t *at, double *average_precision) {
+  int positives = pos_starts[runs], negatives = neg_starts[runs];
+  merge_runs(pos, pos_starts, runs, values, heap, at);
+  merge_runs(neg, neg_starts, runs, values + positives, heap, at);
+  /* split_sorted's walk, over one bucket holding every value. */
+  double twice = 0.0, tp = 0.0, fp = 0.0, sum = 0.0, compensation = 0.0;
+  double p = (double)positives, n = (double)negatives;
+  int a = 0, b = positives;
+  int i = positives - 1, j = positives + negatives - 1;
+  while (i >= a) {
+    double v = values[i];
+    if (j >= b && values[j] > v) v = values[j];
+    double tp_before = tp, fp_before = fp;
+    while (i >= a && values[i] == v) {
+      tp += 1.0;
+      i--;
+    }
+    while (j >= b && values[j] == v) {
+      fp += 1.0;
+      j--;
+    }
+    if (tp == tp_before) continue;
+    twice += (tp - tp_before) * (2.0 * (n - fp) + (fp - fp_before));
+    double term = ((tp - tp_before) / p) * (tp / (tp + fp));
+    double t = sum + term;
+    if (__builtin_fabs(sum) >= __builtin_fabs(term)) compensation += sum - t + term;
+    else compensation += term - t + sum;
+    sum = t;
+  }
+  *average_precision = positives > 0 ? sum + compensation : -1.0;
+  return twice;
+}

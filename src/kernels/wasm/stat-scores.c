@@ -3,8 +3,9 @@
  * on CPU). Two rows are compared per step in the lanes of a f64x2 vector, branch-free, so a
  * row's unpredictable maximum costs no mispredicted branches. argmax_rows writes the classes;
  * confusion_from_scores counts them straight into a C × C matrix, counts[label * C + predicted],
- * skipping rows whose label is `ignore` (when has_ignore). See src/kernels/stat-scores.ts
- * (argmaxRows, confusionFromScores), which feeds them in chunks.
+ * skipping rows whose label is `ignore` (when has_ignore); group_confusion_from_scores counts
+ * them into one such matrix per group. See src/kernels/stat-scores.ts (argmaxRows,
+ * confusionFromScores, groupConfusionFromScores), which feeds them in chunks.
  */
 #include <stdint.h>
 #include <wasm_simd128.h>
@@ -57,6 +58,48 @@ void confusion_from_scores(const double *scores, const int32_t *labels, int32_t 
     if (!has_ignore || yb != ignore) counts[yb * classes + (int32_t)wasm_i64x2_extract_lane(best, 1)] += 1.0;
   }
   if (i < rows && (!has_ignore || labels[i] != ignore)) counts[labels[i] * classes + argmax_one(scores + (int64_t)i * classes, classes)] += 1.0;
+}
+
+/*
+ * confusion_from_scores by group: row i counts into group groups[i]'s C × C block,
+ * counts[(groups[i] * C + label) * C + predicted], weighing weights[i] when has_weights (else 1);
+ * weighted, it also adds 1 to kept[groups[i]] (rows kept, unweighted: without weights they are
+ * the blocks' sums, and the loop is left lean). Rows whose label is `ignore` (when has_ignore)
+ * count nowhere. Each cell adds its rows in row order, as a loop over the rows would.
+ */
+static inline int32_t cell(int32_t g, int32_t y, int32_t p, int32_t classes) { return (g * classes + y) * classes + p; }
+
+void group_confusion_from_scores(const double *scores, const int32_t *labels, const int32_t *groups, const double *weights, int32_t rows,
+                                 int32_t classes, int32_t has_ignore, int32_t ignore, int32_t has_weights, double *counts, double *kept) {
+  int32_t i = 0;
+  if (!has_weights) {
+    for (; i + 1 < rows; i += 2) {
+      const double *a = scores + (int64_t)i * classes;
+      v128_t best = argmax_pair(a, a + classes, classes);
+      int32_t ya = labels[i], yb = labels[i + 1];
+      if (!has_ignore || ya != ignore) counts[cell(groups[i], ya, (int32_t)wasm_i64x2_extract_lane(best, 0), classes)] += 1.0;
+      if (!has_ignore || yb != ignore) counts[cell(groups[i + 1], yb, (int32_t)wasm_i64x2_extract_lane(best, 1), classes)] += 1.0;
+    }
+    if (i < rows && (!has_ignore || labels[i] != ignore)) counts[cell(groups[i], labels[i], argmax_one(scores + (int64_t)i * classes, classes), classes)] += 1.0;
+    return;
+  }
+  for (; i + 1 < rows; i += 2) {
+    const double *a = scores + (int64_t)i * classes;
+    v128_t best = argmax_pair(a, a + classes, classes);
+    int32_t ya = labels[i], yb = labels[i + 1];
+    if (!has_ignore || ya != ignore) {
+      counts[cell(groups[i], ya, (int32_t)wasm_i64x2_extract_lane(best, 0), classes)] += weights[i];
+      kept[groups[i]] += 1.0;
+    }
+    if (!has_ignore || yb != ignore) {
+      counts[cell(groups[i + 1], yb, (int32_t)wasm_i64x2_extract_lane(best, 1), classes)] += weights[i + 1];
+      kept[groups[i + 1]] += 1.0;
+    }
+  }
+  if (i < rows && (!has_ignore || labels[i] != ignore)) {
+    counts[cell(groups[i], labels[i], argmax_one(scores + (int64_t)i * classes, classes), classes)] += weights[i];
+    kept[groups[i]] += 1.0;
+  }
 }
 
 /*

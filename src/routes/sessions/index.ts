@@ -13,13 +13,20 @@ import {
   SessionCreateRequest,
   SessionDescription,
   SessionMergeRequest,
+  SessionCalibrationQuery,
   SessionParams,
+  SessionReportQuery,
   SessionResult,
+  SessionThresholdsQuery,
 } from '../../schemas/sessions.js';
+import { ThresholdsResponse } from '../../metrics/thresholds.js';
+import { CalibrationResponse } from '../../metrics/calibration.js';
+import { DECISION_ENCODERS, sessionDecisionText, type DecisionFormat, type SessionDecision } from '../../sessions/decisions.js';
+import { sessionReportText } from '../../sessions/report.js';
 import type { SessionStore } from '../../sessions/store.js';
 import { SessionService, expiresAt, type Session } from '../../sessions/service.js';
-import { prepareBody, sessionAnswerText, sessionCurvesText, type PreparedBatch, type SessionBatchInput, type SessionConfig } from '../../sessions/session.js';
-import type { RowsForWorker, SessionComputeTask, SessionCurveTask } from '../../workers/scoring-worker.js';
+import { prepareBody, sessionAnswerText, sessionPlan, sessionCurvesText, type PreparedBatch, type SessionBatchInput, type SessionConfig } from '../../sessions/session.js';
+import type { RowsForWorker, SessionComputeTask, SessionCurveTask, SessionDecisionTask, SessionReportTask } from '../../workers/scoring-worker.js';
 import { RawBody, ownBuffer } from '../../wire/json-body.js';
 import { rawInputOf } from '../../plugins/body-parsers.js';
 import { unlessTooCostly } from '../../batch/limits.js';
@@ -55,6 +62,7 @@ const describe = ({ record, config }: Session) => ({
   ...(config.num_groups === undefined ? {} : { num_groups: config.num_groups }),
   loss: config.loss,
   metrics: config.metrics,
+  keep_rows: sessionPlan(config).keepsRows,
   ttl_seconds: record.ttlSeconds,
   expires_at: expiresAt(record),
 });
@@ -231,6 +239,81 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
       },
     );
   }
+
+  /** The media type of each decision format. */
+  const DECISION_TYPES: Record<DecisionFormat, string> = { json: 'application/json', svg: 'image/svg+xml' };
+
+  for (const [kind, query, operationId, summary, description, formats] of [
+    [
+      'thresholds',
+      SessionThresholdsQuery,
+      'sessionThresholds',
+      'The decision threshold of everything posted to a session, tuned to an objective',
+      'As POST /v1/thresholds answers for the concatenated batches (binary; multilabel per label; a multiclass session is a 400 naming `task`). The options are query parameters: names, numbers and booleans as themselves, objects and lists as JSON text (`objective={"name":"fbeta_score","beta":2}`, `constraint={"metric":"precision","min":0.8}`, `thresholds=[0.2,0.5]`, `thresholds=50`). The session must keep its rows (`keep_rows`, or an exact ranking metric): 409 otherwise.',
+      { 'application/json': ThresholdsResponse },
+    ],
+    [
+      'calibration',
+      SessionCalibrationQuery,
+      'sessionCalibration',
+      'The probability calibration of everything posted to a session',
+      'As POST /v1/calibration answers for the concatenated batches (`probs` in the order the batches were posted), `?method=sigmoid|isotonic|temperature&return_probs=true`; `Accept: image/svg+xml` draws the reliability diagrams before and after. The session must keep its rows (`keep_rows`, or an exact ranking metric): 409 otherwise.',
+      { 'application/json': CalibrationResponse, 'image/svg+xml': z.string().describe('The reliability diagrams of the epoch before and after calibration, side by side.') },
+    ],
+  ] as const) {
+    const offered = Object.keys(DECISION_ENCODERS[kind]) as DecisionFormat[];
+    app.get(
+      `/v1/sessions/:id/${kind}`,
+      {
+        schema: {
+          operationId,
+          tags,
+          summary,
+          description,
+          params: SessionParams,
+          querystring: query,
+          response: { ...okResponse(`${summary}.`, formats), ...problemResponses, 404: missing, 409: conflicting },
+        },
+      },
+      async (request, reply) => {
+        const type = request.accepts().type(offered.map((f) => DECISION_TYPES[f]));
+        if (type === false) throw notAcceptable(`this operation answers ${offered.map((f) => DECISION_TYPES[f]).join(' or ')}`);
+        const format = offered.find((f) => DECISION_TYPES[f] === type) as DecisionFormat;
+        const { config: session, state } = await sessions.rows(request.params.id, owner(request), kind);
+        const decision = { kind, options: request.query } as SessionDecision;
+        const text =
+          (state.rows <= INLINE_SESSION_ROWS ? unlessTooCostly(() => sessionDecisionText(session, state.chunks, decision, format)) : undefined) ??
+          (await offloadText(reply, 'sessionDecision', state.chunks, (chunks): SessionDecisionTask => ({ config: session, chunks, decision, format })));
+        return reply.type(format === 'svg' ? 'image/svg+xml; charset=utf-8' : 'application/json; charset=utf-8').serializer((t: string) => t).send(text);
+      },
+    );
+  }
+
+  app.get(
+    '/v1/sessions/:id/report',
+    {
+      schema: {
+        operationId: 'sessionReport',
+        tags,
+        summary: 'One self-contained HTML page of a session\'s epoch',
+        description:
+          'The metrics table, and when the session keeps its rows the ROC and precision-recall curves, the confusion matrix, the threshold trade-off (objective f1_score unless `objective`) and the reliability diagrams before and after calibration (temperature for multiclass, sigmoid otherwise, unless `method`); each number as the session\'s JSON endpoints answer it. No external assets; printable.',
+        params: SessionParams,
+        querystring: SessionReportQuery,
+        response: { ...okResponse('The report page.', { 'text/html': z.string().describe('One HTML document, styles and drawings inline.') }), ...problemResponses, 404: missing },
+      },
+    },
+    async (request, reply) => {
+      if (request.accepts().type(['text/html']) === false) throw notAcceptable('this operation answers text/html');
+      const { record, config: session, state } = await sessions.load(request.params.id, owner(request));
+      const head = { id: record.id, task: session.task };
+      const options = request.query;
+      const text =
+        (state.rows <= INLINE_SESSION_ROWS ? unlessTooCostly(() => sessionReportText(session, state, head, expiresAt(record), options)) : undefined) ??
+        (await offloadText(reply, 'sessionReport', state.chunks, (chunks): SessionReportTask => ({ config: session, counts: state.counts, chunks, rows: state.rows, batches: state.batches, head, expiresAt: expiresAt(record), options })));
+      return reply.type('text/html; charset=utf-8').serializer((t: string) => t).send(text);
+    },
+  );
 
   app.post(
     '/v1/sessions/:id/reset',
