@@ -39,8 +39,7 @@ import { tensorJson } from '../src/wire/json-write.js';
 import type { RankingBatch } from '../src/batch/ranking-batch.js';
 import { configOf, type MetricBatch } from '../src/batch/batch.js';
 import { computeMetrics, initStates, resolveMetrics, updateStates, type MetricStates } from '../src/metrics/evaluate.js';
-import { splitSorted } from '../src/kernels/class-split.js';
-import { isotonicFitSorted } from '../src/kernels/isotonic.js';
+import { isotonicFit } from '../src/kernels/isotonic.js';
 import { temperatureFit } from '../src/kernels/temperature.js';
 import { THRESHOLD_FAMILY, binaryBatch, multiclassBatch, softmaxRows } from './data.js';
 
@@ -72,11 +71,19 @@ const batch = (task: RankingBatch['task'], scores: Float64Array, labels: Int32Ar
 });
 const tuneF1 = ThresholdsOptions.parse({ objective: 'f1_score' });
 const aurocOptions = { average: 'macro', multi_class: 'ovr', max_fpr: null, thresholds: null } as const;
-/** The binary batch as POST /v1/calibration's isotonic fit reads it: one class view, split and sorted, then PAVA. */
-const isotonicFit = () => {
-  const view = { rows: binary.labels.length, scores: binary.scores, scoreOffset: 0, scoreStride: 1, labels: binary.labels, labelOffset: 0, labelStride: 1, positive: 1, negative: null, ignore: null };
-  const split = splitSorted(view);
-  return isotonicFitSorted(split.negatives, null, split.positives, null);
+/**
+ * The binary batch as POST /v1/calibration's isotonic fit reads it: the kept rows copied out
+ * (scores, whether positive), then one radix sort, the tie merging and PAVA (src/kernels/isotonic.ts).
+ */
+const isotonicFitOfBatch = () => {
+  const rows = binary.labels.length;
+  const scores = new Float64Array(rows);
+  const positive = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) {
+    scores[i] = binary.scores[i];
+    positive[i] = binary.labels[i] === 1 ? 1 : 0;
+  }
+  return isotonicFit(scores, positive, null);
 };
 
 // JSON bodies as clients send them: a training step's batch (17-digit logits, as Python and
@@ -170,7 +177,7 @@ bench
   .add('calibration_error, 1e6 × 10', () => metricOf('calibration_error', { ...fullBatch }))
   .add('log_loss, 1e6 × 10', () => metricOf('log_loss', { ...fullBatch }))
   .add('brier_score, 1e6 × 10', () => metricOf('brier_score', { ...fullBatch }))
-  .add('isotonic calibration fit, 1e6', isotonicFit)
+  .add('isotonic calibration fit, 1e6', isotonicFitOfBatch)
   .add('temperature scaling fit, 1e5 × 10', () => temperatureFit(mc.logits, mc.labels, null, 100_000, 10))
   .add('focal loss mean + grad, 1e6 × 10', () => {
     // As /v1/focal-loss runs it: the gradient takes the place of the request's own logits.

@@ -3,8 +3,14 @@
  * its markers, on exactly one page. `npm run readme` (scripts/write-readme.ts) rewrites them all;
  * test/readme.test.ts fails when a page differs from what this module would write.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { metricsTable, TABLE_END, TABLE_START } from '../src/metrics/catalogue-table.js';
+
+/** The training-loop example of docs/decisions.md: a file of its own, run by test/docs/validation-epoch.test.ts. */
+export const VALIDATION_EPOCH_EXAMPLE = 'docs/examples/validation_epoch.py';
+
+/** A file of the repository as a fenced block of `language`, verbatim. */
+const fencedFile = (path: string, language: string) => () => `\`\`\`${language}\n${readFileSync(new URL(`../${path}`, import.meta.url), 'utf8').trimEnd()}\n\`\`\``;
 
 export interface GeneratedSection {
   name: string;
@@ -15,6 +21,12 @@ export interface GeneratedSection {
 
 export const generatedSections: readonly GeneratedSection[] = [
   { name: 'the metric table', start: TABLE_START, end: TABLE_END, content: metricsTable },
+  {
+    name: 'the validation-epoch example',
+    start: `<!-- ${VALIDATION_EPOCH_EXAMPLE}:start (npm run readme) -->`,
+    end: `<!-- ${VALIDATION_EPOCH_EXAMPLE}:end -->`,
+    content: fencedFile(VALIDATION_EPOCH_EXAMPLE, 'python'),
+  },
 ];
 
 /** The pages, relative to the repository root: the README, then every docs/*.md. */

@@ -1,11 +1,12 @@
 import { configOf, formatMetricBatch, type MetricBatch } from '../batch/batch.js';
-import { checkCalibration, fitCalibration, type CalibrationMetrics, type CalibrationOptions, type CalibrationResponse } from '../metrics/calibration.js';
+import { checkAnswerValues } from '../batch/limits.js';
+import { CALIBRATION_METRICS, breakpointValues, calibrationAnswerValues, checkCalibration, fitCalibration, type CalibrationMetrics, type CalibrationOptions, type CalibrationResponse } from '../metrics/calibration.js';
 import { evaluateMetrics } from '../metrics/evaluate.js';
 import type { CalibrationBins } from '../plots/reliability-svg.js';
 import type { CalibrationRequest } from '../schemas/calibration.js';
 
-/** The catalogue's metrics answered before and after calibration (calibration_error: 15 bins, l1, its defaults). */
-const QUALITY = ['log_loss', 'brier_score', 'calibration_error'] as const;
+/** The catalogue's metrics answered before and after calibration, priced with the fit (`calibrationWork`). */
+const QUALITY = CALIBRATION_METRICS;
 
 /** A calibration answer and the reliability bins before and after it (drawn as SVG, not sent as JSON). */
 export interface CalibrationResult {
@@ -31,10 +32,20 @@ function rowsOf(values: Float64Array, rows: number, classes: number, binary: boo
   return Array.from({ length: rows }, (_, i) => Array.from(values.subarray(i * classes, (i + 1) * classes)));
 }
 
-/** One binary or multiclass batch calibrated: its parameters, metrics before and after, probabilities and bins. */
-function calibrateBatch(batch: MetricBatch, method: CalibrationRequest['method'], warnings: string[], where: string) {
+/**
+ * One binary or multiclass batch calibrated: its parameters, metrics before and after,
+ * probabilities and bins. `answer.values` counts the numbers of the whole answer so far: the
+ * isotonic breakpoints are added once fitted, and checked before they are written out.
+ *
+ * @throws {ProblemError} 413 naming `method` when the breakpoints take the answer over its limit
+ */
+function calibrateBatch(batch: MetricBatch, method: CalibrationRequest['method'], warnings: string[], where: string, answer: { values: number }) {
   const before = quality(batch, `${where}before`, warnings);
   const fitted = fitCalibration(batch, method);
+  if (fitted.calibrators !== null && method === 'isotonic') {
+    answer.values += breakpointValues(fitted.calibrators);
+    checkAnswerValues('method', answer.values, `isotonic breakpoints fitted to ${batch.rows} rows`);
+  }
   warnings.push(...fitted.warnings.map((w) => `${where}${w}`));
   const binary = batch.task === 'binary';
   // The calibrated probabilities as a batch of their own: the same rows, labels and weights.
@@ -72,7 +83,7 @@ function labelBatch(batch: MetricBatch, l: number): MetricBatch {
  * Multilabel: each label on its own, as a binary batch, under `per_label`.
  *
  * @throws {ProblemError} 400 naming `preds` for class indices or extra dimensions
- * @throws {ProblemError} 413 naming `preds` (work) or `return_probs` (answer size); NeedsWorker inline when large
+ * @throws {ProblemError} 413 naming `preds` (work, or the answer without probabilities), `return_probs` (with them), `method` (isotonic breakpoints); NeedsWorker inline when large
  */
 export function computeCalibration(request: CalibrationRequest): CalibrationResult {
   const batch = formatMetricBatch(request);
@@ -83,14 +94,17 @@ export function computeCalibration(request: CalibrationRequest): CalibrationResu
 /**
  * {@link computeCalibration}'s compute stage over a formatted batch of scores (binary, multiclass
  * or multilabel; priced by `checkCalibration` or `checkCalibrationWork`): also a session's epoch.
+ *
+ * @throws {ProblemError} 413 naming `method` when isotonic breakpoints take the answer over its limit (counted once fitted)
  */
 export function calibrateMetricBatch(batch: MetricBatch, request: CalibrationOptions): CalibrationResult {
   const warnings = [...batch.warnings];
+  const answer = { values: calibrationAnswerValues(batch.task, batch.classes, request.method) + (request.return_probs ? batch.rows * batch.classes : 0) };
   const head = { task: batch.task, input: batch.input, method: request.method };
   if (batch.task === 'multilabel') {
     const probs = new Float64Array(batch.rows * batch.classes);
     const perLabel = Array.from({ length: batch.classes }, (_, l) => {
-      const one = calibrateBatch(labelBatch(batch, l), request.method, warnings, `label ${l}: `);
+      const one = calibrateBatch(labelBatch(batch, l), request.method, warnings, `label ${l}: `, answer);
       for (let i = 0; i < batch.rows; i++) probs[i * batch.classes + l] = one.probs[i];
       return { ...one.parameters, before: one.before.metrics, after: one.after.metrics };
     });
@@ -103,7 +117,7 @@ export function calibrateMetricBatch(batch: MetricBatch, request: CalibrationOpt
     return { response, bins: null };
   }
   const binary = batch.task === 'binary';
-  const one = calibrateBatch(batch, request.method, warnings, '');
+  const one = calibrateBatch(batch, request.method, warnings, '', answer);
   const response: CalibrationResponse = {
     ...head,
     ...one.parameters,

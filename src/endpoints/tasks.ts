@@ -27,6 +27,7 @@ import { shapeOf } from '../batch/tensor.js';
 import { computeScore, scoreArrow, scoreJson } from './score.js';
 import { ThresholdsRequest } from '../schemas/thresholds.js';
 import { computeThresholds } from './thresholds.js';
+import { thresholdsSvg } from '../plots/thresholds-svg.js';
 
 export type OutputFormat = 'json' | 'svg' | 'arrow' | 'text';
 
@@ -68,7 +69,11 @@ export interface ScoringTask {
 
 const identity = <R extends object>(result: R): object => result;
 
-function task<S extends z.ZodObject, R>(schema: S, compute: (request: z.output<S>) => R, encoders: Encoders<R>, arrowInput = false): ScoringTask {
+/**
+ * A task of `schema`'s requests: `compute` is told the format asked (an answer drawn may need
+ * more than its JSON: a threshold curve not asked for), `encoders` write its result in each.
+ */
+function task<S extends z.ZodObject, R>(schema: S, compute: (request: z.output<S>, format: OutputFormat) => R, encoders: Encoders<R>, arrowInput = false): ScoringTask {
   const validate = (body: unknown): z.output<S> => {
     const parsed = schema.safeParse(body);
     if (!parsed.success) throw fromZodIssues(parsed.error.issues);
@@ -82,7 +87,7 @@ function task<S extends z.ZodObject, R>(schema: S, compute: (request: z.output<S
       if (input.kind === 'validated') request = input.body as z.output<S>;
       else if (input.kind === 'json') request = validate(decodeJsonBody(input.bytes));
       else request = decodeArrowRequest(input.bytes, input.query, schema) as z.output<S>;
-      const result = compute(request);
+      const result = compute(request, format);
       assertFiniteResult(result);
       const batch = request as { preds?: unknown; preds_a?: unknown };
       const shape = shapeOf(batch.preds ?? batch.preds_a);
@@ -112,7 +117,7 @@ export const scoringTasks = {
   detCurve: task(DetCurveRequest, computeDetCurve, { json: identity, svg: detSvg }),
   metrics: task(MetricsRequest, computeMetricsRequest, { json: identity, svg: metricsSvg, text: metricsText }, true),
   score: task(ScoreRequest, computeScore, { json: scoreJson, arrow: scoreArrow }, true),
-  thresholds: task(ThresholdsRequest, computeThresholds, { json: identity }),
+  thresholds: task(ThresholdsRequest, (request, format) => computeThresholds(request, format === 'svg'), { json: identity, svg: thresholdsSvg }),
   calibration: task(CalibrationRequest, computeCalibration, { json: (result: CalibrationResult) => result.response, svg: calibrationSvg }),
 } satisfies Record<string, ScoringTask>;
 

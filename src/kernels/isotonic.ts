@@ -14,70 +14,184 @@ export interface IsotonicFit {
 /** Scores closer than this to the first of their group are one score (`_make_unique`'s `np.finfo(float64).resolution`). */
 const UNIQUE_RESOLUTION = 1e-15;
 
+/** Bits of a radix digit: six passes over a 64-bit key, 2,048 buckets each (a cache-sized scatter). */
+const DIGIT_BITS = 11;
+const RADIX = 1 << DIGIT_BITS;
+const DIGIT_MASK = RADIX - 1;
+const PASSES = 6;
+
 /**
- * Fits an increasing isotonic regression of the labels on the scores, given the scores already
- * split by label and sorted ascending (as `splitSorted` / `splitSortedWeighted` of
- * src/kernels/class-split.ts answer them: zero-weight samples dropped).
+ * The digit `p` (bits 11p to 11p + 10) of a 64-bit key held as its low and high 32-bit words.
+ * Pass 2 straddles the words.
+ */
+function digitOf(lo: number, hi: number, p: number): number {
+  const shift = p * DIGIT_BITS;
+  if (shift + DIGIT_BITS <= 32) return (lo >>> shift) & DIGIT_MASK;
+  if (shift >= 32) return (hi >>> (shift - 32)) & DIGIT_MASK;
+  return ((lo >>> shift) | (hi << (32 - shift))) & DIGIT_MASK;
+}
+
+/** The most samples whose working arrays a thread keeps between fits: 32 bytes a sample, 32 MiB. */
+const KEPT_SAMPLES = 1 << 20;
+
+/** Working arrays of one fit, kept between fits up to {@link KEPT_SAMPLES} (fresh, zeroed memory costs a fit of 10⁶ samples a third of its time). */
+interface Scratch {
+  keys: Uint32Array;
+  index: Uint32Array;
+  spareKeys: Uint32Array;
+  spareIndex: Uint32Array;
+  weights: Float64Array;
+}
+
+let keptScratch: Scratch | null = null;
+
+/** Working arrays for `n` samples: the kept ones when large enough, else new (kept when within the bound). */
+function scratchFor(n: number): Scratch {
+  if (keptScratch !== null && keptScratch.index.length >= n) return keptScratch;
+  const scratch = { keys: new Uint32Array(2 * n), index: new Uint32Array(n), spareKeys: new Uint32Array(2 * n), spareIndex: new Uint32Array(n), weights: new Float64Array(n) };
+  if (n <= KEPT_SAMPLES) keptScratch = scratch;
+  return scratch;
+}
+
+/**
+ * Sorts doubles ascending, stably, by a least-significant-digit radix sort of their IEEE 754 bits
+ * made order-preserving (sign bit flipped for non-negative values, every bit for negative ones;
+ * −0 lands just before +0): six passes of 11 bits, a pass skipped where every key shares its
+ * digit (probabilities share their exponent's high bits). `keys` holds the doubles' bits (low
+ * word first, as a Float64Array's Uint32Array view) and `index` a payload sorted along; both are
+ * overwritten. Answers the doubles in order, their payloads, and the other buffer of the
+ * ping-pong (2n words, free for the caller). Finite doubles only. O(n).
+ */
+function radixSortDoubles(keys: Uint32Array, index: Uint32Array, spareKeys: Uint32Array, spareIndex: Uint32Array): { sorted: Float64Array; index: Uint32Array; spare: Uint32Array } {
+  const n = index.length;
+  for (let i = 0; i < 2 * n; i += 2) {
+    const hi = keys[i + 1];
+    if (hi >>> 31) {
+      keys[i] = ~keys[i];
+      keys[i + 1] = ~hi;
+    } else keys[i + 1] = hi | 0x80000000;
+  }
+  const counts = new Uint32Array(PASSES * RADIX);
+  for (let i = 0; i < 2 * n; i += 2) {
+    const lo = keys[i];
+    const hi = keys[i + 1];
+    counts[lo & DIGIT_MASK]++;
+    counts[RADIX + ((lo >>> 11) & DIGIT_MASK)]++;
+    counts[2 * RADIX + (((lo >>> 22) | (hi << 10)) & DIGIT_MASK)]++;
+    counts[3 * RADIX + ((hi >>> 1) & DIGIT_MASK)]++;
+    counts[4 * RADIX + ((hi >>> 12) & DIGIT_MASK)]++;
+    counts[5 * RADIX + (hi >>> 23)]++;
+  }
+  let from: Uint32Array = keys;
+  let fromIndex: Uint32Array = index;
+  let to: Uint32Array = spareKeys;
+  let toIndex: Uint32Array = spareIndex;
+  for (let p = 0; p < PASSES; p++) {
+    const starts = counts.subarray(p * RADIX, (p + 1) * RADIX);
+    if (starts[digitOf(from[0], from[1], p)] === n) continue;
+    let sum = 0;
+    for (let d = 0; d < RADIX; d++) {
+      const c = starts[d];
+      starts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const lo = from[2 * i];
+      const hi = from[2 * i + 1];
+      const at = starts[digitOf(lo, hi, p)]++;
+      to[2 * at] = lo;
+      to[2 * at + 1] = hi;
+      toIndex[at] = fromIndex[i];
+    }
+    [from, to] = [to, from];
+    [fromIndex, toIndex] = [toIndex, fromIndex];
+  }
+  for (let i = 0; i < 2 * n; i += 2) {
+    const hi = from[i + 1];
+    if (hi >>> 31) from[i + 1] = hi & 0x7fffffff;
+    else {
+      from[i] = ~from[i];
+      from[i + 1] = ~hi;
+    }
+  }
+  return { sorted: new Float64Array(from.buffer, from.byteOffset, n), index: fromIndex, spare: to };
+}
+
+/**
+ * Fits an increasing isotonic regression of 0/1 labels on scores, as scikit-learn 1.9
+ * `IsotonicRegression(out_of_bounds="clip").fit(scores, labels, sample_weight)` (`_build_y`):
  *
- * As scikit-learn 1.9 `IsotonicRegression._build_y`: samples ordered by (score, label); scores
- * within 1e-15 of a group's first merged into one point whose target is the weighted mean label
- * (`_make_unique`); the pool-adjacent-violators algorithm (Ayer et al. 1955; Best & Chakravarti
- * 1990), in scikit-learn's in-place form (`_inplace_contiguous_isotonic_regression`); then the
- * interior points of each constant run dropped (`trim_duplicates`), which leaves the same
- * piecewise-linear function.
+ * 1. samples ordered by (score, label) and, among equals, as given (`np.lexsort((y, X))`, stable):
+ *    a stable partition by label, then a stable radix sort of the scores' bits;
+ * 2. scores within 1e-15 of a group's first merged into one point whose target is the weighted
+ *    mean label (`_make_unique`, summing in that order);
+ * 3. the pool-adjacent-violators algorithm (Ayer et al. 1955; Best & Chakravarti 1990) on the
+ *    points, in scikit-learn's in-place form ({@link poolAdjacentViolators});
+ * 4. the interior points of each constant run dropped (`trim_duplicates`): the same
+ *    piecewise-linear function.
  *
- * @param negatives scores of label 0, ascending; `negativeWeights` their weights (null: 1 each)
- * @param positives scores of label 1, ascending; `positiveWeights` their weights (null: 1 each)
+ * @param scores finite scores, one per sample
+ * @param positive 1 where the sample's label is the positive class, else 0
+ * @param weights each sample's weight, all > 0 (scikit-learn drops the others first); null: 1 each
  * @returns the breakpoints, or null when there is no sample
  *
- * O(n) after the sorts.
+ * O(n): the sort is a radix sort, the rest linear passes over typed arrays. The working arrays
+ * (32 bytes a sample) are kept for the thread's next fit up to 2^20 samples; the answer never
+ * shares them.
  *
- * @example isotonicFitSorted(new Float64Array([0.1, 0.6]), null, new Float64Array([0.4, 0.9]), null)
+ * @example isotonicFit(new Float64Array([0.1, 0.4, 0.6, 0.9]), new Uint8Array([0, 1, 0, 1]), null)
  * // { x: [0.1, 0.4, 0.6, 0.9], y: [0, 0.5, 0.5, 1] }
  */
-export function isotonicFitSorted(
-  negatives: Float64Array,
-  negativeWeights: Float64Array | null,
-  positives: Float64Array,
-  positiveWeights: Float64Array | null,
-): IsotonicFit | null {
-  const total = negatives.length + positives.length;
-  if (total === 0) return null;
-  const xs = new Float64Array(total);
-  const ys = new Float64Array(total);
-  const ws = new Float64Array(total);
+export function isotonicFit(scores: Float64Array, positive: Uint8Array, weights: Float64Array | null): IsotonicFit | null {
+  const n = scores.length;
+  if (n === 0) return null;
+  // Negatives first, then positives, each in the given order: the radix sort keeps it among equal scores.
+  let negatives = 0;
+  for (let i = 0; i < n; i++) negatives += positive[i] ^ 1;
+  const bits = new Uint32Array(scores.buffer, scores.byteOffset, 2 * n);
+  const scratch = scratchFor(n);
+  const keys = scratch.keys.subarray(0, 2 * n);
+  const index = scratch.index.subarray(0, n);
+  let nextNegative = 0;
+  let nextPositive = negatives;
+  for (let i = 0; i < n; i++) {
+    const at = positive[i] ? nextPositive++ : nextNegative++;
+    keys[2 * at] = bits[2 * i];
+    keys[2 * at + 1] = bits[2 * i + 1];
+    index[at] = i;
+  }
+  const { sorted, index: order, spare } = radixSortDoubles(keys, index, scratch.spareKeys.subarray(0, 2 * n), scratch.spareIndex.subarray(0, n));
+  // _make_unique: one point per group of scores within 1e-15 of its first. The points are written
+  // over buffers the sort is done with: x over the sorted scores (a group is written at or before
+  // its first score), y over the sort's spare buffer.
+  const xs = sorted;
+  const ys = new Float64Array(spare.buffer, spare.byteOffset, n);
+  const ws = scratch.weights.subarray(0, n);
   let groups = 0;
-  let currentX = NaN;
-  let sumWY = 0;
+  let currentX = sorted[0];
   let sumW = 0;
-  let i = 0;
-  let j = 0;
-  while (i < negatives.length || j < positives.length) {
-    // Lexicographic (score, label): a negative before a positive of the same score.
-    const takeNegative = j === positives.length || (i < negatives.length && negatives[i] <= positives[j]);
-    const x = takeNegative ? negatives[i] : positives[j];
-    const w = takeNegative ? (negativeWeights === null ? 1 : negativeWeights[i]) : positiveWeights === null ? 1 : positiveWeights[j];
-    if (takeNegative) i++;
-    else j++;
-    if (groups === 0 || x - currentX >= UNIQUE_RESOLUTION) {
-      if (groups > 0) {
-        ws[groups - 1] = sumW;
-        ys[groups - 1] = sumWY / sumW;
-      }
-      xs[groups++] = x;
+  let sumWY = 0;
+  for (let k = 0; k < n; k++) {
+    const x = sorted[k];
+    const i = order[k];
+    const w = weights === null ? 1 : weights[i];
+    if (x - currentX >= UNIQUE_RESOLUTION) {
+      xs[groups] = currentX;
+      ws[groups] = sumW;
+      ys[groups++] = sumWY / sumW;
       currentX = x;
       sumW = 0;
       sumWY = 0;
     }
     sumW += w;
-    if (!takeNegative) sumWY += w;
+    if (positive[i]) sumWY += w;
   }
-  ws[groups - 1] = sumW;
-  ys[groups - 1] = sumWY / sumW;
-  const x = xs.subarray(0, groups);
+  xs[groups] = currentX;
+  ws[groups] = sumW;
+  ys[groups++] = sumWY / sumW;
   const y = ys.subarray(0, groups);
   poolAdjacentViolators(y, ws.subarray(0, groups));
-  return trimConstantRuns(x, y);
+  return trimConstantRuns(xs.subarray(0, groups), y);
 }
 
 /**
@@ -126,15 +240,16 @@ export function poolAdjacentViolators(y: Float64Array, w: Float64Array): void {
 /** Keeps the first and last point of each run of equal `y` (scikit-learn's `trim_duplicates`). */
 function trimConstantRuns(x: Float64Array, y: Float64Array): IsotonicFit {
   const n = y.length;
-  const keptX: number[] = [];
-  const keptY: number[] = [];
-  for (let k = 0; k < n; k++) {
-    if (k === 0 || k === n - 1 || y[k] !== y[k - 1] || y[k] !== y[k + 1]) {
-      keptX.push(x[k]);
-      keptY.push(y[k]);
-    }
+  const kept = new Uint32Array(n);
+  let m = 0;
+  for (let k = 0; k < n; k++) if (k === 0 || k === n - 1 || y[k] !== y[k - 1] || y[k] !== y[k + 1]) kept[m++] = k;
+  const keptX = new Float64Array(m);
+  const keptY = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    keptX[j] = x[kept[j]];
+    keptY[j] = y[kept[j]];
   }
-  return { x: Float64Array.from(keptX), y: Float64Array.from(keptY) };
+  return { x: keptX, y: keptY };
 }
 
 /**

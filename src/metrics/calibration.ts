@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { InputUsed, Task } from '../batch/task.js';
-import type { MetricBatch } from '../batch/batch.js';
+import type { MetricBatch, MetricConfig } from '../batch/batch.js';
 import { CLASS_WORK, checkAnswerValues, checkWork, depth } from '../batch/limits.js';
 import { invalidField } from '../errors.js';
 import type { ClassView } from '../kernels/class-split.js';
-import { splitSorted, splitSortedWeighted } from '../kernels/class-split.js';
-import { isotonicFitSorted, isotonicPredict, type IsotonicFit } from '../kernels/isotonic.js';
+import { isotonicFit, isotonicPredict, type IsotonicFit } from '../kernels/isotonic.js';
 import { plattFit, type PlattFit } from '../kernels/platt.js';
 import { temperatureFit } from '../kernels/temperature.js';
 import { probabilitiesOf } from './probabilities.js';
+import { metricsWork, resolveMetrics } from './evaluate.js';
 
 /**
  * Probability calibration of one batch (issue 27; contract: DECISIONS.md "Calibration"): Platt
@@ -88,13 +88,69 @@ export interface FittedCalibration {
 /** Newton iterations a fit is priced at (the kernels converge in about ten; each reads every row twice). */
 const FIT_PASSES = 40;
 
+/** The catalogue's metrics answered before and after calibration (calibration_error: 15 bins, l1, its defaults). */
+export const CALIBRATION_METRICS = ['log_loss', 'brier_score', 'calibration_error'] as const;
+
 /**
- * Prices a calibration before anything is fitted: per class, isotonic sorts its rows
- * (rows × log rows), sigmoid and temperature make up to {@link FIT_PASSES} passes over them;
- * then the calibrated probabilities. The answer's size with `return_probs`.
+ * The shape a calibration is priced by: rows × classes (labels), and the task where known
+ * (without it: binary for one class, else multiclass; multilabel prices each label on its own).
+ */
+export interface CalibrationShape {
+  rows: number;
+  classes: number;
+  task?: MetricBatch['task'];
+}
+
+const taskOfShape = (shape: CalibrationShape): MetricBatch['task'] => shape.task ?? (shape.classes === 1 ? 'binary' : 'multiclass');
+
+/**
+ * The priced work of a calibration: per class, isotonic sorts its rows (rows × log rows), sigmoid
+ * and temperature make up to {@link FIT_PASSES} passes over them, then the calibrated
+ * probabilities, and {@link CLASS_WORK} per class; with, before and after, the work of
+ * {@link CALIBRATION_METRICS} as `/v1/metrics` prices them (multilabel: each label's as a binary
+ * batch of its own).
+ */
+export function calibrationWork(shape: CalibrationShape, method: CalibrationMethod): number {
+  const { rows, classes } = shape;
+  const task = taskOfShape(shape);
+  const perEntry = method === 'isotonic' ? depth(rows) : FIT_PASSES;
+  const fit = rows * classes * (perEntry + 2) + classes * CLASS_WORK;
+  const multilabel = task === 'multilabel';
+  const one: MetricConfig = { task: multilabel ? 'binary' : task, classes: multilabel ? 1 : classes, ignoreIndex: null, classIndices: false };
+  const quality = metricsWork(resolveMetrics([...CALIBRATION_METRICS], one), one, rows, { update: true, compute: true }).total;
+  return fit + 2 * quality * (multilabel ? classes : 1);
+}
+
+/** The numbers of `before` and `after`: log loss, Brier score and calibration error each. */
+const METRIC_VALUES = 6;
+
+/**
+ * The numbers a calibration answers besides its probabilities, as far as known before the fit:
+ * `before` and `after`, and the parameters (sigmoid `a`, `b`; isotonic at least one breakpoint
+ * `x`, `y`, its others counted once fitted, see {@link breakpointValues}; temperature `T`), per
+ * class for multiclass one-vs-rest; multilabel: all of it per label.
+ */
+export function calibrationAnswerValues(task: MetricBatch['task'], classes: number, method: CalibrationMethod): number {
+  const parameters = method === 'temperature' ? 1 : 2;
+  if (task === 'multilabel') return classes * (METRIC_VALUES + parameters);
+  return METRIC_VALUES + (task === 'binary' || method === 'temperature' ? parameters : classes * parameters);
+}
+
+/** The numbers fitted isotonic calibrators answer beyond the one breakpoint each that {@link calibrationAnswerValues} counts. */
+export function breakpointValues(calibrators: ReadonlyArray<PlattFit | IsotonicFit>): number {
+  let values = 0;
+  for (const fit of calibrators) if ('x' in fit) values += 2 * (fit.x.length - 1);
+  return values;
+}
+
+/**
+ * Prices a calibration before anything is fitted: its answer (the parameters, before and after
+ * per class or label, and with `return_probs` the calibrated probabilities), then its work
+ * ({@link calibrationWork}). Isotonic breakpoints beyond the first are known once fitted: the
+ * endpoint counts them before it writes them out.
  *
  * @throws {ProblemError} 400 naming `preds` for class-index preds or extra dimensions (no scores to calibrate)
- * @throws {ProblemError} 413 naming `preds` over MAX_WORK, or `return_probs` over the answer limit
+ * @throws {ProblemError} 413 naming `preds` for an answer over the limit without probabilities or work over MAX_WORK, `return_probs` with them
  * @throws {NeedsWorker} on the main thread when the fit is too large to run inline
  */
 export function checkCalibration(batch: MetricBatch, options: CalibrationOptions): void {
@@ -104,21 +160,19 @@ export function checkCalibration(batch: MetricBatch, options: CalibrationOptions
 }
 
 /**
- * The price of {@link checkCalibration} from the shape alone (`rows` × `classes` scores), before
- * the rows are read (a session's stored rows).
+ * The price of {@link checkCalibration} from the shape alone, before the rows are read (a
+ * session's stored rows): the answer (see {@link calibrationAnswerValues}; with `return_probs`
+ * the probabilities too), then the work ({@link calibrationWork}).
  *
- * @throws {ProblemError} 413 naming `preds` over MAX_WORK, or `return_probs` over the answer limit
+ * @throws {ProblemError} 413 naming `preds` for an answer over the limit without probabilities or work over MAX_WORK, `return_probs` with them
  * @throws {NeedsWorker} on the main thread when the fit is too large to run inline
  */
-export function checkCalibrationWork({ rows, classes }: { rows: number; classes: number }, options: CalibrationOptions): void {
-  if (options.return_probs) checkAnswerValues('return_probs', rows * classes, `calibrated probabilities of ${rows} rows × ${classes} classes`);
-  checkWork('preds', calibrationWork({ rows, classes }, options.method), `a ${options.method} calibration of ${rows} rows × ${classes} classes`);
-}
-
-/** The priced work of a calibration of `rows` × `classes` scores (see {@link checkCalibration}). */
-export function calibrationWork({ rows, classes }: { rows: number; classes: number }, method: CalibrationMethod): number {
-  const perEntry = method === 'isotonic' ? depth(rows) : FIT_PASSES;
-  return rows * classes * (perEntry + 2) + classes * CLASS_WORK;
+export function checkCalibrationWork(shape: CalibrationShape, options: CalibrationOptions): void {
+  const { rows, classes } = shape;
+  const fixed = calibrationAnswerValues(taskOfShape(shape), classes, options.method);
+  checkAnswerValues('preds', fixed, `the ${options.method} calibration of ${classes} classes`);
+  if (options.return_probs) checkAnswerValues('return_probs', fixed + rows * classes, `calibrated probabilities of ${rows} rows × ${classes} classes`);
+  checkWork('preds', calibrationWork(shape, options.method), `a ${options.method} calibration of ${rows} rows × ${classes} classes`);
 }
 
 /** One class of a multiclass batch (or the binary batch) as a one-vs-rest problem over its scores as sent. */
@@ -138,19 +192,29 @@ function viewOf(batch: MetricBatch, c: number): ClassView {
   };
 }
 
-/** The kept rows of a view (labels other than ignore_index): their scores, whether positive, their weights. */
-function keptRows(batch: MetricBatch, view: ClassView): { scores: Float64Array; positive: Uint8Array; weights: Float64Array | null } {
-  const kept: number[] = [];
-  for (let i = 0; i < batch.rows; i++) if (batch.labels[i] !== batch.ignoreIndex) kept.push(i);
-  const scores = new Float64Array(kept.length);
-  const positive = new Uint8Array(kept.length);
-  const weights = batch.weights === null ? null : new Float64Array(kept.length);
-  kept.forEach((i, k) => {
-    scores[k] = view.scores[view.scoreOffset + i * view.scoreStride];
-    positive[k] = batch.labels[i] === view.positive ? 1 : 0;
-    if (weights !== null) weights[k] = batch.weights![i];
-  });
-  return { scores, positive, weights };
+/**
+ * The kept rows of a view (labels other than ignore_index; with `positiveWeightOnly`, of weight
+ * > 0 too, as scikit-learn's IsotonicRegression keeps them): their scores, whether positive,
+ * their weights. One pass into arrays of the rows' length, answered as views of the kept prefix.
+ */
+function keptRows(batch: MetricBatch, view: ClassView, positiveWeightOnly = false): { scores: Float64Array; positive: Uint8Array; weights: Float64Array | null } {
+  const { rows, labels, ignoreIndex } = batch;
+  const batchWeights = batch.weights;
+  const scores = new Float64Array(rows);
+  const positive = new Uint8Array(rows);
+  const weights = batchWeights === null ? null : new Float64Array(rows);
+  let k = 0;
+  for (let i = 0, at = view.scoreOffset; i < rows; i++, at += view.scoreStride) {
+    const label = labels[i];
+    if (label === ignoreIndex) continue;
+    if (batchWeights !== null) {
+      if (positiveWeightOnly && !(batchWeights[i] > 0)) continue;
+      weights![k] = batchWeights[i];
+    }
+    scores[k] = view.scores[at];
+    positive[k++] = label === view.positive ? 1 : 0;
+  }
+  return { scores: scores.subarray(0, k), positive: positive.subarray(0, k), weights: weights === null ? null : weights.subarray(0, k) };
 }
 
 const platt = (fit: PlattFit, s: number): number => 1 / (1 + Math.exp(fit.a * s + fit.b));
@@ -162,12 +226,8 @@ function fitClass(batch: MetricBatch, c: number, method: 'sigmoid' | 'isotonic')
     const { scores, positive, weights } = keptRows(batch, view);
     return plattFit(scores, positive, weights);
   }
-  if (batch.weights === null) {
-    const split = splitSorted(view);
-    return isotonicFitSorted(split.negatives, null, split.positives, null);
-  }
-  const split = splitSortedWeighted(view, batch.weights, 1);
-  return isotonicFitSorted(split.negatives, split.negativeWeights, split.positives, split.positiveWeights);
+  const { scores, positive, weights } = keptRows(batch, view, true);
+  return isotonicFit(scores, positive, weights);
 }
 
 /** One class's calibrated scores, rows of them. */

@@ -207,14 +207,16 @@ export function checkSessionStates(metrics: readonly ResolvedMetric[], config: M
 }
 
 /**
- * Prices a computation over `rows` rows: folding them into each compute group once (`update`),
- * then each metric's compute (sorts of kept rows, resamples), against MAX_WORK, before it starts;
- * on the main thread, work over INLINE_MAX_WORK goes to the worker pool instead.
- *
- * @throws {ProblemError} 413 naming the costliest entry (`metrics/2/ci/n_resamples`)
- * @throws {NeedsWorker} on the main thread when the work is too large to run inline
+ * The priced work of a computation over `rows` rows: folding them into each compute group once
+ * (`update`), then each metric's compute (sorts of kept rows, resamples), and the costliest entry
+ * (the field a 413 names).
  */
-export function checkMetricsWork(metrics: readonly ResolvedMetric[], config: MetricConfig, rows: number, stages: { update: boolean; compute: boolean; chunks?: number; samples?: number }): void {
+export function metricsWork(
+  metrics: readonly ResolvedMetric[],
+  config: MetricConfig,
+  rows: number,
+  stages: { update: boolean; compute: boolean; chunks?: number; samples?: number },
+): { total: number; costliest: ResolvedMetric | null } {
   const samples = stages.samples ?? 0;
   const seen = new Set<string>();
   let total = 0;
@@ -239,6 +241,18 @@ export function checkMetricsWork(metrics: readonly ResolvedMetric[], config: Met
   }
   // Kept rows arrive as one chunk per batch, each decoded on its own.
   total += (stages.chunks ?? 0) * CHUNK_WORK;
+  return { total, costliest };
+}
+
+/**
+ * Prices a computation over `rows` rows ({@link metricsWork}) against MAX_WORK, before it starts;
+ * on the main thread, work over INLINE_MAX_WORK goes to the worker pool instead.
+ *
+ * @throws {ProblemError} 413 naming the costliest entry (`metrics/2/ci/n_resamples`)
+ * @throws {NeedsWorker} on the main thread when the work is too large to run inline
+ */
+export function checkMetricsWork(metrics: readonly ResolvedMetric[], config: MetricConfig, rows: number, stages: { update: boolean; compute: boolean; chunks?: number; samples?: number }): void {
+  const { total, costliest } = metricsWork(metrics, config, rows, stages);
   if (costliest !== null) checkWork(costField(costliest, 'work'), total, `${metrics.length === 1 ? 'this metric' : `${metrics.length} metrics`} over ${rows.toLocaleString('en')} rows of ${config.classes} classes`);
 }
 

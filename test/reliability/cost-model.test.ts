@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { testApp } from '../support/app.js';
 import { until } from '../support/until.js';
+import { tuningWork } from '../../src/metrics/thresholds.js';
+import { calibrationWork } from '../../src/metrics/calibration.js';
 
 /**
  * The cost model (src/batch/limits.ts): a request is priced from its shape and options before
@@ -290,4 +292,122 @@ describe('work that grows with classes, not rows, is priced too', () => {
     }
   });
 
+});
+
+describe('the decision endpoints are priced before they allocate: /v1/thresholds and /v1/calibration', () => {
+  /** One app at a time: the main thread's limits are the last built app's. */
+  const withApp = async (config: Parameters<typeof testApp>[0], run: (app: App) => Promise<void>) => {
+    const app = await testApp(config);
+    try {
+      await run(app);
+    } finally {
+      await app.close();
+    }
+  };
+  const binary = { preds: [0.1, 0.4, 0.35, 0.8, 0.65, 0.2, 0.55, 0.3], labels: [0, 0, 1, 1, 1, 0, 0, 1] };
+  /** 2^20 numbers: MAX_ANSWER_VALUES. */
+  const ANSWER_LIMIT = 1 << 20;
+
+  it('thresholds: a curve of 2^20 numbers with its label\'s six (threshold, objective, four counts) is answered, one more candidate is not', async () => {
+    await withApp({}, async (app) => {
+      // 6 + 2n = 2^20 exactly at n = 524,285.
+      const n = (ANSWER_LIMIT - 6) / 2;
+      const at = await post(app, '/v1/thresholds', { ...binary, objective: 'f1_score', thresholds: n, return_curve: true });
+      expect(at.statusCode, at.body.slice(0, 300)).toBe(200);
+      expect(at.json().curve.thresholds).toHaveLength(n);
+      expectTooLarge(await post(app, '/v1/thresholds', { ...binary, objective: 'f1_score', thresholds: n + 1, return_curve: true }), 'return_curve', 'values');
+      // Drawn, the curve is computed without return_curve and priced the same; n is what to lower.
+      const drawn = await app.inject({ method: 'POST', url: '/v1/thresholds', payload: { ...binary, objective: 'f1_score', thresholds: n + 1 }, headers: { accept: 'image/svg+xml' } });
+      expectTooLarge(drawn as never, 'thresholds', 'values');
+    });
+  });
+
+  it('thresholds: more labels than an answer holds (six numbers each) are refused naming preds, before any is tuned', async () => {
+    await withApp({ MAX_WORK: 1e12 }, async (app) => {
+      const L = Math.floor(ANSWER_LIMIT / 6) + 1;
+      const body = { preds: [Array.from({ length: L }, (_, l) => (l % 10) / 10)], labels: [Array.from({ length: L }, (_, l) => l % 2)], task: 'multilabel', objective: 'f1_score' };
+      // Without the price, 174,763 labels of one row were tuned (work allowed by MAX_WORK) and answered 1,048,578 numbers.
+      expectTooLarge(await post(app, '/v1/thresholds', body), 'preds', 'values');
+    });
+  });
+
+  it('thresholds: a grid or a list is counted into tps and fps per label, priced as binned state (exactly at MAX_STATE_BYTES answered, a byte less not)', async () => {
+    const preds = binary.preds.map((p, i) => [p, 1 - p, ((i * 3) % 8) / 8]);
+    const labels = binary.labels.map((y, i) => [y, 1 - y, i % 2]);
+    const list = Array.from({ length: 1000 }, (_, k) => k / 1000);
+    // 3 labels × (2 · 1,000 + 2) float64s.
+    const bytes = 3 * (2 * 1000 + 2) * 8;
+    const bodies = [1000, list].map((thresholds) => ({ preds, labels, objective: 'balanced_accuracy', thresholds }));
+    await withApp({ MAX_STATE_BYTES: bytes }, async (app) => {
+      for (const body of bodies) expect((await post(app, '/v1/thresholds', body)).statusCode).toBe(200);
+    });
+    await withApp({ MAX_STATE_BYTES: bytes - 1 }, async (app) => {
+      for (const body of bodies) expectTooLarge(await post(app, '/v1/thresholds', body), 'thresholds', 'MAX_STATE_BYTES');
+    });
+  });
+
+  it('thresholds: the sort and sweep are priced (exactly at MAX_WORK answered, a unit less not)', async () => {
+    const rows = 200;
+    const body = { preds: Array.from({ length: rows }, (_, i) => ((i * 7919) % 1000) / 1000), labels: Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? 1 : 0)), objective: 'f1_score' };
+    // Exact: one sort and a sweep over every distinct score.
+    const work = Math.ceil(tuningWork(rows, 1, null));
+    await withApp({ MAX_WORK: work }, async (app) => {
+      expect((await post(app, '/v1/thresholds', body)).statusCode).toBe(200);
+    });
+    await withApp({ MAX_WORK: work - 1 }, async (app) => {
+      expectTooLarge(await post(app, '/v1/thresholds', body), 'preds', 'MAX_WORK');
+    });
+  });
+
+  it('calibration: each method\'s fit is priced (exactly at MAX_WORK answered, a unit less not)', async () => {
+    const rows = 300;
+    const body = { preds: Array.from({ length: rows }, (_, i) => ((i * 7919) % 1000) / 1000), labels: Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? 1 : 0)) };
+    // Before and after, the catalogue metrics' work is part of the price: it named `metrics/2`, a field the request has not, before.
+    for (const method of ['sigmoid', 'isotonic'] as const) {
+      const work = Math.ceil(calibrationWork({ rows, classes: 1, task: 'binary' }, method));
+      await withApp({ MAX_WORK: work }, async (app) => {
+        expect((await post(app, '/v1/calibration', { ...body, method })).statusCode).toBe(200);
+      });
+      await withApp({ MAX_WORK: work - 1 }, async (app) => {
+        expectTooLarge(await post(app, '/v1/calibration', { ...body, method }), 'preds', 'MAX_WORK');
+      });
+    }
+  });
+
+  it('calibration: probabilities that take the answer past 2^20 numbers are refused naming return_probs, at the limit answered', async () => {
+    await withApp({}, async (app) => {
+      // Binary sigmoid: before and after (6) and a, b (2), then one probability a row.
+      const rows = ANSWER_LIMIT - 8;
+      const body = (n: number) => ({ preds: Array.from({ length: n }, (_, i) => (i % 97) / 100), labels: Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 1 : 0)), method: 'sigmoid', return_probs: true });
+      const at = await post(app, '/v1/calibration', body(rows));
+      expect(at.statusCode, at.body.slice(0, 300)).toBe(200);
+      expect(at.json().probs).toHaveLength(rows);
+      expectTooLarge(await post(app, '/v1/calibration', body(rows + 1)), 'return_probs', 'values');
+    });
+  });
+
+  it('calibration: isotonic breakpoints that take the answer past 2^20 numbers are refused naming method, before they are written out', async () => {
+    await withApp({}, async (app) => {
+      // Pairs of rows at one score, a negative of weight 1 − q and a positive of weight q, q
+      // increasing: each pair a breakpoint of its own (x and y), none pooled.
+      const body = (pairs: number) => {
+        const preds: number[] = [];
+        const labels: number[] = [];
+        const sample_weight: number[] = [];
+        for (let k = 0; k < pairs; k++) {
+          const q = (k + 1) / (pairs + 1);
+          preds.push(k, k);
+          labels.push(0, 1);
+          sample_weight.push(1 - q, q);
+        }
+        return { preds, labels, sample_weight, input: 'logits', method: 'isotonic' };
+      };
+      // Before and after (6) and x, y of each pair: 2^20 exactly at 524,285 pairs.
+      const pairs = (ANSWER_LIMIT - 6) / 2;
+      const at = await post(app, '/v1/calibration', body(pairs));
+      expect(at.statusCode, at.body.slice(0, 300)).toBe(200);
+      expect(at.json().x).toHaveLength(pairs);
+      expectTooLarge(await post(app, '/v1/calibration', body(pairs + 1)), 'method', 'values');
+    });
+  });
 });

@@ -1,10 +1,12 @@
 import fc from 'fast-check';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { computeThresholds } from '../../src/endpoints/thresholds.js';
 import { catalogueObjective } from '../../src/metrics/thresholds.js';
 import { ThresholdsRequest } from '../../src/schemas/thresholds.js';
-import { testApp } from '../support/app.js';
+import { thresholdsSvg } from '../../src/plots/thresholds-svg.js';
+import { bodyPaths, testApp } from '../support/app.js';
 
 /**
  * POST /v1/thresholds (DECISIONS.md): properties checked by brute force, each candidate's counts
@@ -177,5 +179,85 @@ describe('POST /v1/thresholds', () => {
     expect(first).toMatchObject({ threshold: 0.8, objective: 1, counts: { tp: 2, fp: 0, tn: 2, fn: 0 } });
     expect(second).toMatchObject({ threshold: 0.6, objective: 1, counts: { tp: 2, fp: 0, tn: 1, fn: 0 } });
     expect(second.curve.thresholds).toEqual([0.7, 0.6, 0.4]);
+  });
+});
+
+describe.each(bodyPaths)('POST /v1/thresholds as SVG ($path)', ({ config }) => {
+  let app: App;
+  beforeAll(async () => {
+    app = await testApp(config);
+  });
+  afterAll(() => app.close());
+
+  const post = (payload: unknown, accept?: string) =>
+    app.inject({ method: 'POST', url: '/v1/thresholds', payload: payload as object, headers: accept === undefined ? {} : { accept } });
+  const parse = (svg: string) => {
+    expect(XMLValidator.validate(svg)).toBe(true);
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(svg).svg;
+    const all = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+    return { polylines: all<Record<string, string>>(doc.polyline), markers: all<Record<string, string>>(doc.circle).filter((c) => c['data-marker'] !== undefined) };
+  };
+  const binary = { preds: [0.1, 0.4, 0.35, 0.8, 0.65, 0.2, 0.55, 0.3], labels: [0, 0, 1, 1, 1, 0, 0, 1], objective: 'f1_score' };
+
+  it('draws the objective by threshold with the JSON answer\'s threshold marked, without return_curve', async () => {
+    const json = (await post(binary)).json();
+    expect(json.curve).toBeUndefined();
+    const answer = await post(binary, 'image/svg+xml');
+    expect(answer.statusCode, answer.body).toBe(200);
+    expect(answer.headers['content-type']).toBe('image/svg+xml; charset=utf-8');
+    const { polylines, markers } = parse(answer.body);
+    expect(polylines).toHaveLength(1);
+    // Every distinct score is a point of the line: eight of them.
+    expect(polylines[0].points.split(' ')).toHaveLength(8);
+    expect(markers).toHaveLength(1);
+    expect(Number(markers[0]['data-threshold'])).toBe(json.threshold);
+    expect(Number(markers[0]['data-objective'])).toBe(json.objective);
+  });
+
+  it('draws one polyline per label of a multilabel batch, each label\'s threshold marked', async () => {
+    const preds = binary.preds.map((p, i) => [p, 1 - p, ((i * 3) % 8) / 8]);
+    const labels = binary.labels.map((y, i) => [y, 1 - y, i % 2]);
+    const body = { preds, labels, objective: { gain: { tp: 2, fp: -1, tn: 0, fn: -3 } }, thresholds: 9 };
+    const json = (await post(body)).json();
+    const { polylines, markers } = parse((await post(body, 'image/svg+xml')).body);
+    expect(polylines.map((p) => p['data-series'])).toEqual(['0', '1', '2']);
+    for (const p of polylines) expect(p.points.split(' ')).toHaveLength(9);
+    expect(markers.map((m) => Number(m['data-label']))).toEqual([0, 1, 2]);
+    expect(markers.map((m) => Number(m['data-threshold']))).toEqual(json.per_label.map((l: { threshold: number }) => l.threshold));
+    expect(markers.map((m) => Number(m['data-objective']))).toEqual(json.per_label.map((l: { objective: number }) => l.objective));
+  });
+
+  it('leaves out the thresholds where the objective is undefined (null in the curve)', async () => {
+    // Precision with zero_division nan is undefined above the highest score (nothing predicted positive).
+    const body = { ...binary, objective: { name: 'precision', zero_division: 'nan' }, thresholds: [0.05, 0.3, 0.9, 0.95, 0.5, 0.7], return_curve: true };
+    const json = (await post(body)).json();
+    expect(json.curve.objective.filter((v: number | null) => v === null)).toHaveLength(2);
+    const { polylines, markers } = parse((await post(body, 'image/svg+xml')).body);
+    expect(polylines).toHaveLength(1);
+    expect(polylines[0].points.split(' ')).toHaveLength(4);
+    expect(Number(markers[0]['data-threshold'])).toBe(json.threshold);
+  });
+
+  it('breaks a line at an undefined value inside it: one polyline per defined run, of the same label', () => {
+    const curve = { thresholds: [0.5, 0.4, 0.3, 0.2, 0.1], objective: [0.4, 0.5, null, 0.3, 0.2] };
+    const svg = thresholdsSvg({ threshold: 0.4, objective: 0.5, counts: { tp: 1, fp: 0, tn: 1, fn: 1 }, curve, warnings: [], input: 'probs' });
+    const { polylines, markers } = parse(svg);
+    expect(polylines.map((p) => [p['data-series'], p.points.split(' ').length])).toEqual([['0', 2], ['0', 2]]);
+    expect(markers.map((m) => Number(m['data-threshold']))).toEqual([0.4]);
+  });
+
+  it('negotiates as the other drawn answers: JSON by default and for */*, 406 for a type it does not draw', async () => {
+    expect((await post(binary)).headers['content-type']).toMatch(/^application\/json/);
+    expect((await post(binary, '*/*')).headers['content-type']).toMatch(/^application\/json/);
+    expect((await post(binary, 'image/svg+xml, application/json;q=0.5')).headers['content-type']).toMatch(/^image\/svg\+xml/);
+    for (const accept of ['text/plain', 'image/png']) {
+      const answer = await post(binary, accept);
+      expect(answer.statusCode, accept).toBe(406);
+      expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    // Bad input is still a 400 naming the field, whatever was accepted.
+    const bad = await post({ ...binary, objective: 'auroc' }, 'image/svg+xml');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].path).toBe('objective');
   });
 });
