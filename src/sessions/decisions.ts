@@ -4,6 +4,7 @@ import { calibrateMetricBatch, type CalibrationResult } from '../endpoints/calib
 import { checkCalibrationWork, type CalibrationOptions } from '../metrics/calibration.js';
 import { rankCountsOfBatch } from '../metrics/rows.js';
 import { tuneThresholds, type ThresholdsOptions, type ThresholdsResponse } from '../metrics/thresholds.js';
+import { thresholdsSvg } from '../plots/thresholds-svg.js';
 import { calibrationSvg } from '../plots/calibration-svg.js';
 import { chunkScores, decodeScoresAsSent } from './codec.js';
 import { checkDecodeWork, metricConfigOf, type SessionConfig } from './session.js';
@@ -29,14 +30,15 @@ const rowsOf = (config: SessionConfig, chunks: readonly Uint8Array[]): number =>
  * (binary; multilabel label by label), as an object.
  *
  * @param chunks the session's rows chunks (it keeps rows: see `sessionPlan`)
+ * @param drawing the answer is drawn (`Accept: image/svg+xml`): the curve is computed whatever `return_curve` says, and priced as it is (as POST /v1/thresholds)
  * @throws {ProblemError} 400 naming `task` for a multiclass session; 409 for rows stored without
  *   their scores as sent; 413 naming `return_curve` or `preds`; NeedsWorker inline when large
  */
-export function sessionThresholds(config: SessionConfig, chunks: readonly Uint8Array[], options: ThresholdsOptions): ThresholdsResponse {
+export function sessionThresholds(config: SessionConfig, chunks: readonly Uint8Array[], options: ThresholdsOptions, drawing = false): ThresholdsResponse {
   checkThresholdsTask(config.task, 'task');
   checkDecodeWork(config, chunks);
-  checkThresholdsWork(rowsOf(config, chunks), metricConfigOf(config).classes, options);
-  return tuneThresholds(rankCountsOfBatch(epochBatch(config, chunks, true)), options);
+  checkThresholdsWork(rowsOf(config, chunks), metricConfigOf(config).classes, options, drawing);
+  return tuneThresholds(rankCountsOfBatch(epochBatch(config, chunks, true)), drawing ? { ...options, return_curve: true } : options);
 }
 
 /**
@@ -49,7 +51,7 @@ export function sessionThresholds(config: SessionConfig, chunks: readonly Uint8A
  */
 export function sessionCalibration(config: SessionConfig, chunks: readonly Uint8Array[], options: CalibrationOptions): CalibrationResult {
   checkDecodeWork(config, chunks);
-  checkCalibrationWork({ rows: rowsOf(config, chunks), classes: metricConfigOf(config).classes }, options);
+  checkCalibrationWork({ rows: rowsOf(config, chunks), classes: metricConfigOf(config).classes, task: config.task }, options);
   // A calibration ranks nothing: the scores as sent are all it reads.
   return calibrateMetricBatch(epochBatch(config, chunks, false), options);
 }
@@ -63,7 +65,7 @@ export type DecisionFormat = 'json' | 'svg';
  * the tuned one marked) is an `svg` entry here, once src/plots has it.
  */
 export const DECISION_ENCODERS = {
-  thresholds: { json: (result: ThresholdsResponse) => JSON.stringify(result) } as Partial<Record<DecisionFormat, (result: ThresholdsResponse) => string>>,
+  thresholds: { json: (result: ThresholdsResponse) => JSON.stringify(result), svg: thresholdsSvg } as Partial<Record<DecisionFormat, (result: ThresholdsResponse) => string>>,
   calibration: { json: (result: CalibrationResult) => JSON.stringify(result.response), svg: calibrationSvg } as Partial<Record<DecisionFormat, (result: CalibrationResult) => string>>,
 };
 
@@ -78,7 +80,7 @@ export type SessionDecision = { kind: 'thresholds'; options: ThresholdsOptions }
  */
 export function sessionDecisionText(config: SessionConfig, chunks: readonly Uint8Array[], decision: SessionDecision, format: DecisionFormat): string {
   if (decision.kind === 'thresholds') {
-    const result = sessionThresholds(config, chunks, decision.options);
+    const result = sessionThresholds(config, chunks, decision.options, format === 'svg');
     assertFiniteResult(result);
     return (DECISION_ENCODERS.thresholds[format] ?? DECISION_ENCODERS.thresholds.json!)(result);
   }

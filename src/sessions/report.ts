@@ -33,7 +33,7 @@ function checkReportWork(config: SessionConfig, chunks: readonly Uint8Array[], m
   const work =
     2 * rankingWork({ rows, classes }) +
     (config.task === 'multiclass' ? 0 : tuningWork(rows, classes, null)) +
-    calibrationWork({ rows, classes }, method) +
+    calibrationWork({ rows, classes, task: config.task }, method) +
     rows * classes;
   checkWork('preds', work, `a report over ${rows.toLocaleString('en')} rows × ${classes} classes (curves, thresholds, calibration, confusion matrix)`);
 }

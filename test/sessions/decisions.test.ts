@@ -252,7 +252,7 @@ describe('a session\'s thresholds and calibration: rows, options, merge, old chu
     expect(mismatch(merged.json(), c.expected, c.tolerance)).toBeNull();
   });
 
-  it('answers the reliability diagram as SVG, and 406 for a thresholds SVG (JSON only)', async () => {
+  it('draws the reliability diagram and the threshold trade-off as SVG, as the stateless endpoints draw them', async () => {
     const { id } = await create({ task: 'binary', keep_rows: true });
     await add(id, binary);
     const svg = await app.inject({ url: `/v1/sessions/${id}/calibration?method=isotonic`, headers: { accept: 'image/svg+xml' } });
@@ -260,7 +260,13 @@ describe('a session\'s thresholds and calibration: rows, options, merge, old chu
     expect(svg.headers['content-type']).toMatch(/^image\/svg\+xml/);
     const stateless = await app.inject({ method: 'POST', url: '/v1/calibration', payload: { ...binary, task: 'binary', method: 'isotonic' }, headers: { accept: 'image/svg+xml' } });
     expect(svg.body).toBe(stateless.body);
-    problemOf(await app.inject({ url: `/v1/sessions/${id}/thresholds?objective=f1_score`, headers: { accept: 'image/svg+xml' } }), 406);
+    // Drawn without return_curve: the curve is computed for the drawing, as POST /v1/thresholds does.
+    const drawn = await app.inject({ url: `/v1/sessions/${id}/thresholds?objective=f1_score`, headers: { accept: 'image/svg+xml' } });
+    expect(drawn.statusCode, drawn.body).toBe(200);
+    expect(drawn.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(drawn.body).toContain('data-threshold=');
+    const statelessDrawn = await app.inject({ method: 'POST', url: '/v1/thresholds', payload: { ...binary, task: 'binary', objective: 'f1_score' }, headers: { accept: 'image/svg+xml' } });
+    expect(drawn.body).toBe(statelessDrawn.body);
   });
 });
 

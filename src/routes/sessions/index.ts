@@ -249,8 +249,8 @@ const sessionRoutes: FastifyPluginAsyncZod<{ config: Config; store: SessionStore
       SessionThresholdsQuery,
       'sessionThresholds',
       'The decision threshold of everything posted to a session, tuned to an objective',
-      'As POST /v1/thresholds answers for the concatenated batches (binary; multilabel per label; a multiclass session is a 400 naming `task`). The options are query parameters: names, numbers and booleans as themselves, objects and lists as JSON text (`objective={"name":"fbeta_score","beta":2}`, `constraint={"metric":"precision","min":0.8}`, `thresholds=[0.2,0.5]`, `thresholds=50`). The session must keep its rows (`keep_rows`, or an exact ranking metric): 409 otherwise.',
-      { 'application/json': ThresholdsResponse },
+      'As POST /v1/thresholds answers for the concatenated batches (binary; multilabel per label; a multiclass session is a 400 naming `task`). The options are query parameters: names, numbers and booleans as themselves, objects and lists as JSON text (`objective={"name":"fbeta_score","beta":2}`, `constraint={"metric":"precision","min":0.8}`, `thresholds=[0.2,0.5]`, `thresholds=50`); `Accept: image/svg+xml` draws the objective by threshold with the tuned one marked. The session must keep its rows (`keep_rows`, or an exact ranking metric): 409 otherwise.',
+      { 'application/json': ThresholdsResponse, 'image/svg+xml': z.string().describe('The objective at every threshold of the epoch, each label\'s tuned threshold marked (as POST /v1/thresholds draws it).') },
     ],
     [
       'calibration',
