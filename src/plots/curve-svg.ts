@@ -39,7 +39,7 @@ const PLOT = 400;
 /** The plot square is centred horizontally; the axis title fits in the left margin. */
 const LEFT = (WIDTH - PLOT) / 2;
 const TOP = 48;
-export const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 /** Plot coordinates of a unit-square point, rounded to 0.01 px. */
 export const toPlotX = (x: number): number => Math.round((LEFT + x * PLOT) * 100) / 100;

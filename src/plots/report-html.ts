@@ -4,10 +4,10 @@ import type { PrecisionRecallResponse, RocResponse } from '../metrics/curves.js'
 import type { LabelThreshold, ThresholdsResponse } from '../metrics/thresholds.js';
 import { MAX_DRAWN, confusionMatrixSvg } from './confusion-matrix-svg.js';
 import { precisionRecallSvg, rocSvg } from './curve-plots.js';
-import { COLORS, curveSvg, toPlotX, toPlotY, type PlotSeries } from './curve-svg.js';
 import { groupsSvg } from './groups-svg.js';
 import { reliabilitySvg, type CalibrationBins } from './reliability-svg.js';
 import { OPTION_FIELDS, fieldsHtml, matrixHtml, numberHtml, valueHtml, warningsHtml, type DataPath } from './report-values.js';
+import { thresholdsSvg } from './thresholds-svg.js';
 import { escapeXml } from './svg.js';
 
 /**
@@ -282,49 +282,19 @@ function drawnPoints(curve: { thresholds: number[]; objective: Array<number | nu
   return kept;
 }
 
-/** A readable label of an axis tick (4 significant digits). */
-const tickLabel = (v: number): string => String(Number(v.toPrecision(4)));
-
 /**
- * The threshold trade-off: the objective against the decision threshold (`score >= t`) from a
- * thresholds answer's `curve`, one line per label (multilabel), each tuned threshold marked by a
- * dashed vertical line and a dot at its objective (`data-tuned` names the line, `data-threshold`
- * and `data-objective` hold the values). Both axes span the data (the objective at least [0, 1]),
- * ticked in their own units.
+ * The threshold trade-off as POST /v1/thresholds draws it ({@link thresholdsSvg}: one line per
+ * label, each tuned threshold marked by a dot carrying `data-threshold` and `data-objective`),
+ * each curve thinned first to about {@link MAX_DRAWN_POINTS} points ({@link drawnPoints}; a
+ * curve short enough is drawn as answered, broken where its objective is undefined).
  */
 export function thresholdTradeoffSvg(response: ThresholdsResponse): string {
-  const labels: LabelThreshold[] = 'per_label' in response ? response.per_label : [response];
-  const task = 'per_label' in response ? 'multilabel' : 'binary';
-  const curves = labels.map((l) => (l.curve ? drawnPoints(l.curve) : []));
-  const xs = [...curves.flat().map(([t]) => t), ...labels.flatMap((l) => (l.threshold === null ? [] : [l.threshold]))];
-  const ys = [...curves.flat().map(([, o]) => o), ...labels.flatMap((l) => (l.objective === null ? [] : [l.objective]))];
-  let [xLo, xHi] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
-  if (xLo === xHi) [xLo, xHi] = [xLo - 0.5, xHi + 0.5];
-  const [yLo, yHi] = [Math.min(0, ...ys), Math.max(1, ...ys)];
-  const ux = (t: number) => (t - xLo) / (xHi - xLo);
-  const uy = (o: number) => (o - yLo) / (yHi - yLo);
-  const series: PlotSeries[] = labels.map((l, i) => {
-    const tuned = l.threshold === null ? 'no threshold meets the constraint' : `tuned threshold ${tickLabel(l.threshold)}, objective ${l.objective === null ? 'undefined' : tickLabel(l.objective)}`;
-    const name = `${seriesName(task, i)} (${tuned})`;
-    return { label: curves[i].length ? name : `${name}: no curve`, x: curves[i].map(([t]) => ux(t)), y: curves[i].map(([, o]) => uy(o)) };
-  });
-  const grid = [0, 0.25, 0.5, 0.75, 1];
-  const svg = curveSvg({ title: 'Objective by decision threshold', xLabel: 'Threshold (decide positive when score >= threshold)', yLabel: 'Objective', diagonal: false, series, ticks: grid.map((at) => ({ at, label: '' })) });
-  // Axis labels in each axis' own units (curveSvg's ticks share one set of labels), and the tuned markers.
-  const bottom = toPlotY(0);
-  const extra = grid.flatMap((at) => [
-    `<text x="${toPlotX(at)}" y="${bottom + 18}" text-anchor="middle">${escapeXml(tickLabel(xLo + at * (xHi - xLo)))}</text>`,
-    `<text x="${toPlotX(0) - 8}" y="${toPlotY(at) + 4}" text-anchor="end">${escapeXml(tickLabel(yLo + at * (yHi - yLo)))}</text>`,
-  ]);
-  labels.forEach((l, i) => {
-    if (l.threshold === null) return;
-    const color = COLORS[i % COLORS.length];
-    const x = toPlotX(ux(l.threshold));
-    extra.push(`<line data-tuned="${i}" data-threshold="${l.threshold}" x1="${x}" y1="${toPlotY(1)}" x2="${x}" y2="${bottom}" stroke="${color}" stroke-dasharray="3 3"/>`);
-    if (l.objective !== null) extra.push(`<circle data-tuned="${i}" data-objective="${l.objective}" cx="${x}" cy="${toPlotY(uy(l.objective))}" r="5" fill="none" stroke="${color}" stroke-width="2"/>`);
-  });
-  const end = svg.lastIndexOf('</svg>');
-  return `${svg.slice(0, end)}${extra.join('\n')}\n${svg.slice(end)}`;
+  const thin = <L extends LabelThreshold>(label: L): L => {
+    if (label.curve === undefined || label.curve.thresholds.length <= MAX_DRAWN_POINTS) return label;
+    const points = drawnPoints(label.curve);
+    return { ...label, curve: { thresholds: points.map(([t]) => t), objective: points.map(([, o]) => o) } };
+  };
+  return thresholdsSvg('per_label' in response ? { ...response, per_label: response.per_label.map(thin) } : thin(response));
 }
 
 /** The tuned threshold of each label (or the model), its objective and its confusion counts. */

@@ -227,7 +227,7 @@ describe('the session report page in headless Chromium', () => {
       expect(await page.locator('section#curves svg').count(), name).toBe(2);
       expect(await page.locator('section#confusion-matrix svg').count(), name).toBe(1);
       expect(await page.locator('section#calibration svg').count(), name).toBe(name === 'multilabel' ? 0 : 2);
-      expect(await page.locator('section#thresholds svg [data-tuned]').count(), name).toBe(name === 'multiclass' ? 0 : name === 'multilabel' ? 6 : 2);
+      expect(await page.locator('section#thresholds svg [data-threshold]').count(), name).toBe(name === 'multiclass' ? 0 : name === 'multilabel' ? 3 : 1);
       expect(await page.locator('section#groups svg').count(), name).toBe(name === 'grouped' ? 2 : 0);
       expect(await page.locator('script, link, img, iframe, object, embed').count(), name).toBe(0);
       expect(errors, name).toEqual([]);

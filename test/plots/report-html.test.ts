@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport, thresholdTradeoffSvg, type ReportData } from '../../src/plots/report-html.js';
-import { toPlotX } from '../../src/plots/curve-svg.js';
 
 /** The rounding the page promises: integers in full (en-US groups), others to 4 significant digits, null as "undefined". */
 const rounding = (v: number | null): string => (v === null ? 'undefined' : Number.isInteger(v) ? v.toLocaleString('en-US') : String(Number(v.toPrecision(4))));
@@ -295,7 +294,7 @@ describe('renderReport', () => {
 });
 
 describe('thresholdTradeoffSvg', () => {
-  it('marks the tuned threshold where its threshold lies on the axis, one line per label', () => {
+  it('marks the tuned threshold of each label that has one, one line per label', () => {
     const svg = thresholdTradeoffSvg({
       per_label: [
         { threshold: 0.25, objective: 0.5, counts: { tp: 1, fp: 1, tn: 1, fn: 1 }, curve: { thresholds: [1, 0.25, -1], objective: [0.2, 0.5, 0.4] }, warnings: [] },
@@ -305,10 +304,10 @@ describe('thresholdTradeoffSvg', () => {
       warnings: [],
     });
     expect(svg.match(/<polyline /g)).toHaveLength(2);
-    // The axis spans the thresholds, -1 … 1: 0.25 sits at 5/8 of it.
-    expect(svg).toContain(`<line data-tuned="0" data-threshold="0.25" x1="${toPlotX(0.625)}"`);
-    expect(svg).not.toContain('data-tuned="1"');
-    expect(svg).toContain('label 1 (no threshold meets the constraint)');
+    // Drawn as POST /v1/thresholds draws it: label 0's tuned threshold marked with its numbers, label 1's none.
+    expect(svg).toContain('data-label="0" data-threshold="0.25" data-objective="0.5"');
+    expect(svg).not.toContain('data-label="1"');
+    expect(svg).toContain('label 1: no threshold chosen (see warnings)');
   });
 
   it('draws a curve of a million thresholds with a few thousand points, keeping its highest', () => {
