@@ -113,3 +113,72 @@ export function bestThresholdIndex(thresholds: ArrayLike<number>, values: ArrayL
   }
   return best;
 }
+
+/** The best candidate of an exact sweep (see {@link bestOfSortedSweep}). */
+export interface SweepBest {
+  /** The chosen threshold, or null when no candidate has a defined, allowed value. */
+  threshold: number | null;
+  value: number;
+  /** Counts at the chosen threshold: positives (weights) scoring ≥ it, negatives likewise. */
+  tp: number;
+  fp: number;
+  /** Distinct scores swept (the candidates), and how many of them have an undefined value (null). */
+  candidates: number;
+  undefinedValues: number;
+}
+
+/**
+ * The exact sweep of threshold tuning without its curve: walks the distinct scores of one sort
+ * from the highest down (the walk of `rankCountsFromSorted`, counting tp and fp at each), calls
+ * `objective` (and `allowed`) at each, and keeps the lowest threshold among the best values —
+ * what `bestThresholdIndex` picks from the curve, without making the curve's three arrays.
+ *
+ * O(n) after the sort.
+ *
+ * @param positives the positives' scores, ascending; `negatives` likewise
+ * @param weights the sorted rows' weights and their sums, or null (each row weighs 1)
+ * @param objective the value at the counts (tp, fp, tn, fn), or null where undefined
+ * @param allowed whether a candidate's counts meet the constraint, or null for none
+ */
+export function bestOfSortedSweep(
+  positives: Float64Array,
+  negatives: Float64Array,
+  weights: { positiveWeights: Float64Array; negativeWeights: Float64Array; positiveWeight: number; negativeWeight: number } | null,
+  objective: (tp: number, fp: number, tn: number, fn: number) => number | null,
+  allowed: ((tp: number, fp: number, tn: number, fn: number) => boolean) | null,
+): SweepBest {
+  const P = weights ? weights.positiveWeight : positives.length;
+  const N = weights ? weights.negativeWeight : negatives.length;
+  const best: SweepBest = { threshold: null, value: Number.NaN, tp: 0, fp: 0, candidates: 0, undefinedValues: 0 };
+  let i = positives.length - 1;
+  let j = negatives.length - 1;
+  let tp = 0;
+  let fp = 0;
+  while (i >= 0 || j >= 0) {
+    const v = j < 0 || (i >= 0 && positives[i] >= negatives[j]) ? positives[i] : negatives[j];
+    while (i >= 0 && positives[i] === v) {
+      tp += weights === null ? 1 : weights.positiveWeights[i];
+      i--;
+    }
+    while (j >= 0 && negatives[j] === v) {
+      fp += weights === null ? 1 : weights.negativeWeights[j];
+      j--;
+    }
+    best.candidates++;
+    const value = objective(tp, fp, N - fp, P - tp);
+    if (value === null) {
+      best.undefinedValues++;
+      continue;
+    }
+    if (Number.isNaN(value)) continue;
+    if (allowed !== null && !allowed(tp, fp, N - fp, P - tp)) continue;
+    // Thresholds decrease along the walk: an equal value is a lower threshold.
+    if (best.threshold === null || value >= best.value) {
+      best.threshold = v;
+      best.value = value;
+      best.tp = tp;
+      best.fp = fp;
+    }
+  }
+  return best;
+}

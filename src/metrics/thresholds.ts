@@ -5,7 +5,8 @@ import type { MetricConfig } from '../batch/batch.js';
 import { classView } from '../batch/ranking-batch.js';
 import { CLASS_WORK, depth, rankingWork, thresholdCount } from '../batch/limits.js';
 import { thresholdGrid, type RankCountsCache } from '../batch/rank-counts-cache.js';
-import { bestThresholdIndex, countsAtThresholds, keptScoreRange, linspaceBetween } from '../kernels/threshold-sweep.js';
+import { bestOfSortedSweep, bestThresholdIndex, countsAtThresholds, keptScoreRange, linspaceBetween } from '../kernels/threshold-sweep.js';
+import type { WeightedSplit } from '../kernels/class-split.js';
 import { underived, zeroDivisionValue, type ZeroDivision } from './definition.js';
 import { metricDefinition } from './registry.js';
 import { fbetaRate, precisionRate, recallRate } from './rates.js';
@@ -227,6 +228,7 @@ function candidatesOf(cache: RankCountsCache, c: number, thresholds: ThresholdsO
  * O(D) after the sort (exact), O(T log D) for a grid of T.
  */
 export function tuneLabel(cache: RankCountsCache, c: number, options: ThresholdsOptions, objective: CountsObjective, constraint: CountsObjective | null): LabelThreshold {
+  if (options.thresholds === null && !options.return_curve) return tuneLabelExact(cache, c, options, objective, constraint);
   const warnings: string[] = [];
   const candidates = candidatesOf(cache, c, options.thresholds);
   const T = candidates?.thresholds.length ?? 0;
@@ -266,6 +268,31 @@ export function tuneLabel(cache: RankCountsCache, c: number, options: Thresholds
     ...(curve ? { curve } : {}),
     warnings,
   };
+}
+
+/**
+ * {@link tuneLabel} over every distinct score without the curve: one walk of the sorted split
+ * ({@link bestOfSortedSweep}), no arrays of thresholds and counts. The same answer and warnings:
+ * test/routes/thresholds.test.ts compares it with the curve's choice.
+ */
+function tuneLabelExact(cache: RankCountsCache, c: number, options: ThresholdsOptions, objective: CountsObjective, constraint: CountsObjective | null): LabelThreshold {
+  const warnings: string[] = [];
+  const weighted = cache.batch.weights !== null;
+  const split = weighted ? cache.weightedSplit(c) : cache.split(c);
+  const min = options.constraint?.min;
+  const allowed = constraint === null ? null : (tp: number, fp: number, tn: number, fn: number) => { const bound = constraint(tp, fp, tn, fn); return bound !== null && bound >= min!; };
+  const best = bestOfSortedSweep(split.positives, split.negatives, weighted ? (split as WeightedSplit) : null, objective, allowed);
+  const u = best.undefinedValues;
+  if (u > 0) warnings.push(`the objective is undefined at ${u} threshold${u === 1 ? '' : 's'}: null there, and never chosen`);
+  if (best.threshold === null) {
+    if (best.candidates === 0) warnings.push('no rows with weight > 0 (or every one ignored): no threshold to tune; threshold and objective are null');
+    else if (options.constraint) warnings.push(`no threshold meets the constraint ${options.constraint.metric} >= ${options.constraint.min}: threshold and objective are null`);
+    else warnings.push('the objective is undefined at every threshold: threshold and objective are null');
+    return { threshold: null, objective: null, counts: null, warnings };
+  }
+  const P = weighted ? (split as WeightedSplit).positiveWeight : split.positives.length;
+  const N = weighted ? (split as WeightedSplit).negativeWeight : split.negatives.length;
+  return { threshold: best.threshold, objective: best.value, counts: { tp: best.tp, fp: best.fp, tn: N - best.fp, fn: P - best.tp }, warnings };
 }
 
 /** The curve in scikit-learn's order: exact decreasing (as the sort gives it), n increasing, a list as sent. */

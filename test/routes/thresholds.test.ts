@@ -87,6 +87,27 @@ describe('the tuned threshold is the best candidate (brute force)', () => {
   }
 });
 
+describe('an exact tuning without its curve chooses as the curve does', () => {
+  // Without return_curve, exact tuning walks the sorted scores once and makes no curve; with it,
+  // the choice is read from the curve. Both answers must be the same, warnings included.
+  it('on weighted rows, every objective, with and without a constraint', () => {
+    const objectiveArb = fc.constantFrom<unknown>(...objectives.map((o) => o.objective), 'precision', 'cohen_kappa');
+    const constraintArb = fc.option(fc.record({ metric: fc.constantFrom('precision', 'recall', 'specificity', 'negative_predictive_value'), min: fc.constantFrom(0.2, 0.5, 0.8, 1) }), { nil: undefined });
+    fc.assert(
+      fc.property(rowsArb, objectiveArb, constraintArb, fc.boolean(), (rows, objective, constraint, weighted) => {
+        const body = (extra: Record<string, unknown>) => {
+          const r = request(rows, { objective, ...(constraint ? { constraint } : {}), ...extra });
+          return weighted ? r : { ...r, sample_weight: undefined };
+        };
+        const { curve, ...fromCurve } = computeThresholds(body({ return_curve: true })) as Record<string, unknown>;
+        expect(curve).toBeDefined();
+        expect(computeThresholds(body({}))).toEqual(fromCurve);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('a constraint is met by the answer, or by no candidate at all (null)', () => {
   for (const metric of ['precision', 'recall', 'specificity', 'negative_predictive_value'] as const) {
     it(`f1_score subject to ${metric} >= min`, () => {
