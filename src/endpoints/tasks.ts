@@ -114,7 +114,7 @@ export const scoringTasks = {
   averagePrecision: task(AveragePrecisionRequest, computeAveragePrecision, { json: identity }),
   roc: task(RocRequest, computeRoc, { json: identity, svg: rocSvg }),
   precisionRecallCurve: task(PrecisionRecallRequest, computePrecisionRecall, { json: identity, svg: precisionRecallSvg }),
-  detCurve: task(DetCurveRequest, computeDetCurve, { json: identity, svg: detSvg }),
+  detCurve: task(DetCurveRequest, computeDetCurve, { json: identity, svg: detSvg }, true),
   metrics: task(MetricsRequest, computeMetricsRequest, { json: identity, svg: metricsSvg, text: metricsText }, true),
   score: task(ScoreRequest, computeScore, { json: scoreJson, arrow: scoreArrow }, true),
   thresholds: task(ThresholdsRequest, (request, format) => computeThresholds(request, format === 'svg'), { json: identity, svg: thresholdsSvg }),

@@ -130,6 +130,23 @@ describe.each(bodyPaths)('Arrow IPC bodies ($path)', ({ config }) => {
     }
   });
 
+  it('every groups.json DET case sent to /v1/arrow/det-curve (sample_weight as a column) matches', async () => {
+    const cases = loadCases('groups.json').filter((c) => c.endpoint === '/v1/det-curve');
+    expect(cases.length).toBe(6);
+    for (const c of cases) {
+      const { preds, labels, sample_weight: weights, ...options } = c.request as { preds: number[]; labels: number[]; sample_weight?: number[] } & Record<string, unknown>;
+      const body = arrowStream({
+        preds: column(Float64Array.from(preds)),
+        labels: column(BigInt64Array.from(labels.map(BigInt))),
+        ...(weights ? { sample_weight: column(Float64Array.from(weights)) } : {}),
+      });
+      const query = new URLSearchParams(Object.entries(options).map(([k, v]): [string, string] => [k, String(v)])).toString();
+      const res = await postArrow(`/v1/arrow/det-curve${query ? `?${query}` : ''}`, body);
+      expect(res.statusCode, `${c.name}: ${res.body}`).toBe(200);
+      for (const [field, want] of Object.entries(c.expected)) expect(mismatch(res.json()[field], want, c.tolerance, field), c.name).toBeNull();
+    }
+  });
+
   it('groups-multidim.json\'s binary cases sent to /v1/arrow/metrics: [N, M] preds and labels as FixedSizeLists, a groups column of one id per sample', async () => {
     // Arrow columns are [rows] or [rows, width]: binary [N, M] is the only extra-dimension shape they carry.
     const cases = loadCases('groups-multidim.json', vectorsDir).filter((c) => c.request.task === 'binary');

@@ -4,6 +4,8 @@ import { ARROW_MEDIA_TYPE, ARROW_REQUEST_DESCRIPTION, arrowBody, arrowQuery, arr
 import { AurocRequest } from '../../schemas/auroc.js';
 import { AurocResponse } from '../../metrics/auroc.js';
 import { okResponse, problemResponses } from '../../schemas/common.js';
+import { DetCurveRequest } from '../../schemas/curves.js';
+import { DetCurveResponse } from '../../metrics/curves.js';
 import { FocalLossRequest, FocalLossResponse } from '../../schemas/focal-loss.js';
 import { MetricsRequest, MetricsResponse } from '../../schemas/metrics.js';
 import { ScoreRequest, ScoreResponse } from '../../schemas/score.js';
@@ -44,6 +46,14 @@ const arrowOperations: Array<{
     description: 'AUROC as /v1/auroc, of the Arrow columns `preds` and `labels`.',
     request: AurocRequest,
     response: AurocResponse,
+  },
+  {
+    path: '/v1/arrow/det-curve',
+    task: 'detCurve',
+    summary: 'Detection error tradeoff (DET) curve, for a batch sent as Arrow',
+    description: 'The DET curve as /v1/det-curve (binary; scikit-learn `det_curve`), of the Arrow columns `preds`, `labels` and optionally `sample_weight`.',
+    request: DetCurveRequest,
+    response: DetCurveResponse,
   },
   {
     path: '/v1/arrow/metrics',
