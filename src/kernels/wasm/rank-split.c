@@ -213,6 +213,47 @@ static void spread_sort(double *v, int lo, int hi, double *scratch) {
 }
 
 /*
+ * The running counts of a walk down sorted scores: twice the Mann-Whitney U, tp and fp (positives
+ * and negatives >= the current score), average precision's Neumaier sum and its compensation, and
+ * the class's positives p and negatives n.
+ */
+struct walk {
+  double twice, tp, fp, sum, compensation, p, n;
+};
+
+/*
+ * Walks the sorted runs values[a, pe) (positives) and values[b, ne) (negatives) from the top, one
+ * distinct score v at a time while positives remain: tp and fp count the elements >= v; each
+ * positive at v outranks the negatives below v and ties those at v (twice U), and adds its
+ * precision term to average precision. Returns where the negatives' walk stopped (the negatives
+ * left below the lowest positive are the caller's to count).
+ */
+static int walk_runs(const double *values, int a, int pe, int b, int ne, struct walk *w) {
+  int i = pe - 1, j = ne - 1;
+  while (i >= a) {
+    double v = values[i];
+    if (j >= b && values[j] > v) v = values[j];
+    double tp_before = w->tp, fp_before = w->fp;
+    while (i >= a && values[i] == v) {
+      w->tp += 1.0;
+      i--;
+    }
+    while (j >= b && values[j] == v) {
+      w->fp += 1.0;
+      j--;
+    }
+    if (w->tp == tp_before) continue;
+    w->twice += (w->tp - tp_before) * (2.0 * (w->n - w->fp) + (w->fp - fp_before));
+    double term = ((w->tp - tp_before) / w->p) * (w->tp / (w->tp + w->fp));
+    double t = w->sum + term;
+    if (__builtin_fabs(w->sum) >= __builtin_fabs(term)) w->compensation += w->sum - t + term;
+    else w->compensation += term - t + w->sum;
+    w->sum = t;
+  }
+  return j;
+}
+
+/*
  * scores[i], labels[i] for i < rows: a label equal to `positive` is a positive; equal to
  * `negative` (or, without has_negative, any other) a negative; equal to `ignore` (with has_ignore)
  * or neither, skipped.
@@ -263,41 +304,19 @@ double split_sorted(double *scores, const int32_t *labels, int rows, int32_t pos
    * From the top bucket down: each bucket's two runs sorted while in cache, then walked from the
    * top one distinct score v at a time, tp and fp counting the positives and negatives >= v.
    */
-  double twice = 0.0, tp = 0.0, fp = 0.0, sum = 0.0, compensation = 0.0;
-  double p = (double)positives, n = (double)(kept - positives);
+  struct walk w = {0.0, 0.0, 0.0, 0.0, 0.0, (double)positives, (double)(kept - positives)};
   for (int k = buckets - 1; k >= 0; k--) {
     int a = k > 0 ? ends[2 * k - 2] : 0, pe = ends[2 * k];
     int b = k > 0 ? ends[2 * k - 1] : positives, ne = ends[2 * k + 1];
     if (pe - a > 1) spread_sort(values, a, pe, scores);
     if (ne - b > 1) spread_sort(values, b, ne, scores);
-    int i = pe - 1, j = ne - 1;
-    while (i >= a) {
-      double v = values[i];
-      if (j >= b && values[j] > v) v = values[j];
-      double tp_before = tp, fp_before = fp;
-      while (i >= a && values[i] == v) {
-        tp += 1.0;
-        i--;
-      }
-      while (j >= b && values[j] == v) {
-        fp += 1.0;
-        j--;
-      }
-      if (tp == tp_before) continue;
-      /* Each positive at v outranks the negatives below v and ties those at v. */
-      twice += (tp - tp_before) * (2.0 * (n - fp) + (fp - fp_before));
-      double term = ((tp - tp_before) / p) * (tp / (tp + fp));
-      double t = sum + term;
-      if (__builtin_fabs(sum) >= __builtin_fabs(term)) compensation += sum - t + term;
-      else compensation += term - t + sum;
-      sum = t;
-    }
-    fp += (double)(j - b + 1);
+    int j = walk_runs(values, a, pe, b, ne, &w);
+    w.fp += (double)(j - b + 1);
   }
   counts[0] = positives;
   counts[1] = kept - positives;
-  *average_precision = positives > 0 ? sum + compensation : -1.0;
-  return twice;
+  *average_precision = positives > 0 ? w.sum + w.compensation : -1.0;
+  return w.twice;
 }
 
 /* Pairs (value, weight) ordered by value: insertion sort for short runs, heapsort past 32. */
@@ -457,30 +476,8 @@ double merge_splits(const double *pos, const int32_t *pos_starts, const double *
   merge_runs(pos, pos_starts, runs, values, heap, at);
   merge_runs(neg, neg_starts, runs, values + positives, heap, at);
   /* split_sorted's walk, over one bucket holding every value. */
-  double twice = 0.0, tp = 0.0, fp = 0.0, sum = 0.0, compensation = 0.0;
-  double p = (double)positives, n = (double)negatives;
-  int a = 0, b = positives;
-  int i = positives - 1, j = positives + negatives - 1;
-  while (i >= a) {
-    double v = values[i];
-    if (j >= b && values[j] > v) v = values[j];
-    double tp_before = tp, fp_before = fp;
-    while (i >= a && values[i] == v) {
-      tp += 1.0;
-      i--;
-    }
-    while (j >= b && values[j] == v) {
-      fp += 1.0;
-      j--;
-    }
-    if (tp == tp_before) continue;
-    twice += (tp - tp_before) * (2.0 * (n - fp) + (fp - fp_before));
-    double term = ((tp - tp_before) / p) * (tp / (tp + fp));
-    double t = sum + term;
-    if (__builtin_fabs(sum) >= __builtin_fabs(term)) compensation += sum - t + term;
-    else compensation += term - t + sum;
-    sum = t;
-  }
-  *average_precision = positives > 0 ? sum + compensation : -1.0;
-  return twice;
+  struct walk w = {0.0, 0.0, 0.0, 0.0, 0.0, (double)positives, (double)negatives};
+  walk_runs(values, 0, positives, positives, positives + negatives, &w);
+  *average_precision = positives > 0 ? w.sum + w.compensation : -1.0;
+  return w.twice;
 }
