@@ -8,7 +8,7 @@ import { ThresholdsOptions, tuningWork } from '../metrics/thresholds.js';
 import { renderReport, type ReportData } from '../plots/report-html.js';
 import { chunkScores, decodeScoresAsSent } from './codec.js';
 import { sessionCalibration, sessionThresholds } from './decisions.js';
-import { metricConfigOf, sessionAnswer, sessionCurves, sessionPlan, type SessionConfig } from './session.js';
+import { curveOfEpoch, epochRankCounts, metricConfigOf, sessionAnswer, sessionPlan, type SessionConfig } from './session.js';
 import type { StoredState } from './store.js';
 
 /** What the report's query may change: the threshold's objective, the calibration's method. */
@@ -73,8 +73,10 @@ export function sessionReportData(config: SessionConfig, stored: StoredState, he
   };
   if (!keepsRows) return data;
   const { chunks } = stored;
-  data.roc = sessionCurves(config, chunks, 'roc', { drop_intermediate: true }) as RocResponse;
-  data.precisionRecall = sessionCurves(config, chunks, 'precision-recall-curve', { drop_intermediate: true }) as PrecisionRecallResponse;
+  // Both curves from one decode and one sort per class.
+  const epoch = epochRankCounts(config, chunks, 'ROC and precision-recall curves');
+  data.roc = curveOfEpoch(epoch, 'roc', { drop_intermediate: true }) as RocResponse;
+  data.precisionRecall = curveOfEpoch(epoch, 'precision-recall-curve', { drop_intermediate: true }) as PrecisionRecallResponse;
   try {
     if (data.confusionMatrix === null) {
       const { task, classes, ignoreIndex } = metricConfigOf(config);

@@ -331,13 +331,32 @@ const CURVE_NAMES: Record<SessionCurve, string> = { roc: 'ROC curves', 'precisio
  *
  * @throws {ProblemError} 400 naming `task` for the DET curve of a session that is not binary
  */
-export function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }) {
+function sessionCurves(config: SessionConfig, chunks: readonly Uint8Array[], curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }) {
+  return curveOfEpoch(epochRankCounts(config, chunks, CURVE_NAMES[curve]), curve, options);
+}
+
+/**
+ * The epoch's rows decoded once and ready to sort once per class, for any number of curves
+ * (see {@link curveOfEpoch}): priced before decoding, and checked as the ranking endpoints check
+ * their batches.
+ *
+ * @throws {ProblemError} 413 naming `preds` over MAX_WORK or the ranking limits
+ */
+export function epochRankCounts(config: SessionConfig, chunks: readonly Uint8Array[], what: string): RankCountsCache {
   checkDecodeWork(config, chunks);
   const batch = concatRows(decodeRows(chunks), metricConfigOf(config));
-  checkRanking('', { rows: batch.rows, classes: batch.classes }, CURVE_NAMES[curve]);
-  const cache = new RankCountsCache(batch);
+  checkRanking('', { rows: batch.rows, classes: batch.classes }, what);
+  return new RankCountsCache(batch);
+}
+
+/**
+ * One of a session's curves from its epoch's counts ({@link epochRankCounts}).
+ *
+ * @throws {ProblemError} 400 naming `task` for the DET curve of a session that is not binary
+ */
+export function curveOfEpoch(cache: RankCountsCache, curve: SessionCurve, options: { drop_intermediate: boolean; max_points?: number | undefined }) {
   if (curve === 'det-curve') {
-    if (batch.task !== 'binary') throw invalidField('task', `the DET curve is binary (scikit-learn's det_curve); this session is ${batch.task}`);
+    if (cache.batch.task !== 'binary') throw invalidField('task', `the DET curve is binary (scikit-learn's det_curve); this session is ${cache.batch.task}`);
     return detOfBatch(cache, { drop_intermediate: options.drop_intermediate });
   }
   return curve === 'roc'
