@@ -5,6 +5,7 @@ import type { ReportData } from '../../src/plots/report-html.js';
 import { OPTION_FIELDS } from '../../src/plots/report-values.js';
 import { testApp } from '../support/app.js';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium.js';
+import { at } from '../support/report-paths.js';
 
 /** Playwright's waits (launch, each action): a backstop against a hang, met by a loaded machine. */
 const BACKSTOP_MS = 150_000;
@@ -108,16 +109,6 @@ async function createSession(app: App, body: object): Promise<string> {
   const res = await app.inject({ method: 'POST', url: '/v1/sessions', payload: body });
   expect(res.statusCode, res.body).toBe(201);
   return res.json().id;
-}
-
-/** The value at a data-path (src/plots/report-values.ts: `.`-joined, `~1` a dot and `~0` a tilde inside a key). */
-function at(data: unknown, path: string): unknown {
-  let value: unknown = data;
-  for (const segment of path.split('.').map((s) => s.replace(/~1/g, '.').replace(/~0/g, '~'))) {
-    if (value === null || typeof value !== 'object' || !(segment in value)) return undefined;
-    value = (value as Record<string, unknown>)[segment];
-  }
-  return value;
 }
 
 /** The rounding the page promises: integers in full (en-US groups), others to 4 significant digits, null as "undefined". */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport, thresholdTradeoffSvg, type ReportData } from '../../src/plots/report-html.js';
+import { at } from '../support/report-paths.js';
 
 /** The rounding the page promises: integers in full (en-US groups), others to 4 significant digits, null as "undefined". */
 const rounding = (v: number | null): string => (v === null ? 'undefined' : Number.isInteger(v) ? v.toLocaleString('en-US') : String(Number(v.toPrecision(4))));
@@ -11,16 +12,6 @@ const unescape = (text: string): string =>
 function numbersOf(html: string): Array<{ path: string; value: string; text: string }> {
   const found = [...html.matchAll(/<span class="number[^"]*" data-path="([^"]*)" data-value="([^"]*)">([^<]*)<\/span>/g)];
   return found.map(([, path, value, text]) => ({ path: unescape(path), value, text }));
-}
-
-/** The value at a data-path: `.`-joined keys and indices, `~1` a dot and `~0` a tilde inside a key. */
-function at(data: unknown, path: string): unknown {
-  let value: unknown = data;
-  for (const segment of path.split('.').map((s) => s.replace(/~1/g, '.').replace(/~0/g, '~'))) {
-    if (value === null || typeof value !== 'object' || !(segment in value)) return undefined;
-    value = (value as Record<string, unknown>)[segment];
-  }
-  return value;
 }
 
 const bins = (accuracy: Array<number | null>) => ({

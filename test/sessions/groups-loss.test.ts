@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { testApp } from '../support/app.js';
 import { mismatch } from '../support/reference.js';
+import { mulberry32, splitRows } from '../support/splits.js';
 
 /**
  * Sessions with a loss take groups (issue 26, GROUPS.md's Sessions): a training job posts logits
@@ -10,25 +11,6 @@ import { mismatch } from '../support/reference.js';
  * any split of the batch, the session equals the stateless /v1/score of the whole batch, whose
  * metrics equal /v1/metrics over the same samples.
  */
-
-/** A seeded generator, so a failing split can be replayed. */
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Split points: 2–7 non-empty consecutive parts of `n` rows. */
-function splitRows(n: number, random: () => number): Array<[number, number]> {
-  const parts = Math.min(n, 2 + Math.floor(random() * 6));
-  const cuts = new Set<number>();
-  while (cuts.size < parts - 1) cuts.add(1 + Math.floor(random() * (n - 1)));
-  const edges = [0, ...[...cuts].sort((a, b) => a - b), n];
-  return edges.slice(1).map((end, i) => [edges[i], end]);
-}
 
 const TOLERANCE = { rel: 1e-12, abs: 1e-15 };
 const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -118,7 +100,7 @@ describe('sessions with a loss take groups', () => {
     const plain = await post('/v1/metrics', { ...batch, task: 'binary', input: 'logits', num_groups: 3, metrics: binaryMetrics });
     expectEqualMetrics(stateless.metrics, plain.metrics, '/v1/score against /v1/metrics');
 
-    const parts = splitRows(40, mulberry32(100 + seed)).map(([from, to]) => ({
+    const parts = splitRows(40, mulberry32(100 + seed), 2).map(([from, to]) => ({
       preds: batch.preds.slice(from, to),
       labels: batch.labels.slice(from, to),
       groups: batch.groups.slice(from, to),
@@ -148,7 +130,7 @@ describe('sessions with a loss take groups', () => {
     const plain = await post('/v1/metrics', { ...flat, task: 'multiclass', input: 'logits', num_groups: 2, metrics: sequenceMetrics });
     expectEqualMetrics(stateless.metrics, plain.metrics, '/v1/score against /v1/metrics');
 
-    const parts = splitRows(12, mulberry32(100 + seed)).map(([from, to]) => ({
+    const parts = splitRows(12, mulberry32(100 + seed), 2).map(([from, to]) => ({
       preds: batch.preds.slice(from, to),
       labels: batch.labels.slice(from, to),
       groups: batch.groups.slice(from, to),

@@ -13,9 +13,9 @@ export function mulberry32(seed: number) {
   };
 }
 
-/** Split points: 1–7 non-empty consecutive parts of `n` rows. */
-export function splitRows(n: number, random: () => number): Array<[number, number]> {
-  const parts = Math.min(n, 1 + Math.floor(random() * 7));
+/** Split points: `minParts`–7 (default 1–7) non-empty consecutive parts of `n` rows. */
+export function splitRows(n: number, random: () => number, minParts = 1): Array<[number, number]> {
+  const parts = Math.min(n, minParts + Math.floor(random() * (8 - minParts)));
   const cuts = new Set<number>();
   while (cuts.size < parts - 1) cuts.add(1 + Math.floor(random() * (n - 1)));
   const edges = [0, ...[...cuts].sort((a, b) => a - b), n];
