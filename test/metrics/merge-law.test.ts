@@ -64,6 +64,22 @@ const cases = metricDefinitions.flatMap((d) =>
     })),
 );
 
+/**
+ * An answer without what is ill-conditioned in it: `ratio` = group_min / group_max where
+ * group_max is within rounding of 0 (a group whose loss equals its null model's answers D² ±1e-16
+ * or 0 depending on the order of its sums), and the warning that says it is 0/0. Merged and joined
+ * states add in different orders, so only the rest is held to the merge law.
+ */
+function conditioned(answer: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    Object.entries(answer).map(([key, entry]) => {
+      if (typeof entry.group_max !== 'number' || Math.abs(entry.group_max) > 1e-12) return [key, entry];
+      const { ratio: _ratio, ...rest } = entry;
+      return [key, { ...rest, warnings: (entry.warnings as string[]).filter((w) => !w.startsWith('by_group: ratio is 0/0')) }];
+    }),
+  );
+}
+
 describe('the merge law, on every metric of the registry', () => {
   it('covers every metric, and every metric by_group', () => {
     expect(new Set(cases.map((c) => c.name))).toEqual(new Set(metricDefinitions.map((d) => d.name)));
@@ -89,7 +105,7 @@ describe('the merge law, on every metric of the registry', () => {
         const [sA, sB, sC] = [A, B, C].map((batch) => updateStates(metrics, init, batch));
         const merged = mergeStates(metrics, sA, sB);
         const joined = updateStates(metrics, init, AB);
-        const compute = (states: MetricStates) => computeMetrics(metrics, states, config);
+        const compute = (states: MetricStates) => conditioned(computeMetrics(metrics, states, config));
 
         expect(sameCounts(merged, joined)).toBeNull();
         expect(close(compute(merged), compute(joined))).toBeNull();
@@ -150,7 +166,7 @@ describe('the merge law of multidim_average "samplewise" states', () => {
         const [sA, sB, sC] = [A, B, C].map((batch) => updateStates(metrics, init, batch));
         const merged = mergeStates(metrics, sA, sB);
         const joined = updateStates(metrics, init, AB);
-        const compute = (states: MetricStates) => computeMetrics(metrics, states, config);
+        const compute = (states: MetricStates) => conditioned(computeMetrics(metrics, states, config));
         expect(sameCounts(merged, joined)).toBeNull();
         expect(close(compute(merged), compute(joined))).toBeNull();
         // One value per sample of A ++ B.
